@@ -1,0 +1,29 @@
+import { type ArgumentMetadata, Injectable, type PipeTransform } from '@nestjs/common';
+import { DomainError } from '../../../../libs/errors/src';
+import { MODEL_NAME_PATTERN } from '../models/dto/model.dto';
+
+/** `{name}` in a path: a string that cannot be a model name is refused before any lookup. */
+@Injectable()
+export class ModelNamePipe implements PipeTransform<string, string> {
+  transform(value: string, _metadata: ArgumentMetadata): string {
+    if (!MODEL_NAME_PATTERN.test(value)) {
+      throw new DomainError('VALIDATION_FAILED', `"${value}" is not a valid model name; names match ${MODEL_NAME_PATTERN.source}`, {
+        errors: [{ field: 'name', message: `must match ${MODEL_NAME_PATTERN.source}` }],
+      });
+    }
+    return value;
+  }
+}
+
+/** `{version}` in a path: a positive integer. */
+@Injectable()
+export class VersionNumberPipe implements PipeTransform<string, number> {
+  transform(value: string, _metadata: ArgumentMetadata): number {
+    if (!/^[1-9][0-9]{0,9}$/.test(value)) {
+      throw new DomainError('VALIDATION_FAILED', `"${value}" is not a version number; versions are positive integers`, {
+        errors: [{ field: 'version', message: 'must be a positive integer' }],
+      });
+    }
+    return Number(value);
+  }
+}

@@ -1,0 +1,37 @@
+import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Actor } from '../../../../libs/http/src';
+import { ListQueryDto } from '../common/list-query.dto';
+import { ModelNamePipe } from '../common/path-params';
+import { CreateModelDto, ModelPage, ModelResponse, UpdateModelDto } from './dto/model.dto';
+import { ModelsService, presentModel } from './models.service';
+
+@ApiTags('models')
+@Controller('v1/models')
+export class ModelsController {
+  constructor(private readonly models: ModelsService) {}
+
+  @Post()
+  @ApiCreatedResponse({ type: ModelResponse })
+  async create(@Body() dto: CreateModelDto, @Actor() actor: string): Promise<ModelResponse> {
+    return presentModel(await this.models.create(dto, actor));
+  }
+
+  @Get()
+  @ApiOkResponse({ type: ModelPage })
+  list(@Query() query: ListQueryDto): Promise<ModelPage> {
+    return this.models.list(query.limit, query.cursor);
+  }
+
+  @Get(':name')
+  @ApiOkResponse({ type: ModelResponse })
+  async get(@Param('name', ModelNamePipe) name: string): Promise<ModelResponse> {
+    return presentModel(await this.models.getByName(name));
+  }
+
+  @Patch(':name')
+  @ApiOkResponse({ type: ModelResponse })
+  async update(@Param('name', ModelNamePipe) name: string, @Body() dto: UpdateModelDto): Promise<ModelResponse> {
+    return presentModel(await this.models.update(name, dto));
+  }
+}

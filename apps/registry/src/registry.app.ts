@@ -1,0 +1,20 @@
+import multipart from '@fastify/multipart';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { TypedConfig } from '../../../libs/config/src';
+import { createHttpApp } from '../../../libs/http/src';
+import { RegistryModule } from './registry.module';
+
+/** Builds the registry app without listening, so tests and main.ts start it the same way. */
+export async function createRegistryApp(): Promise<NestFastifyApplication> {
+  return createHttpApp(RegistryModule, {
+    title: 'Switchyard registry',
+    description: 'Models, versions, ONNX artifacts, aliases, traffic and audit.',
+    configure: async (app) => {
+      const maxArtifactBytes = app.get(TypedConfig).get('MAX_ARTIFACT_BYTES');
+      await app.register(multipart as never, {
+        limits: { fileSize: maxArtifactBytes, parts: 10, fields: 5, fieldSize: 64 * 1024 },
+        throwFileSizeLimit: true,
+      });
+    },
+  });
+}

@@ -1,0 +1,24 @@
+import { Module } from '@nestjs/common';
+import { SwitchyardConfigModule } from '../../../libs/config/src';
+import { loggingModule, MetricsModule } from '../../../libs/http/src';
+import { PersistenceModule } from '../../../libs/persistence/src';
+import { RedisModule } from '../../../libs/queues/src';
+import { StorageModule } from '../../../libs/storage/src';
+import { HealthModule } from './health/health.module';
+import { ModelsModule } from './models/models.module';
+import { VersionsModule } from './versions/versions.module';
+
+@Module({
+  imports: [
+    SwitchyardConfigModule,
+    loggingModule('registry'),
+    MetricsModule,
+    PersistenceModule,
+    RedisModule,
+    StorageModule,
+    HealthModule,
+    ModelsModule,
+    VersionsModule,
+  ],
+})
+export class RegistryModule {}

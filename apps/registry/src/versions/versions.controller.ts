@@ -1,0 +1,89 @@
+import { Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import {
+  ApiBody,
+  ApiConsumes,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiProduces,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError } from '../../../../libs/errors/src';
+import { Actor } from '../../../../libs/http/src';
+import { ListQueryDto } from '../common/list-query.dto';
+import { ModelNamePipe, VersionNumberPipe } from '../common/path-params';
+import { VersionPage, VersionResponse } from './dto/version.dto';
+import { presentVersion, VersionsService } from './versions.service';
+
+@ApiTags('versions')
+@Controller('v1/models/:name/versions')
+export class VersionsController {
+  constructor(private readonly versions: VersionsService) {}
+
+  @Post()
+  @HttpCode(201)
+  @ApiConsumes('multipart/form-data')
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['artifact'],
+      properties: {
+        artifact: { type: 'string', format: 'binary', description: 'the .onnx file' },
+        metadata: { type: 'string', description: 'JSON object: {description?, tags?, metrics?, source?}' },
+      },
+    },
+  })
+  @ApiCreatedResponse({ type: VersionResponse })
+  async upload(
+    @Param('name', ModelNamePipe) name: string,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Actor() actor: string,
+  ): Promise<VersionResponse> {
+    if (!request.isMultipart()) {
+      throw new DomainError('UNSUPPORTED_MEDIA_TYPE', 'upload a version as multipart/form-data with a file part named "artifact"');
+    }
+    const version = await this.versions.upload(name, request.parts(), actor);
+    void reply.header('Location', `/v1/models/${name}/versions/${version.version}`);
+    return presentVersion(name, version);
+  }
+
+  @Get()
+  @ApiOkResponse({ type: VersionPage })
+  list(@Param('name', ModelNamePipe) name: string, @Query() query: ListQueryDto): Promise<VersionPage> {
+    return this.versions.list(name, query.limit, query.cursor);
+  }
+
+  @Get(':version')
+  @ApiOkResponse({ type: VersionResponse })
+  async get(
+    @Param('name', ModelNamePipe) name: string,
+    @Param('version', VersionNumberPipe) version: number,
+  ): Promise<VersionResponse> {
+    return presentVersion(name, await this.versions.get(name, version));
+  }
+
+  @Get(':version/artifact')
+  @ApiProduces('application/octet-stream')
+  @ApiOkResponse({ description: 'the artifact bytes; ETag is the quoted sha256' })
+  async download(
+    @Param('name', ModelNamePipe) name: string,
+    @Param('version', VersionNumberPipe) version: number,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const found = await this.versions.get(name, version);
+    const etag = `"${found.sha256}"`;
+    if (ifNoneMatch && ifNoneMatch.split(',').map((t) => t.trim()).includes(etag)) {
+      await reply.status(304).header('ETag', etag).send();
+      return;
+    }
+    const { body } = await this.versions.openArtifact(name, version);
+    await reply
+      .header('ETag', etag)
+      .header('Content-Type', 'application/octet-stream')
+      .header('Content-Length', String(found.sizeBytes))
+      .header('Content-Disposition', `attachment; filename="${name}-v${version}.onnx"`)
+      .send(body);
+  }
+}

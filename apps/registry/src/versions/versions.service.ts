@@ -1,0 +1,183 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import type { Multipart, MultipartFile } from '@fastify/multipart';
+import type { Readable } from 'node:stream';
+import { DataSource, Repository } from 'typeorm';
+import { DomainError } from '../../../../libs/errors/src';
+import {
+  decodeCursor,
+  ModelEntity,
+  ModelVersionEntity,
+  type Page,
+  toPage,
+  type VersionMetadata,
+} from '../../../../libs/persistence/src';
+import { ARTIFACT_STORE, type ArtifactStore, artifactKey } from '../../../../libs/storage/src';
+import { TypedConfig } from '../../../../libs/config/src';
+import { ModelsService } from '../models/models.service';
+import type { VersionResponse } from './dto/version.dto';
+import { HashingStream } from './hashing-stream';
+import { parseVersionMetadata } from './version-metadata';
+
+interface StoredArtifact {
+  key: string;
+  uri: string;
+  version: number;
+  sha256: string;
+  sizeBytes: number;
+}
+
+export function presentVersion(modelName: string, v: ModelVersionEntity): VersionResponse {
+  return {
+    model: modelName,
+    version: v.version,
+    status: v.status,
+    status_reason: v.statusReason,
+    sha256: v.sha256,
+    size_bytes: v.sizeBytes,
+    signature: v.signature,
+    metadata: v.metadata as Record<string, unknown>,
+    artifact_url: `/v1/models/${modelName}/versions/${v.version}/artifact`,
+    created_at: v.createdAt.toISOString(),
+    created_by: v.createdBy,
+  };
+}
+
+@Injectable()
+export class VersionsService {
+  private readonly logger = new Logger(VersionsService.name);
+
+  constructor(
+    private readonly modelsService: ModelsService,
+    @InjectRepository(ModelVersionEntity) private readonly versions: Repository<ModelVersionEntity>,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(ARTIFACT_STORE) private readonly store: ArtifactStore,
+    private readonly config: TypedConfig,
+  ) {}
+
+  /**
+   * Streams the `artifact` part straight into the store (hashing on the way), then commits the row.
+   * A 201 therefore means the bytes are durable and the row committed; any failure removes the object.
+   * Version numbers are taken from a per-model counter, so concurrent uploads never collide; a number
+   * taken by an upload that then fails is not reused.
+   */
+  async upload(modelName: string, parts: AsyncIterableIterator<Multipart>, actor: string): Promise<ModelVersionEntity> {
+    const model = await this.modelsService.getByName(modelName);
+    let metadata: VersionMetadata = {};
+    let stored: StoredArtifact | undefined;
+    try {
+      for await (const part of parts) {
+        if (part.type === 'file') {
+          if (part.fieldname !== 'artifact' || stored) {
+            part.file.resume();
+            throw new DomainError('VALIDATION_FAILED', `unexpected file part "${part.fieldname}"; send exactly one file part named "artifact"`, {
+              errors: [{ field: part.fieldname, message: 'unexpected file part' }],
+            });
+          }
+          stored = await this.storeArtifact(model, part);
+        } else if (part.fieldname === 'metadata') {
+          metadata = parseVersionMetadata(String(part.value));
+        } else {
+          throw new DomainError('VALIDATION_FAILED', `unknown form field "${part.fieldname}"; allowed: artifact (file), metadata (JSON)`, {
+            errors: [{ field: part.fieldname, message: 'unknown field' }],
+          });
+        }
+      }
+      if (!stored) {
+        throw new DomainError('ARTIFACT_MISSING', 'the upload has no file part named "artifact"; send it with curl -F artifact=@model.onnx', {
+          errors: [{ field: 'artifact', message: 'required' }],
+        });
+      }
+      return await this.versions.save(
+        this.versions.create({
+          modelId: model.id,
+          version: stored.version,
+          status: 'pending',
+          statusReason: null,
+          sha256: stored.sha256,
+          sizeBytes: stored.sizeBytes,
+          artifactUri: stored.uri,
+          signature: null,
+          metadata,
+          createdBy: actor,
+        }),
+      );
+    } catch (error) {
+      if (stored) await this.discard(stored.key);
+      throw error;
+    }
+  }
+
+  private async nextVersionNumber(model: ModelEntity): Promise<number> {
+    // The row lock taken by UPDATE serialises concurrent uploads for a moment, not for the upload's length.
+    const result = await this.dataSource
+      .createQueryBuilder()
+      .update(ModelEntity)
+      .set({ lastVersion: () => 'last_version + 1' })
+      .where('id = :id', { id: model.id })
+      .returning('last_version')
+      .execute();
+    return (result.raw as Array<{ last_version: number }>)[0].last_version;
+  }
+
+  private async storeArtifact(model: ModelEntity, part: MultipartFile): Promise<StoredArtifact> {
+    const limit = this.config.get('MAX_ARTIFACT_BYTES');
+    const version = await this.nextVersionNumber(model);
+    const key = artifactKey(model.name, version);
+    const hashing = new HashingStream();
+    const tooLarge = () =>
+      new DomainError('ARTIFACT_TOO_LARGE', `the artifact exceeds the limit of ${limit} bytes (MAX_ARTIFACT_BYTES); nothing was stored`);
+    part.file.on('limit', () => hashing.destroy(tooLarge()));
+    part.file.on('error', (error) => hashing.destroy(error));
+    part.file.pipe(hashing);
+    let uri: string;
+    try {
+      ({ uri } = await this.store.put(key, hashing));
+    } catch (error) {
+      await this.discard(key);
+      throw error;
+    }
+    if (part.file.truncated) {
+      await this.discard(key);
+      throw tooLarge();
+    }
+    if (hashing.bytes === 0) {
+      await this.discard(key);
+      throw new DomainError('ARTIFACT_EMPTY', 'the "artifact" part is empty; attach the .onnx file', {
+        errors: [{ field: 'artifact', message: 'empty file' }],
+      });
+    }
+    return { key, uri, version, sha256: hashing.digest(), sizeBytes: hashing.bytes };
+  }
+
+  private async discard(key: string): Promise<void> {
+    try {
+      await this.store.delete(key);
+    } catch (error) {
+      this.logger.error({ err: error, key }, 'could not remove the artifact of a failed upload');
+    }
+  }
+
+  async list(modelName: string, limit: number, cursor?: string): Promise<Page<VersionResponse>> {
+    const model = await this.modelsService.getByName(modelName);
+    const query = this.versions
+      .createQueryBuilder('v')
+      .where('v.model_id = :modelId', { modelId: model.id })
+      .orderBy('v.version', 'DESC')
+      .limit(limit + 1);
+    if (cursor !== undefined) query.andWhere('v.version < :after', { after: decodeCursor(cursor, 'number') });
+    return toPage(await query.getMany(), limit, (v) => v.version, (v) => presentVersion(model.name, v));
+  }
+
+  async get(modelName: string, version: number): Promise<ModelVersionEntity> {
+    const model = await this.modelsService.getByName(modelName);
+    const found = await this.versions.findOneBy({ modelId: model.id, version });
+    if (!found) throw new DomainError('VERSION_NOT_FOUND', `model "${modelName}" has no version ${version}`);
+    return found;
+  }
+
+  async openArtifact(modelName: string, version: number): Promise<{ version: ModelVersionEntity; body: Readable }> {
+    const found = await this.get(modelName, version);
+    return { version: found, body: await this.store.get(artifactKey(modelName, version)) };
+  }
+}

@@ -1,0 +1,95 @@
+import { z } from 'zod';
+
+const GIB = 1024 ** 3;
+
+const port = (fallback: number) =>
+  z.coerce
+    .number({ error: 'expected a TCP port number' })
+    .int('expected an integer port')
+    .min(0, 'expected a port between 0 and 65535')
+    .max(65535, 'expected a port between 0 and 65535')
+    .default(fallback);
+
+const booleanFlag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0'], { error: 'expected true or false' })
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1');
+
+const urlWithScheme = (schemes: string[], fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .refine(
+      (value) => {
+        try {
+          return schemes.includes(new URL(value).protocol);
+        } catch {
+          return false;
+        }
+      },
+      { message: `expected a URL starting with ${schemes.map((s) => `${s}//`).join(' or ')}` },
+    );
+
+/**
+ * Every environment variable any Switchyard app reads. Each capability owns a slice; the apps
+ * validate the whole contract at boot so a typo fails fast with the variable's name.
+ */
+export const databaseEnv = z.object({
+  DATABASE_URL: urlWithScheme(['postgres:', 'postgresql:'], 'postgres://postgres@127.0.0.1:5432/switchyard'),
+});
+
+export const redisEnv = z.object({
+  REDIS_URL: urlWithScheme(['redis:', 'rediss:'], 'redis://127.0.0.1:6379/0'),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9:_.-]{0,63}$/, 'expected letters, digits, ":", "_", "." or "-" (at most 64)')
+    .default('switchyard'),
+});
+
+export const storageEnv = z.object({
+  ARTIFACT_STORE_URL: z
+    .string()
+    .default('file://./data/artifacts')
+    .refine((v) => /^file:\/\/.+/.test(v) || /^s3:\/\/[a-z0-9][a-z0-9.-]{1,62}(\/.*)?$/.test(v), {
+      message: 'expected file://<path> or s3://<bucket>/<prefix>',
+    }),
+  S3_ENDPOINT: z.url({ error: 'expected an http(s) URL' }).optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_FORCE_PATH_STYLE: booleanFlag(false),
+  AWS_ACCESS_KEY_ID: z.string().optional(),
+  AWS_SECRET_ACCESS_KEY: z.string().optional(),
+});
+
+export const httpEnv = z.object({
+  HOST: z.string().min(1).default('127.0.0.1'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export const registryEnv = z.object({
+  REGISTRY_PORT: port(3000),
+  MAX_ARTIFACT_BYTES: z.coerce
+    .number({ error: 'expected a number of bytes' })
+    .int('expected an integer number of bytes')
+    .positive('expected a positive number of bytes')
+    .default(2 * GIB),
+});
+
+export const gatewayEnv = z.object({
+  GATEWAY_PORT: port(8080),
+  REGISTRY_URL: urlWithScheme(['http:', 'https:'], 'http://127.0.0.1:3000'),
+});
+
+export const workerEnv = z.object({
+  WORKER_PORT: port(3001),
+});
+
+export const envSchema = databaseEnv
+  .extend(redisEnv.shape)
+  .extend(storageEnv.shape)
+  .extend(httpEnv.shape)
+  .extend(registryEnv.shape)
+  .extend(gatewayEnv.shape)
+  .extend(workerEnv.shape);
+
+export type Env = z.infer<typeof envSchema>;

@@ -1,0 +1,63 @@
+/**
+ * Every failure a caller can act on has a code. Services and libs throw DomainError; each HTTP app
+ * maps codes to status and title in one place (problem-details.filter.ts).
+ */
+export const DOMAIN_ERROR_CODES = [
+  'VALIDATION_FAILED',
+  'INVALID_CURSOR',
+  'MODEL_NOT_FOUND',
+  'MODEL_ALREADY_EXISTS',
+  'VERSION_NOT_FOUND',
+  'ALIAS_NOT_FOUND',
+  'ARTIFACT_MISSING',
+  'ARTIFACT_EMPTY',
+  'ARTIFACT_TOO_LARGE',
+  'ARTIFACT_NOT_FOUND',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'PAYLOAD_TOO_LARGE',
+  'ROUTE_NOT_FOUND',
+  'METHOD_NOT_ALLOWED',
+  'VERSION_NOT_READY',
+  'VERSION_HOLDS_TRAFFIC',
+  'SIGNATURE_INCOMPATIBLE',
+  'NO_CHALLENGER',
+  'NO_PREVIOUS_CHAMPION',
+  'NO_CHAMPION',
+  'PRECONDITION_REQUIRED',
+  'STALE_REVISION',
+  'DEPENDENCY_UNAVAILABLE',
+] as const;
+
+export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export interface DomainErrorOptions {
+  errors?: FieldError[];
+  /** Extra members for the problem body, e.g. the differences between two signatures. */
+  extensions?: Record<string, unknown>;
+  cause?: unknown;
+}
+
+export class DomainError extends Error {
+  readonly errors?: FieldError[];
+  readonly extensions?: Record<string, unknown>;
+
+  constructor(
+    readonly code: DomainErrorCode,
+    readonly detail: string,
+    options: DomainErrorOptions = {},
+  ) {
+    super(detail, { cause: options.cause });
+    this.name = 'DomainError';
+    this.errors = options.errors;
+    this.extensions = options.extensions;
+  }
+}
+
+export function isDomainError(error: unknown): error is DomainError {
+  return error instanceof DomainError;
+}

@@ -1,0 +1,95 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError, type DomainErrorCode } from './domain-error';
+import { PROBLEM_CONTENT_TYPE, type ProblemDetails, problemKindOf, problemTypeOf } from './problem-details';
+
+/** Fastify's own errors (raised before a handler runs) that callers can fix, by Fastify error code. */
+const FASTIFY_CODES: Record<string, DomainErrorCode> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'VALIDATION_FAILED',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'VALIDATION_FAILED',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'VALIDATION_FAILED',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_INVALID_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_INVALID_MULTIPART_CONTENT_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_REQ_FILE_TOO_LARGE: 'ARTIFACT_TOO_LARGE',
+  FST_PARTS_LIMIT: 'PAYLOAD_TOO_LARGE',
+  FST_FILES_LIMIT: 'VALIDATION_FAILED',
+  FST_FIELDS_LIMIT: 'PAYLOAD_TOO_LARGE',
+  FST_PROTO_VIOLATION: 'VALIDATION_FAILED',
+};
+
+const HTTP_STATUS_CODES: Record<number, DomainErrorCode> = {
+  400: 'VALIDATION_FAILED',
+  404: 'ROUTE_NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+};
+
+function fromDomainError(error: DomainError, instance: string): ProblemDetails {
+  const { status, title } = problemKindOf(error.code);
+  return {
+    ...error.extensions,
+    type: problemTypeOf(error.code),
+    title,
+    status,
+    detail: error.detail,
+    instance,
+    ...(error.errors ? { errors: error.errors } : {}),
+  };
+}
+
+function asDomainError(error: unknown): DomainError | undefined {
+  if (error instanceof DomainError) return error;
+  const fastifyCode = (error as { code?: unknown })?.code;
+  if (typeof fastifyCode === 'string' && FASTIFY_CODES[fastifyCode]) {
+    return new DomainError(FASTIFY_CODES[fastifyCode], (error as Error).message);
+  }
+  if (error instanceof HttpException) {
+    const code = HTTP_STATUS_CODES[error.getStatus()];
+    if (code) return new DomainError(code, error.message);
+  }
+  const status = (error as { statusCode?: unknown })?.statusCode;
+  if (typeof status === 'number' && HTTP_STATUS_CODES[status]) {
+    return new DomainError(HTTP_STATUS_CODES[status], (error as Error).message);
+  }
+  return undefined;
+}
+
+/**
+ * Turns any error into problem+json. Unknown errors become a 500 whose body carries only a
+ * correlation id; the log has the whole error.
+ */
+export function toProblem(error: unknown, instance: string, logger: Logger): ProblemDetails {
+  const domainError = asDomainError(error);
+  if (domainError) return fromDomainError(domainError, instance);
+  const correlationId = randomUUID();
+  logger.error({ err: error, correlation_id: correlationId, instance }, 'unhandled error');
+  return {
+    type: '/problems/internal-error',
+    title: 'Internal server error',
+    status: 500,
+    detail: `An unexpected error occurred; quote correlation id ${correlationId} when reporting it.`,
+    instance,
+    correlation_id: correlationId,
+  };
+}
+
+export function sendProblem(reply: FastifyReply, problem: ProblemDetails): void {
+  if (problem.status === 503) reply.header('Retry-After', '5');
+  void reply.status(problem.status).header('Content-Type', PROBLEM_CONTENT_TYPE).send(problem);
+}
+
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ProblemDetails');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    sendProblem(reply, toProblem(exception, request.url, this.logger));
+  }
+}

@@ -1,0 +1,80 @@
+import type { DomainErrorCode, FieldError } from './domain-error';
+
+/** RFC 9457 problem details, as every /v1 error body is shaped. */
+export interface ProblemDetails {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance?: string;
+  errors?: FieldError[];
+  [extension: string]: unknown;
+}
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+interface ProblemKind {
+  status: number;
+  title: string;
+}
+
+/** The single table from domain code to HTTP. The switch is exhaustive: a new code fails to compile. */
+export function problemKindOf(code: DomainErrorCode): ProblemKind {
+  switch (code) {
+    case 'VALIDATION_FAILED':
+      return { status: 400, title: 'Invalid request' };
+    case 'INVALID_CURSOR':
+      return { status: 400, title: 'Invalid cursor' };
+    case 'ARTIFACT_MISSING':
+      return { status: 400, title: 'Artifact missing' };
+    case 'ARTIFACT_EMPTY':
+      return { status: 400, title: 'Artifact empty' };
+    case 'MODEL_NOT_FOUND':
+      return { status: 404, title: 'Model not found' };
+    case 'VERSION_NOT_FOUND':
+      return { status: 404, title: 'Version not found' };
+    case 'ALIAS_NOT_FOUND':
+      return { status: 404, title: 'Alias not found' };
+    case 'ARTIFACT_NOT_FOUND':
+      return { status: 404, title: 'Artifact not found' };
+    case 'ROUTE_NOT_FOUND':
+      return { status: 404, title: 'Not found' };
+    case 'METHOD_NOT_ALLOWED':
+      return { status: 405, title: 'Method not allowed' };
+    case 'MODEL_ALREADY_EXISTS':
+      return { status: 409, title: 'Model already exists' };
+    case 'VERSION_NOT_READY':
+      return { status: 409, title: 'Version not ready' };
+    case 'VERSION_HOLDS_TRAFFIC':
+      return { status: 409, title: 'Version holds traffic' };
+    case 'SIGNATURE_INCOMPATIBLE':
+      return { status: 409, title: 'Signature incompatible' };
+    case 'NO_CHALLENGER':
+      return { status: 409, title: 'No challenger' };
+    case 'NO_PREVIOUS_CHAMPION':
+      return { status: 409, title: 'No previous champion' };
+    case 'NO_CHAMPION':
+      return { status: 409, title: 'No champion' };
+    case 'STALE_REVISION':
+      return { status: 412, title: 'Stale revision' };
+    case 'ARTIFACT_TOO_LARGE':
+      return { status: 413, title: 'Artifact too large' };
+    case 'PAYLOAD_TOO_LARGE':
+      return { status: 413, title: 'Payload too large' };
+    case 'UNSUPPORTED_MEDIA_TYPE':
+      return { status: 415, title: 'Unsupported media type' };
+    case 'PRECONDITION_REQUIRED':
+      return { status: 428, title: 'Precondition required' };
+    case 'DEPENDENCY_UNAVAILABLE':
+      return { status: 503, title: 'Service unavailable' };
+    default: {
+      const unhandled: never = code;
+      throw new Error(`unmapped domain error code ${String(unhandled)}`);
+    }
+  }
+}
+
+/** A stable, documented type URI per code (see docs/errors.md). */
+export function problemTypeOf(code: DomainErrorCode): string {
+  return `/problems/${code.toLowerCase().replace(/_/g, '-')}`;
+}

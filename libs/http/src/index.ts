@@ -1,0 +1,5 @@
+export * from './bootstrap';
+export * from './metrics';
+export * from './health-indicators';
+export * from './logging';
+export * from './actor';

@@ -1,0 +1,18 @@
+import { LoggerModule } from 'nestjs-pino';
+
+/**
+ * Structured JSON logs (pino). Authorization headers are redacted at the source so a key never
+ * reaches a log line.
+ */
+export function loggingModule(app: string) {
+  return LoggerModule.forRoot({
+    pinoHttp: {
+      level: process.env.LOG_LEVEL ?? 'info',
+      base: { app },
+      redact: ['req.headers.authorization', 'req.headers.cookie'],
+      autoLogging: { ignore: (req) => req.url === '/metrics' || (req.url ?? '').startsWith('/health') },
+      customLogLevel: (_req, res, error) =>
+        error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+    },
+  });
+}

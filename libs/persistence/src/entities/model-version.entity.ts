@@ -1,0 +1,75 @@
+import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import { ModelEntity } from './model.entity';
+
+export type VersionStatus = 'pending' | 'ready' | 'failed';
+
+export interface TensorSpec {
+  name: string;
+  /** Open Inference Protocol datatype name: FP32, INT64, BOOL, BYTES… */
+  datatype: string;
+  /** -1 for a dynamic dimension, [] for a scalar. */
+  shape: number[];
+}
+
+export interface ModelSignature {
+  inputs: TensorSpec[];
+  outputs: TensorSpec[];
+}
+
+export interface VersionMetadata {
+  description?: string;
+  tags?: Record<string, string>;
+  metrics?: Record<string, number>;
+  source?: string;
+}
+
+const bigintAsNumber = {
+  to: (value: number) => value,
+  from: (value: string | null) => (value === null ? null : Number(value)),
+};
+
+@Entity({ name: 'model_versions' })
+@Unique('uq_model_versions_model_version', ['modelId', 'version'])
+@Index('ix_model_versions_status_created', ['status', 'createdAt'])
+export class ModelVersionEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column({ name: 'model_id', type: 'uuid' })
+  modelId: string;
+
+  @ManyToOne(() => ModelEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'model_id' })
+  model?: ModelEntity;
+
+  @Column({ type: 'integer' })
+  version: number;
+
+  @Column({ type: 'varchar', length: 16, default: 'pending' })
+  status: VersionStatus;
+
+  @Column({ name: 'status_reason', type: 'text', nullable: true })
+  statusReason: string | null;
+
+  @Column({ type: 'char', length: 64 })
+  sha256: string;
+
+  @Column({ name: 'size_bytes', type: 'bigint', transformer: bigintAsNumber })
+  sizeBytes: number;
+
+  /** Where the bytes live: file:///abs/path or s3://bucket/key. */
+  @Column({ name: 'artifact_uri', type: 'text' })
+  artifactUri: string;
+
+  @Column({ type: 'jsonb', nullable: true })
+  signature: ModelSignature | null;
+
+  @Column({ type: 'jsonb', default: () => "'{}'::jsonb" })
+  metadata: VersionMetadata;
+
+  @Column({ name: 'created_by', type: 'varchar', length: 200 })
+  createdBy: string;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+}

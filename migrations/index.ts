@@ -1,0 +1,4 @@
+import { CreateModelsAndVersions1764000000000 } from './1764000000000-CreateModelsAndVersions';
+
+/** Every migration, in order. Listed explicitly so the compiled apps and the CLI see the same set. */
+export const MIGRATIONS: Function[] = [CreateModelsAndVersions1764000000000];
