@@ -1,7 +1,20 @@
-import { Module } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
 import { SwitchyardConfigModule } from '../../../libs/config/src';
 import { loggingModule, MetricsModule } from '../../../libs/http/src';
 import { HealthModule } from './health/health.module';
 
-@Module({ imports: [SwitchyardConfigModule, loggingModule('gateway'), MetricsModule, HealthModule] })
-export class GatewayModule {}
+/** Built per app instance so configuration is read when the app is created. */
+@Module({})
+export class GatewayModule {
+  static forRoot(): DynamicModule {
+    return {
+      module: GatewayModule,
+      imports: [
+        SwitchyardConfigModule.forRoot(),
+        loggingModule('gateway'),
+        MetricsModule,
+        HealthModule,
+      ],
+    };
+  }
+}

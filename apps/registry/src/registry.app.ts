@@ -6,7 +6,7 @@ import { RegistryModule } from './registry.module';
 
 /** Builds the registry app without listening, so tests and main.ts start it the same way. */
 export async function createRegistryApp(): Promise<NestFastifyApplication> {
-  return createHttpApp(RegistryModule, {
+  return createHttpApp(RegistryModule.forRoot(), {
     title: 'Switchyard registry',
     description: 'Models, versions, ONNX artifacts, aliases, traffic and audit.',
     configure: async (app) => {

@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
 import { SwitchyardConfigModule } from '../../../libs/config/src';
 import { loggingModule, MetricsModule } from '../../../libs/http/src';
 import { PersistenceModule } from '../../../libs/persistence/src';
@@ -8,17 +8,23 @@ import { HealthModule } from './health/health.module';
 import { ModelsModule } from './models/models.module';
 import { VersionsModule } from './versions/versions.module';
 
-@Module({
-  imports: [
-    SwitchyardConfigModule,
-    loggingModule('registry'),
-    MetricsModule,
-    PersistenceModule,
-    RedisModule,
-    StorageModule,
-    HealthModule,
-    ModelsModule,
-    VersionsModule,
-  ],
-})
-export class RegistryModule {}
+/** Built per app instance so configuration is read when the app is created. */
+@Module({})
+export class RegistryModule {
+  static forRoot(): DynamicModule {
+    return {
+      module: RegistryModule,
+      imports: [
+        SwitchyardConfigModule.forRoot(),
+        loggingModule('registry'),
+        MetricsModule,
+        PersistenceModule,
+        RedisModule,
+        StorageModule,
+        HealthModule,
+        ModelsModule,
+        VersionsModule,
+      ],
+    };
+  }
+}

@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
 import { SwitchyardConfigModule } from '../../../libs/config/src';
 import { loggingModule, MetricsModule } from '../../../libs/http/src';
 import { PersistenceModule } from '../../../libs/persistence/src';
@@ -6,7 +6,21 @@ import { RedisModule } from '../../../libs/queues/src';
 import { StorageModule } from '../../../libs/storage/src';
 import { HealthModule } from './health/health.module';
 
-@Module({
-  imports: [SwitchyardConfigModule, loggingModule('worker'), MetricsModule, PersistenceModule, RedisModule, StorageModule, HealthModule],
-})
-export class WorkerModule {}
+/** Built per app instance so configuration is read when the app is created. */
+@Module({})
+export class WorkerModule {
+  static forRoot(): DynamicModule {
+    return {
+      module: WorkerModule,
+      imports: [
+        SwitchyardConfigModule.forRoot(),
+        loggingModule('worker'),
+        MetricsModule,
+        PersistenceModule,
+        RedisModule,
+        StorageModule,
+        HealthModule,
+      ],
+    };
+  }
+}

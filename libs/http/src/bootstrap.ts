@@ -1,4 +1,4 @@
-import { type INestApplication, Logger as NestLogger, type Type } from '@nestjs/common';
+import { type DynamicModule, type INestApplication, Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -20,7 +20,7 @@ export interface HttpAppOptions {
  * The shape every Switchyard HTTP app shares: Fastify, pino logs, problem+json errors, validated DTOs,
  * OpenAPI at /openapi.json with Swagger UI at /docs, request metrics, graceful shutdown.
  */
-export async function createHttpApp(module: Type<unknown>, options: HttpAppOptions): Promise<NestFastifyApplication> {
+export async function createHttpApp(module: DynamicModule, options: HttpAppOptions): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     // A request id for every response: echoed from X-Request-Id or generated.

@@ -66,6 +66,9 @@ export class S3ArtifactStore implements ArtifactStore {
     body.once('error', onSourceError);
     try {
       await upload.done();
+    } catch (error) {
+      // Aborting because the source failed surfaces as "Upload aborted": report the source's reason.
+      throw body.errored ?? error;
     } finally {
       body.off('error', onSourceError);
     }

@@ -127,6 +127,9 @@ export class VersionsService {
     const hashing = new HashingStream();
     const tooLarge = () =>
       new DomainError('ARTIFACT_TOO_LARGE', `the artifact exceeds the limit of ${limit} bytes (MAX_ARTIFACT_BYTES); nothing was stored`);
+    // put() reports a failure of this stream; the listener keeps one raised before put() has
+    // attached its own (while it creates folders) from surfacing as an unhandled 'error' event.
+    hashing.on('error', () => undefined);
     part.file.on('limit', () => hashing.destroy(tooLarge()));
     part.file.on('error', (error) => hashing.destroy(error));
     part.file.pipe(hashing);

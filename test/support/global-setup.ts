@@ -1,0 +1,42 @@
+import { mkdir } from 'node:fs/promises';
+import * as path from 'node:path';
+import S3rver from 's3rver';
+import { ensureDatabase, runMigrations } from '../../libs/persistence/src';
+import { defaultTestDir, TEST_BUCKET, uniqueSuffix } from './test-env';
+
+const BASE_DATABASE_URL = process.env.TEST_DATABASE_BASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** One fresh database, Redis prefix and s3rver for the whole run; the teardown removes all three. */
+export default async function globalSetup(): Promise<void> {
+  const run = uniqueSuffix();
+  const databaseUrl = new URL(BASE_DATABASE_URL);
+  databaseUrl.pathname = `/switchyard_test_${run}`;
+  await ensureDatabase(databaseUrl.toString());
+  await runMigrations(databaseUrl.toString());
+
+  const workDir = defaultTestDir();
+  await mkdir(path.join(workDir, 's3rver'), { recursive: true });
+  const s3 = new S3rver({
+    address: '127.0.0.1',
+    port: 0,
+    silent: true,
+    directory: path.join(workDir, 's3rver'),
+    configureBuckets: [{ name: TEST_BUCKET, configs: [] }],
+  });
+  const address = (await s3.run()) as { port: number };
+  (globalThis as Record<string, unknown>).__S3RVER__ = s3;
+
+  Object.assign(process.env, {
+    DATABASE_URL: databaseUrl.toString(),
+    REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/0',
+    REDIS_PREFIX: `sytest-${run}`,
+    S3_ENDPOINT: `http://127.0.0.1:${address.port}`,
+    S3_REGION: 'us-east-1',
+    S3_FORCE_PATH_STYLE: 'true',
+    AWS_ACCESS_KEY_ID: 'S3RVER',
+    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    ARTIFACT_STORE_URL: `file://${path.join(workDir, 'artifacts')}`,
+    SWITCHYARD_TEST_DIR: workDir,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+  });
+}
