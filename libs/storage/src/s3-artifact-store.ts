@@ -23,7 +23,7 @@ export interface S3StoreOptions {
 }
 
 /** Multipart parts of 8 MiB, two in flight: memory stays near 16 MiB whatever the artifact's size. */
-const PART_SIZE = 8 * 1024 * 1024;
+const PART_SIZE = 5 * 1024 * 1024;
 const PARTS_IN_FLIGHT = 2;
 
 /** Artifacts in S3 or any S3-compatible server (MinIO, s3rver), streamed with multipart upload. */

@@ -64,7 +64,7 @@ export class ModelVersionEntity {
   @Column({ type: 'jsonb', nullable: true })
   signature: ModelSignature | null;
 
-  @Column({ type: 'jsonb', default: () => "'{}'::jsonb" })
+  @Column({ type: 'jsonb', default: {} })
   metadata: VersionMetadata;
 
   @Column({ name: 'created_by', type: 'varchar', length: 200 })

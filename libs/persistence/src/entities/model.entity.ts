@@ -11,7 +11,7 @@ export class ModelEntity {
   @Column({ type: 'text', default: '' })
   description: string;
 
-  @Column({ type: 'jsonb', default: () => "'{}'::jsonb" })
+  @Column({ type: 'jsonb', default: {} })
   tags: Record<string, string>;
 
   /** Highest version number ever handed out; versions are never renumbered or reused. */

@@ -1,0 +1,66 @@
+import { call, expectProblem } from './support/client';
+import { fileStoreEnv, type RunningApp, startGateway, startRegistry, startWorker } from './support/http-app';
+
+describe.each([
+  ['registry', () => startRegistry(fileStoreEnv()), ['postgres', 'redis', 'artifact_store']],
+  ['gateway', () => startGateway(), []],
+  ['worker', () => startWorker(fileStoreEnv()), ['postgres', 'redis', 'artifact_store']],
+])('%s platform routes', (name, start, dependencies) => {
+  let app: RunningApp;
+  beforeAll(async () => {
+    app = await start();
+  });
+  afterAll(() => app.close());
+
+  it('reports liveness and readiness with each dependency it checks', async () => {
+    expect((await call(`${app.url}/health/live`)).body).toMatchObject({ status: 'ok' });
+    const ready = await call(`${app.url}/health/ready`);
+    expect(ready.status).toBe(200);
+    expect(Object.keys(ready.body.details).sort()).toEqual([...dependencies].sort());
+  });
+
+  it('serves Prometheus metrics, including the request histogram', async () => {
+    await call(`${app.url}/health/live`);
+    const metrics = await call<string>(`${app.url}/metrics`);
+    expect(metrics.headers.get('content-type')).toContain('text/plain');
+    expect(metrics.body).toContain('process_cpu_user_seconds_total');
+    expect(metrics.body).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/health\/live",status="200"\} \d+/);
+  });
+
+  it('serves OpenAPI at /openapi.json and Swagger UI at /docs', async () => {
+    const spec = await call(`${app.url}/openapi.json`);
+    expect(spec.body.openapi).toMatch(/^3\./);
+    expect(Object.keys(spec.body.paths)).toContain('/health/ready');
+    const ui = await call<string>(`${app.url}/docs`);
+    expect(ui.status).toBe(200);
+    expect(ui.body).toContain('swagger');
+  });
+
+  it('answers an unknown route with problem+json 404 and echoes X-Request-Id', async () => {
+    const answer = await call(`${app.url}/v1/nothing-here`, { headers: { 'x-request-id': `req-${name}-1` } });
+    expectProblem(answer, 404);
+    expect(answer.headers.get('x-request-id')).toBe(`req-${name}-1`);
+  });
+});
+
+describe('registry OpenAPI', () => {
+  let registry: RunningApp;
+  beforeAll(async () => {
+    registry = await startRegistry(fileStoreEnv());
+  });
+  afterAll(() => registry.close());
+
+  it('documents every public registry route of the contract', async () => {
+    const paths = (await call(`${registry.url}/openapi.json`)).body.paths;
+    expect(Object.keys(paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/models',
+        '/v1/models/{name}',
+        '/v1/models/{name}/versions',
+        '/v1/models/{name}/versions/{version}',
+        '/v1/models/{name}/versions/{version}/artifact',
+      ]),
+    );
+    expect(Object.keys(paths['/v1/models/{name}/versions'].post.requestBody.content)).toEqual(['multipart/form-data']);
+  });
+});
