@@ -1,4 +1,4 @@
-import { validateEnv } from '../libs/config/src';
+import { loadDotEnv, validateEnv } from '../libs/config/src';
 import { ensureDatabase, runMigrations } from '../libs/persistence/src';
 
 /** Creates the database if it is missing and applies pending migrations. `npm start` runs it first. */
@@ -9,6 +9,7 @@ export async function prepareDatabase(databaseUrl: string): Promise<void> {
 }
 
 if (require.main === module) {
+  loadDotEnv();
   prepareDatabase(validateEnv(process.env).DATABASE_URL).catch((error: unknown) => {
     console.error(error instanceof Error ? error.message : error);
     process.exit(1);

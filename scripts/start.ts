@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import * as path from 'node:path';
-import { validateEnv } from '../libs/config/src';
+import { loadDotEnv, validateEnv } from '../libs/config/src';
 import { prepareDatabase } from './migrate';
 
 const APPS = ['registry', 'gateway', 'worker'] as const;
@@ -10,6 +10,7 @@ const APPS = ['registry', 'gateway', 'worker'] as const;
  * apps as child processes. Ctrl-C (SIGINT) or SIGTERM stops all three; if one dies, the rest are stopped.
  */
 async function main(): Promise<void> {
+  loadDotEnv();
   const env = validateEnv(process.env);
   await prepareDatabase(env.DATABASE_URL);
 

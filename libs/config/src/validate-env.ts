@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { envSchema, type Env } from './env.schema';
 
 export class InvalidConfigurationError extends Error {
@@ -19,4 +20,12 @@ export function validateEnv(raw: Record<string, unknown>): Env {
     return `${variable}: ${issue.message}${given === undefined ? '' : ` (got ${JSON.stringify(given)})`}`;
   });
   throw new InvalidConfigurationError(problems);
+}
+
+/**
+ * The apps read `./.env` through @nestjs/config; the scripts (start, migrate) read it the same way so
+ * every process sees one configuration. Variables already in the environment win.
+ */
+export function loadDotEnv(file = '.env'): void {
+  if (existsSync(file)) process.loadEnvFile(file);
 }
