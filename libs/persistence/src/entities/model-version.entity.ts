@@ -1,20 +1,10 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import type { ModelSignature } from '../../../onnx/src/signature';
 import { ModelEntity } from './model.entity';
 
+export type { ModelSignature, TensorSpec } from '../../../onnx/src/signature';
+
 export type VersionStatus = 'pending' | 'ready' | 'failed';
-
-export interface TensorSpec {
-  name: string;
-  /** Open Inference Protocol datatype name: FP32, INT64, BOOL, BYTES… */
-  datatype: string;
-  /** -1 for a dynamic dimension, [] for a scalar. */
-  shape: number[];
-}
-
-export interface ModelSignature {
-  inputs: TensorSpec[];
-  outputs: TensorSpec[];
-}
 
 export interface VersionMetadata {
   description?: string;

@@ -1,0 +1,3 @@
+export * from './datatypes';
+export * from './model-builder';
+export * from './signature';

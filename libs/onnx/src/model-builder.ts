@@ -1,0 +1,267 @@
+import { onnx } from 'onnx-proto';
+
+/**
+ * Builds small, real ONNX models in code so tests and fixtures never depend on checked-in binaries.
+ * IR 8 / opset 17 is what onnxruntime 1.30 loads without complaint and what onnx-proto 8 can express.
+ */
+
+const IR_VERSION = 8;
+const DEFAULT_OPSET = 17;
+const DEFAULT_DOMAIN = '';
+/** The dynamic batch dimension every builder declares, so callers can send any number of rows. */
+const BATCH_DIM = 'batch';
+/** Metadata key that carries `modelVersionTag`; see `buildMlp`. */
+export const VERSION_TAG_METADATA_KEY = 'switchyard.version_tag';
+
+const { DataType } = onnx.TensorProto;
+
+type Dimension = number | string;
+
+export interface MlpOptions {
+  /** Layer widths from input to output, e.g. [64, 256, 256, 10]; at least two entries. */
+  layers: number[];
+  seed?: number;
+  inputName?: string;
+  outputName?: string;
+  /**
+   * Stored in the model's metadata so two artifacts with identical weights still differ byte for
+   * byte (and therefore by digest), which is what a registry needs to tell uploads apart.
+   */
+  modelVersionTag?: string;
+}
+
+export interface AffineOptions {
+  scale: number;
+  bias: number;
+  features: number;
+}
+
+/**
+ * A multilayer perceptron: Gemm + Relu between hidden layers, a bare Gemm at the end. Weights are
+ * drawn uniformly from ±1/sqrt(fan_in) by a seeded PRNG, so the same seed always yields the same
+ * bytes and different seeds yield distinguishable outputs.
+ */
+export function buildMlp(options: MlpOptions): Uint8Array {
+  const { layers, seed = 1, inputName = 'input', outputName = 'output' } = options;
+  if (layers.length < 2 || layers.some((width) => !Number.isInteger(width) || width < 1)) {
+    throw new Error(`MLP layers must be at least two positive integers, got [${layers.join(', ')}]`);
+  }
+  const random = mulberry32(seed);
+  const nodes: onnx.INodeProto[] = [];
+  const initializers: onnx.ITensorProto[] = [];
+  let previousOutput = inputName;
+
+  for (let layer = 0; layer < layers.length - 1; layer++) {
+    const fanIn = layers[layer];
+    const fanOut = layers[layer + 1];
+    const limit = 1 / Math.sqrt(fanIn);
+    const uniform = () => (random() * 2 - 1) * limit;
+    const weightName = `layer${layer}.weight`;
+    const biasName = `layer${layer}.bias`;
+    initializers.push(
+      float32Initializer(weightName, [fanIn, fanOut], Float32Array.from({ length: fanIn * fanOut }, uniform)),
+      float32Initializer(biasName, [fanOut], Float32Array.from({ length: fanOut }, uniform)),
+    );
+
+    const isLast = layer === layers.length - 2;
+    const linearOutput = isLast ? outputName : `layer${layer}.linear`;
+    nodes.push(node('Gemm', [previousOutput, weightName, biasName], [linearOutput]));
+    if (isLast) break;
+    const activation = `layer${layer}.relu`;
+    nodes.push(node('Relu', [linearOutput], [activation]));
+    previousOutput = activation;
+  }
+
+  const graph: onnx.IGraphProto = {
+    name: 'mlp',
+    node: nodes,
+    initializer: initializers,
+    input: [tensorValueInfo(inputName, DataType.FLOAT, [BATCH_DIM, layers[0]])],
+    output: [tensorValueInfo(outputName, DataType.FLOAT, [BATCH_DIM, layers[layers.length - 1]])],
+  };
+  const { modelVersionTag } = options;
+  return encodeModel(graph, {
+    metadata: modelVersionTag === undefined ? {} : { [VERSION_TAG_METADATA_KEY]: modelVersionTag },
+  });
+}
+
+/** y = x * scale + bias, elementwise; the bias makes it obvious which of two versions answered. */
+export function buildAffine(options: AffineOptions): Uint8Array {
+  const { scale, bias, features } = options;
+  return encodeModel({
+    name: 'affine',
+    node: [node('Mul', ['x', 'scale'], ['scaled']), node('Add', ['scaled', 'bias'], ['y'])],
+    initializer: [
+      float32Initializer('scale', [], Float32Array.of(scale)),
+      float32Initializer('bias', [], Float32Array.of(bias)),
+    ],
+    input: [tensorValueInfo('x', DataType.FLOAT, [BATCH_DIM, features])],
+    output: [tensorValueInfo('y', DataType.FLOAT, [BATCH_DIM, features])],
+  });
+}
+
+/**
+ * One independent input → output path per element type, so tensor codecs can be exercised against
+ * a real runtime: f*2 (FLOAT), i+1 (INT64), Not(b) (BOOL), and Identity for the FLOAT scalar `s`,
+ * DOUBLE `d`, INT32 `n` and UINT8 `u`.
+ */
+export function buildMultiTypeModel(): Uint8Array {
+  const paths = [
+    typePath('f', DataType.FLOAT, [BATCH_DIM, 3], (input, output) => node('Mul', [input, 'two'], [output])),
+    typePath('i', DataType.INT64, [BATCH_DIM], (input, output) => node('Add', [input, 'one'], [output])),
+    typePath('b', DataType.BOOL, [BATCH_DIM], (input, output) => node('Not', [input], [output])),
+    typePath('s', DataType.FLOAT, [], identity),
+    typePath('d', DataType.DOUBLE, [BATCH_DIM, 2], identity),
+    typePath('n', DataType.INT32, [BATCH_DIM], identity),
+    typePath('u', DataType.UINT8, [BATCH_DIM], identity),
+  ];
+  return encodeModel({
+    name: 'multi_type',
+    node: paths.map((p) => p.node),
+    initializer: [
+      float32Initializer('two', [], Float32Array.of(2)),
+      int64Initializer('one', [], BigInt64Array.of(1n)),
+    ],
+    input: paths.map((p) => p.input),
+    output: paths.map((p) => p.output),
+  });
+}
+
+/** An Identity model that declares `opset` for the default domain; used to provoke unsupported-opset failures. */
+export function buildModelWithOpset(opset: number): Uint8Array {
+  return encodeModel(identityGraph('opset_probe', [node('Identity', ['x'], ['y'])]), {
+    opsetImports: [{ domain: DEFAULT_DOMAIN, version: opset }],
+  });
+}
+
+/** A node from an operator domain no runtime ships, imported properly, so loading fails on the operator itself. */
+export function buildModelWithCustomDomain(): Uint8Array {
+  const domain = 'com.example.custom';
+  return encodeModel(identityGraph('custom_domain', [{ ...node('Frobnicate', ['x'], ['y']), domain }]), {
+    opsetImports: [
+      { domain: DEFAULT_DOMAIN, version: DEFAULT_OPSET },
+      { domain, version: 1 },
+    ],
+  });
+}
+
+/** `count` = SequenceLength(`items`): a valid model whose input is a sequence, not a tensor. */
+export function buildModelWithSequenceInput(): Uint8Array {
+  const floatVector: onnx.ITypeProto = { tensorType: { elemType: DataType.FLOAT, shape: { dim: [{ dimParam: 'n' }] } } };
+  return encodeModel({
+    name: 'sequence_input',
+    node: [node('SequenceLength', ['items'], ['count'])],
+    input: [{ name: 'items', type: { sequenceType: { elemType: floatVector } } }],
+    output: [tensorValueInfo('count', DataType.INT64, [])],
+  });
+}
+
+/**
+ * y = x + w where the single float `w` lives in an external file at `location`. Such a model is not
+ * self-contained, and a relative location can point anywhere on the host, so a registry must refuse it.
+ */
+export function buildModelWithExternalData(location: string): Uint8Array {
+  const externalWeight: onnx.ITensorProto = {
+    name: 'w',
+    dims: [1],
+    dataType: DataType.FLOAT,
+    dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
+    externalData: [
+      { key: 'location', value: location },
+      { key: 'offset', value: '0' },
+      { key: 'length', value: String(Float32Array.BYTES_PER_ELEMENT) },
+    ],
+  };
+  const graph = identityGraph('external_data', [node('Add', ['x', 'w'], ['y'])]);
+  return encodeModel({ ...graph, initializer: [externalWeight] });
+}
+
+/**
+ * A Mulberry32 generator: four lines, 32-bit state, good enough to spread weights, and identical on
+ * every platform, which Math.random is not.
+ */
+function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface EncodeOptions {
+  opsetImports?: onnx.IOperatorSetIdProto[];
+  metadata?: Record<string, string>;
+}
+
+function encodeModel(graph: onnx.IGraphProto, options: EncodeOptions = {}): Uint8Array {
+  const { opsetImports = [{ domain: DEFAULT_DOMAIN, version: DEFAULT_OPSET }], metadata = {} } = options;
+  const model: onnx.IModelProto = {
+    irVersion: IR_VERSION,
+    producerName: 'switchyard',
+    opsetImport: opsetImports,
+    metadataProps: Object.entries(metadata).map(([key, value]) => ({ key, value })),
+    graph,
+  };
+  return onnx.ModelProto.encode(model).finish();
+}
+
+function identityGraph(name: string, nodes: onnx.INodeProto[]): onnx.IGraphProto {
+  return {
+    name,
+    node: nodes,
+    input: [tensorValueInfo('x', DataType.FLOAT, [BATCH_DIM, 1])],
+    output: [tensorValueInfo('y', DataType.FLOAT, [BATCH_DIM, 1])],
+  };
+}
+
+function typePath(
+  name: string,
+  elementType: onnx.TensorProto.DataType,
+  dims: Dimension[],
+  makeNode: (input: string, output: string) => onnx.INodeProto,
+) {
+  const outputName = `${name}_out`;
+  return {
+    input: tensorValueInfo(name, elementType, dims),
+    output: tensorValueInfo(outputName, elementType, dims),
+    node: makeNode(name, outputName),
+  };
+}
+
+function identity(input: string, output: string): onnx.INodeProto {
+  return node('Identity', [input], [output]);
+}
+
+function node(opType: string, inputs: string[], outputs: string[]): onnx.INodeProto {
+  return { opType, input: inputs, output: outputs, name: `${opType}:${outputs[0]}` };
+}
+
+function tensorValueInfo(name: string, elementType: onnx.TensorProto.DataType, dims: Dimension[]): onnx.IValueInfoProto {
+  return {
+    name,
+    type: {
+      tensorType: {
+        elemType: elementType,
+        shape: { dim: dims.map((dim) => (typeof dim === 'string' ? { dimParam: dim } : { dimValue: dim })) },
+      },
+    },
+  };
+}
+
+function float32Initializer(name: string, dims: number[], values: Float32Array): onnx.ITensorProto {
+  const bytes = new Uint8Array(values.length * Float32Array.BYTES_PER_ELEMENT);
+  const view = new DataView(bytes.buffer);
+  // ONNX raw_data is little-endian regardless of the host; DataView makes that explicit.
+  values.forEach((value, index) => view.setFloat32(index * Float32Array.BYTES_PER_ELEMENT, value, true));
+  return { name, dims, dataType: DataType.FLOAT, rawData: bytes };
+}
+
+function int64Initializer(name: string, dims: number[], values: BigInt64Array): onnx.ITensorProto {
+  const bytes = new Uint8Array(values.length * BigInt64Array.BYTES_PER_ELEMENT);
+  const view = new DataView(bytes.buffer);
+  values.forEach((value, index) => view.setBigInt64(index * BigInt64Array.BYTES_PER_ELEMENT, value, true));
+  return { name, dims, dataType: DataType.INT64, rawData: bytes };
+}

@@ -1,0 +1,106 @@
+import * as ort from 'onnxruntime-node';
+import { oipFromOrtType, ortTypeFromOip } from './datatypes';
+
+export interface TensorSpec {
+  name: string;
+  /** An Open Inference Protocol datatype name, e.g. FP32. */
+  datatype: string;
+  /** Fixed sizes, DYNAMIC_DIMENSION where the model leaves a size open; [] for a scalar. */
+  shape: number[];
+}
+
+export interface ModelSignature {
+  inputs: TensorSpec[];
+  outputs: TensorSpec[];
+}
+
+/** Open Inference Protocol's marker for a dimension of any size. */
+export const DYNAMIC_DIMENSION = -1;
+
+/** Sequences, maps and optionals cannot travel over the Open Inference Protocol, so such models are refused. */
+export class NonTensorValueError extends Error {
+  constructor(
+    readonly role: 'input' | 'output',
+    readonly valueName: string,
+  ) {
+    super(`${role} "${valueName}" is not a tensor; only tensor inputs and outputs are supported`);
+    this.name = 'NonTensorValueError';
+  }
+}
+
+/**
+ * Reads the signature the runtime actually sees. onnxruntime reports a symbolic dimension by its name
+ * ('batch') and an unnamed unknown one as '', both of which become DYNAMIC_DIMENSION. It also reports a
+ * tensor declared without any shape as [], so such a tensor is indistinguishable from a scalar here.
+ */
+export function signatureOfSession(session: ort.InferenceSession): ModelSignature {
+  return {
+    inputs: session.inputMetadata.map((metadata) => tensorSpec('input', metadata)),
+    outputs: session.outputMetadata.map((metadata) => tensorSpec('output', metadata)),
+  };
+}
+
+/** Zero-filled feeds for every input, with open dimensions set to 1: the cheapest request a model must accept. */
+export function zeroFeeds(signature: ModelSignature): Record<string, ort.Tensor> {
+  return Object.fromEntries(signature.inputs.map((input) => [input.name, zeroTensor(input)]));
+}
+
+/**
+ * Lists why a challenger could not take the champion's traffic: each request must be acceptable to
+ * both, so input names and datatypes must match. Outputs are not compared because they go back to
+ * the caller as they are. Shapes are not compared because exporters fix and name dimensions
+ * inconsistently (a batch axis may be 'batch', 'N' or 1), so comparing them would reject versions
+ * that serve the same requests. An empty list means compatible.
+ */
+export function signatureCompatibility(champion: ModelSignature, challenger: ModelSignature): string[] {
+  const challengerInputs = new Map(challenger.inputs.map((input) => [input.name, input]));
+  const championInputNames = new Set(champion.inputs.map((input) => input.name));
+  const differences: string[] = [];
+  for (const championInput of champion.inputs) {
+    const challengerInput = challengerInputs.get(championInput.name);
+    if (challengerInput === undefined) {
+      differences.push(`input "${championInput.name}": missing from challenger`);
+    } else if (challengerInput.datatype !== championInput.datatype) {
+      differences.push(
+        `input "${championInput.name}": datatype ${championInput.datatype} → ${challengerInput.datatype}`,
+      );
+    }
+  }
+  for (const challengerInput of challenger.inputs) {
+    if (!championInputNames.has(challengerInput.name)) {
+      differences.push(`input "${challengerInput.name}": not an input of champion`);
+    }
+  }
+  return differences;
+}
+
+function tensorSpec(role: 'input' | 'output', metadata: ort.InferenceSession.ValueMetadata): TensorSpec {
+  if (!metadata.isTensor) throw new NonTensorValueError(role, metadata.name);
+  return {
+    name: metadata.name,
+    datatype: oipFromOrtType(metadata.type),
+    shape: metadata.shape.map((dimension) => (typeof dimension === 'number' ? dimension : DYNAMIC_DIMENSION)),
+  };
+}
+
+function zeroTensor(spec: TensorSpec): ort.Tensor {
+  const dims = spec.shape.map((dimension) => (dimension === DYNAMIC_DIMENSION ? 1 : dimension));
+  const count = dims.reduce((product, dimension) => product * dimension, 1);
+  const type = ortTypeFromOip(spec.datatype);
+  switch (type) {
+    case 'string':
+      return new ort.Tensor(type, new Array<string>(count).fill(''), dims);
+    // All-zero bytes read as false for bool and as +0.0 for float16 (stored as raw Uint16 bits in
+    // Node 20, which has no Float16Array; onnxruntime refuses a plain number[] for float16).
+    case 'bool':
+      return new ort.Tensor(type, new Uint8Array(count), dims);
+    case 'float16':
+      return new ort.Tensor(type, new Uint16Array(count), dims);
+    case 'int64':
+      return new ort.Tensor(type, new BigInt64Array(count), dims);
+    case 'uint64':
+      return new ort.Tensor(type, new BigUint64Array(count), dims);
+    default:
+      return new ort.Tensor(type, new Array<number>(count).fill(0), dims);
+  }
+}
