@@ -2,7 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { SwitchyardConfigModule } from '../../../libs/config/src';
 import { loggingModule, MetricsModule } from '../../../libs/http/src';
 import { PersistenceModule } from '../../../libs/persistence/src';
-import { RedisModule } from '../../../libs/queues/src';
+import { QueuesModule, RedisModule } from '../../../libs/queues/src';
 import { StorageModule } from '../../../libs/storage/src';
 import { HealthModule } from './health/health.module';
 import { ModelsModule } from './models/models.module';
@@ -20,6 +20,7 @@ export class RegistryModule {
         MetricsModule,
         PersistenceModule,
         RedisModule,
+        QueuesModule,
         StorageModule,
         HealthModule,
         ModelsModule,

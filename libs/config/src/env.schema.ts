@@ -80,8 +80,21 @@ export const gatewayEnv = z.object({
   REGISTRY_URL: urlWithScheme(['http:', 'https:'], 'http://127.0.0.1:3000'),
 });
 
+const milliseconds = (fallback: number) =>
+  z.coerce
+    .number({ error: 'expected a number of milliseconds' })
+    .int('expected an integer number of milliseconds')
+    .positive('expected a positive number of milliseconds')
+    .default(fallback);
+
 export const workerEnv = z.object({
   WORKER_PORT: port(3001),
+  /** How long a validation job's lock lasts without renewal: a killed worker's job is retaken after it. */
+  VALIDATION_LOCK_MS: milliseconds(30_000),
+  VALIDATION_CONCURRENCY: z.coerce.number({ error: 'expected a positive integer' }).int('expected a positive integer').positive('expected a positive integer').default(1),
+  /** How often the worker looks for versions left pending, and how old one must be to count as stale. */
+  PENDING_SWEEP_INTERVAL_MS: milliseconds(30_000),
+  PENDING_STALE_AFTER_MS: milliseconds(120_000),
 });
 
 export const envSchema = databaseEnv

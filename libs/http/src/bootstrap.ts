@@ -28,7 +28,7 @@ export async function createHttpApp(module: DynamicModule, options: HttpAppOptio
     genReqId: () => crypto.randomUUID(),
     return503OnClosing: true,
   });
-  const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { bufferLogs: true });
+  const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { bufferLogs: true, abortOnError: false });
   app.useLogger(app.get(Logger));
   app.flushLogs();
   app.enableShutdownHooks();

@@ -1,1 +1,3 @@
 export * from './redis.module';
+export * from './queue-contract';
+export * from './bullmq.module';

@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
 import { ModelsModule } from '../models/models.module';
 import { VersionsController } from './versions.controller';
+import { ValidationQueue } from './validation-queue';
 import { VersionsService } from './versions.service';
 
-@Module({ imports: [ModelsModule], controllers: [VersionsController], providers: [VersionsService], exports: [VersionsService] })
+@Module({ imports: [ModelsModule], controllers: [VersionsController], providers: [VersionsService, ValidationQueue], exports: [VersionsService] })
 export class VersionsModule {}

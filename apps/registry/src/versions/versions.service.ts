@@ -17,6 +17,7 @@ import { TypedConfig } from '../../../../libs/config/src';
 import { ModelsService } from '../models/models.service';
 import type { VersionResponse } from './dto/version.dto';
 import { HashingStream } from './hashing-stream';
+import { ValidationQueue } from './validation-queue';
 import { parseVersionMetadata } from './version-metadata';
 
 interface StoredArtifact {
@@ -37,6 +38,7 @@ export function presentVersion(modelName: string, v: ModelVersionEntity): Versio
     size_bytes: v.sizeBytes,
     signature: v.signature,
     metadata: v.metadata as Record<string, unknown>,
+    validation: v.validation,
     artifact_url: `/v1/models/${modelName}/versions/${v.version}/artifact`,
     created_at: v.createdAt.toISOString(),
     created_by: v.createdBy,
@@ -53,6 +55,7 @@ export class VersionsService {
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(ARTIFACT_STORE) private readonly store: ArtifactStore,
     private readonly config: TypedConfig,
+    private readonly validationQueue: ValidationQueue,
   ) {}
 
   /**
@@ -88,7 +91,7 @@ export class VersionsService {
           errors: [{ field: 'artifact', message: 'required' }],
         });
       }
-      return await this.versions.save(
+      const created = await this.versions.save(
         this.versions.create({
           modelId: model.id,
           version: stored.version,
@@ -99,9 +102,12 @@ export class VersionsService {
           artifactUri: stored.uri,
           signature: null,
           metadata,
+          validation: null,
           createdBy: actor,
         }),
       );
+      await this.validationQueue.enqueue(created.id);
+      return created;
     } catch (error) {
       if (stored) await this.discard(stored.key);
       throw error;

@@ -1,10 +1,18 @@
-import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique, UpdateDateColumn } from 'typeorm';
 import type { ModelSignature } from '../../../onnx/src/signature';
 import { ModelEntity } from './model.entity';
 
 export type { ModelSignature, TensorSpec } from '../../../onnx/src/signature';
 
 export type VersionStatus = 'pending' | 'ready' | 'failed';
+
+/** What the validation job measured when it loaded the artifact. */
+export interface ValidationReport {
+  runtime: string;
+  load_ms: number;
+  inference_ms: number;
+  validated_at: string;
+}
 
 export interface VersionMetadata {
   description?: string;
@@ -56,6 +64,12 @@ export class ModelVersionEntity {
 
   @Column({ type: 'jsonb', default: {} })
   metadata: VersionMetadata;
+
+  @Column({ type: 'jsonb', nullable: true })
+  validation: ValidationReport | null;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
 
   @Column({ name: 'created_by', type: 'varchar', length: 200 })
   createdBy: string;

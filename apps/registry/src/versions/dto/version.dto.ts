@@ -11,6 +11,13 @@ export class SignatureResponse {
   @ApiProperty({ type: [TensorSpecResponse] }) outputs: TensorSpecResponse[];
 }
 
+export class ValidationResponse {
+  @ApiProperty({ example: 'onnxruntime-node 1.30.0' }) runtime: string;
+  @ApiProperty({ description: 'time to create the inference session' }) load_ms: number;
+  @ApiProperty({ description: 'time of one smoke inference on zeros (dynamic dimensions = 1)' }) inference_ms: number;
+  @ApiProperty() validated_at: string;
+}
+
 export class VersionResponse {
   @ApiProperty() model: string;
   @ApiProperty() version: number;
@@ -20,6 +27,7 @@ export class VersionResponse {
   @ApiProperty() size_bytes: number;
   @ApiPropertyOptional({ type: SignatureResponse, nullable: true }) signature: SignatureResponse | null;
   @ApiProperty({ type: 'object', additionalProperties: true }) metadata: Record<string, unknown>;
+  @ApiPropertyOptional({ type: ValidationResponse, nullable: true }) validation: ValidationResponse | null;
   @ApiProperty() artifact_url: string;
   @ApiProperty() created_at: string;
   @ApiProperty() created_by: string;

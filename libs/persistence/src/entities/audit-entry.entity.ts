@@ -1,0 +1,48 @@
+import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { ModelEntity } from './model.entity';
+
+export type AuditAction = 'alias.set' | 'alias.delete' | 'traffic.set' | 'promote' | 'rollback';
+
+/** What a model's deployment looked like before or after a change. */
+export interface DeploymentState {
+  champion: number | null;
+  challenger: number | null;
+  challenger_percent: number;
+  revision: number;
+  /** Every alias (labels included) → version number. */
+  aliases: Record<string, number>;
+}
+
+/** One row per change, written in the same transaction as the change. Append-only. */
+@Entity({ name: 'audit_log' })
+@Index('ix_audit_log_model_id', ['modelId', 'id'])
+export class AuditEntryEntity {
+  /** bigint, so TypeORM returns it as a string; the API presents it as a number. */
+  @PrimaryGeneratedColumn('increment', { type: 'bigint' })
+  id: string;
+
+  @Column({ name: 'model_id', type: 'uuid' })
+  modelId: string;
+
+  @ManyToOne(() => ModelEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'model_id' })
+  model?: ModelEntity;
+
+  @Column({ type: 'varchar', length: 32 })
+  action: AuditAction;
+
+  @Column({ type: 'varchar', length: 200 })
+  actor: string;
+
+  @Column({ type: 'text', nullable: true })
+  reason: string | null;
+
+  @Column({ type: 'jsonb' })
+  before: DeploymentState;
+
+  @Column({ type: 'jsonb' })
+  after: DeploymentState;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+}

@@ -1,0 +1,35 @@
+import type { JobsOptions } from 'bullmq';
+
+/**
+ * The contract between the registry (producer) and the worker (consumer): queue and job names,
+ * payloads, and deterministic job ids so a version is never validated twice at once.
+ */
+export const ARTIFACT_VALIDATION_QUEUE = 'artifact-validation';
+export const VALIDATE_VERSION_JOB = 'validate-version';
+
+export interface ValidateVersionPayload {
+  versionId: string;
+}
+
+/** BullMQ forbids ':' in custom ids. One id per version: adding it again while queued is a no-op. */
+export function validationJobId(versionId: string): string {
+  return `validate-${versionId}`;
+}
+
+/** Transient store errors are retried with backoff; a model that cannot load is failed without retry. */
+export const VALIDATION_JOB_OPTIONS: JobsOptions = {
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 1000 },
+  removeOnComplete: true,
+  removeOnFail: { age: 7 * 24 * 3600 },
+};
+
+/** Pub/sub channel on which the registry announces `{model, revision}` after each deployment change. */
+export function deploymentsChannel(redisPrefix: string): string {
+  return `${redisPrefix}:deployments`;
+}
+
+export interface DeploymentChangedMessage {
+  model: string;
+  revision: number;
+}
