@@ -4,8 +4,12 @@ import { loggingModule, MetricsModule } from '../../../libs/http/src';
 import { PersistenceModule } from '../../../libs/persistence/src';
 import { QueuesModule, RedisModule } from '../../../libs/queues/src';
 import { StorageModule } from '../../../libs/storage/src';
+import { AliasesModule } from './aliases/aliases.module';
+import { AuditModule } from './audit/audit.module';
+import { DeploymentsModule } from './deployments/deployments.module';
 import { HealthModule } from './health/health.module';
 import { ModelsModule } from './models/models.module';
+import { TrafficModule } from './traffic/traffic.module';
 import { VersionsModule } from './versions/versions.module';
 
 /** Built per app instance so configuration is read when the app is created. */
@@ -25,6 +29,10 @@ export class RegistryModule {
         HealthModule,
         ModelsModule,
         VersionsModule,
+        DeploymentsModule,
+        AliasesModule,
+        TrafficModule,
+        AuditModule,
       ],
     };
   }

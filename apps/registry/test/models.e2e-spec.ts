@@ -18,7 +18,7 @@ describe('models', () => {
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ name, description: 'scores transactions', tags: { team: 'risk' }, created_by: 'alice', latest_version: 0 });
     const read = await call(`${registry.url}/v1/models/${name}`);
-    expect(read.body).toMatchObject({ name, aliases: {}, deployment: null });
+    expect(read.body).toMatchObject({ name, aliases: {}, deployment: { champion: null, challenger: null, challenger_percent: 0, revision: 0 } });
   });
 
   it('refuses a duplicate name with 409', async () => {

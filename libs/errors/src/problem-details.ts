@@ -47,6 +47,10 @@ export function problemKindOf(code: DomainErrorCode): ProblemKind {
       return { status: 409, title: 'Version not ready' };
     case 'VERSION_HOLDS_TRAFFIC':
       return { status: 409, title: 'Version holds traffic' };
+    case 'VERSION_HAS_ALIASES':
+      return { status: 409, title: 'Version has aliases' };
+    case 'CHAMPION_REQUIRED':
+      return { status: 409, title: 'Champion required' };
     case 'SIGNATURE_INCOMPATIBLE':
       return { status: 409, title: 'Signature incompatible' };
     case 'NO_CHALLENGER':

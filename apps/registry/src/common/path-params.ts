@@ -27,3 +27,18 @@ export class VersionNumberPipe implements PipeTransform<string, number> {
     return Number(value);
   }
 }
+
+const ALIAS_PATTERN = /^[a-z][a-z0-9_-]{0,31}$/;
+
+/** `{alias}` in a path: lowercase, starting with a letter, at most 32 characters. */
+@Injectable()
+export class AliasNamePipe implements PipeTransform<string, string> {
+  transform(value: string, _metadata: ArgumentMetadata): string {
+    if (!ALIAS_PATTERN.test(value)) {
+      throw new DomainError('VALIDATION_FAILED', `"${value}" is not a valid alias; aliases match ${ALIAS_PATTERN.source}`, {
+        errors: [{ field: 'alias', message: `must match ${ALIAS_PATTERN.source}` }],
+      });
+    }
+    return value;
+  }
+}

@@ -4,7 +4,7 @@ import { Actor } from '../../../../libs/http/src';
 import { ListQueryDto } from '../common/list-query.dto';
 import { ModelNamePipe } from '../common/path-params';
 import { CreateModelDto, ModelPage, ModelResponse, UpdateModelDto } from './dto/model.dto';
-import { ModelsService, presentModel } from './models.service';
+import { ModelsService } from './models.service';
 
 @ApiTags('models')
 @Controller('v1/models')
@@ -14,7 +14,7 @@ export class ModelsController {
   @Post()
   @ApiCreatedResponse({ type: ModelResponse })
   async create(@Body() dto: CreateModelDto, @Actor() actor: string): Promise<ModelResponse> {
-    return presentModel(await this.models.create(dto, actor));
+    return this.models.present(await this.models.create(dto, actor));
   }
 
   @Get()
@@ -26,12 +26,12 @@ export class ModelsController {
   @Get(':name')
   @ApiOkResponse({ type: ModelResponse })
   async get(@Param('name', ModelNamePipe) name: string): Promise<ModelResponse> {
-    return presentModel(await this.models.getByName(name));
+    return this.models.present(await this.models.getByName(name));
   }
 
   @Patch(':name')
   @ApiOkResponse({ type: ModelResponse })
   async update(@Param('name', ModelNamePipe) name: string, @Body() dto: UpdateModelDto): Promise<ModelResponse> {
-    return presentModel(await this.models.update(name, dto));
+    return this.models.present(await this.models.update(name, dto));
   }
 }

@@ -3,18 +3,17 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { QueryFailedError, Repository } from 'typeorm';
 import { DomainError } from '../../../../libs/errors/src';
 import { decodeCursor, ModelEntity, type Page, toPage } from '../../../../libs/persistence/src';
-import type { CreateModelDto, ModelResponse, UpdateModelDto } from './dto/model.dto';
+import { DeploymentsService } from '../deployments/deployments.service';
+import type { CreateModelDto, ModelResponse, ModelSummary, UpdateModelDto } from './dto/model.dto';
 
 const UNIQUE_VIOLATION = '23505';
 
-export function presentModel(model: ModelEntity): ModelResponse {
+export function presentModelSummary(model: ModelEntity): ModelSummary {
   return {
     name: model.name,
     description: model.description,
     tags: model.tags,
     latest_version: model.lastVersion,
-    aliases: {},
-    deployment: null,
     created_by: model.createdBy,
     created_at: model.createdAt.toISOString(),
     updated_at: model.updatedAt.toISOString(),
@@ -23,7 +22,20 @@ export function presentModel(model: ModelEntity): ModelResponse {
 
 @Injectable()
 export class ModelsService {
-  constructor(@InjectRepository(ModelEntity) private readonly models: Repository<ModelEntity>) {}
+  constructor(
+    @InjectRepository(ModelEntity) private readonly models: Repository<ModelEntity>,
+    private readonly deployments: DeploymentsService,
+  ) {}
+
+  /** One model with its aliases and current deployment. */
+  async present(model: ModelEntity): Promise<ModelResponse> {
+    const { deployment, aliases } = await this.deployments.describe(model);
+    return {
+      ...presentModelSummary(model),
+      aliases: Object.fromEntries([...aliases].map(([name, target]) => [name, target.version.version])),
+      deployment,
+    };
+  }
 
   async create(dto: CreateModelDto, actor: string): Promise<ModelEntity> {
     try {
@@ -40,10 +52,10 @@ export class ModelsService {
     }
   }
 
-  async list(limit: number, cursor?: string): Promise<Page<ModelResponse>> {
+  async list(limit: number, cursor?: string): Promise<Page<ModelSummary>> {
     const query = this.models.createQueryBuilder('m').orderBy('m.name', 'ASC').limit(limit + 1);
     if (cursor !== undefined) query.where('m.name > :after', { after: decodeCursor(cursor, 'string') });
-    return toPage(await query.getMany(), limit, (m) => m.name, presentModel);
+    return toPage(await query.getMany(), limit, (m) => m.name, presentModelSummary);
   }
 
   async getByName(name: string): Promise<ModelEntity> {

@@ -1,8 +1,9 @@
-import { Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Controller, Delete, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import {
   ApiBody,
   ApiConsumes,
   ApiCreatedResponse,
+  ApiNoContentResponse,
   ApiOkResponse,
   ApiProduces,
   ApiTags,
@@ -61,6 +62,16 @@ export class VersionsController {
     @Param('version', VersionNumberPipe) version: number,
   ): Promise<VersionResponse> {
     return presentVersion(name, await this.versions.get(name, version));
+  }
+
+  @Delete(':version')
+  @HttpCode(204)
+  @ApiNoContentResponse({ description: 'deleted with its artifact; 409 while an alias points at it' })
+  async delete(
+    @Param('name', ModelNamePipe) name: string,
+    @Param('version', VersionNumberPipe) version: number,
+  ): Promise<void> {
+    await this.versions.delete(name, version);
   }
 
   @Get(':version/artifact')

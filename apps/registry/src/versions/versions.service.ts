@@ -6,6 +6,7 @@ import { DataSource, Repository } from 'typeorm';
 import { DomainError } from '../../../../libs/errors/src';
 import {
   decodeCursor,
+  ModelAliasEntity,
   ModelEntity,
   ModelVersionEntity,
   type Page,
@@ -14,6 +15,7 @@ import {
 } from '../../../../libs/persistence/src';
 import { ARTIFACT_STORE, type ArtifactStore, artifactKey } from '../../../../libs/storage/src';
 import { TypedConfig } from '../../../../libs/config/src';
+import { TRAFFIC_ALIASES } from '../deployments/deployment-state';
 import { ModelsService } from '../models/models.service';
 import type { VersionResponse } from './dto/version.dto';
 import { HashingStream } from './hashing-stream';
@@ -183,6 +185,28 @@ export class VersionsService {
     const found = await this.versions.findOneBy({ modelId: model.id, version });
     if (!found) throw new DomainError('VERSION_NOT_FOUND', `model "${modelName}" has no version ${version}`);
     return found;
+  }
+
+  /**
+   * Deletes a version and its bytes. A version that an alias points at is refused: champion and
+   * challenger hold traffic, and a label should be moved deliberately, not vanish as a side effect.
+   */
+  async delete(modelName: string, version: number): Promise<void> {
+    const found = await this.get(modelName, version);
+    await this.dataSource.transaction(async (manager) => {
+      const aliases = await manager.find(ModelAliasEntity, { where: { versionId: found.id }, lock: { mode: 'pessimistic_read' } });
+      const names = aliases.map((a) => a.alias).sort();
+      if (names.some((name) => TRAFFIC_ALIASES.includes(name))) {
+        throw new DomainError('VERSION_HOLDS_TRAFFIC', `version ${version} is ${names.filter((n) => TRAFFIC_ALIASES.includes(n)).join(' and ')}; move traffic off it first`);
+      }
+      if (names.length) {
+        throw new DomainError('VERSION_HAS_ALIASES', `version ${version} is aliased as ${names.join(', ')}; remove or move those aliases first`, {
+          extensions: { aliases: names },
+        });
+      }
+      await manager.delete(ModelVersionEntity, { id: found.id });
+    });
+    await this.discard(artifactKey(modelName, version));
   }
 
   async openArtifact(modelName: string, version: number): Promise<{ version: ModelVersionEntity; body: Readable }> {

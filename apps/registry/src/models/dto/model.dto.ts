@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { DeploymentResponse } from '../../deployments/dto/deployment.dto';
 import { IsObject, IsOptional, IsString, Matches, MaxLength, Validate, ValidatorConstraint, type ValidatorConstraintInterface } from 'class-validator';
 
 export const MODEL_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
@@ -49,21 +50,24 @@ export class UpdateModelDto {
   tags?: Record<string, string>;
 }
 
-export class ModelResponse {
+export class ModelSummary {
   @ApiProperty() name: string;
   @ApiProperty() description: string;
   @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } }) tags: Record<string, string>;
   @ApiProperty({ description: 'highest version number handed out so far (0 before the first upload)' }) latest_version: number;
-  @ApiProperty({ type: 'object', additionalProperties: { type: 'integer' }, description: 'alias → version' })
-  aliases: Record<string, number>;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, nullable: true, description: 'current deployment, null before a champion is set' })
-  deployment: Record<string, unknown> | null;
   @ApiProperty() created_by: string;
   @ApiProperty() created_at: string;
   @ApiProperty() updated_at: string;
 }
 
+export class ModelResponse extends ModelSummary {
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'integer' }, description: 'alias → version' })
+  aliases: Record<string, number>;
+  @ApiProperty({ type: DeploymentResponse })
+  deployment: DeploymentResponse;
+}
+
 export class ModelPage {
-  @ApiProperty({ type: [ModelResponse] }) items: ModelResponse[];
+  @ApiProperty({ type: [ModelSummary] }) items: ModelSummary[];
   @ApiProperty({ type: String, nullable: true }) next_cursor: string | null;
 }

@@ -1,0 +1,109 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { DomainError } from '../../../../libs/errors/src';
+import {
+  AuditEntryEntity,
+  DeploymentEntity,
+  ModelEntity,
+  type ModelVersionEntity,
+} from '../../../../libs/persistence/src';
+import type {
+  DeploymentAtResponse,
+  DeploymentResponse,
+  DeploymentVersionRef,
+  GatewayDeployment,
+  LoadableVersion,
+} from './dto/deployment.dto';
+import { CHALLENGER, CHAMPION, type AliasTarget, loadAliases, percentFromBasisPoints } from './deployment-state';
+
+function versionRef(version: ModelVersionEntity | undefined | null): DeploymentVersionRef | null {
+  return version ? { version: version.version, sha256: version.sha256, status: version.status } : null;
+}
+
+function loadable(modelName: string, version: ModelVersionEntity): LoadableVersion {
+  return {
+    version: version.version,
+    sha256: version.sha256,
+    size_bytes: version.sizeBytes,
+    artifact_url: `/v1/models/${modelName}/versions/${version.version}/artifact`,
+    artifact_uri: version.artifactUri,
+    signature: version.signature,
+  };
+}
+
+/** Reads of deployments: for operators (one model), for gateways (all), and as of a past time. */
+@Injectable()
+export class DeploymentsService {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  private async model(name: string): Promise<ModelEntity> {
+    const model = await this.dataSource.manager.findOneBy(ModelEntity, { name });
+    if (!model) throw new DomainError('MODEL_NOT_FOUND', `no model named "${name}"`);
+    return model;
+  }
+
+  async describe(model: ModelEntity): Promise<{ deployment: DeploymentResponse; aliases: Map<string, AliasTarget> }> {
+    const manager = this.dataSource.manager;
+    const deployment = await manager.findOne(DeploymentEntity, {
+      where: { modelId: model.id },
+      relations: { previousChampion: true },
+    });
+    const aliases = await loadAliases(manager, model.id);
+    return {
+      aliases,
+      deployment: {
+        model: model.name,
+        champion: versionRef(aliases.get(CHAMPION)?.version),
+        challenger: versionRef(aliases.get(CHALLENGER)?.version),
+        challenger_percent: percentFromBasisPoints(deployment?.challengerBp ?? 0),
+        previous_champion: versionRef(deployment?.previousChampion),
+        revision: deployment?.revision ?? 0,
+        updated_at: deployment?.updatedAt.toISOString() ?? null,
+        updated_by: deployment?.updatedBy ?? null,
+        rollout: [],
+      },
+    };
+  }
+
+  async get(modelName: string): Promise<DeploymentResponse> {
+    return (await this.describe(await this.model(modelName))).deployment;
+  }
+
+  /** "Which version was champion at time T": the state after the last change made at or before T. */
+  async at(modelName: string, at: Date): Promise<DeploymentAtResponse> {
+    const model = await this.model(modelName);
+    const entry = await this.dataSource.manager
+      .createQueryBuilder(AuditEntryEntity, 'a')
+      .where('a.model_id = :modelId AND a.created_at <= :at', { modelId: model.id, at })
+      .orderBy('a.id', 'DESC')
+      .limit(1)
+      .getOne();
+    const state = entry?.after ?? { champion: null, challenger: null, challenger_percent: 0, revision: 0, aliases: {} };
+    return { model: model.name, at: at.toISOString(), ...state };
+  }
+
+  /** What every gateway needs to load every model that has a champion; the polling fallback and start-up read. */
+  async forGateways(): Promise<GatewayDeployment[]> {
+    const manager = this.dataSource.manager;
+    const deployments = await manager.find(DeploymentEntity, { relations: { model: true }, order: { modelId: 'ASC' } });
+    const result: GatewayDeployment[] = [];
+    for (const deployment of deployments) {
+      const aliases = await loadAliases(manager, deployment.modelId);
+      const champion = aliases.get(CHAMPION)?.version;
+      if (!champion) continue;
+      const challenger = aliases.get(CHALLENGER)?.version;
+      const name = deployment.model!.name;
+      result.push({
+        model: name,
+        revision: deployment.revision,
+        salt: deployment.salt,
+        challenger_percent: percentFromBasisPoints(deployment.challengerBp),
+        champion: loadable(name, champion),
+        challenger: challenger ? loadable(name, challenger) : null,
+        updated_at: deployment.updatedAt.toISOString(),
+      });
+    }
+    return result.sort((a, b) => a.model.localeCompare(b.model));
+  }
+}

@@ -1,0 +1,63 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsISO8601, IsOptional } from 'class-validator';
+import { SignatureResponse } from '../../versions/dto/version.dto';
+
+export class DeploymentVersionRef {
+  @ApiProperty() version: number;
+  @ApiProperty() sha256: string;
+  @ApiProperty({ enum: ['pending', 'ready', 'failed'] }) status: string;
+}
+
+export class DeploymentResponse {
+  @ApiProperty() model: string;
+  @ApiProperty({ type: DeploymentVersionRef, nullable: true }) champion: DeploymentVersionRef | null;
+  @ApiProperty({ type: DeploymentVersionRef, nullable: true }) challenger: DeploymentVersionRef | null;
+  @ApiProperty({ description: 'share of traffic for the challenger, 0–100 (two decimals)' }) challenger_percent: number;
+  @ApiProperty({ type: DeploymentVersionRef, nullable: true, description: 'where rollback returns to' })
+  previous_champion: DeploymentVersionRef | null;
+  @ApiProperty({ description: 'increases on every change; send it back as If-Match' }) revision: number;
+  @ApiProperty({ type: String, nullable: true }) updated_at: string | null;
+  @ApiProperty({ type: String, nullable: true }) updated_by: string | null;
+  @ApiProperty({ type: [Object], description: 'which gateway replicas serve which revision (filled in by the gateways)' })
+  rollout: unknown[];
+}
+
+export class DeploymentAtQuery {
+  @ApiPropertyOptional({ description: 'RFC 3339 time: answer with the deployment in force then (from the audit log)' })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'at must be an RFC 3339 time, e.g. 2026-11-24T10:00:00Z' })
+  at?: string;
+}
+
+export class DeploymentAtResponse {
+  @ApiProperty() model: string;
+  @ApiProperty() at: string;
+  @ApiProperty({ type: Number, nullable: true }) champion: number | null;
+  @ApiProperty({ type: Number, nullable: true }) challenger: number | null;
+  @ApiProperty() challenger_percent: number;
+  @ApiProperty() revision: number;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'integer' } }) aliases: Record<string, number>;
+}
+
+export class LoadableVersion {
+  @ApiProperty() version: number;
+  @ApiProperty() sha256: string;
+  @ApiProperty() size_bytes: number;
+  @ApiProperty({ description: 'registry path that serves the bytes' }) artifact_url: string;
+  @ApiProperty({ description: 'where the bytes live in the artifact store (file:// or s3://)' }) artifact_uri: string;
+  @ApiProperty({ type: SignatureResponse, nullable: true }) signature: SignatureResponse | null;
+}
+
+export class GatewayDeployment {
+  @ApiProperty() model: string;
+  @ApiProperty() revision: number;
+  @ApiProperty({ description: 'salt of the routing hash' }) salt: string;
+  @ApiProperty() challenger_percent: number;
+  @ApiProperty({ type: LoadableVersion }) champion: LoadableVersion;
+  @ApiProperty({ type: LoadableVersion, nullable: true }) challenger: LoadableVersion | null;
+  @ApiProperty() updated_at: string;
+}
+
+export class GatewayDeploymentList {
+  @ApiProperty({ type: [GatewayDeployment] }) items: GatewayDeployment[];
+}
