@@ -2,8 +2,9 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { SwitchyardConfigModule } from '../../../libs/config/src';
 import { loggingModule, MetricsModule } from '../../../libs/http/src';
 import { PersistenceModule } from '../../../libs/persistence/src';
-import { RedisModule } from '../../../libs/queues/src';
+import { QueuesModule, RedisModule } from '../../../libs/queues/src';
 import { StorageModule } from '../../../libs/storage/src';
+import { ArtifactValidationModule } from './artifact-validation/artifact-validation.module';
 import { HealthModule } from './health/health.module';
 
 /** Built per app instance so configuration is read when the app is created. */
@@ -18,8 +19,10 @@ export class WorkerModule {
         MetricsModule,
         PersistenceModule,
         RedisModule,
+        QueuesModule,
         StorageModule,
         HealthModule,
+        ArtifactValidationModule,
       ],
     };
   }

@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { MetricsModule } from '../../../../libs/http/src';
+import { ArtifactValidationService } from './artifact-validation.service';
+import { ArtifactValidationWorker } from './artifact-validation.worker';
+import { PendingSweep } from './pending-sweep';
+import { ValidationMetrics } from './validation-metrics';
+
+/**
+ * Validates uploaded versions: the BullMQ worker of the artifact-validation queue, and the sweep
+ * that re-enqueues versions whose job was lost. Repositories, the artifact store, the queue and
+ * configuration come from the global modules the worker app imports.
+ */
+@Module({
+  imports: [MetricsModule],
+  providers: [ArtifactValidationService, ArtifactValidationWorker, PendingSweep, ValidationMetrics],
+})
+export class ArtifactValidationModule {}

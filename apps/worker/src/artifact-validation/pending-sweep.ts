@@ -1,0 +1,88 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { Queue } from 'bullmq';
+import { Repository } from 'typeorm';
+import { TypedConfig } from '../../../../libs/config/src';
+import { ModelVersionEntity } from '../../../../libs/persistence/src';
+import {
+  ARTIFACT_VALIDATION_QUEUE,
+  VALIDATE_VERSION_JOB,
+  VALIDATION_JOB_OPTIONS,
+  type ValidateVersionPayload,
+  validationJobId,
+} from '../../../../libs/queues/src';
+
+/** Oldest first; a larger backlog is worked through over the following sweeps. */
+const SWEEP_BATCH = 500;
+
+/**
+ * Makes sure no version stays pending forever. The registry enqueues a validation after committing a
+ * version, but that enqueue can fail (Redis down) and a job can end without changing the version
+ * (its last attempt failed on the database). Every PENDING_SWEEP_INTERVAL_MS this re-enqueues the
+ * versions pending for longer than PENDING_STALE_AFTER_MS whose job is missing or finished. A job
+ * still waiting, delayed (retrying) or active is left alone. Several workers may sweep at once:
+ * the deterministic job id makes their adds collapse into one job.
+ */
+@Injectable()
+export class PendingSweep implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(PendingSweep.name);
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+
+  constructor(
+    private readonly config: TypedConfig,
+    @InjectRepository(ModelVersionEntity) private readonly versions: Repository<ModelVersionEntity>,
+    @InjectQueue(ARTIFACT_VALIDATION_QUEUE) private readonly queue: Queue<ValidateVersionPayload>,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => {
+      // A sweep slower than the interval is not overlapped by the next one.
+      this.running ??= this.sweep()
+        .then(
+          (count) => {
+            if (count > 0) this.logger.log({ count }, 're-enqueued validation of stale pending versions');
+          },
+          (error: unknown) => this.logger.error({ err: error }, 'pending-version sweep failed; it runs again next interval'),
+        )
+        .finally(() => (this.running = undefined));
+    }, this.config.get('PENDING_SWEEP_INTERVAL_MS'));
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** Returns how many versions were enqueued. */
+  async sweep(): Promise<number> {
+    // Age is judged by the database's clock, the one that stamped created_at, not by this host's.
+    const stale = await this.versions
+      .createQueryBuilder('v')
+      .select('v.id')
+      .where('v.status = :pending', { pending: 'pending' })
+      .andWhere(`v.created_at < now() - make_interval(secs => :staleSeconds)`, {
+        staleSeconds: this.config.get('PENDING_STALE_AFTER_MS') / 1000,
+      })
+      .orderBy('v.created_at', 'ASC')
+      .limit(SWEEP_BATCH)
+      .getMany();
+    let enqueued = 0;
+    for (const { id } of stale) if (await this.enqueue(id)) enqueued++;
+    return enqueued;
+  }
+
+  private async enqueue(versionId: string): Promise<boolean> {
+    const jobId = validationJobId(versionId);
+    const existing = await this.queue.getJob(jobId);
+    if (existing) {
+      const state = await existing.getState();
+      if (state !== 'completed' && state !== 'failed' && state !== 'unknown') return false;
+      // Adding a job whose id is still stored, even finished, is silently ignored by BullMQ.
+      await existing.remove();
+    }
+    await this.queue.add(VALIDATE_VERSION_JOB, { versionId }, { ...VALIDATION_JOB_OPTIONS, jobId });
+    return true;
+  }
+}

@@ -1,0 +1,267 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import * as ort from 'onnxruntime-node';
+import { onnx } from 'onnx-proto';
+import {
+  buildModelWithCustomDomain,
+  buildModelWithExternalData,
+  buildModelWithOpset,
+  buildModelWithSequenceInput,
+  buildMlp,
+  buildMultiTypeModel,
+} from '../../../libs/onnx/src';
+import { dropDatabase } from '../../../libs/persistence/src';
+import { VALIDATE_VERSION_JOB, VALIDATION_JOB_OPTIONS, validationJobId } from '../../../libs/queues/src';
+import { eventually } from '../../../test/support/artifacts';
+import { fileStoreEnv, type RunningApp, s3StoreEnv } from '../../../test/support/http-app';
+import { freePort } from '../../../test/support/processes';
+import { testRun } from '../../../test/support/test-env';
+import { TcpProxy } from './tcp-proxy';
+import { createIsolatedDatabase, metricValue, ValidationStack } from './validation-stack';
+
+const RUNTIME = `onnxruntime-node ${ort.env.versions.node}`;
+const jobs = (outcome: string) => `switchyard_validation_jobs_total{outcome="${outcome}"}`;
+
+/** y = Reshape(x, [3, 5]): loads fine, but no batch of rows of 4 (zeros with batch 1 included) reshapes to 3×5. */
+function buildModelThatFailsOnZeros(): Uint8Array {
+  const { FLOAT, INT64 } = onnx.TensorProto.DataType;
+  return onnx.ModelProto.encode({
+    irVersion: 8,
+    producerName: 'switchyard-test',
+    opsetImport: [{ domain: '', version: 17 }],
+    graph: {
+      name: 'reshape_to_fixed',
+      node: [{ opType: 'Reshape', input: ['x', 'shape'], output: ['y'] }],
+      initializer: [{ name: 'shape', dims: [2], dataType: INT64, int64Data: [3, 5] }],
+      input: [{ name: 'x', type: { tensorType: { elemType: FLOAT, shape: { dim: [{ dimParam: 'batch' }, { dimValue: 4 }] } } } }],
+      output: [{ name: 'y', type: { tensorType: { elemType: FLOAT, shape: { dim: [{ dimValue: 3 }, { dimValue: 5 }] } } } }],
+    },
+  }).finish();
+}
+
+/** Where the file store keeps a version's bytes. */
+function storedPath(version: Record<string, any>, storeEnv: Record<string, string>): string {
+  return `${storeEnv.ARTIFACT_STORE_URL.slice('file://'.length)}/models/${version.model}/${version.version}/model.onnx`;
+}
+
+describe('artifact validation (worker)', () => {
+  let databaseUrl: string;
+  beforeAll(async () => {
+    databaseUrl = await createIsolatedDatabase();
+  });
+  afterAll(() => dropDatabase(databaseUrl));
+
+  describe.each([
+    ['file', fileStoreEnv],
+    ['s3', s3StoreEnv],
+  ])('a loadable model (%s store)', (_store, storeEnv) => {
+    let stack: ValidationStack;
+    let worker: RunningApp;
+    beforeAll(async () => {
+      stack = await ValidationStack.start(databaseUrl, storeEnv());
+      worker = await stack.startWorker();
+    });
+    afterAll(() => stack.close());
+
+    it('becomes ready with its signature and what the runtime measured, and is counted', async () => {
+      const startedAt = Date.now();
+      const uploaded = await stack.upload(buildMlp({ layers: [4, 8, 3], seed: 7 }));
+      const version = await stack.settled(uploaded);
+      expect(version).toMatchObject({
+        status: 'ready',
+        status_reason: null,
+        signature: {
+          inputs: [{ name: 'input', datatype: 'FP32', shape: [-1, 4] }],
+          outputs: [{ name: 'output', datatype: 'FP32', shape: [-1, 3] }],
+        },
+        validation: { runtime: RUNTIME, load_ms: expect.any(Number), inference_ms: expect.any(Number) },
+      });
+      expect(version.validation.load_ms).toBeGreaterThan(0);
+      expect(version.validation.inference_ms).toBeGreaterThan(0);
+      const validatedAt = Date.parse(version.validation.validated_at);
+      expect(validatedAt).toBeGreaterThanOrEqual(startedAt - 1000);
+      expect(validatedAt).toBeLessThanOrEqual(Date.now());
+
+      expect(await metricValue(worker, jobs('ready'))).toBe(1);
+      expect(await metricValue(worker, 'switchyard_validation_duration_seconds_count{outcome="ready"}')).toBe(1);
+      // A completed job is removed (VALIDATION_JOB_OPTIONS), so nothing is left to run it again.
+      expect(await stack.jobState(uploaded.jobId)).toBe('absent');
+    });
+
+    it('reads every datatype, dynamic dimension and scalar the runtime reports', async () => {
+      const version = await stack.settled(await stack.upload(buildMultiTypeModel()));
+      expect(version.status).toBe('ready');
+      expect(version.signature.inputs).toEqual([
+        { name: 'f', datatype: 'FP32', shape: [-1, 3] },
+        { name: 'i', datatype: 'INT64', shape: [-1] },
+        { name: 'b', datatype: 'BOOL', shape: [-1] },
+        { name: 's', datatype: 'FP32', shape: [] },
+        { name: 'd', datatype: 'FP64', shape: [-1, 2] },
+        { name: 'n', datatype: 'INT32', shape: [-1] },
+        { name: 'u', datatype: 'UINT8', shape: [-1] },
+      ]);
+      expect(version.signature.outputs.map((o: { name: string }) => o.name)).toEqual(['f_out', 'i_out', 'b_out', 's_out', 'd_out', 'n_out', 'u_out']);
+    });
+  });
+
+  describe('a model that cannot be served', () => {
+    let stack: ValidationStack;
+    let worker: RunningApp;
+    beforeAll(async () => {
+      stack = await ValidationStack.start(databaseUrl, fileStoreEnv());
+      worker = await stack.startWorker();
+    });
+    afterAll(() => stack.close());
+
+    it.each([
+      ['garbage bytes', () => randomBytes(4096), 'not an ONNX model: protobuf parsing failed'],
+      ['opset 99', () => buildModelWithOpset(99), 'opset 99 is not supported by this runtime (it supports ai.onnx up to opset 26)'],
+      ['a custom operator', buildModelWithCustomDomain, 'uses operator com.example.custom:Frobnicate, which this runtime does not provide'],
+      ['a sequence input', buildModelWithSequenceInput, 'input "items" is not a tensor; only tensor inputs and outputs are supported'],
+      [
+        'external data',
+        () => buildModelWithExternalData('weights.bin'),
+        'the model keeps weights in external data files; upload a self-contained .onnx file (weights embedded)',
+      ],
+      [
+        'a graph that fails on zeros',
+        buildModelThatFailsOnZeros,
+        'smoke inference on zeros failed: the Reshape node failed: The input tensor cannot be reshaped to the requested shape. Input shape:{1,4}, requested shape:{3,5}',
+      ],
+    ])('fails %s at once, with a reason, and finishes the job without retry', async (_case, build, reason) => {
+      const failedBefore = await metricValue(worker, jobs('failed'));
+      const uploaded = await stack.upload(build());
+      const version = await stack.settled(uploaded);
+      expect(version).toMatchObject({ status: 'failed', status_reason: reason, signature: null, validation: null });
+      // Retried, the job would sit delayed (backoff) or failed; finished, it is gone.
+      expect(await stack.jobState(uploaded.jobId)).toBe('absent');
+      expect(await metricValue(worker, jobs('failed'))).toBe(failedBefore + 1);
+      expect(await metricValue(worker, jobs('retry'))).toBe(0);
+    });
+  });
+
+  describe('stored bytes that are not the uploaded ones', () => {
+    let stack: ValidationStack;
+    const storeEnv = fileStoreEnv();
+    beforeAll(async () => {
+      stack = await ValidationStack.start(databaseUrl, storeEnv);
+    });
+    afterAll(() => stack.close());
+
+    it('fails a version whose bytes were altered in the store (sha256 mismatch) or removed from it', async () => {
+      const altered = await stack.upload(buildMlp({ layers: [4, 3], seed: 1 }));
+      const alteredPath = storedPath(altered, storeEnv);
+      const bytes = await readFile(alteredPath);
+      bytes[bytes.length - 1] ^= 0xff;
+      await writeFile(alteredPath, bytes);
+      const alteredSha = createHash('sha256').update(bytes).digest('hex');
+
+      const removed = await stack.upload(buildMlp({ layers: [4, 3], seed: 2 }));
+      await rm(storedPath(removed, storeEnv));
+
+      const worker = await stack.startWorker();
+      expect(await stack.settled(altered)).toMatchObject({
+        status: 'failed',
+        status_reason: `sha256 mismatch: expected ${altered.sha256}, stored bytes hash to ${alteredSha}`,
+      });
+      expect(await stack.settled(removed)).toMatchObject({
+        status: 'failed',
+        status_reason: `artifact missing from the store (no artifact is stored at models/${removed.model}/1/model.onnx)`,
+      });
+      expect(await metricValue(worker, jobs('retry'))).toBe(0);
+    });
+  });
+
+  describe('job bookkeeping', () => {
+    let stack: ValidationStack;
+    beforeAll(async () => {
+      stack = await ValidationStack.start(databaseUrl, fileStoreEnv());
+    });
+    afterAll(() => stack.close());
+
+    it('validates a version once when its job is enqueued again while it waits (one job id per version)', async () => {
+      const uploaded = await stack.upload(buildMlp({ layers: [4, 3], seed: 3 }));
+      expect(uploaded.jobId).toBe(validationJobId(uploaded.id));
+      const again = await stack.queue.add(VALIDATE_VERSION_JOB, { versionId: uploaded.id }, { ...VALIDATION_JOB_OPTIONS, jobId: uploaded.jobId });
+      expect(again.id).toBe(uploaded.jobId);
+      expect(await stack.queue.getJobCounts('waiting')).toEqual({ waiting: 1 });
+
+      const worker = await stack.startWorker();
+      expect((await stack.settled(uploaded)).status).toBe('ready');
+      expect(await metricValue(worker, jobs('ready'))).toBe(1);
+      expect(await metricValue(worker, 'switchyard_validation_duration_seconds_count{outcome="ready"}')).toBe(1);
+      await stack.stopWorker(worker);
+    });
+
+    it('completes a job for a version no longer pending, or no longer there, without changing anything', async () => {
+      const uploaded = await stack.upload(buildMlp({ layers: [4, 3], seed: 4 }));
+      expect(await stack.queue.remove(uploaded.jobId)).toBe(1);
+      await stack.db.query(`UPDATE model_versions SET status = 'failed', status_reason = 'set by the test' WHERE id = $1`, [uploaded.id]);
+      const rowBefore = (await stack.db.query('SELECT * FROM model_versions WHERE id = $1', [uploaded.id])).rows[0];
+
+      // Kept once completed, so the test can read what the job returned.
+      const keep = { ...VALIDATION_JOB_OPTIONS, removeOnComplete: false };
+      await stack.queue.add(VALIDATE_VERSION_JOB, { versionId: uploaded.id }, { ...keep, jobId: uploaded.jobId });
+      const goneId = '00000000-0000-4000-8000-000000000000';
+      await stack.queue.add(VALIDATE_VERSION_JOB, { versionId: goneId }, { ...keep, jobId: validationJobId(goneId) });
+
+      const worker = await stack.startWorker();
+      for (const jobId of [uploaded.jobId, validationJobId(goneId)]) {
+        expect(await eventually(() => stack.jobState(jobId), (state) => state === 'completed')).toBe('completed');
+        expect((await stack.queue.getJob(jobId))!.returnvalue).toBe('skipped');
+      }
+      expect((await stack.db.query('SELECT * FROM model_versions WHERE id = $1', [uploaded.id])).rows[0]).toEqual(rowBefore);
+      expect(await metricValue(worker, jobs('skipped'))).toBe(2);
+      await stack.stopWorker(worker);
+    });
+  });
+
+  describe('an artifact store that cannot be reached', () => {
+    let proxy: TcpProxy;
+    beforeAll(async () => {
+      proxy = await TcpProxy.start(testRun().s3Endpoint, 'refuse');
+    });
+    afterAll(() => proxy.close());
+
+    it('is retried with backoff, and the version validated once the store answers again', async () => {
+      const stack = await ValidationStack.start(databaseUrl, s3StoreEnv());
+      try {
+        const worker = await stack.startWorker({ S3_ENDPOINT: proxy.url });
+        const uploaded = await stack.upload(buildMlp({ layers: [4, 3], seed: 5 }));
+        // Two attempts failed (after the 1 s backoff the second one did too): the job waits out 2 s more.
+        expect(await eventually(() => metricValue(worker, jobs('retry')), (n) => n >= 2)).toBe(2);
+        expect(await stack.jobState(uploaded.jobId)).toBe('delayed');
+        expect((await stack.version(uploaded)).status).toBe('pending');
+
+        proxy.mode = 'forward';
+        const version = await stack.settled(uploaded);
+        expect(version).toMatchObject({ status: 'ready', status_reason: null });
+        expect(await metricValue(worker, jobs('ready'))).toBe(1);
+      } finally {
+        proxy.mode = 'refuse';
+        await stack.close();
+      }
+    });
+
+    it('fails the version when every attempt failed, saying so, after exponential backoff (1+2+4+8 s)', async () => {
+      const stack = await ValidationStack.start(databaseUrl, s3StoreEnv());
+      try {
+        const nobody = `http://127.0.0.1:${await freePort()}`;
+        const worker = await stack.startWorker({ S3_ENDPOINT: nobody });
+        const started = Date.now();
+        const uploaded = await stack.upload(buildMlp({ layers: [4, 3], seed: 6 }));
+        const version = await stack.settled(uploaded, 40_000);
+        const elapsed = Date.now() - started;
+
+        expect(version.status).toBe('failed');
+        expect(version.status_reason).toMatch(/^the artifact store could not be read after 5 attempts: .*ECONNREFUSED/);
+        expect(elapsed).toBeGreaterThanOrEqual(15_000);
+        expect(await metricValue(worker, jobs('retry'))).toBe(4);
+        expect(await metricValue(worker, jobs('failed'))).toBe(1);
+        expect(await stack.jobState(uploaded.jobId)).toBe('absent');
+      } finally {
+        await stack.close();
+      }
+    }, 60_000);
+  });
+});
