@@ -1,0 +1,11 @@
+export { codecForDatatype, codecForOrtType, findCodec, floatToJson, int64ToJson } from './element-codec';
+export type { ElementCodec, TensorData } from './element-codec';
+export type { DecodeLimits } from './feeds';
+export { fromFloat16Bits, toFloat16Bits, FLOAT16_MAX } from './float16';
+export { inferNestedShape, readNested, writeNested } from './nested-array';
+export { decodeInferRequest, encodeInferResponse } from './oip-codec';
+export type { InferRequest, InferResponse, InferResponseOutput, OipParameters } from './oip-codec';
+export { decodePredictRequest, encodeOutputsAsNested } from './predict-codec';
+export { elementCountOf, formatShape, rowMajorStrides, shapeMismatch } from './shape';
+export { MAX_PROBLEMS, TensorDecodeError } from './tensor-decode-error';
+export type { TensorProblem } from './tensor-decode-error';

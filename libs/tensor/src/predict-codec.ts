@@ -1,0 +1,116 @@
+import type * as ort from 'onnxruntime-node';
+import type { ModelSignature, TensorSpec } from '../../onnx/src/signature';
+import { codecForDatatype, codecForOrtType, type TensorData } from './element-codec';
+import { writeFeeds, type DecodeLimits, type FeedPlan } from './feeds';
+import { isJsonObject } from './json-value';
+import { inferNestedShape, readNested } from './nested-array';
+import { formatShape, shapeMismatch } from './shape';
+import { ProblemList } from './tensor-decode-error';
+
+interface NamedValue {
+  spec: TensorSpec;
+  value: unknown;
+  field: string;
+}
+
+/**
+ * Turns a /v1 predict body into onnxruntime feeds. The body is `{"inputs": {name: value}}`, or
+ * `{"instances": [...]}` for a model with exactly one input; each value is nested arrays (a bare
+ * value for a scalar input) whose nesting gives the shape. Every problem found is reported at once
+ * in a TensorDecodeError.
+ */
+export function decodePredictRequest(
+  body: unknown,
+  signature: ModelSignature,
+  limits: DecodeLimits,
+): Record<string, ort.Tensor> {
+  const problems = new ProblemList();
+  const named = namedValues(body, signature, problems);
+  const plans: FeedPlan[] = [];
+  for (const { spec, value, field } of named) {
+    const dims = inferNestedShape(value);
+    const mismatch = shapeMismatch(spec, dims);
+    if (mismatch !== undefined) {
+      problems.add(field, mismatch);
+      continue;
+    }
+    plans.push({ name: spec.name, codec: codecForDatatype(spec.datatype), dims, value, layout: dims, field });
+  }
+  const limitField = named.length === 1 && named[0].field === 'instances' ? 'instances' : 'inputs';
+  const feeds = writeFeeds(plans, limits, limitField, problems);
+  problems.throwIfAny();
+  return feeds;
+}
+
+function namedValues(body: unknown, signature: ModelSignature, problems: ProblemList): NamedValue[] {
+  if (!isJsonObject(body)) {
+    problems.add('body', 'expected a JSON object with inputs (or instances, for a model with one input)');
+    return [];
+  }
+  for (const key of Object.keys(body)) {
+    if (key !== 'inputs' && key !== 'instances') {
+      problems.add(key, 'unknown field; a predict request has inputs or instances');
+    }
+  }
+  const hasInputs = Object.hasOwn(body, 'inputs');
+  if (Object.hasOwn(body, 'instances')) {
+    if (hasInputs) {
+      problems.add('instances', 'send either inputs or instances, not both');
+      return [];
+    }
+    return instancesValue(body.instances, signature, problems);
+  }
+  if (!hasInputs) {
+    problems.add('inputs', 'required: an object of input name → value (or instances, for a model with one input)');
+    return [];
+  }
+  const inputs = body.inputs;
+  if (!isJsonObject(inputs)) {
+    problems.add('inputs', 'expected an object of input name → value');
+    return [];
+  }
+  const known = new Set(signature.inputs.map((spec) => spec.name));
+  for (const name of Object.keys(inputs)) {
+    if (!known.has(name)) problems.add(`inputs.${name}`, `not an input of this model; its inputs are ${namesOf(signature)}`);
+  }
+  const named: NamedValue[] = [];
+  for (const spec of signature.inputs) {
+    const field = `inputs.${spec.name}`;
+    if (Object.hasOwn(inputs, spec.name)) named.push({ spec, value: inputs[spec.name], field });
+    else problems.add(field, `missing: the model requires it (${spec.datatype} ${formatShape(spec.shape)})`);
+  }
+  return named;
+}
+
+function instancesValue(instances: unknown, signature: ModelSignature, problems: ProblemList): NamedValue[] {
+  if (signature.inputs.length !== 1) {
+    problems.add(
+      'instances',
+      `instances is only for a model with exactly one input; this model's inputs are ${namesOf(signature)}: send inputs`,
+    );
+    return [];
+  }
+  if (!Array.isArray(instances)) {
+    problems.add('instances', 'expected an array with one entry per instance');
+    return [];
+  }
+  return [{ spec: signature.inputs[0], value: instances, field: 'instances' }];
+}
+
+function namesOf(signature: ModelSignature): string {
+  return signature.inputs.map((spec) => spec.name).join(', ') || '(none)';
+}
+
+/**
+ * Results as /v1 `outputs`: nested arrays following each tensor's dims, a bare value for a scalar.
+ * Elements follow the codec rules: BOOL as true/false, INT64/UINT64 as numbers while exact and as
+ * decimal strings beyond ±(2^53 − 1), float NaN/±Infinity as the strings "NaN"/"Infinity"/"-Infinity".
+ */
+export function encodeOutputsAsNested(results: Record<string, ort.Tensor>): Record<string, unknown> {
+  const outputs: Record<string, unknown> = {};
+  for (const name of Object.keys(results)) {
+    const tensor = results[name];
+    outputs[name] = readNested(codecForOrtType(tensor.type), tensor.data as TensorData, tensor.dims);
+  }
+  return outputs;
+}
