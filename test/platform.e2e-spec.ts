@@ -1,10 +1,13 @@
 import { call, expectProblem } from './support/client';
+import { testRun } from './support/test-env';
 import { fileStoreEnv, type RunningApp, startGateway, startRegistry, startWorker } from './support/http-app';
 
 describe.each([
   ['registry', () => startRegistry(fileStoreEnv()), ['postgres', 'redis', 'artifact_store']],
-  ['gateway', () => startGateway(), []],
-  ['worker', () => startWorker(fileStoreEnv()), ['postgres', 'redis', 'artifact_store']],
+  // No registry answers here, so the gateway has no deployments yet: alive, not ready (503).
+  ['gateway', () => startGateway({ REGISTRY_URL: 'http://127.0.0.1:9' }), ['models']],
+  // Its own Redis prefix: this worker must not take validation jobs queued by other suites.
+  ['worker', () => startWorker({ ...fileStoreEnv(), REDIS_PREFIX: `${testRun().redisPrefix}-platform` }), ['postgres', 'redis', 'artifact_store']],
 ])('%s platform routes', (name, start, dependencies) => {
   let app: RunningApp;
   beforeAll(async () => {
@@ -15,8 +18,14 @@ describe.each([
   it('reports liveness and readiness with each dependency it checks', async () => {
     expect((await call(`${app.url}/health/live`)).body).toMatchObject({ status: 'ok' });
     const ready = await call(`${app.url}/health/ready`);
-    expect(ready.status).toBe(200);
-    expect(Object.keys(ready.body.details).sort()).toEqual([...dependencies].sort());
+    if (name === 'gateway') {
+      expectProblem(ready, 503);
+      expect(ready.headers.get('retry-after')).toBe('5');
+      expect(ready.body.health.details.models).toMatchObject({ status: 'down', synced: false });
+    } else {
+      expect(ready.status).toBe(200);
+      expect(Object.keys(ready.body.details).sort()).toEqual([...dependencies].sort());
+    }
   });
 
   it('serves Prometheus metrics, including the request histogram', async () => {

@@ -31,10 +31,13 @@ describe('npm start (scripts/start.js)', () => {
     const [registryPort, gatewayPort, workerPort] = [await freePort(), await freePort(), await freePort()];
     const started = runNode('scripts/start.js', {
       DATABASE_URL: databaseUrl,
+      // Its own Redis prefix: this worker must not take validation jobs queued by other suites.
+      REDIS_PREFIX: `${testRun().redisPrefix}-start`,
       ARTIFACT_STORE_URL: `file://${path.join(testRun().workDir, `start-${uniqueSuffix()}`)}`,
       REGISTRY_PORT: String(registryPort),
       GATEWAY_PORT: String(gatewayPort),
       WORKER_PORT: String(workerPort),
+      REGISTRY_URL: `http://127.0.0.1:${registryPort}`,
       LOG_LEVEL: 'warn',
     });
     try {

@@ -1,5 +1,6 @@
 import { Client } from 'pg';
-import type { ModelSignature } from '../../libs/onnx/src';
+import { InferenceSession } from 'onnxruntime-node';
+import { type ModelSignature, signatureOfSession } from '../../libs/onnx/src';
 import { call, uploadForm } from './client';
 import { testRun, uniqueSuffix } from './test-env';
 
@@ -44,5 +45,28 @@ export async function modelWithVersions(registryUrl: string, count: number, pref
     });
     if (uploaded.status !== 201) throw new Error(`could not upload: ${JSON.stringify(uploaded.body)}`);
   }
+  return name;
+}
+
+/**
+ * Uploads real ONNX bytes as a new version and marks it ready with the signature onnxruntime reads
+ * from them (what the validation worker would record). Returns the version number.
+ */
+export async function uploadReadyVersion(registryUrl: string, model: string, bytes: Uint8Array): Promise<number> {
+  const uploaded = await call(`${registryUrl}/v1/models/${model}/versions`, { method: 'POST', body: uploadForm(bytes) });
+  if (uploaded.status !== 201) throw new Error(`could not upload: ${JSON.stringify(uploaded.body)}`);
+  const session = await InferenceSession.create(Buffer.from(bytes));
+  try {
+    await setVersionStatus(model, uploaded.body.version, 'ready', signatureOfSession(session));
+  } finally {
+    await session.release();
+  }
+  return uploaded.body.version;
+}
+
+export async function createModel(registryUrl: string, prefix = 'm'): Promise<string> {
+  const name = `${prefix}-${uniqueSuffix()}`;
+  const created = await call(`${registryUrl}/v1/models`, { method: 'POST', json: { name } });
+  if (created.status !== 201) throw new Error(`could not create model: ${JSON.stringify(created.body)}`);
   return name;
 }

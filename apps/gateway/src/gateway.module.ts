@@ -1,7 +1,11 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { SwitchyardConfigModule } from '../../../libs/config/src';
 import { loggingModule, MetricsModule } from '../../../libs/http/src';
+import { RedisModule } from '../../../libs/queues/src';
+import { DeploymentsModule } from './deployments/deployments.module';
 import { HealthModule } from './health/health.module';
+import { OipModule } from './oip/oip.module';
+import { PredictModule } from './predict/predict.module';
 
 /** Built per app instance so configuration is read when the app is created. */
 @Module({})
@@ -13,7 +17,11 @@ export class GatewayModule {
         SwitchyardConfigModule.forRoot(),
         loggingModule('gateway'),
         MetricsModule,
+        RedisModule,
+        DeploymentsModule,
         HealthModule,
+        PredictModule,
+        OipModule,
       ],
     };
   }

@@ -78,6 +78,28 @@ export const registryEnv = z.object({
 export const gatewayEnv = z.object({
   GATEWAY_PORT: port(8080),
   REGISTRY_URL: urlWithScheme(['http:', 'https:'], 'http://127.0.0.1:3000'),
+  /** Largest predict/infer body; a 4-D image tensor in JSON is easily 1 MiB. */
+  GATEWAY_MAX_BODY_BYTES: z.coerce
+    .number({ error: 'expected a number of bytes' })
+    .int('expected an integer number of bytes')
+    .positive('expected a positive number of bytes')
+    .default(8 * 1024 * 1024),
+  /** Most tensor elements one request may carry, across all its inputs. */
+  GATEWAY_MAX_ELEMENTS: z.coerce
+    .number({ error: 'expected a positive integer' })
+    .int('expected a positive integer')
+    .positive('expected a positive integer')
+    .default(4 * 1024 * 1024),
+  /** Fallback poll of GET /v1/deployments, for when a Redis notice is missed. */
+  DEPLOYMENT_POLL_MS: z.coerce
+    .number({ error: 'expected a number of milliseconds' })
+    .int('expected an integer number of milliseconds')
+    .positive('expected a positive number of milliseconds')
+    .default(5_000),
+  /** Artifacts cached by sha256 (and the last deployments seen), so a restart needs neither S3 nor the registry. */
+  GATEWAY_CACHE_DIR: z.string().min(1).default('./data/gateway-cache'),
+  /** Name this replica reports in rollout status; defaults to host:port:pid. */
+  GATEWAY_REPLICA_ID: z.string().regex(/^[\w.:@-]{1,100}$/, 'expected letters, digits, ".", ":", "@", "_" or "-"').optional(),
 });
 
 const milliseconds = (fallback: number) =>

@@ -28,6 +28,8 @@ export const DOMAIN_ERROR_CODES = [
   'PRECONDITION_REQUIRED',
   'STALE_REVISION',
   'DEPENDENCY_UNAVAILABLE',
+  'MODEL_NOT_LOADED',
+  'INVALID_VARIANT',
 ] as const;
 
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];

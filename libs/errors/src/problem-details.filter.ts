@@ -50,6 +50,10 @@ function asDomainError(error: unknown): DomainError | undefined {
   if (error instanceof HttpException) {
     const code = HTTP_STATUS_CODES[error.getStatus()];
     if (code) return new DomainError(code, error.message);
+    // Terminus reports a failed readiness check this way; its body says which dependency is down.
+    if (error.getStatus() === 503) {
+      return new DomainError('DEPENDENCY_UNAVAILABLE', 'a dependency is not available', { extensions: { health: error.getResponse() } });
+    }
   }
   const status = (error as { statusCode?: unknown })?.statusCode;
   if (typeof status === 'number' && HTTP_STATUS_CODES[status]) {
@@ -82,14 +86,34 @@ export function sendProblem(reply: FastifyReply, problem: ProblemDetails): void 
   void reply.status(problem.status).header('Content-Type', PROBLEM_CONTENT_TYPE).send(problem);
 }
 
+/**
+ * The Open Inference Protocol answers errors as `{"error": "..."}`: 400 for a bad request, 404 for an
+ * unknown model or version (503 stays 503: the model is not loaded yet, or a dependency is down).
+ */
+export function sendOipError(reply: FastifyReply, problem: ProblemDetails): void {
+  const status = problem.status === 404 || problem.status >= 500 || problem.status === 413 || problem.status === 415 ? problem.status : 400;
+  if (status === 503) reply.header('Retry-After', '5');
+  const message = problem.errors?.length ? `${problem.detail} (${problem.errors.map((e) => `${e.field}: ${e.message}`).join('; ')})` : problem.detail;
+  void reply.status(status).header('Content-Type', 'application/json; charset=utf-8').send({ error: message });
+}
+
+export interface ProblemDetailsFilterOptions {
+  /** Paths answered in the Open Inference Protocol's error format instead of problem+json. */
+  oipRoutes?: RegExp;
+}
+
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
   private readonly logger = new Logger('ProblemDetails');
+
+  constructor(private readonly options: ProblemDetailsFilterOptions = {}) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
-    sendProblem(reply, toProblem(exception, request.url, this.logger));
+    const problem = toProblem(exception, request.url, this.logger);
+    if (this.options.oipRoutes?.test(request.url)) sendOipError(reply, problem);
+    else sendProblem(reply, problem);
   }
 }

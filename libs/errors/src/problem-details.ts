@@ -69,6 +69,10 @@ export function problemKindOf(code: DomainErrorCode): ProblemKind {
       return { status: 415, title: 'Unsupported media type' };
     case 'PRECONDITION_REQUIRED':
       return { status: 428, title: 'Precondition required' };
+    case 'INVALID_VARIANT':
+      return { status: 400, title: 'Invalid variant' };
+    case 'MODEL_NOT_LOADED':
+      return { status: 503, title: 'Model not loaded' };
     case 'DEPENDENCY_UNAVAILABLE':
       return { status: 503, title: 'Service unavailable' };
     default: {

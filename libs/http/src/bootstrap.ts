@@ -12,6 +12,8 @@ export interface HttpAppOptions {
   description: string;
   /** Fastify's body limit for JSON bodies (multipart uploads have their own limit). */
   bodyLimit?: number;
+  /** Paths whose errors follow the Open Inference Protocol (`{"error": ...}`) rather than problem+json. */
+  oipRoutes?: RegExp;
   /** Lets an app register Fastify plugins (multipart) before routes are mounted. */
   configure?: (app: NestFastifyApplication) => Promise<void>;
 }
@@ -32,7 +34,7 @@ export async function createHttpApp(module: DynamicModule, options: HttpAppOptio
   app.useLogger(app.get(Logger));
   app.flushLogs();
   app.enableShutdownHooks();
-  app.useGlobalFilters(new ProblemDetailsFilter());
+  app.useGlobalFilters(new ProblemDetailsFilter({ oipRoutes: options.oipRoutes }));
   app.useGlobalPipes(createValidationPipe());
 
   const fastify = app.getHttpAdapter().getInstance();

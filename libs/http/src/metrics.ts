@@ -1,4 +1,4 @@
-import { Controller, Get, Header, Injectable, Module } from '@nestjs/common';
+import { Controller, Get, Global, Header, Injectable, Module } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 
@@ -31,5 +31,6 @@ export class MetricsController {
   }
 }
 
+@Global()
 @Module({ providers: [MetricsRegistry], controllers: [MetricsController], exports: [MetricsRegistry] })
 export class MetricsModule {}

@@ -1,3 +1,4 @@
 export * from './redis.module';
 export * from './queue-contract';
 export * from './bullmq.module';
+export * from './deployment-contract';

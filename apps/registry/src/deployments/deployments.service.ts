@@ -1,4 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { TypedConfig } from '../../../../libs/config/src';
+import { REDIS_CLIENT, type ReplicaRolloutStatus, rolloutKey } from '../../../../libs/queues/src';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { DomainError } from '../../../../libs/errors/src';
@@ -32,10 +35,34 @@ function loadable(modelName: string, version: ModelVersionEntity): LoadableVersi
   };
 }
 
+/** A replica that has not reported for this long is taken to be gone and left out of `rollout`. */
+const ROLLOUT_REPORT_TTL_MS = 5 * 60_000;
+
 /** Reads of deployments: for operators (one model), for gateways (all), and as of a past time. */
 @Injectable()
 export class DeploymentsService {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  private readonly logger = new Logger(DeploymentsService.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    private readonly config: TypedConfig,
+  ) {}
+
+  /** What each gateway replica reported serving; empty (and logged) while Redis is unreachable. */
+  private async rollout(model: string): Promise<ReplicaRolloutStatus[]> {
+    try {
+      const reports = await this.redis.hgetall(rolloutKey(this.config.get('REDIS_PREFIX'), model));
+      const freshAfter = Date.now() - ROLLOUT_REPORT_TTL_MS;
+      return Object.values(reports)
+        .map((raw) => JSON.parse(raw) as ReplicaRolloutStatus)
+        .filter((report) => Date.parse(report.reported_at) >= freshAfter)
+        .sort((a, b) => a.replica.localeCompare(b.replica));
+    } catch (error) {
+      this.logger.warn({ err: error, model }, 'could not read rollout status');
+      return [];
+    }
+  }
 
   private async model(name: string): Promise<ModelEntity> {
     const model = await this.dataSource.manager.findOneBy(ModelEntity, { name });
@@ -61,7 +88,7 @@ export class DeploymentsService {
         revision: deployment?.revision ?? 0,
         updated_at: deployment?.updatedAt.toISOString() ?? null,
         updated_by: deployment?.updatedBy ?? null,
-        rollout: [],
+        rollout: await this.rollout(model.name),
       },
     };
   }

@@ -89,11 +89,12 @@ export class VersionsController {
       await reply.status(304).header('ETag', etag).send();
       return;
     }
+    // No Content-Length from the row: if the stored bytes were ever damaged, a declared length they
+    // do not match would leave the client waiting for bytes that never come. The ETag lets it verify.
     const { body } = await this.versions.openArtifact(name, version);
     await reply
       .header('ETag', etag)
       .header('Content-Type', 'application/octet-stream')
-      .header('Content-Length', String(found.sizeBytes))
       .header('Content-Disposition', `attachment; filename="${name}-v${version}.onnx"`)
       .send(body);
   }

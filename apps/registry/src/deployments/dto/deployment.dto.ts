@@ -8,6 +8,17 @@ export class DeploymentVersionRef {
   @ApiProperty({ enum: ['pending', 'ready', 'failed'] }) status: string;
 }
 
+export class RolloutReport {
+  @ApiProperty() replica: string;
+  @ApiProperty({ description: 'the revision the replica serves' }) serving_revision: number;
+  @ApiProperty({ description: 'the newest revision it has seen' }) target_revision: number;
+  @ApiProperty({ enum: ['loading', 'serving', 'failed'] }) state: 'loading' | 'serving' | 'failed';
+  @ApiProperty({ type: String, nullable: true, description: 'why the newest revision failed to load' }) reason: string | null;
+  @ApiProperty({ type: Number, nullable: true }) champion: number | null;
+  @ApiProperty({ type: Number, nullable: true }) challenger: number | null;
+  @ApiProperty() reported_at: string;
+}
+
 export class DeploymentResponse {
   @ApiProperty() model: string;
   @ApiProperty({ type: DeploymentVersionRef, nullable: true }) champion: DeploymentVersionRef | null;
@@ -18,8 +29,8 @@ export class DeploymentResponse {
   @ApiProperty({ description: 'increases on every change; send it back as If-Match' }) revision: number;
   @ApiProperty({ type: String, nullable: true }) updated_at: string | null;
   @ApiProperty({ type: String, nullable: true }) updated_by: string | null;
-  @ApiProperty({ type: [Object], description: 'which gateway replicas serve which revision (filled in by the gateways)' })
-  rollout: unknown[];
+  @ApiProperty({ type: [RolloutReport], description: 'what each gateway replica reported serving (reports older than 5 minutes are dropped)' })
+  rollout: RolloutReport[];
 }
 
 export class DeploymentAtQuery {

@@ -1,0 +1,42 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Histogram } from 'prom-client';
+import { MetricsRegistry } from '../../../libs/http/src';
+
+/** The gateway's own series, beside the per-route HTTP histogram every app has. */
+@Injectable()
+export class GatewayMetrics {
+  readonly predictions: Counter<'model' | 'version' | 'variant' | 'status'>;
+  readonly predictionDuration: Histogram<'model' | 'version' | 'variant'>;
+  readonly loadDuration: Histogram<'model'>;
+  readonly loadFailures: Counter<'model'>;
+
+  constructor(metrics: MetricsRegistry) {
+    const registers = [metrics.registry];
+    this.predictions = new Counter({
+      name: 'switchyard_predictions_total',
+      help: 'Predictions served, by model, version, variant and outcome',
+      labelNames: ['model', 'version', 'variant', 'status'],
+      registers,
+    });
+    this.predictionDuration = new Histogram({
+      name: 'switchyard_prediction_duration_seconds',
+      help: 'Time from decoded request to encoded response, by model, version and variant',
+      labelNames: ['model', 'version', 'variant'],
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers,
+    });
+    this.loadDuration = new Histogram({
+      name: 'switchyard_model_load_duration_seconds',
+      help: 'Fetch, session creation and warm-up of a version',
+      labelNames: ['model'],
+      buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
+      registers,
+    });
+    this.loadFailures = new Counter({
+      name: 'switchyard_model_load_failures_total',
+      help: 'Deployments that could not be loaded (the previous one kept serving)',
+      labelNames: ['model'],
+      registers,
+    });
+  }
+}

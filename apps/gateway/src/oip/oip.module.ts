@@ -1,0 +1,8 @@
+import { Module } from '@nestjs/common';
+import { DeploymentsModule } from '../deployments/deployments.module';
+import { PredictModule } from '../predict/predict.module';
+import { OipController } from './oip.controller';
+import { OipService } from './oip.service';
+
+@Module({ imports: [DeploymentsModule, PredictModule], controllers: [OipController], providers: [OipService] })
+export class OipModule {}

@@ -1,0 +1,90 @@
+import { Injectable } from '@nestjs/common';
+import { DomainError } from '../../../../libs/errors/src';
+import type { TensorSpec } from '../../../../libs/onnx/src';
+import { decodeInferRequest, encodeInferResponse, TensorDecodeError } from '../../../../libs/tensor/src';
+import { DeploymentSync } from '../deployments/deployment-sync.service';
+import { InferenceService, type Routed } from '../predict/inference.service';
+import { ModelSessions } from '../sessions/model-sessions.service';
+
+export const OIP_PLATFORM = 'onnx_onnxv1';
+
+export interface OipInferRequest {
+  model: string;
+  version?: string;
+  body: unknown;
+  routingKey?: string;
+  variantPin?: string;
+}
+
+/** A version in an OIP path is a string; Switchyard's are positive integers. */
+function versionNumber(model: string, version: string | undefined): number | undefined {
+  if (version === undefined) return undefined;
+  if (!/^[1-9][0-9]{0,9}$/.test(version)) throw new DomainError('VERSION_NOT_FOUND', `model "${model}" has no version "${version}"`);
+  return Number(version);
+}
+
+const metadataTensor = (spec: TensorSpec) => ({ name: spec.name, datatype: spec.datatype, shape: spec.shape });
+
+/** The Open Inference Protocol (KServe V2 / Triton REST) over the same sessions and routing as /v1. */
+@Injectable()
+export class OipService {
+  constructor(
+    private readonly inference: InferenceService,
+    private readonly sessions: ModelSessions,
+    private readonly sync: DeploymentSync,
+  ) {}
+
+  serverReady(): boolean {
+    return this.sync.isSynced && this.sync.deployedModels().every((model) => this.sessions.serving(model));
+  }
+
+  private async routed(model: string, version: string | undefined, routingKey?: string, variantPin?: string): Promise<Routed> {
+    return this.inference.route({ model, version: versionNumber(model, version), routingKey, variantPin });
+  }
+
+  async metadata(model: string, version?: string) {
+    const routed = await this.routed(model, version);
+    const serving = this.sessions.serving(model);
+    const versions = version !== undefined
+      ? [String(routed.version.version)]
+      : [serving?.champion, serving?.challenger].filter((v) => v).map((v) => String(v!.version));
+    return {
+      name: model,
+      versions,
+      platform: OIP_PLATFORM,
+      inputs: routed.version.signature.inputs.map(metadataTensor),
+      outputs: routed.version.signature.outputs.map(metadataTensor),
+    };
+  }
+
+  /** True when the model (or version) can serve now; an unknown model is a 404, one still loading a 503. */
+  async ready(model: string, version?: string): Promise<boolean> {
+    if (version === undefined) this.sessions.assertServing(model);
+    else await this.routed(model, version);
+    return true;
+  }
+
+  async infer(request: OipInferRequest) {
+    const routed = await this.routed(request.model, request.version, request.routingKey, request.variantPin);
+    let decoded;
+    try {
+      decoded = decodeInferRequest(request.body, routed.version.signature, { maxElements: this.inference.maxElements });
+    } catch (error) {
+      if (error instanceof TensorDecodeError) {
+        throw new DomainError('VALIDATION_FAILED', error.message, { errors: error.problems });
+      }
+      throw error;
+    }
+    const outcome = await this.inference.run(routed, decoded.feeds, decoded.requestedOutputs);
+    return {
+      outcome,
+      response: encodeInferResponse({
+        modelName: request.model,
+        modelVersion: String(outcome.version.version),
+        id: decoded.id,
+        results: outcome.results,
+        requestedOutputs: decoded.requestedOutputs,
+      }),
+    };
+  }
+}

@@ -1,0 +1,105 @@
+import { Injectable } from '@nestjs/common';
+import type * as ort from 'onnxruntime-node';
+import { TypedConfig } from '../../../../libs/config/src';
+import { DomainError } from '../../../../libs/errors/src';
+import type { LoadableVersionView } from '../../../../libs/queues/src';
+import { type Variant, VariantPinError, WeightedRouter } from '../../../../libs/routing/src';
+import { GatewayMetrics } from '../gateway-metrics';
+import type { LoadedVersion } from '../sessions/loaded-version';
+import { ModelSessions } from '../sessions/model-sessions.service';
+
+export interface RoutingRequest {
+  model: string;
+  routingKey?: string;
+  variantPin?: string;
+  /** A version number asked for explicitly (OIP `/versions/{v}`); overrides routing. */
+  version?: number;
+}
+
+export interface Routed {
+  version: LoadedVersion;
+  variant: Variant | 'pinned';
+}
+
+export interface InferenceOutcome {
+  results: Record<string, ort.Tensor>;
+  version: LoadedVersion;
+  variant: Variant | 'pinned';
+}
+
+/**
+ * The path every prediction takes, whatever its wire format: choose the version (sticky weighted split,
+ * a variant pin, or an explicit version), lease it so a swap cannot release it mid-request, run, return.
+ */
+@Injectable()
+export class InferenceService {
+  private readonly router = new WeightedRouter();
+
+  constructor(
+    private readonly sessions: ModelSessions,
+    private readonly metrics: GatewayMetrics,
+    private readonly config: TypedConfig,
+  ) {}
+
+  async route(request: RoutingRequest): Promise<Routed> {
+    if (request.version !== undefined) return { version: await this.versionByNumber(request.model, request.version), variant: 'pinned' };
+    const serving = this.sessions.assertServing(request.model);
+    try {
+      const { variant } = this.router.assign(
+        { model: serving.model, salt: serving.salt, challengerBp: serving.challengerBp, hasChallenger: serving.challenger !== null },
+        request.routingKey,
+        request.variantPin,
+      );
+      return { version: variant === 'challenger' ? serving.challenger! : serving.champion, variant };
+    } catch (error) {
+      if (error instanceof VariantPinError) throw new DomainError('INVALID_VARIANT', error.message, { errors: [{ field: 'X-Switchyard-Variant', message: error.message }] });
+      throw error;
+    }
+  }
+
+  /** Runs the feeds on the routed version, holding a lease on it until the run returns. */
+  async run(routed: Routed, feeds: Record<string, ort.Tensor>, outputNames?: string[]): Promise<InferenceOutcome> {
+    const { version, variant } = routed;
+    const release = version.lease();
+    const started = performance.now();
+    const labels = { model: version.model, version: String(version.version), variant };
+    try {
+      const results = outputNames ? await version.session.run(feeds, outputNames) : await version.session.run(feeds);
+      this.metrics.predictionDuration.observe(labels, (performance.now() - started) / 1000);
+      this.metrics.predictions.inc({ ...labels, status: 'ok' });
+      return { results, version, variant };
+    } catch (error) {
+      this.metrics.predictions.inc({ ...labels, status: 'error' });
+      throw error;
+    } finally {
+      release();
+    }
+  }
+
+  get maxElements(): number {
+    return this.config.get('GATEWAY_MAX_ELEMENTS');
+  }
+
+  private async versionByNumber(model: string, version: number): Promise<LoadedVersion> {
+    const serving = this.sessions.serving(model);
+    for (const candidate of [serving?.champion, serving?.challenger]) {
+      if (candidate && candidate.version === version) return candidate;
+    }
+    return this.sessions.pinnedVersion(model, await this.describeVersion(model, version));
+  }
+
+  /** Any ready version can be served on request: the registry says where its bytes are. */
+  private async describeVersion(model: string, version: number): Promise<LoadableVersionView> {
+    let response: Response;
+    try {
+      response = await fetch(new URL(`/v1/models/${model}/versions/${version}`, this.config.get('REGISTRY_URL')), { signal: AbortSignal.timeout(5_000) });
+    } catch {
+      throw new DomainError('DEPENDENCY_UNAVAILABLE', `version ${version} of "${model}" is not loaded here and the registry cannot be reached`);
+    }
+    if (response.status === 404) throw new DomainError('VERSION_NOT_FOUND', `model "${model}" has no version ${version}`);
+    if (!response.ok) throw new DomainError('DEPENDENCY_UNAVAILABLE', `the registry answered ${response.status} for version ${version} of "${model}"`);
+    const found = (await response.json()) as LoadableVersionView & { status: string };
+    if (found.status !== 'ready') throw new DomainError('VERSION_NOT_READY', `version ${version} of "${model}" is ${found.status}, not ready`);
+    return found;
+  }
+}

@@ -1,0 +1,8 @@
+import { Module } from '@nestjs/common';
+import { DeploymentsModule } from '../deployments/deployments.module';
+import { InferenceService } from './inference.service';
+import { PredictController } from './predict.controller';
+import { PredictService } from './predict.service';
+
+@Module({ imports: [DeploymentsModule], controllers: [PredictController], providers: [InferenceService, PredictService], exports: [InferenceService] })
+export class PredictModule {}

@@ -1,0 +1,63 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+
+export class ArtifactIntegrityError extends Error {
+  constructor(expected: string, actual: string) {
+    super(`sha256 mismatch: expected ${expected}, the bytes received hash to ${actual}`);
+    this.name = 'ArtifactIntegrityError';
+  }
+}
+
+const sha256Of = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+/**
+ * Artifacts on local disk by sha256. A gateway restarted while the registry or S3 is down still loads
+ * what it served before. Every read is verified, so a corrupt file is refetched, never loaded.
+ */
+export class ArtifactCache {
+  constructor(
+    private readonly directory: string,
+    private readonly registryUrl: string,
+  ) {}
+
+  private fileOf(sha256: string): string {
+    if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error(`not a sha256: ${sha256}`);
+    return path.join(this.directory, `${sha256}.onnx`);
+  }
+
+  async bytes(sha256: string, artifactUrl: string): Promise<Buffer> {
+    const file = this.fileOf(sha256);
+    const cached = await readFile(file).catch(() => null);
+    if (cached && sha256Of(cached) === sha256) return cached;
+    if (cached) await rm(file, { force: true });
+
+    const response = await fetch(new URL(artifactUrl, this.registryUrl), { signal: AbortSignal.timeout(120_000) });
+    if (!response.ok) throw new Error(`the registry answered ${response.status} for ${artifactUrl}`);
+    const bytes = Buffer.from(await response.arrayBuffer());
+    const actual = sha256Of(bytes);
+    if (actual !== sha256) throw new ArtifactIntegrityError(sha256, actual);
+
+    await mkdir(this.directory, { recursive: true });
+    const partial = `${file}.${randomUUID()}.partial`;
+    await writeFile(partial, bytes);
+    await rename(partial, file);
+    return bytes;
+  }
+
+  async readJson<T>(name: string): Promise<T | null> {
+    try {
+      return JSON.parse(await readFile(path.join(this.directory, name), 'utf8')) as T;
+    } catch {
+      return null;
+    }
+  }
+
+  async writeJson(name: string, value: unknown): Promise<void> {
+    await mkdir(this.directory, { recursive: true });
+    const target = path.join(this.directory, name);
+    const partial = `${target}.${randomUUID()}.partial`;
+    await writeFile(partial, JSON.stringify(value));
+    await rename(partial, target);
+  }
+}

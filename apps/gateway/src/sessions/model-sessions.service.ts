@@ -1,0 +1,191 @@
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import * as ort from 'onnxruntime-node';
+import { TypedConfig } from '../../../../libs/config/src';
+import { DomainError } from '../../../../libs/errors/src';
+import { signatureOfSession, zeroFeeds } from '../../../../libs/onnx/src';
+import type { DeploymentView, LoadableVersionView } from '../../../../libs/queues/src';
+import { GatewayMetrics } from '../gateway-metrics';
+import { ArtifactCache } from './artifact-cache';
+import { LoadedVersion } from './loaded-version';
+
+/** What one model serves right now; replaced as a whole, so a request sees one consistent picture. */
+export interface Serving {
+  model: string;
+  revision: number;
+  salt: string;
+  challengerBp: number;
+  champion: LoadedVersion;
+  challenger: LoadedVersion | null;
+}
+
+export interface ModelLoadStatus {
+  targetRevision: number;
+  servingRevision: number;
+  state: 'loading' | 'serving' | 'failed';
+  reason: string | null;
+}
+
+/** Versions loaded on request (a pinned /v2 version that holds no alias), kept per model. */
+const PINNED_VERSIONS_PER_MODEL = 4;
+
+/**
+ * The gateway's in-memory sessions. A new deployment is loaded and warmed beside the one serving, then
+ * swapped in with one assignment; versions the new deployment no longer uses are retired and released
+ * after their last request. A load that fails leaves the previous deployment serving.
+ */
+@Injectable()
+export class ModelSessions implements OnApplicationShutdown {
+  private readonly logger = new Logger(ModelSessions.name);
+  private readonly servings = new Map<string, Serving>();
+  private readonly statuses = new Map<string, ModelLoadStatus>();
+  private readonly pinned = new Map<string, LoadedVersion[]>();
+  /** One change at a time per model, in the order they arrive. */
+  private readonly queues = new Map<string, Promise<void>>();
+  readonly cache: ArtifactCache;
+
+  constructor(
+    config: TypedConfig,
+    private readonly metrics: GatewayMetrics,
+  ) {
+    this.cache = new ArtifactCache(config.get('GATEWAY_CACHE_DIR'), config.get('REGISTRY_URL'));
+  }
+
+  serving(model: string): Serving | undefined {
+    return this.servings.get(model);
+  }
+
+  status(model: string): ModelLoadStatus | undefined {
+    return this.statuses.get(model);
+  }
+
+  models(): string[] {
+    return [...this.statuses.keys()];
+  }
+
+  /** Loads the deployment if it is newer than what serves; resolves once it serves or has failed. */
+  apply(deployment: DeploymentView): Promise<void> {
+    return this.enqueue(deployment.model, () => this.load(deployment));
+  }
+
+  /** The model has no deployment any more (its champion was removed). */
+  remove(model: string): Promise<void> {
+    return this.enqueue(model, async () => {
+      const serving = this.servings.get(model);
+      this.servings.delete(model);
+      this.statuses.delete(model);
+      serving?.champion.retire();
+      serving?.challenger?.retire();
+      for (const version of this.pinned.get(model) ?? []) version.retire();
+      this.pinned.delete(model);
+    });
+  }
+
+  private enqueue(model: string, task: () => Promise<void>): Promise<void> {
+    const next = (this.queues.get(model) ?? Promise.resolve()).then(task, task);
+    this.queues.set(model, next);
+    return next;
+  }
+
+  private async load(deployment: DeploymentView): Promise<void> {
+    const current = this.servings.get(deployment.model);
+    const status = this.statuses.get(deployment.model);
+    if (current && current.revision >= deployment.revision) return;
+    if (status?.state === 'failed' && status.targetRevision === deployment.revision) return;
+    this.statuses.set(deployment.model, {
+      targetRevision: deployment.revision,
+      servingRevision: current?.revision ?? 0,
+      state: 'loading',
+      reason: null,
+    });
+    try {
+      const champion = await this.versionFor(deployment.model, deployment.champion, current);
+      const challenger = deployment.challenger ? await this.versionFor(deployment.model, deployment.challenger, current) : null;
+      const next: Serving = {
+        model: deployment.model,
+        revision: deployment.revision,
+        salt: deployment.salt,
+        challengerBp: Math.round(deployment.challenger_percent * 100),
+        champion,
+        challenger,
+      };
+      this.servings.set(deployment.model, next);
+      if (current) {
+        const kept = new Set([champion, challenger]);
+        if (!kept.has(current.champion)) current.champion.retire();
+        if (current.challenger && !kept.has(current.challenger)) current.challenger.retire();
+      }
+      this.statuses.set(deployment.model, { targetRevision: deployment.revision, servingRevision: deployment.revision, state: 'serving', reason: null });
+      this.logger.log({ model: deployment.model, revision: deployment.revision, champion: champion.version, challenger: challenger?.version ?? null }, 'serving deployment');
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      this.statuses.set(deployment.model, {
+        targetRevision: deployment.revision,
+        servingRevision: current?.revision ?? 0,
+        state: 'failed',
+        reason,
+      });
+      this.metrics.loadFailures.inc({ model: deployment.model });
+      this.logger.error({ model: deployment.model, revision: deployment.revision, reason }, 'could not load deployment; the previous one keeps serving');
+    }
+  }
+
+  /** Reuses what already serves when the bytes are the same; loads otherwise. */
+  private async versionFor(model: string, view: LoadableVersionView, current: Serving | undefined): Promise<LoadedVersion> {
+    for (const candidate of [current?.champion, current?.challenger, ...(this.pinned.get(model) ?? [])]) {
+      if (candidate && candidate.sha256 === view.sha256 && !candidate.isReleased) return candidate;
+    }
+    return this.loadVersion(model, view);
+  }
+
+  async loadVersion(model: string, view: LoadableVersionView): Promise<LoadedVersion> {
+    const started = performance.now();
+    const bytes = await this.cache.bytes(view.sha256, view.artifact_url);
+    // From bytes, never a path: a model cannot reach external-data files next to it.
+    const session = await ort.InferenceSession.create(bytes);
+    try {
+      const signature = signatureOfSession(session);
+      await session.run(zeroFeeds(signature));
+      this.metrics.loadDuration.observe({ model }, (performance.now() - started) / 1000);
+      return new LoadedVersion(model, view.version, view.sha256, session, signature);
+    } catch (error) {
+      await session.release();
+      throw error;
+    }
+  }
+
+  /**
+   * A version asked for by number (OIP `/versions/{v}`): what serves if it is champion or challenger,
+   * otherwise loaded on request and kept among the few most recently pinned.
+   */
+  async pinnedVersion(model: string, view: LoadableVersionView): Promise<LoadedVersion> {
+    const serving = this.servings.get(model);
+    for (const candidate of [serving?.champion, serving?.challenger, ...(this.pinned.get(model) ?? [])]) {
+      if (candidate && candidate.version === view.version && !candidate.isReleased) return candidate;
+    }
+    const loaded = await this.loadVersion(model, view);
+    const kept = [loaded, ...(this.pinned.get(model) ?? [])];
+    for (const evicted of kept.splice(PINNED_VERSIONS_PER_MODEL)) {
+      if (evicted !== serving?.champion && evicted !== serving?.challenger) evicted.retire();
+    }
+    this.pinned.set(model, kept);
+    return loaded;
+  }
+
+  assertServing(model: string): Serving {
+    const serving = this.servings.get(model);
+    if (serving) return serving;
+    const status = this.statuses.get(model);
+    if (status) {
+      throw new DomainError('MODEL_NOT_LOADED', `model "${model}" is not loaded yet${status.reason ? ` (${status.reason})` : ''}; retry shortly`);
+    }
+    throw new DomainError('MODEL_NOT_FOUND', `no model named "${model}" is deployed; set its champion in the registry`);
+  }
+
+  onApplicationShutdown(): void {
+    for (const serving of this.servings.values()) {
+      serving.champion.retire();
+      serving.challenger?.retire();
+    }
+    for (const versions of this.pinned.values()) for (const version of versions) version.retire();
+  }
+}

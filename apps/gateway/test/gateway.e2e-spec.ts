@@ -1,0 +1,227 @@
+import { writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { buildAffine, buildMultiTypeModel } from '../../../libs/onnx/src';
+import { eventually } from '../../../test/support/artifacts';
+import { call, expectProblem } from '../../../test/support/client';
+import { createModel, uploadReadyVersion } from '../../../test/support/fixtures';
+import { fileStoreEnv, type RunningApp, startGateway, startRegistry } from '../../../test/support/http-app';
+import { testRun, uniqueSuffix } from '../../../test/support/test-env';
+
+/** Version v of a test model answers y = x + v, so every response says which version computed it. */
+const affine = (bias: number) => buildAffine({ scale: 1, bias, features: 4 });
+
+describe('gateway', () => {
+  let registry: RunningApp;
+  let gateway: RunningApp;
+  let storeUrl: string;
+
+  beforeAll(async () => {
+    const env = fileStoreEnv();
+    storeUrl = env.ARTIFACT_STORE_URL;
+    registry = await startRegistry(env);
+    gateway = await startGateway({
+      REGISTRY_URL: registry.url,
+      GATEWAY_CACHE_DIR: path.join(testRun().workDir, `gateway-cache-${uniqueSuffix()}`),
+      GATEWAY_MAX_ELEMENTS: '1000',
+      GATEWAY_MAX_BODY_BYTES: String(64 * 1024),
+      DEPLOYMENT_POLL_MS: '500',
+    });
+  });
+  afterAll(async () => {
+    await gateway.close();
+    await registry.close();
+  });
+
+  const predict = (model: string, body: unknown, headers: Record<string, string> = {}) =>
+    call(`${gateway.url}/v1/models/${model}/predict`, { method: 'POST', json: body, headers });
+  const setAlias = (model: string, alias: string, version: number) =>
+    call(`${registry.url}/v1/models/${model}/aliases/${alias}`, { method: 'PUT', json: { version } });
+  const setPercent = async (model: string, percent: number) => {
+    const { revision } = (await call(`${registry.url}/v1/models/${model}/deployment`)).body;
+    return call(`${registry.url}/v1/models/${model}/traffic`, { method: 'PUT', json: { challenger_percent: percent }, headers: { 'if-match': `"${revision}"` } });
+  };
+  /** Waits until the gateway serves the given champion version for a fresh request. */
+  const servedVersion = async (model: string) => (await predict(model, { instances: [[0, 0, 0, 0]] }, { 'x-switchyard-variant': 'champion' })).body.version;
+
+  async function deployedAffine(versions: number): Promise<string> {
+    const model = await createModel(registry.url, 'affine');
+    for (let v = 1; v <= versions; v++) await uploadReadyVersion(registry.url, model, affine(v));
+    expect((await setAlias(model, 'champion', 1)).status).toBe(200);
+    expect(await eventually(() => servedVersion(model), (v) => v === 1)).toBe(1);
+    return model;
+  }
+
+  it('serves the champion with model, version, variant and request id in headers and body', async () => {
+    const model = await deployedAffine(1);
+    const answer = await predict(model, { inputs: { x: [[1, 2, 3, 4], [5, 6, 7, 8]] } }, { 'x-request-id': 'req-42' });
+    expect(answer.status).toBe(200);
+    expect(answer.body).toEqual({ outputs: { y: [[2, 3, 4, 5], [6, 7, 8, 9]] }, model, version: 1, variant: 'champion', request_id: 'req-42' });
+    expect(Object.fromEntries(['x-switchyard-model', 'x-switchyard-version', 'x-switchyard-variant', 'x-request-id'].map((h) => [h, answer.headers.get(h)]))).toEqual({
+      'x-switchyard-model': model,
+      'x-switchyard-version': '1',
+      'x-switchyard-variant': 'champion',
+      'x-request-id': 'req-42',
+    });
+    const generated = await predict(model, { instances: [[0, 0, 0, 0]] });
+    expect(generated.body.request_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(generated.headers.get('x-request-id')).toBe(generated.body.request_id);
+  });
+
+  it('handles several inputs of different types: int64 beyond 2^53 as strings, bool, scalars', async () => {
+    const model = await createModel(registry.url, 'types');
+    await uploadReadyVersion(registry.url, model, buildMultiTypeModel());
+    await setAlias(model, 'champion', 1);
+    await eventually(() => predict(model, {}), (a) => a.status !== 503 && a.status !== 404);
+    const answer = await predict(model, {
+      inputs: { f: [[1, 2, 3]], i: ['9007199254740993'], b: [true], s: 2.5, d: [[1.5, -2]], n: [7], u: [255] },
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.body.outputs).toEqual({
+      f_out: [[2, 4, 6]],
+      i_out: ['9007199254740994'],
+      b_out: [false],
+      s_out: 2.5,
+      d_out: [[1.5, -2]],
+      n_out: [7],
+      u_out: [255],
+    });
+  });
+
+  it('splits by weight, sticky per routing key, and honours a variant pin', async () => {
+    const model = await deployedAffine(2);
+    await setAlias(model, 'challenger', 2);
+    await setPercent(model, 100);
+    await eventually(() => predict(model, { instances: [[0, 0, 0, 0]] }), (a) => a.body.variant === 'challenger');
+    for (let i = 0; i < 20; i++) expect((await predict(model, { instances: [[0, 0, 0, 0]] })).body).toMatchObject({ variant: 'challenger', version: 2 });
+    expect((await predict(model, { instances: [[0, 0, 0, 0]] }, { 'x-switchyard-variant': 'champion' })).body).toMatchObject({ variant: 'champion', version: 1 });
+
+    await setPercent(model, 50);
+    await eventually(() => call(`${registry.url}/v1/models/${model}/deployment`), (a) => a.body.rollout.some((r: any) => r.serving_revision === a.body.revision));
+    const first = await Promise.all(Array.from({ length: 40 }, (_, i) => predict(model, { instances: [[0, 0, 0, 0]] }, { 'x-routing-key': `user-${i}` })));
+    const again = await Promise.all(Array.from({ length: 40 }, (_, i) => predict(model, { instances: [[0, 0, 0, 0]] }, { 'x-routing-key': `user-${i}` })));
+    expect(again.map((a) => a.body.variant)).toEqual(first.map((a) => a.body.variant));
+    expect(new Set(first.map((a) => a.body.variant))).toEqual(new Set(['champion', 'challenger']));
+
+    expectProblem(await predict(model, { instances: [[0, 0, 0, 0]] }, { 'x-switchyard-variant': 'canary' }), 400);
+    await call(`${registry.url}/v1/models/${model}/aliases/challenger`, { method: 'DELETE' });
+    await eventually(() => predict(model, { instances: [[0, 0, 0, 0]] }, { 'x-switchyard-variant': 'challenger' }), (a) => a.status === 400);
+  });
+
+  it('sees a registry change within a second and reports what it serves as rollout', async () => {
+    const model = await deployedAffine(2);
+    const changed = Date.now();
+    await setAlias(model, 'champion', 2);
+    await eventually(() => servedVersion(model), (v) => v === 2, 1000);
+    expect(await servedVersion(model)).toBe(2);
+    expect(Date.now() - changed).toBeLessThan(2000);
+    const deployment = await eventually(
+      () => call(`${registry.url}/v1/models/${model}/deployment`),
+      (a) => a.body.rollout.length > 0 && a.body.rollout[0].serving_revision === a.body.revision,
+    );
+    expect(deployment.body.rollout[0]).toMatchObject({ state: 'serving', champion: 2, challenger: null, reason: null });
+  });
+
+  it('keeps serving the previous version when a new artifact is corrupt, and says why in the rollout status', async () => {
+    const model = await deployedAffine(1);
+    // Bytes no other test uploads, so no cached copy (artifacts are cached by sha256) can stand in.
+    const version = await uploadReadyVersion(registry.url, model, affine(1000 + Math.random()));
+    await writeFile(path.join(storeUrl.slice('file://'.length), 'models', model, String(version), 'model.onnx'), Buffer.from('corrupted bytes'));
+    await setAlias(model, 'champion', version);
+    const deployment = await eventually(
+      () => call(`${registry.url}/v1/models/${model}/deployment`),
+      (a) => a.body.rollout.some((r: any) => r.state === 'failed'),
+    );
+    expect(deployment.body.rollout[0]).toMatchObject({ state: 'failed', serving_revision: 1, champion: 1, reason: expect.stringContaining('sha256 mismatch') });
+    expect(await servedVersion(model)).toBe(1);
+    const metrics = await call<string>(`${gateway.url}/metrics`);
+    expect(metrics.body).toMatch(new RegExp(`switchyard_model_load_failures_total\\{model="${model}"\\} [1-9]`));
+  });
+
+  it('refuses bad inputs with problem+json 400 listing each problem, before the runtime', async () => {
+    const model = await deployedAffine(1);
+    const cases: Array<[unknown, string]> = [
+      [{ inputs: { z: [[1, 2, 3, 4]] } }, 'inputs.z'],
+      [{ inputs: {} }, 'inputs.x'],
+      [{ inputs: { x: [1, 2, 3, 4] } }, 'inputs.x'],
+      [{ inputs: { x: [[1, 2, 3]] } }, 'inputs.x'],
+      [{ inputs: { x: [[1, 2, 3, 4], [1, 2]] } }, 'inputs.x'],
+      [{ inputs: { x: [['a', 2, 3, 4]] } }, 'inputs.x'],
+      [{ inputs: { x: Array.from({ length: 300 }, () => [1, 2, 3, 4]) } }, 'inputs'],
+      [{ instances: [[1, 2, 3, 4]], inputs: { x: [[1, 2, 3, 4]] } }, ''],
+      [[1, 2, 3], ''],
+    ];
+    for (const [body, field] of cases) {
+      const problem = expectProblem(await predict(model, body), 400);
+      expect(problem.errors.length).toBeGreaterThan(0);
+      if (field) expect(problem.errors.map((e: any) => e.field).join(' ')).toContain(field);
+    }
+    expectProblem(await predict(`nobody-${uniqueSuffix()}`, { instances: [[1, 2, 3, 4]] }), 404);
+    expectProblem(await call(`${gateway.url}/v1/models/${model}/predict`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' }), 415);
+    expectProblem(await call(`${gateway.url}/v1/models/${model}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"inputs":' }), 400);
+    expectProblem(await predict(model, { inputs: { x: [['1'.repeat(70 * 1024), 2, 3, 4]] } }), 413);
+  });
+
+  it('speaks the Open Inference Protocol: health, metadata, infer (flat or nested), id, outputs filter, pinned versions', async () => {
+    const model = await deployedAffine(3);
+    expect((await call(`${gateway.url}/v2/health/live`)).body).toEqual({ live: true });
+    expect((await call(`${gateway.url}/v2/health/ready`)).body).toEqual({ ready: true });
+    expect((await call(`${gateway.url}/v2`)).body).toMatchObject({ name: 'switchyard', extensions: [] });
+    expect((await call(`${gateway.url}/v2/models/${model}`)).body).toEqual({
+      name: model,
+      versions: ['1'],
+      platform: 'onnx_onnxv1',
+      inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 4] }],
+      outputs: [{ name: 'y', datatype: 'FP32', shape: [-1, 4] }],
+    });
+    expect((await call(`${gateway.url}/v2/models/${model}/ready`)).body).toEqual({ name: model, ready: true });
+
+    const flat = await call(`${gateway.url}/v2/models/${model}/infer`, {
+      method: 'POST',
+      json: { id: 'abc', inputs: [{ name: 'x', shape: [2, 4], datatype: 'FP32', data: [1, 2, 3, 4, 5, 6, 7, 8] }] },
+    });
+    expect(flat.status).toBe(200);
+    expect(flat.body).toEqual({
+      model_name: model,
+      model_version: '1',
+      id: 'abc',
+      outputs: [{ name: 'y', datatype: 'FP32', shape: [2, 4], data: [2, 3, 4, 5, 6, 7, 8, 9] }],
+    });
+    const nested = await call(`${gateway.url}/v2/models/${model}/infer`, {
+      method: 'POST',
+      json: { inputs: [{ name: 'x', shape: [2, 4], datatype: 'FP32', data: [[1, 2, 3, 4], [5, 6, 7, 8]] }], outputs: [{ name: 'y' }] },
+    });
+    expect(nested.body.outputs).toEqual(flat.body.outputs);
+
+    // Version 3 holds no alias: it is loaded on request.
+    const pinned = await call(`${gateway.url}/v2/models/${model}/versions/3/infer`, {
+      method: 'POST',
+      json: { inputs: [{ name: 'x', shape: [1, 4], datatype: 'FP32', data: [0, 0, 0, 0] }] },
+    });
+    expect(pinned.body).toMatchObject({ model_version: '3', outputs: [{ data: [3, 3, 3, 3] }] });
+    expect(pinned.headers.get('x-switchyard-version')).toBe('3');
+    expect((await call(`${gateway.url}/v2/models/${model}/versions/3`)).body).toMatchObject({ versions: ['3'] });
+
+    const oipError = async (url: string, body: unknown, status: number) => {
+      const answer = await call(url, { method: 'POST', json: body });
+      expect({ status: answer.status, error: typeof answer.body.error }).toEqual({ status, error: 'string' });
+    };
+    await oipError(`${gateway.url}/v2/models/${model}/infer`, { inputs: [{ name: 'x', shape: [1, 4], datatype: 'FP32', data: [1, 2, 3] }] }, 400);
+    await oipError(`${gateway.url}/v2/models/${model}/infer`, { inputs: [{ name: 'nope', shape: [1, 4], datatype: 'FP32', data: [1, 2, 3, 4] }] }, 400);
+    await oipError(`${gateway.url}/v2/models/${model}/infer`, { inputs: [{ name: 'x', shape: [1, 4], datatype: 'FP32', data: [1, 2, 3, 4] }], outputs: [{ name: 'nope' }] }, 400);
+    await oipError(`${gateway.url}/v2/models/nobody-${uniqueSuffix()}/infer`, { inputs: [] }, 404);
+    await oipError(`${gateway.url}/v2/models/${model}/versions/99/infer`, { inputs: [] }, 404);
+    await oipError(`${gateway.url}/v2/models/${model}/versions/abc/infer`, { inputs: [] }, 404);
+    const badJson = await call(`${gateway.url}/v2/models/${model}/infer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' });
+    expect({ status: badJson.status, error: typeof badJson.body.error }).toEqual({ status: 400, error: 'string' });
+  });
+
+  it('is ready only when every deployed champion is loaded, and publishes per-model metrics', async () => {
+    const model = await deployedAffine(1);
+    await predict(model, { instances: [[0, 0, 0, 0]] });
+    expect((await call(`${gateway.url}/health/ready`)).status).toBe(200);
+    const metrics = await call<string>(`${gateway.url}/metrics`);
+    expect(metrics.body).toMatch(new RegExp(`switchyard_predictions_total\\{model="${model}",version="1",variant="champion",status="ok"\\} [1-9]`));
+    expect(metrics.body).toContain('switchyard_prediction_duration_seconds_bucket');
+    expect(metrics.body).toContain('switchyard_model_load_duration_seconds_bucket');
+  });
+});
