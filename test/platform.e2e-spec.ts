@@ -1,11 +1,12 @@
 import { call, expectProblem } from './support/client';
-import { testRun } from './support/test-env';
+import * as path from 'node:path';
+import { testRun, uniqueSuffix } from './support/test-env';
 import { fileStoreEnv, type RunningApp, startGateway, startRegistry, startWorker } from './support/http-app';
 
 describe.each([
   ['registry', () => startRegistry(fileStoreEnv()), ['postgres', 'redis', 'artifact_store']],
   // No registry answers here, so the gateway has no deployments yet: alive, not ready (503).
-  ['gateway', () => startGateway({ REGISTRY_URL: 'http://127.0.0.1:9' }), ['models']],
+  ['gateway', () => startGateway({ REGISTRY_URL: 'http://127.0.0.1:9', GATEWAY_CACHE_DIR: path.join(testRun().workDir, `cache-${uniqueSuffix()}`) }), ['models']],
   // Its own Redis prefix: this worker must not take validation jobs queued by other suites.
   ['worker', () => startWorker({ ...fileStoreEnv(), REDIS_PREFIX: `${testRun().redisPrefix}-platform` }), ['postgres', 'redis', 'artifact_store']],
 ])('%s platform routes', (name, start, dependencies) => {

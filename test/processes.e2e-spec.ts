@@ -38,6 +38,7 @@ describe('npm start (scripts/start.js)', () => {
       GATEWAY_PORT: String(gatewayPort),
       WORKER_PORT: String(workerPort),
       REGISTRY_URL: `http://127.0.0.1:${registryPort}`,
+      GATEWAY_CACHE_DIR: path.join(testRun().workDir, `start-cache-${uniqueSuffix()}`),
       LOG_LEVEL: 'warn',
     });
     try {

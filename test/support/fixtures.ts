@@ -18,8 +18,9 @@ export async function setVersionStatus(
   version: number,
   status: 'ready' | 'failed' | 'pending',
   signature: ModelSignature | null = status === 'ready' ? FP32_SIGNATURE : null,
+  databaseUrl = testRun().databaseUrl,
 ): Promise<void> {
-  const client = new Client({ connectionString: testRun().databaseUrl });
+  const client = new Client({ connectionString: databaseUrl });
   await client.connect();
   try {
     const result = await client.query(
@@ -52,12 +53,17 @@ export async function modelWithVersions(registryUrl: string, count: number, pref
  * Uploads real ONNX bytes as a new version and marks it ready with the signature onnxruntime reads
  * from them (what the validation worker would record). Returns the version number.
  */
-export async function uploadReadyVersion(registryUrl: string, model: string, bytes: Uint8Array): Promise<number> {
+export async function uploadReadyVersion(
+  registryUrl: string,
+  model: string,
+  bytes: Uint8Array,
+  databaseUrl = testRun().databaseUrl,
+): Promise<number> {
   const uploaded = await call(`${registryUrl}/v1/models/${model}/versions`, { method: 'POST', body: uploadForm(bytes) });
   if (uploaded.status !== 201) throw new Error(`could not upload: ${JSON.stringify(uploaded.body)}`);
   const session = await InferenceSession.create(Buffer.from(bytes));
   try {
-    await setVersionStatus(model, uploaded.body.version, 'ready', signatureOfSession(session));
+    await setVersionStatus(model, uploaded.body.version, 'ready', signatureOfSession(session), databaseUrl);
   } finally {
     await session.release();
   }

@@ -4,6 +4,7 @@ import { buildAffine, buildMultiTypeModel } from '../../../libs/onnx/src';
 import { eventually } from '../../../test/support/artifacts';
 import { call, expectProblem } from '../../../test/support/client';
 import { createModel, uploadReadyVersion } from '../../../test/support/fixtures';
+import { createIsolatedDatabase, dropIsolatedDatabase, isolatedRedisPrefix } from '../../../test/support/isolation';
 import { fileStoreEnv, type RunningApp, startGateway, startRegistry } from '../../../test/support/http-app';
 import { testRun, uniqueSuffix } from '../../../test/support/test-env';
 
@@ -13,13 +14,18 @@ const affine = (bias: number) => buildAffine({ scale: 1, bias, features: 4 });
 describe('gateway', () => {
   let registry: RunningApp;
   let gateway: RunningApp;
+  let databaseUrl: string;
   let storeUrl: string;
 
   beforeAll(async () => {
-    const env = fileStoreEnv();
+    // A database and Redis prefix of this file's own: the gateway loads every deployment it can see.
+    databaseUrl = await createIsolatedDatabase();
+    const shared = { DATABASE_URL: databaseUrl, REDIS_PREFIX: isolatedRedisPrefix() };
+    const env: Record<string, string> = { ...fileStoreEnv(), ...shared };
     storeUrl = env.ARTIFACT_STORE_URL;
     registry = await startRegistry(env);
     gateway = await startGateway({
+      ...shared,
       REGISTRY_URL: registry.url,
       GATEWAY_CACHE_DIR: path.join(testRun().workDir, `gateway-cache-${uniqueSuffix()}`),
       GATEWAY_MAX_ELEMENTS: '1000',
@@ -30,6 +36,7 @@ describe('gateway', () => {
   afterAll(async () => {
     await gateway.close();
     await registry.close();
+    await dropIsolatedDatabase(databaseUrl);
   });
 
   const predict = (model: string, body: unknown, headers: Record<string, string> = {}) =>
@@ -45,7 +52,7 @@ describe('gateway', () => {
 
   async function deployedAffine(versions: number): Promise<string> {
     const model = await createModel(registry.url, 'affine');
-    for (let v = 1; v <= versions; v++) await uploadReadyVersion(registry.url, model, affine(v));
+    for (let v = 1; v <= versions; v++) await uploadReadyVersion(registry.url, model, affine(v), databaseUrl);
     expect((await setAlias(model, 'champion', 1)).status).toBe(200);
     expect(await eventually(() => servedVersion(model), (v) => v === 1)).toBe(1);
     return model;
@@ -69,7 +76,7 @@ describe('gateway', () => {
 
   it('handles several inputs of different types: int64 beyond 2^53 as strings, bool, scalars', async () => {
     const model = await createModel(registry.url, 'types');
-    await uploadReadyVersion(registry.url, model, buildMultiTypeModel());
+    await uploadReadyVersion(registry.url, model, buildMultiTypeModel(), databaseUrl);
     await setAlias(model, 'champion', 1);
     await eventually(() => predict(model, {}), (a) => a.status !== 503 && a.status !== 404);
     const answer = await predict(model, {
@@ -124,7 +131,7 @@ describe('gateway', () => {
   it('keeps serving the previous version when a new artifact is corrupt, and says why in the rollout status', async () => {
     const model = await deployedAffine(1);
     // Bytes no other test uploads, so no cached copy (artifacts are cached by sha256) can stand in.
-    const version = await uploadReadyVersion(registry.url, model, affine(1000 + Math.random()));
+    const version = await uploadReadyVersion(registry.url, model, affine(1000 + Math.random()), databaseUrl);
     await writeFile(path.join(storeUrl.slice('file://'.length), 'models', model, String(version), 'model.onnx'), Buffer.from('corrupted bytes'));
     await setAlias(model, 'champion', version);
     const deployment = await eventually(

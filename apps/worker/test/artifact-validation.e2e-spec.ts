@@ -17,7 +17,8 @@ import { fileStoreEnv, type RunningApp, s3StoreEnv } from '../../../test/support
 import { freePort } from '../../../test/support/processes';
 import { testRun } from '../../../test/support/test-env';
 import { TcpProxy } from './tcp-proxy';
-import { createIsolatedDatabase, metricValue, ValidationStack } from './validation-stack';
+import { createIsolatedDatabase } from '../../../test/support/isolation';
+import { metricValue, ValidationStack } from './validation-stack';
 
 const RUNTIME = `onnxruntime-node ${ort.env.versions.node}`;
 const jobs = (outcome: string) => `switchyard_validation_jobs_total{outcome="${outcome}"}`;

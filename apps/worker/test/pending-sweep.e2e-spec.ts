@@ -4,7 +4,8 @@ import { dropDatabase } from '../../../libs/persistence/src';
 import { ARTIFACT_VALIDATION_QUEUE, VALIDATE_VERSION_JOB, VALIDATION_JOB_OPTIONS, type ValidateVersionPayload } from '../../../libs/queues/src';
 import { eventually } from '../../../test/support/artifacts';
 import { fileStoreEnv } from '../../../test/support/http-app';
-import { createIsolatedDatabase, type UploadedVersion, ValidationStack } from './validation-stack';
+import { createIsolatedDatabase } from '../../../test/support/isolation';
+import { type UploadedVersion, ValidationStack } from './validation-stack';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

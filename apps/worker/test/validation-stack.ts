@@ -1,32 +1,11 @@
 import { Queue } from 'bullmq';
 import { Client } from 'pg';
-import { ensureDatabase, runMigrations } from '../../../libs/persistence/src';
 import { ARTIFACT_VALIDATION_QUEUE, type ValidateVersionPayload, validationJobId } from '../../../libs/queues/src';
 import { eventually } from '../../../test/support/artifacts';
 import { call, uploadForm } from '../../../test/support/client';
 import { type RunningApp, startRegistry, startWorker } from '../../../test/support/http-app';
-import { testRun, uniqueSuffix } from '../../../test/support/test-env';
-
-/**
- * A database of the test file's own, migrated. The run's database is shared with other suites that
- * leave versions pending on purpose; a worker sweeping it would validate (and fail) their versions.
- * The global teardown does not know this one: drop it in afterAll.
- */
-export async function createIsolatedDatabase(): Promise<string> {
-  const url = new URL(testRun().databaseUrl);
-  url.pathname = `/switchyard_worker_${uniqueSuffix()}`;
-  await ensureDatabase(url.toString());
-  await runMigrations(url.toString());
-  return url.toString();
-}
-
-/**
- * A Redis prefix of one stack's own, under the run's prefix so the global teardown deletes its keys:
- * no other suite's worker takes these jobs, and no job of another suite reaches these workers.
- */
-export function isolatedRedisPrefix(): string {
-  return `${testRun().redisPrefix}-w${uniqueSuffix()}`;
-}
+import { isolatedRedisPrefix } from '../../../test/support/isolation';
+import { uniqueSuffix } from '../../../test/support/test-env';
 
 /** The sweep of stale pending versions, kept out of tests that are not about it. */
 export const NO_SWEEP = { PENDING_SWEEP_INTERVAL_MS: '3600000' };

@@ -7,7 +7,8 @@ import { s3StoreEnv } from '../../../test/support/http-app';
 import { freePort, runNode, type Spawned, stop, waitForHttp } from '../../../test/support/processes';
 import { TEST_BUCKET, testRun } from '../../../test/support/test-env';
 import { TcpProxy } from './tcp-proxy';
-import { createIsolatedDatabase, NO_SWEEP, ValidationStack } from './validation-stack';
+import { createIsolatedDatabase } from '../../../test/support/isolation';
+import { NO_SWEEP, ValidationStack } from './validation-stack';
 
 const WORKER = 'apps/worker/src/main.js';
 const LOCK_MS = 2000;

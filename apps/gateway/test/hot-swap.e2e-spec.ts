@@ -1,0 +1,124 @@
+import * as path from 'node:path';
+import { buildAffine } from '../../../libs/onnx/src';
+import { eventually } from '../../../test/support/artifacts';
+import { call } from '../../../test/support/client';
+import { createModel, uploadReadyVersion } from '../../../test/support/fixtures';
+import { createIsolatedDatabase, dropIsolatedDatabase, isolatedRedisPrefix } from '../../../test/support/isolation';
+import { fileStoreEnv, type RunningApp, startGateway, startRegistry } from '../../../test/support/http-app';
+import { testRun, uniqueSuffix } from '../../../test/support/test-env';
+
+interface Observed {
+  start: number;
+  end: number;
+  status: number;
+  version?: number;
+  output?: number;
+}
+
+interface State {
+  /** When the change that produced this state was sent, and when the registry answered it. */
+  sentAt: number;
+  answeredAt: number;
+  served: Set<number>;
+}
+
+/** How long after the registry's answer a replica may still serve the state before (the propagation bound). */
+const PROPAGATION_SLACK_MS = 1000;
+const RUN_MS = 10_000;
+const CLIENTS = 8;
+
+describe('hot swap under load', () => {
+  let registry: RunningApp;
+  let gateway: RunningApp;
+  let databaseUrl: string;
+
+  beforeAll(async () => {
+    // A database and Redis prefix of this file's own: the gateway loads every deployment it can see.
+    databaseUrl = await createIsolatedDatabase();
+    const shared = { DATABASE_URL: databaseUrl, REDIS_PREFIX: isolatedRedisPrefix() };
+    registry = await startRegistry({ ...fileStoreEnv(), ...shared });
+    gateway = await startGateway({
+      ...shared,
+      REGISTRY_URL: registry.url,
+      GATEWAY_CACHE_DIR: path.join(testRun().workDir, `gateway-cache-${uniqueSuffix()}`),
+    });
+  });
+  afterAll(async () => {
+    await gateway.close();
+    await registry.close();
+    await dropIsolatedDatabase(databaseUrl);
+  });
+
+  it('switches the champion 10 times and the weight 10 times with no failed request, each answer from a version then in force', async () => {
+    const model = await createModel(registry.url, 'swap');
+    // Version v answers y = x + v + a per-run offset, so its output proves which session computed it.
+    const offset = Math.random();
+    for (const v of [1, 2, 3]) await uploadReadyVersion(registry.url, model, buildAffine({ scale: 1, bias: v + offset, features: 4 }), databaseUrl);
+    const put = (url: string, json: unknown, headers: Record<string, string> = {}) => call(`${registry.url}${url}`, { method: 'PUT', json, headers });
+
+    await put(`/v1/models/${model}/aliases/champion`, { version: 1 });
+    await put(`/v1/models/${model}/aliases/challenger`, { version: 2 });
+    let bp = 0;
+    const servedBy = (champion: number, challenger: number, basisPoints: number) =>
+      new Set([...(basisPoints < 10_000 ? [champion] : []), ...(basisPoints > 0 ? [challenger] : [])]);
+    await eventually(() => call(`${gateway.url}/v1/models/${model}/predict`, { method: 'POST', json: { instances: [[0, 0, 0, 0]] } }), (a) => a.status === 200);
+
+    let champion = 1;
+    const states: State[] = [{ sentAt: 0, answeredAt: 0, served: servedBy(champion, 2, bp) }];
+    const observed: Observed[] = [];
+    const began = Date.now();
+    let running = true;
+
+    const client = async (id: number) => {
+      let n = 0;
+      while (running) {
+        const start = Date.now();
+        try {
+          const answer = await call(`${gateway.url}/v1/models/${model}/predict`, {
+            method: 'POST',
+            json: { instances: [[0, 0, 0, 0]] },
+            headers: { 'x-routing-key': `client-${id}-${n++}` },
+          });
+          observed.push({ start, end: Date.now(), status: answer.status, version: answer.body.version, output: answer.body.outputs?.y?.[0]?.[0] });
+        } catch {
+          observed.push({ start, end: Date.now(), status: 0 });
+        }
+      }
+    };
+
+    const operator = async () => {
+      for (let change = 0; change < 20; change++) {
+        await new Promise((r) => setTimeout(r, RUN_MS / 21));
+        const sentAt = Date.now();
+        if (change % 2 === 0) {
+          champion = champion === 1 ? 3 : 1;
+          expect((await put(`/v1/models/${model}/aliases/champion`, { version: champion })).status).toBe(200);
+        } else {
+          bp = Math.floor(Math.random() * 10_001);
+          const { revision } = (await call(`${registry.url}/v1/models/${model}/deployment`)).body;
+          const answer = await put(`/v1/models/${model}/traffic`, { challenger_percent: bp / 100 }, { 'if-match': `"${revision}"` });
+          expect(answer.status).toBe(200);
+        }
+        states.push({ sentAt, answeredAt: Date.now(), served: servedBy(champion, 2, bp) });
+      }
+      await new Promise((r) => setTimeout(r, Math.max(0, RUN_MS - (Date.now() - began))));
+      running = false;
+    };
+
+    await Promise.all([operator(), ...Array.from({ length: CLIENTS }, (_, id) => client(id))]);
+
+    expect(observed.length).toBeGreaterThanOrEqual(2000);
+    expect(observed.filter((o) => o.status !== 200)).toEqual([]);
+    const misplaced = observed.filter((o) => {
+      // A state may be in force from when its change was sent until the next change was answered (plus propagation).
+      const allowed = new Set<number>();
+      states.forEach((state, i) => {
+        const until = i + 1 < states.length ? states[i + 1].answeredAt + PROPAGATION_SLACK_MS : Infinity;
+        if (state.sentAt <= o.end && until >= o.start) for (const v of state.served) allowed.add(v);
+      });
+      return !allowed.has(o.version!) || Math.abs(o.output! - (o.version! + offset)) > 1e-5;
+    });
+    expect(misplaced).toEqual([]);
+    expect(new Set(observed.map((o) => o.version))).toEqual(new Set([1, 2, 3]));
+  });
+});
