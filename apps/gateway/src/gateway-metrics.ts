@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Counter, Histogram } from 'prom-client';
+import { Counter, Gauge, Histogram } from 'prom-client';
 import { MetricsRegistry } from '../../../libs/http/src';
 
 /** The gateway's own series, beside the per-route HTTP histogram every app has. */
@@ -9,6 +9,7 @@ export class GatewayMetrics {
   readonly predictionDuration: Histogram<'model' | 'version' | 'variant'>;
   readonly loadDuration: Histogram<'model'>;
   readonly loadFailures: Counter<'model'>;
+  readonly offloaded: Gauge<'model' | 'version'>;
 
   constructor(metrics: MetricsRegistry) {
     const registers = [metrics.registry];
@@ -36,6 +37,12 @@ export class GatewayMetrics {
       name: 'switchyard_model_load_failures_total',
       help: 'Deployments that could not be loaded (the previous one kept serving)',
       labelNames: ['model'],
+      registers,
+    });
+    this.offloaded = new Gauge({
+      name: 'switchyard_version_offloaded',
+      help: '1 when a loaded version runs in inference threads (heavy), 0 when on the event loop',
+      labelNames: ['model', 'version'],
       registers,
     });
   }

@@ -98,6 +98,10 @@ export const gatewayEnv = z.object({
     .default(5_000),
   /** Artifacts cached by sha256 (and the last deployments seen), so a restart needs neither S3 nor the registry. */
   GATEWAY_CACHE_DIR: z.string().min(1).default('./data/gateway-cache'),
+  /** A version whose warm-up inference (batch 1) takes longer than this runs in worker threads. */
+  GATEWAY_OFFLOAD_ABOVE_MS: z.coerce.number({ error: 'expected a number of milliseconds' }).nonnegative('expected a number of milliseconds ≥ 0').default(0.1),
+  /** Worker threads for heavy models; 0 runs every model on the event loop. */
+  GATEWAY_INFERENCE_THREADS: z.coerce.number({ error: 'expected an integer ≥ 0' }).int('expected an integer ≥ 0').nonnegative('expected an integer ≥ 0').default(1),
   /** Name this replica reports in rollout status; defaults to host:port:pid. */
   GATEWAY_REPLICA_ID: z.string().regex(/^[\w.:@-]{1,100}$/, 'expected letters, digits, ".", ":", "@", "_" or "-"').optional(),
 });

@@ -1,9 +1,9 @@
-import type * as ort from 'onnxruntime-node';
 import { LoadedVersion } from './loaded-version';
+import type { VersionRunner } from './version-runner';
 
-function fakeSession(): { session: ort.InferenceSession; released: () => number } {
+function fakeSession(): { session: VersionRunner; released: () => number } {
   let releases = 0;
-  const session = { release: async () => void (releases += 1) } as unknown as ort.InferenceSession;
+  const session: VersionRunner = { offloaded: false, run: async () => ({}), release: async () => void (releases += 1) };
   return { session, released: () => releases };
 }
 

@@ -1,9 +1,9 @@
-import type * as ort from 'onnxruntime-node';
 import type { ModelSignature } from '../../../../libs/onnx/src';
+import type { VersionRunner } from './version-runner';
 
 /**
  * One version in memory. Requests lease it; once it is retired (no deployment uses it any more) the
- * native session is released when the last request in flight returns, never under one.
+ * runner (and its native session) is released when the last request in flight returns, never under one.
  */
 export class LoadedVersion {
   private inFlight = 0;
@@ -14,7 +14,7 @@ export class LoadedVersion {
     readonly model: string,
     readonly version: number,
     readonly sha256: string,
-    readonly session: ort.InferenceSession,
+    readonly runner: VersionRunner,
     readonly signature: ModelSignature,
   ) {}
 
@@ -42,6 +42,6 @@ export class LoadedVersion {
   private release(): void {
     if (this.released) return;
     this.released = true;
-    void this.session.release().catch(() => undefined);
+    void this.runner.release().catch(() => undefined);
   }
 }

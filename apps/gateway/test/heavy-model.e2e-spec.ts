@@ -1,0 +1,104 @@
+import * as ort from 'onnxruntime-node';
+import * as path from 'node:path';
+import { buildAffine, buildMlp } from '../../../libs/onnx/src';
+import { eventually } from '../../../test/support/artifacts';
+import { call } from '../../../test/support/client';
+import { createModel, uploadReadyVersion } from '../../../test/support/fixtures';
+import { fileStoreEnv, type RunningApp, startGateway, startRegistry } from '../../../test/support/http-app';
+import { createIsolatedDatabase, dropIsolatedDatabase, isolatedRedisPrefix } from '../../../test/support/isolation';
+import { testRun, uniqueSuffix } from '../../../test/support/test-env';
+
+describe('heavy models run off the event loop', () => {
+  let registry: RunningApp;
+  let gateway: RunningApp;
+  let databaseUrl: string;
+  const heavyBytes = buildMlp({ layers: [512, 2048, 2048, 10], seed: 7 });
+
+  beforeAll(async () => {
+    databaseUrl = await createIsolatedDatabase();
+    const shared = { DATABASE_URL: databaseUrl, REDIS_PREFIX: isolatedRedisPrefix() };
+    registry = await startRegistry({ ...fileStoreEnv(), ...shared });
+    gateway = await startGateway({
+      ...shared,
+      REGISTRY_URL: registry.url,
+      GATEWAY_CACHE_DIR: path.join(testRun().workDir, `gateway-cache-${uniqueSuffix()}`),
+      GATEWAY_OFFLOAD_ABOVE_MS: '0.1',
+      GATEWAY_INFERENCE_THREADS: '1',
+      GATEWAY_MAX_BODY_BYTES: String(32 * 1024 * 1024),
+    });
+  });
+  afterAll(async () => {
+    await gateway.close();
+    await registry.close();
+    await dropIsolatedDatabase(databaseUrl);
+  });
+
+  async function deploy(bytes: Uint8Array, prefix: string): Promise<string> {
+    const model = await createModel(registry.url, prefix);
+    await uploadReadyVersion(registry.url, model, bytes, databaseUrl);
+    await call(`${registry.url}/v1/models/${model}/aliases/champion`, { method: 'PUT', json: { version: 1 } });
+    return model;
+  }
+
+  it('offloads the heavy model, keeps the light one inline, and both answer exactly as onnxruntime does', async () => {
+    const heavy = await deploy(heavyBytes, 'heavy');
+    const light = await deploy(buildAffine({ scale: 2, bias: Math.random(), features: 4 }), 'light');
+    const row = Array.from({ length: 512 }, (_, i) => Math.sin(i));
+    const answer = await eventually(
+      () => call(`${gateway.url}/v1/models/${heavy}/predict`, { method: 'POST', json: { instances: [row] } }),
+      (a) => a.status === 200,
+    );
+    await eventually(() => call(`${gateway.url}/v1/models/${light}/predict`, { method: 'POST', json: { instances: [[1, 2, 3, 4]] } }), (a) => a.status === 200);
+
+    const metrics = (await call<string>(`${gateway.url}/metrics`)).body;
+    expect(metrics).toContain(`switchyard_version_offloaded{model="${heavy}",version="1"} 1`);
+    expect(metrics).toContain(`switchyard_version_offloaded{model="${light}",version="1"} 0`);
+
+    const session = await ort.InferenceSession.create(Buffer.from(heavyBytes));
+    try {
+      const expected = await session.run({ input: new ort.Tensor('float32', Float32Array.from(row), [1, 512]) });
+      const got: number[] = answer.body.outputs.output[0];
+      expect(got).toHaveLength(10);
+      got.forEach((value, i) => expect(value).toBeCloseTo((expected.output.data as Float32Array)[i], 4));
+    } finally {
+      await session.release();
+    }
+  });
+
+  it('answers health checks and the light model while heavy requests are running', async () => {
+    // Deeper than the reference heavy model so a batch takes long enough to overlap the other requests.
+    const heavy = await deploy(buildMlp({ layers: [512, 2048, 2048, 2048, 2048, 10], seed: 8 }), 'heavy');
+    const light = await deploy(buildAffine({ scale: 1, bias: Math.random(), features: 4 }), 'light');
+    await eventually(() => call(`${gateway.url}/v1/models/${heavy}/predict`, { method: 'POST', json: { instances: [Array(512).fill(0)] } }), (a) => a.status === 200);
+    await eventually(() => call(`${gateway.url}/v1/models/${light}/predict`, { method: 'POST', json: { instances: [[0, 0, 0, 0]] } }), (a) => a.status === 200);
+
+    // 1,024 rows through four 2048-wide layers: billions of multiply-adds per request, queued on one thread.
+    const batch = Array.from({ length: 1024 }, () => Array.from({ length: 512 }, () => Math.random()));
+    const finished: string[] = [];
+    const heavyRequests = Array.from({ length: 3 }, (_, i) =>
+      call(`${gateway.url}/v1/models/${heavy}/predict`, { method: 'POST', json: { instances: batch } }).then((a) => {
+        finished.push(`heavy-${i}`);
+        return a;
+      }),
+    );
+    // A /metrics answer that counts a heavy call in flight was served by the event loop while the
+    // heavy model was running: with inference on the event loop no answer could be sent meanwhile.
+    const inFlight = /switchyard_inference_threads_in_flight (\d+)/;
+    const during = await eventually(
+      () => call<string>(`${gateway.url}/metrics`),
+      (a) => Number(inFlight.exec(a.body)?.[1] ?? 0) > 0,
+    );
+    expect(Number(inFlight.exec(during.body)![1])).toBeGreaterThan(0);
+    const health = await call(`${gateway.url}/health/live`);
+    const lightAnswer = await call(`${gateway.url}/v1/models/${light}/predict`, { method: 'POST', json: { instances: [[1, 1, 1, 1]] } });
+    finished.push('light');
+    const heavyAnswers = await Promise.all(heavyRequests);
+
+    expect(health.status).toBe(200);
+    expect(lightAnswer.status).toBe(200);
+    expect(heavyAnswers.map((a) => a.status)).toEqual([200, 200, 200]);
+    expect(heavyAnswers[0].body.outputs.output).toHaveLength(1024);
+    // The light model answered while heavy requests were still queued behind the busy thread.
+    expect(finished.indexOf('light')).toBeLessThan(finished.indexOf('heavy-2'));
+  });
+});
