@@ -1,7 +1,9 @@
 import * as path from 'node:path';
 import { dropDatabase } from '../libs/persistence/src';
-import { call } from './support/client';
-import { freePort, runNode, stop, waitForHttp } from './support/processes';
+import { call, uploadForm } from './support/client';
+import { buildAffine } from '../libs/onnx/src';
+import { eventually } from './support/artifacts';
+import { freePort, freePortPair, runNode, stop, waitForHttp } from './support/processes';
 import { testRun, uniqueSuffix } from './support/test-env';
 
 describe('configuration at boot', () => {
@@ -27,8 +29,10 @@ describe('npm start (scripts/start.js)', () => {
   })();
   afterAll(() => dropDatabase(databaseUrl));
 
-  it('creates the database, migrates, runs all three apps, and stops them all on Ctrl-C', async () => {
-    const [registryPort, gatewayPort, workerPort] = [await freePort(), await freePort(), await freePort()];
+  it('creates the database, migrates, runs registry, worker and two gateways that agree on every assignment, and stops them all on Ctrl-C', async () => {
+    const [registryPort, gatewayPort, workerPort] = [await freePort(), await freePortPair(), await freePort()];
+    const gateways = [gatewayPort, gatewayPort + 1].map((port) => `http://127.0.0.1:${port}`);
+    const registry = `http://127.0.0.1:${registryPort}`;
     const started = runNode('scripts/start.js', {
       DATABASE_URL: databaseUrl,
       // Its own Redis prefix: this worker must not take validation jobs queued by other suites.
@@ -36,21 +40,53 @@ describe('npm start (scripts/start.js)', () => {
       ARTIFACT_STORE_URL: `file://${path.join(testRun().workDir, `start-${uniqueSuffix()}`)}`,
       REGISTRY_PORT: String(registryPort),
       GATEWAY_PORT: String(gatewayPort),
+      GATEWAY_REPLICAS: '2',
       WORKER_PORT: String(workerPort),
       REGISTRY_URL: `http://127.0.0.1:${registryPort}`,
       GATEWAY_CACHE_DIR: path.join(testRun().workDir, `start-cache-${uniqueSuffix()}`),
       LOG_LEVEL: 'warn',
     });
     try {
-      for (const port of [registryPort, gatewayPort, workerPort]) await waitForHttp(`http://127.0.0.1:${port}/health/ready`);
+      for (const port of [registryPort, gatewayPort, gatewayPort + 1, workerPort]) await waitForHttp(`http://127.0.0.1:${port}/health/ready`);
       expect(started.output()).toContain(`created database ${database}`);
       expect(started.output()).toContain('applied migrations: CreateModelsAndVersions');
-      const created = await call(`http://127.0.0.1:${registryPort}/v1/models`, { method: 'POST', json: { name: 'started' } });
-      expect(created.status).toBe(201);
+
+      // The whole path through real processes: upload, validation by the worker, a 50/50 split.
+      expect((await call(`${registry}/v1/models`, { method: 'POST', json: { name: 'started' } })).status).toBe(201);
+      for (const bias of [1, 2]) {
+        const uploaded = await call(`${registry}/v1/models/started/versions`, { method: 'POST', body: uploadForm(buildAffine({ scale: 1, bias, features: 4 })) });
+        expect(uploaded.status).toBe(201);
+      }
+      for (const version of [1, 2]) {
+        const validated = await eventually(() => call(`${registry}/v1/models/started/versions/${version}`), (a) => a.body.status !== 'pending', 20_000);
+        expect(validated.body).toMatchObject({ status: 'ready', signature: { inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 4] }] } });
+      }
+      await call(`${registry}/v1/models/started/aliases/champion`, { method: 'PUT', json: { version: 1 } });
+      await call(`${registry}/v1/models/started/aliases/challenger`, { method: 'PUT', json: { version: 2 } });
+      const traffic = await call(`${registry}/v1/models/started/traffic`, { method: 'PUT', json: { challenger_percent: 50 }, headers: { 'if-match': '"2"' } });
+      expect(traffic.status).toBe(200);
+      const rollout = await eventually(
+        () => call(`${registry}/v1/models/started/deployment`),
+        (a) => a.body.rollout.filter((r: { serving_revision: number }) => r.serving_revision === 3).length === 2,
+        10_000,
+      );
+      expect(rollout.body.rollout.map((r: { replica: string }) => r.replica)).toEqual(['gateway-1', 'gateway-2']);
+
+      const variants = await Promise.all(
+        Array.from({ length: 100 }, async (_, i) => {
+          const answers = await Promise.all(
+            gateways.map((gateway) => call(`${gateway}/v1/models/started/predict`, { method: 'POST', json: { instances: [[0, 0, 0, 0]] }, headers: { 'x-routing-key': `caller-${i}` } })),
+          );
+          expect(answers.map((a) => a.status)).toEqual([200, 200]);
+          expect(answers[0].body.variant).toBe(answers[1].body.variant);
+          return answers[0].body.variant;
+        }),
+      );
+      expect(new Set(variants)).toEqual(new Set(['champion', 'challenger']));
     } finally {
       expect(await stop(started, 'SIGINT')).toBe(0);
     }
-    for (const port of [registryPort, gatewayPort, workerPort]) {
+    for (const port of [registryPort, gatewayPort, gatewayPort + 1, workerPort]) {
       await expect(fetch(`http://127.0.0.1:${port}/health/live`)).rejects.toThrow();
     }
   });

@@ -15,6 +15,23 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** Two consecutive free ports (port, port + 1), for apps that take a base port. */
+export async function freePortPair(): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const port = await freePort();
+    const next = net.createServer();
+    const ok = await new Promise<boolean>((resolve) => {
+      next.once('error', () => resolve(false));
+      next.listen(port + 1, '127.0.0.1', () => resolve(true));
+    });
+    if (ok) {
+      await new Promise((resolve) => next.close(resolve));
+      return port;
+    }
+  }
+  throw new Error('no two consecutive free ports found');
+}
+
 export interface Spawned {
   child: ChildProcess;
   output: () => string;

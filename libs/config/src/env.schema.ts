@@ -123,12 +123,23 @@ export const workerEnv = z.object({
   PENDING_STALE_AFTER_MS: milliseconds(120_000),
 });
 
+/** Read by `npm start` only: how many gateway processes to run, on GATEWAY_PORT, GATEWAY_PORT + 1, … */
+export const launcherEnv = z.object({
+  GATEWAY_REPLICAS: z.coerce
+    .number({ error: 'expected an integer from 1 to 16' })
+    .int('expected an integer from 1 to 16')
+    .min(1, 'expected an integer from 1 to 16')
+    .max(16, 'expected an integer from 1 to 16')
+    .default(1),
+});
+
 export const envSchema = databaseEnv
   .extend(redisEnv.shape)
   .extend(storageEnv.shape)
   .extend(httpEnv.shape)
   .extend(registryEnv.shape)
   .extend(gatewayEnv.shape)
-  .extend(workerEnv.shape);
+  .extend(workerEnv.shape)
+  .extend(launcherEnv.shape);
 
 export type Env = z.infer<typeof envSchema>;
