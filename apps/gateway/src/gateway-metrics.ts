@@ -10,6 +10,7 @@ export class GatewayMetrics {
   readonly loadDuration: Histogram<'model'>;
   readonly loadFailures: Counter<'model'>;
   readonly offloaded: Gauge<'model' | 'version'>;
+  readonly batchRows: Histogram<'model'>;
 
   constructor(metrics: MetricsRegistry) {
     const registers = [metrics.registry];
@@ -37,6 +38,13 @@ export class GatewayMetrics {
       name: 'switchyard_model_load_failures_total',
       help: 'Deployments that could not be loaded (the previous one kept serving)',
       labelNames: ['model'],
+      registers,
+    });
+    this.batchRows = new Histogram({
+      name: 'switchyard_batch_rows',
+      help: 'Rows per dynamically batched inference',
+      labelNames: ['model'],
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
       registers,
     });
     this.offloaded = new Gauge({

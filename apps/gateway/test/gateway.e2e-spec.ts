@@ -222,6 +222,36 @@ describe('gateway', () => {
     expect({ status: badJson.status, error: typeof badJson.body.error }).toEqual({ status: 400, error: 'string' });
   });
 
+  it('batches concurrent requests when the model asks for it, each caller getting its own rows back', async () => {
+    const model = await deployedAffine(1);
+    const patch = (batching: unknown) => call(`${registry.url}/v1/models/${model}`, { method: 'PATCH', json: { batching } });
+    expectProblem(await patch({ max_batch_size: 0, max_delay_ms: 5 }), 400);
+    expectProblem(await patch({ max_batch_size: 8, max_delay_ms: -1 }), 400);
+    expectProblem(await patch({ max_batch_size: 8 }), 400);
+    const patched = await patch({ max_batch_size: 16, max_delay_ms: 50 });
+    expect(patched.body).toMatchObject({ batching: { max_batch_size: 16, max_delay_ms: 50 }, deployment: { revision: 2 } });
+    await eventually(
+      () => call(`${registry.url}/v1/models/${model}/deployment`),
+      (a) => a.body.rollout.some((r: any) => r.serving_revision === 2),
+    );
+
+    const answers = await Promise.all(Array.from({ length: 16 }, (_, i) => predict(model, { instances: [[i, i, i, i]] })));
+    expect(answers.map((a) => a.status)).toEqual(Array(16).fill(200));
+    expect(answers.map((a) => a.body.outputs.y)).toEqual(Array.from({ length: 16 }, (_, i) => [[i + 1, i + 1, i + 1, i + 1]]));
+    const metrics = (await call<string>(`${gateway.url}/metrics`)).body;
+    const count = Number(new RegExp(`switchyard_batch_rows_count\\{model="${model}"\\} (\\d+)`).exec(metrics)?.[1]);
+    const sum = Number(new RegExp(`switchyard_batch_rows_sum\\{model="${model}"\\} (\\d+)`).exec(metrics)?.[1]);
+    expect(sum).toBe(16);
+    expect(count).toBeLessThan(16);
+
+    expect((await patch(null)).body).toMatchObject({ batching: null, deployment: { revision: 3 } });
+    const audit = (await call(`${registry.url}/v1/models/${model}/audit`)).body.items;
+    expect(audit.slice(0, 2).map((e: any) => [e.action, e.after.batching])).toEqual([
+      ['batching.set', null],
+      ['batching.set', { max_batch_size: 16, max_delay_ms: 50 }],
+    ]);
+  });
+
   it('is ready only when every deployed champion is loaded, and publishes per-model metrics', async () => {
     const model = await deployedAffine(1);
     await predict(model, { instances: [[0, 0, 0, 0]] });

@@ -11,6 +11,14 @@ export interface LoadableVersionView {
   signature: ModelSignature | null;
 }
 
+/** Per-model dynamic batching (Triton's dynamic batcher): null means every request runs on its own. */
+export interface BatchingConfig {
+  /** Most rows one session.run takes. */
+  max_batch_size: number;
+  /** Longest a request waits for others to join its batch. */
+  max_delay_ms: number;
+}
+
 /** An item of the registry's GET /v1/deployments: what every gateway replica serves. */
 export interface DeploymentView {
   model: string;
@@ -19,6 +27,7 @@ export interface DeploymentView {
   challenger_percent: number;
   champion: LoadableVersionView;
   challenger: LoadableVersionView | null;
+  batching: BatchingConfig | null;
   updated_at: string;
 }
 

@@ -9,3 +9,4 @@ export { decodePredictRequest, encodeOutputsAsNested } from './predict-codec';
 export { elementCountOf, formatShape, rowMajorStrides, shapeMismatch } from './shape';
 export { MAX_PROBLEMS, TensorDecodeError } from './tensor-decode-error';
 export type { TensorProblem } from './tensor-decode-error';
+export * from './batch';

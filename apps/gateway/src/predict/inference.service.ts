@@ -64,7 +64,7 @@ export class InferenceService {
     const started = performance.now();
     const labels = { model: version.model, version: String(version.version), variant };
     try {
-      const results = await version.runner.run(feeds, outputNames);
+      const results = await version.run(feeds, outputNames);
       this.metrics.predictionDuration.observe(labels, (performance.now() - started) / 1000);
       this.metrics.predictions.inc({ ...labels, status: 'ok' });
       return { results, version, variant };

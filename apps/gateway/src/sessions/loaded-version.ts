@@ -1,4 +1,7 @@
 import type { ModelSignature } from '../../../../libs/onnx/src';
+import type * as ort from 'onnxruntime-node';
+import type { BatchingConfig } from '../../../../libs/queues/src';
+import { DynamicBatcher, isBatchable } from './dynamic-batcher';
 import type { VersionRunner } from './version-runner';
 
 /**
@@ -17,6 +20,23 @@ export class LoadedVersion {
     readonly runner: VersionRunner,
     readonly signature: ModelSignature,
   ) {}
+
+  private batcher: DynamicBatcher | null = null;
+
+  /** Batching is the model's setting; it applies to this version only when its signature allows it. */
+  setBatching(config: BatchingConfig | null, onBatch?: (rows: number) => void): void {
+    const current = this.batcher?.config;
+    if (config && current && config.max_batch_size === current.max_batch_size && config.max_delay_ms === current.max_delay_ms) return;
+    this.batcher = config && isBatchable(this.signature) ? new DynamicBatcher(this.runner, config, onBatch) : null;
+  }
+
+  get isBatching(): boolean {
+    return this.batcher !== null;
+  }
+
+  run(feeds: Record<string, ort.Tensor>, outputNames?: string[]): Promise<Record<string, ort.Tensor>> {
+    return this.batcher ? this.batcher.run(feeds, outputNames) : this.runner.run(feeds, outputNames);
+  }
 
   get isReleased(): boolean {
     return this.released;

@@ -103,6 +103,9 @@ export class ModelSessions implements OnApplicationShutdown {
     try {
       const champion = await this.versionFor(deployment.model, deployment.champion, current);
       const challenger = deployment.challenger ? await this.versionFor(deployment.model, deployment.challenger, current) : null;
+      const onBatch = (rows: number) => this.metrics.batchRows.observe({ model: deployment.model }, rows);
+      champion.setBatching(deployment.batching, onBatch);
+      challenger?.setBatching(deployment.batching, onBatch);
       const next: Serving = {
         model: deployment.model,
         revision: deployment.revision,

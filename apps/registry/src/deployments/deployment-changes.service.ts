@@ -54,14 +54,14 @@ export class DeploymentChangesService {
         );
       }
       const aliases = await loadAliases(manager, model.id);
-      const before = deploymentState(deployment, aliases);
+      const before = deploymentState(deployment, aliases, model.batching);
 
       await change({ manager, model, deployment, aliases });
 
       deployment.revision += 1;
       deployment.updatedBy = request.actor;
       await manager.save(deployment);
-      const after = deploymentState(deployment, await loadAliases(manager, model.id));
+      const after = deploymentState(deployment, await loadAliases(manager, model.id), model.batching);
       await manager.insert(AuditEntryEntity, {
         modelId: model.id,
         action: request.action,

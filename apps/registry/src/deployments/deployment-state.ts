@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import type { BatchingConfig } from '../../../../libs/queues/src';
 import {
   DeploymentEntity,
   type DeploymentState,
@@ -26,8 +27,13 @@ export function percentFromBasisPoints(basisPoints: number): number {
 }
 
 /** The audit log's picture of a deployment: plain version numbers, so it stays readable forever. */
-export function deploymentState(deployment: DeploymentEntity | null, aliases: Map<string, AliasTarget>): DeploymentState {
+export function deploymentState(
+  deployment: DeploymentEntity | null,
+  aliases: Map<string, AliasTarget>,
+  batching: BatchingConfig | null,
+): DeploymentState {
   return {
+    batching,
     champion: aliases.get(CHAMPION)?.version.version ?? null,
     challenger: aliases.get(CHALLENGER)?.version.version ?? null,
     challenger_percent: percentFromBasisPoints(deployment?.challengerBp ?? 0),

@@ -106,7 +106,7 @@ export class DeploymentsService {
       .orderBy('a.id', 'DESC')
       .limit(1)
       .getOne();
-    const state = entry?.after ?? { champion: null, challenger: null, challenger_percent: 0, revision: 0, aliases: {} };
+    const state = entry?.after ?? { champion: null, challenger: null, challenger_percent: 0, revision: 0, aliases: {}, batching: null };
     return { model: model.name, at: at.toISOString(), ...state };
   }
 
@@ -128,6 +128,7 @@ export class DeploymentsService {
         challenger_percent: percentFromBasisPoints(deployment.challengerBp),
         champion: loadable(name, champion),
         challenger: challenger ? loadable(name, challenger) : null,
+        batching: deployment.model!.batching,
         updated_at: deployment.updatedAt.toISOString(),
       });
     }

@@ -31,7 +31,7 @@ export class ModelsController {
 
   @Patch(':name')
   @ApiOkResponse({ type: ModelResponse })
-  async update(@Param('name', ModelNamePipe) name: string, @Body() dto: UpdateModelDto): Promise<ModelResponse> {
-    return this.models.present(await this.models.update(name, dto));
+  async update(@Param('name', ModelNamePipe) name: string, @Body() dto: UpdateModelDto, @Actor() actor: string): Promise<ModelResponse> {
+    return this.models.present(await this.models.update(name, dto, actor));
   }
 }

@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { QueryFailedError, Repository } from 'typeorm';
 import { DomainError } from '../../../../libs/errors/src';
 import { decodeCursor, ModelEntity, type Page, toPage } from '../../../../libs/persistence/src';
+import { DeploymentChangesService } from '../deployments/deployment-changes.service';
 import { DeploymentsService } from '../deployments/deployments.service';
 import type { CreateModelDto, ModelResponse, ModelSummary, UpdateModelDto } from './dto/model.dto';
 
@@ -14,6 +15,7 @@ export function presentModelSummary(model: ModelEntity): ModelSummary {
     description: model.description,
     tags: model.tags,
     latest_version: model.lastVersion,
+    batching: model.batching,
     created_by: model.createdBy,
     created_at: model.createdAt.toISOString(),
     updated_at: model.updatedAt.toISOString(),
@@ -25,6 +27,7 @@ export class ModelsService {
   constructor(
     @InjectRepository(ModelEntity) private readonly models: Repository<ModelEntity>,
     private readonly deployments: DeploymentsService,
+    private readonly changes: DeploymentChangesService,
   ) {}
 
   /** One model with its aliases and current deployment. */
@@ -64,10 +67,22 @@ export class ModelsService {
     return model;
   }
 
-  async update(name: string, dto: UpdateModelDto): Promise<ModelEntity> {
+  /**
+   * Description and tags are plain metadata. Batching changes what the gateways do, so it is a
+   * deployment change like an alias: audited, with a new revision the gateways pick up.
+   */
+  async update(name: string, dto: UpdateModelDto, actor: string): Promise<ModelEntity> {
     const model = await this.getByName(name);
     if (dto.description !== undefined) model.description = dto.description;
     if (dto.tags !== undefined) model.tags = dto.tags;
-    return this.models.save(model);
+    await this.models.save(model);
+    if (dto.batching !== undefined) {
+      const batching = dto.batching === null ? null : { max_batch_size: dto.batching.max_batch_size, max_delay_ms: dto.batching.max_delay_ms };
+      await this.changes.apply({ modelName: name, actor, action: 'batching.set' }, async (context) => {
+        context.model.batching = batching;
+        await context.manager.update(ModelEntity, { id: context.model.id }, { batching });
+      });
+    }
+    return this.getByName(name);
   }
 }

@@ -1,7 +1,8 @@
+import type { BatchingConfig } from '../../../queues/src/deployment-contract';
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { ModelEntity } from './model.entity';
 
-export type AuditAction = 'alias.set' | 'alias.delete' | 'traffic.set' | 'promote' | 'rollback';
+export type AuditAction = 'alias.set' | 'alias.delete' | 'traffic.set' | 'promote' | 'rollback' | 'batching.set';
 
 /** What a model's deployment looked like before or after a change. */
 export interface DeploymentState {
@@ -11,6 +12,7 @@ export interface DeploymentState {
   revision: number;
   /** Every alias (labels included) → version number. */
   aliases: Record<string, number>;
+  batching?: BatchingConfig | null;
 }
 
 /** One row per change, written in the same transaction as the change. Append-only. */

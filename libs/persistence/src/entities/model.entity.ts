@@ -1,3 +1,4 @@
+import type { BatchingConfig } from '../../../queues/src/deployment-contract';
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 
 @Entity({ name: 'models' })
@@ -13,6 +14,10 @@ export class ModelEntity {
 
   @Column({ type: 'jsonb', default: {} })
   tags: Record<string, string>;
+
+  /** Dynamic batching for the model's versions in the gateways; null runs each request alone. */
+  @Column({ type: 'jsonb', nullable: true })
+  batching: BatchingConfig | null;
 
   /** Highest version number ever handed out; versions are never renumbered or reused. */
   @Column({ name: 'last_version', type: 'integer', default: 0 })

@@ -1,6 +1,20 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsISO8601, IsOptional } from 'class-validator';
+import { IsInt, IsISO8601, IsNumber, IsOptional, Max, Min } from 'class-validator';
 import { SignatureResponse } from '../../versions/dto/version.dto';
+
+export class BatchingDto {
+  @ApiProperty({ minimum: 1, maximum: 4096, example: 32, description: 'most rows one inference takes' })
+  @IsInt({ message: 'max_batch_size must be an integer from 1 to 4096' })
+  @Min(1, { message: 'max_batch_size must be an integer from 1 to 4096' })
+  @Max(4096, { message: 'max_batch_size must be an integer from 1 to 4096' })
+  max_batch_size: number;
+
+  @ApiProperty({ minimum: 0, maximum: 1000, example: 2, description: 'longest a request waits for others to join its batch' })
+  @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'max_delay_ms must be a number from 0 to 1000' })
+  @Min(0, { message: 'max_delay_ms must be a number from 0 to 1000' })
+  @Max(1000, { message: 'max_delay_ms must be a number from 0 to 1000' })
+  max_delay_ms: number;
+}
 
 export class DeploymentVersionRef {
   @ApiProperty() version: number;
@@ -48,6 +62,7 @@ export class DeploymentAtResponse {
   @ApiProperty() challenger_percent: number;
   @ApiProperty() revision: number;
   @ApiProperty({ type: 'object', additionalProperties: { type: 'integer' } }) aliases: Record<string, number>;
+  @ApiPropertyOptional({ type: BatchingDto, nullable: true }) batching?: BatchingDto | null;
 }
 
 export class LoadableVersion {
@@ -66,6 +81,7 @@ export class GatewayDeployment {
   @ApiProperty() challenger_percent: number;
   @ApiProperty({ type: LoadableVersion }) champion: LoadableVersion;
   @ApiProperty({ type: LoadableVersion, nullable: true }) challenger: LoadableVersion | null;
+  @ApiProperty({ type: BatchingDto, nullable: true }) batching: BatchingDto | null;
   @ApiProperty() updated_at: string;
 }
 

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { DeploymentResponse } from '../../deployments/dto/deployment.dto';
-import { IsObject, IsOptional, IsString, Matches, MaxLength, Validate, ValidatorConstraint, type ValidatorConstraintInterface } from 'class-validator';
+import { Type } from 'class-transformer';
+import { BatchingDto, DeploymentResponse } from '../../deployments/dto/deployment.dto';
+import { IsObject, IsOptional, IsString, Matches, MaxLength, Validate, ValidateNested, ValidatorConstraint, type ValidatorConstraintInterface } from 'class-validator';
 
 export const MODEL_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
@@ -37,6 +38,16 @@ export class CreateModelDto {
 }
 
 export class UpdateModelDto {
+  @ApiPropertyOptional({
+    type: BatchingDto,
+    nullable: true,
+    description: 'dynamic batching in the gateways (like Triton\'s dynamic batcher); null turns it off',
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => BatchingDto)
+  batching?: BatchingDto | null;
+
   @ApiPropertyOptional()
   @IsOptional()
   @IsString()
@@ -55,6 +66,7 @@ export class ModelSummary {
   @ApiProperty() description: string;
   @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } }) tags: Record<string, string>;
   @ApiProperty({ description: 'highest version number handed out so far (0 before the first upload)' }) latest_version: number;
+  @ApiProperty({ type: BatchingDto, nullable: true }) batching: BatchingDto | null;
   @ApiProperty() created_by: string;
   @ApiProperty() created_at: string;
   @ApiProperty() updated_at: string;
