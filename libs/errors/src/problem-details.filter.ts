@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isDependencyFailure } from './dependency-failure';
 import { DomainError, type DomainErrorCode } from './domain-error';
 import { PROBLEM_CONTENT_TYPE, type ProblemDetails, problemKindOf, problemTypeOf } from './problem-details';
 
@@ -69,6 +70,10 @@ function asDomainError(error: unknown): DomainError | undefined {
 export function toProblem(error: unknown, instance: string, logger: Logger): ProblemDetails {
   const domainError = asDomainError(error);
   if (domainError) return fromDomainError(domainError, instance);
+  if (isDependencyFailure(error)) {
+    logger.warn({ err: error, instance }, 'a dependency is unavailable');
+    return fromDomainError(new DomainError('DEPENDENCY_UNAVAILABLE', 'a service this request needs (database, queue or artifact store) is unavailable; retry shortly'), instance);
+  }
   const correlationId = randomUUID();
   logger.error({ err: error, correlation_id: correlationId, instance }, 'unhandled error');
   return {

@@ -2,6 +2,14 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 
+/** The bytes could not be fetched (registry or store unreachable, a 5xx): worth trying again later. */
+export class ArtifactUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ArtifactUnavailableError';
+  }
+}
+
 export class ArtifactIntegrityError extends Error {
   constructor(expected: string, actual: string) {
     super(`sha256 mismatch: expected ${expected}, the bytes received hash to ${actual}`);
@@ -32,9 +40,14 @@ export class ArtifactCache {
     if (cached && sha256Of(cached) === sha256) return cached;
     if (cached) await rm(file, { force: true });
 
-    const response = await fetch(new URL(artifactUrl, this.registryUrl), { signal: AbortSignal.timeout(120_000) });
-    if (!response.ok) throw new Error(`the registry answered ${response.status} for ${artifactUrl}`);
-    const bytes = Buffer.from(await response.arrayBuffer());
+    let bytes: Buffer;
+    try {
+      const response = await fetch(new URL(artifactUrl, this.registryUrl), { signal: AbortSignal.timeout(120_000) });
+      if (!response.ok) throw new Error(`the registry answered ${response.status} for ${artifactUrl}`);
+      bytes = Buffer.from(await response.arrayBuffer());
+    } catch (error) {
+      throw new ArtifactUnavailableError(error instanceof Error ? error.message : String(error), { cause: error });
+    }
     const actual = sha256Of(bytes);
     if (actual !== sha256) throw new ArtifactIntegrityError(sha256, actual);
 

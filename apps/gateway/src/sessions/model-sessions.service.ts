@@ -5,7 +5,7 @@ import { DomainError } from '../../../../libs/errors/src';
 import { signatureOfSession, zeroFeeds } from '../../../../libs/onnx/src';
 import type { DeploymentView, LoadableVersionView } from '../../../../libs/queues/src';
 import { GatewayMetrics } from '../gateway-metrics';
-import { ArtifactCache } from './artifact-cache';
+import { ArtifactCache, ArtifactUnavailableError } from './artifact-cache';
 import { InferenceThreads } from './inference-threads';
 import { LoadedVersion } from './loaded-version';
 import { InlineRunner, type VersionRunner } from './version-runner';
@@ -25,7 +25,14 @@ export interface ModelLoadStatus {
   servingRevision: number;
   state: 'loading' | 'serving' | 'failed';
   reason: string | null;
+  /** For a failure worth retrying (the bytes could not be fetched): not before this time (ms). */
+  retryAt?: number;
+  attempts?: number;
 }
+
+/** Backoff between retries of a deployment whose artifact could not be fetched: 1 s doubling to 30 s. */
+const RETRY_BASE_MS = 1_000;
+const RETRY_MAX_MS = 30_000;
 
 /** Versions loaded on request (a pinned /v2 version that holds no alias), kept per model. */
 const PINNED_VERSIONS_PER_MODEL = 4;
@@ -93,7 +100,12 @@ export class ModelSessions implements OnApplicationShutdown {
     const current = this.servings.get(deployment.model);
     const status = this.statuses.get(deployment.model);
     if (current && current.revision >= deployment.revision) return;
-    if (status?.state === 'failed' && status.targetRevision === deployment.revision) return;
+    // A model that cannot load, or bytes that do not match, will not get better: only a new revision
+    // is tried. A fetch that failed (registry or store down) is tried again once its backoff passes.
+    if (status?.state === 'failed' && status.targetRevision === deployment.revision) {
+      if (status.retryAt === undefined || Date.now() < status.retryAt) return;
+    }
+    const attempts = status?.targetRevision === deployment.revision ? (status.attempts ?? 0) + 1 : 1;
     this.statuses.set(deployment.model, {
       targetRevision: deployment.revision,
       servingRevision: current?.revision ?? 0,
@@ -124,11 +136,14 @@ export class ModelSessions implements OnApplicationShutdown {
       this.logger.log({ model: deployment.model, revision: deployment.revision, champion: champion.version, challenger: challenger?.version ?? null }, 'serving deployment');
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
+      const transient = error instanceof ArtifactUnavailableError;
       this.statuses.set(deployment.model, {
         targetRevision: deployment.revision,
         servingRevision: current?.revision ?? 0,
         state: 'failed',
         reason,
+        attempts,
+        retryAt: transient ? Date.now() + Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (attempts - 1)) : undefined,
       });
       this.metrics.loadFailures.inc({ model: deployment.model });
       this.logger.error({ model: deployment.model, revision: deployment.revision, reason }, 'could not load deployment; the previous one keeps serving');
