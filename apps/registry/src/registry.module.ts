@@ -1,13 +1,12 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { SwitchyardConfigModule } from '../../../libs/config/src';
-import { loggingModule, MetricsModule } from '../../../libs/http/src';
+import { DependencyHealthModule, loggingModule, MetricsModule } from '../../../libs/http/src';
 import { PersistenceModule } from '../../../libs/persistence/src';
 import { QueuesModule, RedisModule } from '../../../libs/queues/src';
 import { StorageModule } from '../../../libs/storage/src';
 import { AliasesModule } from './aliases/aliases.module';
 import { AuditModule } from './audit/audit.module';
 import { DeploymentsModule } from './deployments/deployments.module';
-import { HealthModule } from './health/health.module';
 import { ModelsModule } from './models/models.module';
 import { TrafficModule } from './traffic/traffic.module';
 import { VersionsModule } from './versions/versions.module';
@@ -26,7 +25,7 @@ export class RegistryModule {
         RedisModule,
         QueuesModule,
         StorageModule,
-        HealthModule,
+        DependencyHealthModule,
         ModelsModule,
         VersionsModule,
         DeploymentsModule,

@@ -1,11 +1,10 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { SwitchyardConfigModule } from '../../../libs/config/src';
-import { loggingModule, MetricsModule } from '../../../libs/http/src';
+import { DependencyHealthModule, loggingModule, MetricsModule } from '../../../libs/http/src';
 import { PersistenceModule } from '../../../libs/persistence/src';
 import { QueuesModule, RedisModule } from '../../../libs/queues/src';
 import { StorageModule } from '../../../libs/storage/src';
 import { ArtifactValidationModule } from './artifact-validation/artifact-validation.module';
-import { HealthModule } from './health/health.module';
 
 /** Built per app instance so configuration is read when the app is created. */
 @Module({})
@@ -21,7 +20,7 @@ export class WorkerModule {
         RedisModule,
         QueuesModule,
         StorageModule,
-        HealthModule,
+        DependencyHealthModule,
         ArtifactValidationModule,
       ],
     };

@@ -3,3 +3,4 @@ export * from './metrics';
 export * from './health-indicators';
 export * from './logging';
 export * from './actor';
+export * from './dependency-health.module';
