@@ -52,6 +52,20 @@ export function describeVersionUploads(storeName: string, storeEnv: () => Record
       expect(await storedKeys(storeUrl, model)).toHaveLength(1);
     });
 
+    it('accepts metadata sent as a file part (curl -F metadata=@meta.json)', async () => {
+      const model = await newModel();
+      const form = new FormData();
+      form.append('metadata', new Blob(['{"metrics":{"auc":0.9}}'], { type: 'application/json' }), 'meta.json');
+      form.append('artifact', new Blob([randomBytes(100)]), 'model.onnx');
+      const created = await upload(model, form);
+      expect(created.status).toBe(201);
+      expect(created.body.metadata).toEqual({ metrics: { auc: 0.9 } });
+      const bad = new FormData();
+      bad.append('metadata', new Blob(['not json']), 'meta.json');
+      bad.append('artifact', new Blob([randomBytes(100)]), 'model.onnx');
+      expectProblem(await upload(model, bad), 400);
+    });
+
     it('numbers 20 concurrent uploads 1..20 with no gap and no duplicate', async () => {
       const model = await newModel();
       const payloads = Array.from({ length: 20 }, (_, i) => randomBytes(2000 + i));

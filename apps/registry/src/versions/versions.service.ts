@@ -30,6 +30,24 @@ interface StoredArtifact {
   sizeBytes: number;
 }
 
+const MAX_METADATA_PART_BYTES = 64 * 1024;
+
+async function readSmallPart(part: MultipartFile): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of part.file as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_METADATA_PART_BYTES) {
+      part.file.resume();
+      throw new DomainError('VALIDATION_FAILED', `metadata must be at most ${MAX_METADATA_PART_BYTES} bytes`, {
+        errors: [{ field: 'metadata', message: 'too large' }],
+      });
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 export function presentVersion(modelName: string, v: ModelVersionEntity): VersionResponse {
   return {
     model: modelName,
@@ -72,7 +90,10 @@ export class VersionsService {
     let stored: StoredArtifact | undefined;
     try {
       for await (const part of parts) {
-        if (part.type === 'file') {
+        if (part.type === 'file' && part.fieldname === 'metadata') {
+          // `curl -F metadata=@meta.json` sends the metadata as a file part; it is read like the field.
+          metadata = parseVersionMetadata(await readSmallPart(part));
+        } else if (part.type === 'file') {
           if (part.fieldname !== 'artifact' || stored) {
             part.file.resume();
             throw new DomainError('VALIDATION_FAILED', `unexpected file part "${part.fieldname}"; send exactly one file part named "artifact"`, {
