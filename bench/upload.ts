@@ -6,13 +6,15 @@ import { Readable } from 'node:stream';
 import S3rver from 's3rver';
 import { dropDatabase, ensureDatabase, runMigrations } from '../libs/persistence/src';
 import { freePort, runNode, stop, waitForHttp } from '../test/support/processes';
+import { deleteRedisKeys } from './redis-keys';
 
 /**
  * Upload benchmark: streams an artifact of SIZE_MIB (default 1024) through a real registry process to
  * the file store and to s3rver, sampling the registry's RSS from /proc while it runs. Prints a table
  * and writes bench/results/upload-<timestamp>.json. Target: RSS growth < 64 MiB.
+ *
+ * `measureUpload` is also what scenario 8 of bench/run.ts calls.
  */
-const SIZE_MIB = Number(process.env.SIZE_MIB ?? 1024);
 const CHUNK = Buffer.alloc(1024 * 1024, 7);
 
 function rssOf(pid: number): Promise<number> {
@@ -22,11 +24,11 @@ function rssOf(pid: number): Promise<number> {
   });
 }
 
-async function upload(url: string, model: string): Promise<{ status: number; body: string }> {
+async function upload(url: string, model: string, sizeMib: number): Promise<{ status: number; body: string }> {
   const boundary = 'switchyard-bench';
   const head = `--${boundary}\r\nContent-Disposition: form-data; name="artifact"; filename="model.onnx"\r\nContent-Type: application/octet-stream\r\n\r\n`;
   const tail = `\r\n--${boundary}--\r\n`;
-  const length = Buffer.byteLength(head) + SIZE_MIB * CHUNK.length + Buffer.byteLength(tail);
+  const length = Buffer.byteLength(head) + sizeMib * CHUNK.length + Buffer.byteLength(tail);
   const target = new URL(`/v1/models/${model}/versions`, url);
   return new Promise((resolve, reject) => {
     const request = http.request(
@@ -40,14 +42,14 @@ async function upload(url: string, model: string): Promise<{ status: number; bod
     request.on('error', reject);
     async function* parts() {
       yield Buffer.from(head);
-      for (let i = 0; i < SIZE_MIB; i++) yield CHUNK;
+      for (let i = 0; i < sizeMib; i++) yield CHUNK;
       yield Buffer.from(tail);
     }
     Readable.from(parts()).pipe(request);
   });
 }
 
-interface Row {
+export interface UploadRow {
   store: string;
   size_mib: number;
   seconds: number;
@@ -58,7 +60,11 @@ interface Row {
   status: number;
 }
 
-async function measure(store: string, env: Record<string, string>): Promise<Row> {
+/**
+ * Starts a registry process with `env` (DATABASE_URL of a migrated database, ARTIFACT_STORE_URL, …),
+ * warms the upload path, then streams `sizeMib` MiB through it while sampling its RSS every 50 ms.
+ */
+export async function measureUpload(store: string, env: Record<string, string>, sizeMib: number): Promise<UploadRow> {
   const port = await freePort();
   const registry = runNode('apps/registry/src/main.js', { ...env, REGISTRY_PORT: String(port), LOG_LEVEL: 'warn' });
   const url = `http://127.0.0.1:${port}`;
@@ -75,16 +81,16 @@ async function measure(store: string, env: Record<string, string>): Promise<Row>
     let peak = before;
     const sampler = setInterval(() => void rssOf(registry.child.pid!).then((rss) => (peak = Math.max(peak, rss))).catch(() => undefined), 50);
     const started = process.hrtime.bigint();
-    const answer = await upload(url, model);
+    const answer = await upload(url, model, sizeMib);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     clearInterval(sampler);
     if (answer.status !== 201) throw new Error(`upload to ${store} answered ${answer.status}: ${answer.body}`);
     const mib = 1024 * 1024;
     return {
       store,
-      size_mib: SIZE_MIB,
+      size_mib: sizeMib,
       seconds: Number(seconds.toFixed(2)),
-      mb_per_s: Number(((SIZE_MIB * mib) / 1e6 / seconds).toFixed(1)),
+      mb_per_s: Number(((sizeMib * mib) / 1e6 / seconds).toFixed(1)),
       rss_before_mib: Number((before / mib).toFixed(1)),
       rss_peak_mib: Number((peak / mib).toFixed(1)),
       rss_growth_mib: Number(((peak - before) / mib).toFixed(1)),
@@ -96,6 +102,7 @@ async function measure(store: string, env: Record<string, string>): Promise<Row>
 }
 
 async function main(): Promise<void> {
+  const sizeMib = Number(process.env.SIZE_MIB ?? 1024);
   const work = path.join(os.tmpdir(), `switchyard-bench-upload-${process.pid}`);
   const databaseUrl = `postgres://postgres@127.0.0.1:5432/switchyard_bench_${process.pid}`;
   await mkdir(path.join(work, 's3'), { recursive: true });
@@ -106,15 +113,15 @@ async function main(): Promise<void> {
   const common = { DATABASE_URL: databaseUrl, REDIS_PREFIX: `sybench-${process.pid}` };
   try {
     const rows = [
-      await measure('file', { ...common, ARTIFACT_STORE_URL: `file://${path.join(work, 'artifacts')}` }),
-      await measure('s3rver', {
+      await measureUpload('file', { ...common, ARTIFACT_STORE_URL: `file://${path.join(work, 'artifacts')}` }, sizeMib),
+      await measureUpload('s3rver', {
         ...common,
         ARTIFACT_STORE_URL: 's3://bench/artifacts',
         S3_ENDPOINT: `http://127.0.0.1:${s3Port}`,
         S3_FORCE_PATH_STYLE: 'true',
         AWS_ACCESS_KEY_ID: 'S3RVER',
         AWS_SECRET_ACCESS_KEY: 'S3RVER',
-      }),
+      }, sizeMib),
     ];
     console.table(rows);
     const verdict = rows.every((r) => r.rss_growth_mib < 64) ? 'PASS' : 'FAIL';
@@ -127,11 +134,15 @@ async function main(): Promise<void> {
   } finally {
     await s3.close();
     await dropDatabase(databaseUrl);
+    // The registry queued a validation job per upload; no worker ran, so they would stay forever.
+    await deleteRedisKeys(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/0', common.REDIS_PREFIX);
     await rm(work, { recursive: true, force: true });
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

@@ -27,7 +27,13 @@ const sessions = new Map();
 parentPort.on('message', async (message) => {
   try {
     if (message.kind === 'load') {
-      sessions.set(message.key, await ort.InferenceSession.create(message.bytes));
+      // One intra-op thread that does not spin: a saturated heavy model then leaves the other core to
+      // the event loop and the light models on it.
+      sessions.set(message.key, await ort.InferenceSession.create(message.bytes, {
+        intraOpNumThreads: 1,
+        interOpNumThreads: 1,
+        extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+      }));
       parentPort.postMessage({ id: message.id, ok: true });
     } else if (message.kind === 'run') {
       const session = sessions.get(message.key);

@@ -50,6 +50,7 @@ export class ModelSessions implements OnApplicationShutdown {
   private readonly pinned = new Map<string, LoadedVersion[]>();
   /** One change at a time per model, in the order they arrive. */
   private readonly queues = new Map<string, Promise<void>>();
+  private costMeasurements: Promise<void> = Promise.resolve();
   readonly cache: ArtifactCache;
 
   constructor(
@@ -168,14 +169,7 @@ export class ModelSessions implements OnApplicationShutdown {
       const signature = signatureOfSession(session);
       const feeds = zeroFeeds(signature);
       await session.run(feeds);
-      // The first run also allocates the session's buffers; of the next few, the fastest is the
-      // model's cost, least disturbed by whatever else the machine is doing.
-      let inferenceMs = Infinity;
-      for (let i = 0; i < 5; i++) {
-        const runStarted = performance.now();
-        await session.run(feeds);
-        inferenceMs = Math.min(inferenceMs, performance.now() - runStarted);
-      }
+      const inferenceMs = await this.measureCost(session, feeds);
       if (this.threads.enabled && inferenceMs > this.threads.offloadAboveMs) {
         runner = await this.threads.load(view.sha256, bytes);
         await session.release();
@@ -187,6 +181,29 @@ export class ModelSessions implements OnApplicationShutdown {
       await runner.release();
       throw error;
     }
+  }
+
+  /**
+   * The fastest of twenty batch-1 runs (after one that allocates the session's buffers) is the
+   * version's cost. Measurements run one at a time across all models: two loads timing at once would
+   * inflate each other, and a busy moment must not send a microsecond model to a thread.
+   */
+  private measureCost(session: ort.InferenceSession, feeds: Record<string, ort.Tensor>): Promise<number> {
+    const measured = this.costMeasurements.then(async () => {
+      await session.run(feeds);
+      let fastest = Infinity;
+      for (let i = 0; i < 20; i++) {
+        const started = performance.now();
+        await session.run(feeds);
+        fastest = Math.min(fastest, performance.now() - started);
+      }
+      return fastest;
+    });
+    this.costMeasurements = measured.then(
+      () => undefined,
+      () => undefined,
+    );
+    return measured;
   }
 
   /**

@@ -1,0 +1,104 @@
+import { spawn } from 'node:child_process';
+import { access, readFile, rm } from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Client } from 'pg';
+import { DIST, type Spawned, stop } from './support/processes';
+
+/** Like runNode, with command-line arguments: the compiled bench, its output captured. */
+function runBench(args: string[]): Spawned {
+  const child = spawn(process.execPath, [path.join(DIST, 'bench', 'run.js'), ...args], { cwd: path.dirname(DIST), env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+async function databaseExists(name: string): Promise<boolean> {
+  const admin = new URL(process.env.DATABASE_URL!);
+  admin.pathname = '/postgres';
+  const client = new Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    return Boolean((await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount);
+  } finally {
+    await client.end();
+  }
+}
+
+describe('npm run bench (dist/bench/run.js)', () => {
+  it('runs a small subset end to end: prints the table, writes the JSON, cleans up after itself, exits 0', async () => {
+    const bench = runBench(['--duration', '1', '--only', '1,oip,8,9', '--upload-mib', '8']);
+    let code: number | null;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      code = await Promise.race([bench.exited, new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), 100_000)))]);
+    } finally {
+      clearTimeout(timer);
+      await stop(bench);
+    }
+    const output = bench.output();
+    expect({ code, output }).toEqual({ code: 0, output: expect.any(String) });
+
+    expect(output).toMatch(/^Switchyard bench — \d+ cores .*Node v\d+/m);
+    expect(output).toMatch(/^#\s+scenario\s+req\/s\s+p50 ms\s+p99 ms\s+non-2xx\s+errors\s+ratio\s+target\s+verdict$/m);
+    expect(output).toMatch(/^base\s+in-process onnxruntime, light, batch 1\s+\d+ inf\/s/m);
+    expect(output).toMatch(/^base\s+bare Fastify \+ onnxruntime/m);
+    expect(output).toMatch(/^1\s+gateway \/v1 predict.*\s(PASS|FAIL)$/m);
+    expect(output).toMatch(/^3\s+gateway \/v2 infer.*\s(PASS|FAIL)$/m);
+    expect(output).toMatch(/^8\s+upload 8 MiB.*MB\/s.*\s(PASS|FAIL)$/m);
+    expect(output).toMatch(/^9\s+ingestion.*not implemented yet \(prediction log is a later issue\)/m);
+
+    const written = /^wrote (\S+\.json)$/m.exec(output);
+    expect(written).not.toBeNull();
+    const file = path.resolve(path.dirname(DIST), written![1]);
+    try {
+      expect(path.dirname(file)).toBe(path.join(path.dirname(DIST), 'bench', 'results'));
+      const report = JSON.parse(await readFile(file, 'utf8'));
+      expect(report).toMatchObject({
+        benchmark: 'gateway',
+        machine: { cores: os.cpus().length, node: process.version, cpu_model: expect.any(String), total_memory_gib: expect.any(Number) },
+        options: { only: [1, 3, 8, 9], durationS: 1, uploadMib: 8 },
+        baselines: {
+          in_process: [expect.objectContaining({ model: 'light', batch: 1, inferences_per_s: expect.any(Number) })],
+          bare: expect.objectContaining({ rps: expect.any(Number), latency: expect.objectContaining({ p50_ms: expect.any(Number), p99_ms: expect.any(Number) }) }),
+        },
+        failures: [],
+        exit_code: 0,
+      });
+      expect(report.baselines.bare.rps).toBeGreaterThan(0);
+      expect(report.scenarios.map((s: { id: number }) => s.id)).toEqual([1, 3, 8, 9]);
+      const [gateway, oip, upload, ingestion] = report.scenarios;
+      for (const [scenario, run] of [
+        [gateway, gateway.runs.gateway],
+        [oip, oip.runs.oip],
+      ]) {
+        expect(['PASS', 'FAIL']).toContain(scenario.verdict);
+        expect(run).toMatchObject({ non2xx: 0, errors: 0, autocannon: expect.objectContaining({ requests: expect.any(Object), latency: expect.any(Object) }) });
+        expect(run.rps).toBeGreaterThan(0);
+        expect(run.latency.p99_ms).toBeGreaterThanOrEqual(run.latency.p50_ms);
+        expect(run).not.toHaveProperty('histogram');
+        expect(scenario.checks.length).toBeGreaterThan(0);
+      }
+      expect(gateway.checks.map((c: { what: string }) => c.what)).toEqual(['req/s ÷ bare req/s', 'p99 ÷ bare p99']);
+      expect(gateway.extra.challenger_share_percent).toBeGreaterThan(0);
+      expect(upload.runs.upload).toMatchObject({ store: 'file', size_mib: 8, status: 201 });
+      expect(ingestion).toMatchObject({ verdict: 'n/a', notes: ['not implemented yet (prediction log is a later issue)'] });
+    } finally {
+      await rm(file, { force: true });
+    }
+
+    // Nothing left behind: its database is dropped and its work directory removed.
+    expect(await databaseExists(`switchyard_bench_${bench.child.pid}`)).toBe(false);
+    await expect(access(path.join(os.tmpdir(), `switchyard-bench-${bench.child.pid}`))).rejects.toThrow();
+  }, 120_000);
+
+  it('answers an unknown option with the usage message and exit code 2, starting nothing', async () => {
+    const bench = runBench(['--frobnicate']);
+    expect(await bench.exited).toBe(2);
+    expect(bench.output()).toContain('unknown option --frobnicate');
+    expect(bench.output()).toContain('usage: node dist/bench/run.js');
+    expect(bench.output()).not.toContain('Switchyard bench —');
+  });
+});
