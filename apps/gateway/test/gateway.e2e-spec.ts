@@ -144,6 +144,25 @@ describe('gateway', () => {
     expect(metrics.body).toMatch(new RegExp(`switchyard_model_load_failures_total\\{model="${model}"\\} [1-9]`));
   });
 
+  it('answers 503 with Retry-After while a deployed model has no loaded champion, and is not ready meanwhile', async () => {
+    const model = await createModel(registry.url, 'unloadable');
+    const version = await uploadReadyVersion(registry.url, model, affine(2000 + Math.random()), databaseUrl);
+    await writeFile(path.join(storeUrl.slice('file://'.length), 'models', model, String(version), 'model.onnx'), Buffer.from('not the bytes'));
+    await setAlias(model, 'champion', version);
+    const answer = await eventually(() => predict(model, { instances: [[0, 0, 0, 0]] }), (a) => a.status !== 404);
+    expect(expectProblem(answer, 503).detail).toContain('not loaded yet');
+    expect(answer.headers.get('retry-after')).toBe('5');
+    expect((await call(`${gateway.url}/health/ready`)).status).toBe(503);
+    expect((await call(`${gateway.url}/v2/health/ready`)).body).toEqual({ ready: false });
+    const oip = await call(`${gateway.url}/v2/models/${model}/infer`, { method: 'POST', json: { inputs: [] } });
+    expect({ status: oip.status, error: typeof oip.body.error }).toEqual({ status: 503, error: 'string' });
+
+    // Without a champion the model is no longer deployed: the gateway is ready again.
+    await call(`${registry.url}/v1/models/${model}/aliases/champion`, { method: 'DELETE' });
+    await eventually(() => call(`${gateway.url}/health/ready`), (a) => a.status === 200);
+    expectProblem(await predict(model, { instances: [[0, 0, 0, 0]] }), 404);
+  });
+
   it('refuses bad inputs with problem+json 400 listing each problem, before the runtime', async () => {
     const model = await deployedAffine(1);
     const cases: Array<[unknown, string]> = [
