@@ -106,6 +106,34 @@ function cacheDir(): string {
   return path.join(testRun().workDir, `gateway-cache-${uniqueSuffix()}`);
 }
 
+interface S3OutageStack {
+  databaseUrl: string;
+  proxy: SwitchableProxy;
+  registry: AppProcess;
+  gateway: AppProcess;
+  gatewayEnv: Record<string, string>;
+  cache: string;
+}
+
+/** A registry whose S3 goes through a proxy the test can cut, and a gateway polling it every 300 ms. */
+async function startS3OutageStack(cleanup: Cleanup, apps: AppProcess[]): Promise<S3OutageStack> {
+  const databaseUrl = await createIsolatedDatabase();
+  cleanup.defer(() => dropIsolatedDatabase(databaseUrl));
+  const s3 = new URL(testRun().s3Endpoint);
+  const proxy = await SwitchableProxy.start(s3.hostname, Number(s3.port));
+  cleanup.defer(() => proxy.close());
+  const shared = { REDIS_PREFIX: isolatedRedisPrefix() };
+  const registry = await AppProcess.registry({ ...shared, ...s3StoreEnv(), S3_ENDPOINT: proxy.url, DATABASE_URL: databaseUrl });
+  apps.push(registry);
+  cleanup.defer(() => registry.stop());
+  const cache = cacheDir();
+  const gatewayEnv = { ...shared, REGISTRY_URL: registry.url, GATEWAY_CACHE_DIR: cache, DEPLOYMENT_POLL_MS: '300' };
+  const gateway = await AppProcess.gateway(gatewayEnv);
+  apps.push(gateway);
+  cleanup.defer(() => gateway.stop());
+  return { databaseUrl, proxy, registry, gateway, gatewayEnv, cache };
+}
+
 describe('the gateway through dependency outages', () => {
   jest.setTimeout(60_000);
 
@@ -304,21 +332,7 @@ describe('the gateway through dependency outages', () => {
       () => apps,
       async () => {
         try {
-          const databaseUrl = await createIsolatedDatabase();
-          cleanup.defer(() => dropIsolatedDatabase(databaseUrl));
-          const s3 = new URL(testRun().s3Endpoint);
-          const proxy = await SwitchableProxy.start(s3.hostname, Number(s3.port));
-          cleanup.defer(() => proxy.close());
-
-          const shared = { REDIS_PREFIX: isolatedRedisPrefix() };
-          const registry = await AppProcess.registry({ ...shared, ...s3StoreEnv(), S3_ENDPOINT: proxy.url, DATABASE_URL: databaseUrl });
-          apps.push(registry);
-          cleanup.defer(() => registry.stop());
-          const cache = cacheDir();
-          const gatewayEnv = { ...shared, REGISTRY_URL: registry.url, GATEWAY_CACHE_DIR: cache, DEPLOYMENT_POLL_MS: '300' };
-          const first = await AppProcess.gateway(gatewayEnv);
-          apps.push(first);
-          cleanup.defer(() => first.stop());
+          const { databaseUrl, proxy, registry, gateway: first, gatewayEnv, cache } = await startS3OutageStack(cleanup, apps);
 
           const model = await createModel(registry.url, 's3-outage');
           const versions = new Versions();
@@ -377,18 +391,7 @@ describe('the gateway through dependency outages', () => {
       () => apps,
       async () => {
         try {
-          const databaseUrl = await createIsolatedDatabase();
-          cleanup.defer(() => dropIsolatedDatabase(databaseUrl));
-          const s3 = new URL(testRun().s3Endpoint);
-          const proxy = await SwitchableProxy.start(s3.hostname, Number(s3.port));
-          cleanup.defer(() => proxy.close());
-          const shared = { REDIS_PREFIX: isolatedRedisPrefix() };
-          const registry = await AppProcess.registry({ ...shared, ...s3StoreEnv(), S3_ENDPOINT: proxy.url, DATABASE_URL: databaseUrl });
-          apps.push(registry);
-          cleanup.defer(() => registry.stop());
-          const gateway = await AppProcess.gateway({ ...shared, REGISTRY_URL: registry.url, GATEWAY_CACHE_DIR: cacheDir(), DEPLOYMENT_POLL_MS: '300' });
-          apps.push(gateway);
-          cleanup.defer(() => gateway.stop());
+          const { databaseUrl, proxy, registry, gateway } = await startS3OutageStack(cleanup, apps);
 
           const model = await createModel(registry.url, 's3-retry');
           const versions = new Versions();
