@@ -66,6 +66,24 @@ export function describeVersionUploads(storeName: string, storeEnv: () => Record
       expectProblem(await upload(model, bad), 400);
     });
 
+    it('accepts a metadata field typed application/json (curl -F "metadata={…};type=application/json")', async () => {
+      const model = await newModel();
+      const boundary = 'switchyard-typed-field';
+      const body = Buffer.concat([
+        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="metadata"\r\nContent-Type: application/json\r\n\r\n{"source":"ci"}\r\n`),
+        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="artifact"; filename="m.onnx"\r\nContent-Type: application/octet-stream\r\n\r\n`),
+        randomBytes(64),
+        Buffer.from(`\r\n--${boundary}--\r\n`),
+      ]);
+      const created = await call(`${registry.url}/v1/models/${model}/versions`, {
+        method: 'POST',
+        headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+        body,
+      });
+      expect(created.status).toBe(201);
+      expect(created.body.metadata).toEqual({ source: 'ci' });
+    });
+
     it('numbers 20 concurrent uploads 1..20 with no gap and no duplicate', async () => {
       const model = await newModel();
       const payloads = Array.from({ length: 20 }, (_, i) => randomBytes(2000 + i));

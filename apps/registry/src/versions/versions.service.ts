@@ -102,7 +102,8 @@ export class VersionsService {
           }
           stored = await this.storeArtifact(model, part);
         } else if (part.fieldname === 'metadata') {
-          metadata = parseVersionMetadata(String(part.value));
+          // A field sent with Content-Type: application/json arrives already parsed.
+          metadata = parseVersionMetadata(typeof part.value === 'string' ? part.value : JSON.stringify(part.value));
         } else {
           throw new DomainError('VALIDATION_FAILED', `unknown form field "${part.fieldname}"; allowed: artifact (file), metadata (JSON)`, {
             errors: [{ field: part.fieldname, message: 'unknown field' }],
