@@ -1,0 +1,124 @@
+/** Human-readable formatting and the terminal progress display (stderr, TTY only). */
+
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${value} ${units[unit]}` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+export function formatDuration(ms: number): string {
+  const seconds = Math.max(0, Math.floor(ms / 1000));
+  const m = Math.floor(seconds / 60);
+  const s = seconds % 60;
+  return m > 0 ? `${m}m${String(s).padStart(2, '0')}s` : `${s}s`;
+}
+
+/** `[#########-----------]  45% 4.5 MiB/10.0 MiB` — the bar is `width` characters inside the brackets. */
+export function formatProgressBar(done: number, total: number, width = 30): string {
+  const ratio = total > 0 ? Math.min(1, Math.max(0, done / total)) : 1;
+  const filled = Math.round(ratio * width);
+  const percent = `${Math.floor(ratio * 100)}%`.padStart(4);
+  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${percent} ${formatBytes(done)}/${formatBytes(total)}`;
+}
+
+const SPINNER = ['|', '/', '-', '\\'];
+
+/** `/ waiting for validation (pending) 12s` */
+export function formatWaitLine(frame: number, label: string, elapsedMs: number): string {
+  return `${SPINNER[frame % SPINNER.length]} ${label} ${formatDuration(elapsedMs)}`;
+}
+
+export interface ProgressStream {
+  isTTY?: boolean;
+  columns?: number;
+  write(chunk: string): boolean;
+}
+
+/**
+ * One status line redrawn in place with `\r`. Disabled (every call a no-op) unless the stream is a
+ * terminal and the output is not machine output, so pipes and CI logs get nothing.
+ */
+export class StatusLine {
+  private lastDraw = 0;
+  private drawn = false;
+
+  constructor(
+    private readonly stream: ProgressStream,
+    readonly enabled: boolean,
+    private readonly minIntervalMs = 100,
+  ) {}
+
+  static for(stream: ProgressStream, json: boolean): StatusLine {
+    return new StatusLine(stream, Boolean(stream.isTTY) && !json);
+  }
+
+  update(text: string, force = false): void {
+    if (!this.enabled) return;
+    const now = Date.now();
+    if (!force && this.drawn && now - this.lastDraw < this.minIntervalMs) return;
+    this.lastDraw = now;
+    this.drawn = true;
+    const columns = this.stream.columns || 80;
+    this.stream.write(`\r${text.slice(0, Math.max(10, columns - 1)).padEnd(Math.max(10, columns - 1))}`);
+  }
+
+  /** Clears the line so later output starts at column 0. */
+  done(): void {
+    if (!this.enabled || !this.drawn) return;
+    const columns = this.stream.columns || 80;
+    this.stream.write(`\r${' '.repeat(Math.max(10, columns - 1))}\r`);
+    this.drawn = false;
+  }
+}
+
+type Json = Record<string, any>;
+
+export function formatSignature(signature: Json | null | undefined): string {
+  if (!signature) return '  (no signature)';
+  const io = (list: Json[] | undefined) =>
+    (list ?? []).map((t) => `    ${t.name}: ${t.datatype} [${(t.shape as number[] | undefined)?.join(', ') ?? ''}]`).join('\n');
+  return `  inputs:\n${io(signature.inputs as Json[])}\n  outputs:\n${io(signature.outputs as Json[])}`;
+}
+
+export function formatVersion(model: string, v: Json): string {
+  const lines = [`${model} v${v.version}: ${v.status}${v.status_reason ? ` (${v.status_reason})` : ''}`];
+  if (v.sha256) lines.push(`  sha256: ${v.sha256}`);
+  if (typeof v.size_bytes === 'number') lines.push(`  size: ${formatBytes(v.size_bytes)}`);
+  if (v.created_at) lines.push(`  created: ${v.created_at}${v.created_by ? ` by ${v.created_by}` : ''}`);
+  if (v.status === 'ready') lines.push('  signature:', formatSignature(v.signature as Json).replace(/^/gm, '  '));
+  return lines.join('\n');
+}
+
+export function formatVersionRow(v: Json): string {
+  return [`v${v.version}`, v.status, v.sha256 ? String(v.sha256).slice(0, 12) : '', typeof v.size_bytes === 'number' ? formatBytes(v.size_bytes) : '', v.created_at ?? '']
+    .join('\t')
+    .trimEnd();
+}
+
+export function formatDeployment(model: string, d: Json): string {
+  const champion = d.champion ? `v${d.champion.version}` : 'none';
+  const challenger = d.challenger ? `v${d.challenger.version} (${d.challenger_percent}% of traffic)` : 'none';
+  const lines = [`${model} deployment (revision ${d.revision ?? '?'})`, `  champion:   ${champion}`, `  challenger: ${challenger}`];
+  if (d.updated_at) lines.push(`  updated:    ${d.updated_at}${d.updated_by ? ` by ${d.updated_by}` : ''}`);
+  return lines.join('\n');
+}
+
+export function formatModel(m: Json): string {
+  const lines = [`${m.name}${m.description ? ` — ${m.description}` : ''}`];
+  const tags = m.tags && typeof m.tags === 'object' ? Object.entries(m.tags as Record<string, unknown>) : [];
+  if (tags.length > 0) lines.push(`  tags: ${tags.map(([k, v]) => `${k}=${String(v)}`).join(', ')}`);
+  const aliases = m.aliases && typeof m.aliases === 'object' ? m.aliases : undefined;
+  if (aliases) {
+    const entries = Array.isArray(aliases)
+      ? (aliases as Json[]).map((a) => `${a.alias ?? a.name}=v${a.version}`)
+      : Object.entries(aliases as Record<string, unknown>).map(([k, v]) => `${k}=v${typeof v === 'object' && v !== null ? (v as Json).version : String(v)}`);
+    if (entries.length > 0) lines.push(`  aliases: ${entries.join(', ')}`);
+  }
+  if (m.deployment) lines.push(formatDeployment(String(m.name), m.deployment as Json).split('\n').slice(1).join('\n'));
+  return lines.join('\n');
+}

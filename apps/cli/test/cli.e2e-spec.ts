@@ -1,0 +1,191 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { buildAffine } from '../../../libs/onnx/src';
+import { fileStoreEnv, type RunningApp, startRegistry, startWorker } from '../../../test/support/http-app';
+import { createIsolatedDatabase, dropIsolatedDatabase, isolatedRedisPrefix } from '../../../test/support/isolation';
+import { DIST } from '../../../test/support/processes';
+import { uniqueSuffix } from '../../../test/support/test-env';
+
+const CLI = path.join(DIST, 'apps', 'cli', 'src', 'main.js');
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+describe('switchyard CLI (compiled, against a real registry and worker)', () => {
+  let databaseUrl: string;
+  let registry: RunningApp;
+  let worker: RunningApp;
+  let dir: string;
+  let goodModel: string;
+  let secondModel: string;
+  let garbage: string;
+
+  /** Runs the compiled CLI with stdio on pipes (not a terminal), the registry from the environment. */
+  function cli(args: string[], env: Record<string, string> = {}): Promise<Result> {
+    return new Promise((resolve) => {
+      execFile(
+        process.execPath,
+        [CLI, ...args],
+        { env: { ...process.env, SWITCHYARD_REGISTRY_URL: registry.url, ...env }, timeout: 60_000 },
+        (error, stdout, stderr) => {
+          const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+          resolve({ code, stdout, stderr });
+        },
+      );
+    });
+  }
+
+  beforeAll(async () => {
+    databaseUrl = await createIsolatedDatabase();
+    const env = { DATABASE_URL: databaseUrl, REDIS_PREFIX: isolatedRedisPrefix(), ...fileStoreEnv() };
+    registry = await startRegistry(env);
+    worker = await startWorker({ ...env, PENDING_SWEEP_INTERVAL_MS: '3600000' });
+    dir = await mkdtemp(path.join(os.tmpdir(), 'switchyard-cli-'));
+    goodModel = path.join(dir, 'affine.onnx');
+    secondModel = path.join(dir, 'affine2.onnx');
+    garbage = path.join(dir, 'garbage.onnx');
+    await writeFile(goodModel, buildAffine({ scale: 2, bias: 1, features: 4 }));
+    await writeFile(secondModel, buildAffine({ scale: 3, bias: 5, features: 4 }));
+    await writeFile(garbage, randomBytes(4096));
+  });
+
+  afterAll(async () => {
+    await worker?.close();
+    await registry?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+    if (databaseUrl) await dropIsolatedDatabase(databaseUrl);
+  });
+
+  it('creates a model, uploads a version and waits until it is ready', async () => {
+    const name = `cli-${uniqueSuffix()}`;
+    const created = await cli(['models', 'create', name, '--description', 'from the CLI', '--tag', 'team=risk', '--json']);
+    expect(created).toMatchObject({ code: 0 });
+    expect(JSON.parse(created.stdout)).toMatchObject({ name, description: 'from the CLI', tags: { team: 'risk' } });
+
+    const uploaded = await cli(['versions', 'upload', name, goodModel, '--metrics', 'rmse=0.31', '--wait', '--timeout', '30', '--json']);
+    expect(uploaded.stderr).toBe('');
+    expect(uploaded.code).toBe(0);
+    const version = JSON.parse(uploaded.stdout);
+    expect(version).toMatchObject({
+      version: 1,
+      status: 'ready',
+      metadata: { metrics: { rmse: 0.31 } },
+      signature: { inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 4] }] },
+    });
+    expect(uploaded.stderr).not.toContain('\r');
+
+    const human = await cli(['versions', 'upload', name, secondModel, '--wait']);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toContain(`${name} v2: ready`);
+    expect(human.stdout).toContain('x: FP32 [-1, 4]');
+    expect(human.stderr).not.toContain('\r'); // no progress bar when stderr is not a terminal
+
+    const listed = await cli(['versions', 'list', name, '--json']);
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.stdout).items.map((v: { version: number }) => v.version)).toEqual([2, 1]);
+  });
+
+  it('exits 1 with the reason when the upload fails validation', async () => {
+    const name = `cli-${uniqueSuffix()}`;
+    expect((await cli(['models', 'create', name])).code).toBe(0);
+    const result = await cli(['versions', 'upload', name, garbage, '--wait', '--timeout', '30']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('not an ONNX model');
+    expect(result.stderr).not.toContain('    at ');
+    expect(result.stderr).not.toContain('\r');
+  });
+
+  it('sets aliases, shifts traffic, promotes and rolls back', async () => {
+    const name = `cli-${uniqueSuffix()}`;
+    expect((await cli(['models', 'create', name])).code).toBe(0);
+    expect((await cli(['versions', 'upload', name, goodModel, '--wait'])).code).toBe(0);
+    expect((await cli(['versions', 'upload', name, secondModel, '--wait'])).code).toBe(0);
+
+    const champion = await cli(['alias', 'set', name, 'champion', '1', '--json', '--actor', 'ci-pipeline']);
+    expect(champion.code).toBe(0);
+    expect(JSON.parse(champion.stdout)).toMatchObject({ champion: { version: 1 }, challenger: null });
+
+    const challenger = await cli(['alias', 'set', name, 'challenger', '2', '--json']);
+    expect(challenger.code).toBe(0);
+    expect(JSON.parse(challenger.stdout)).toMatchObject({ champion: { version: 1 }, challenger: { version: 2 } });
+
+    const traffic = await cli(['traffic', name, '25', '--json']);
+    expect(traffic.code).toBe(0);
+    expect(JSON.parse(traffic.stdout)).toMatchObject({ challenger: { version: 2 }, challenger_percent: 25 });
+
+    const shown = await cli(['deployment', name]);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain('challenger: v2 (25% of traffic)');
+
+    const promoted = await cli(['promote', name, '--reason', 'better rmse', '--json']);
+    expect(promoted.code).toBe(0);
+    expect(JSON.parse(promoted.stdout)).toMatchObject({ champion: { version: 2 }, challenger: null, challenger_percent: 0 });
+
+    const rolledBack = await cli(['rollback', name, '--reason', 'alerts', '--json']);
+    expect(rolledBack.code).toBe(0);
+    expect(JSON.parse(rolledBack.stdout)).toMatchObject({ champion: { version: 1 } });
+
+    const deployment = await cli(['deployment', name, '--json']);
+    expect(JSON.parse(deployment.stdout)).toMatchObject({ champion: { version: 1 }, updated_by: expect.any(String) });
+
+    const model = await cli(['models', 'get', name, '--json']);
+    expect(JSON.parse(model.stdout)).toMatchObject({ name, aliases: { champion: 1 } });
+  });
+
+  it('shows the registry refusing a change as a clean message', async () => {
+    const name = `cli-${uniqueSuffix()}`;
+    expect((await cli(['models', 'create', name])).code).toBe(0);
+    const again = await cli(['models', 'create', name]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/^switchyard: error \(409\): /);
+
+    const missingVersion = await cli(['alias', 'set', name, 'champion', '7']);
+    expect(missingVersion.code).toBe(1);
+    expect(missingVersion.stderr).toMatch(/error \(4\d\d\)/);
+    expect(missingVersion.stderr).not.toContain('    at ');
+
+    const stats = await cli(['stats', name]);
+    expect(stats.code).not.toBe(0);
+    expect(stats.stderr).toMatch(/^switchyard: the registry at .* does not serve statistics yet/);
+    expect(stats.stderr).not.toContain('    at ');
+  });
+
+  it('reports a missing file without a stack trace', async () => {
+    const result = await cli(['versions', 'upload', 'any-model', path.join(dir, 'nope.onnx'), '--wait']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('no such file');
+    expect(result.stderr).not.toContain('    at ');
+  });
+
+  it('exits 3 when the registry cannot be reached', async () => {
+    const result = await cli(['models', 'list', '--registry', 'http://127.0.0.1:9']);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain('cannot reach the registry at http://127.0.0.1:9: ECONNREFUSED');
+    expect(result.stderr).not.toContain('    at ');
+
+    const uploadResult = await cli(['versions', 'upload', 'm', goodModel, '--registry', 'http://127.0.0.1:9']);
+    expect(uploadResult.code).toBe(3);
+    expect(uploadResult.stderr).toContain('ECONNREFUSED');
+    expect(uploadResult.stderr).not.toContain('    at ');
+  });
+
+  it('exits 2 with the usage for an unknown command or a bad argument', async () => {
+    const unknown = await cli(['frobnicate']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown command "frobnicate"');
+    expect(unknown.stderr).toContain('Usage: switchyard');
+
+    const badPercent = await cli(['traffic', 'm', 'lots']);
+    expect(badPercent.code).toBe(2);
+
+    const help = await cli(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Usage: switchyard');
+  });
+});
