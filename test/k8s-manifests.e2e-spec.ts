@@ -1,0 +1,168 @@
+/**
+ * deploy/k8s checked offline: every YAML document parses, kinds and apiVersions are the ones this
+ * layout uses, references between objects resolve (selectors, Services, HPA, PDB, envFrom), every
+ * container has an image, probes, resources and a non-root securityContext, commands match
+ * docker-compose.yml, and the environment the pods get is the documented contract (.env.example)
+ * and passes the apps' own validation. No cluster or kubectl is needed.
+ *
+ * js-yaml is not a direct dependency: it is in node_modules through @nestjs/swagger and Jest.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { load, loadAll } from 'js-yaml';
+import { validateEnv } from '../libs/config/src';
+
+const ROOT = path.resolve(__dirname, '..');
+const K8S = path.join(ROOT, 'deploy', 'k8s');
+
+type Obj = Record<string, any>;
+
+const API_VERSIONS: Record<string, string> = {
+  Deployment: 'apps/v1',
+  Service: 'v1',
+  ConfigMap: 'v1',
+  Secret: 'v1',
+  Job: 'batch/v1',
+  HorizontalPodAutoscaler: 'autoscaling/v2',
+  PodDisruptionBudget: 'policy/v1',
+};
+
+describe('deploy/k8s manifests', () => {
+  const kustomization = load(readFileSync(path.join(K8S, 'kustomization.yaml'), 'utf8')) as Obj;
+  const files: string[] = kustomization.resources;
+  const objects: Obj[] = files.flatMap((file) =>
+    (loadAll(readFileSync(path.join(K8S, file), 'utf8')) as Obj[]).filter((doc) => doc !== null && doc !== undefined),
+  );
+  const ofKind = (kind: string) => objects.filter((o) => o.kind === kind);
+  const named = (kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata?.name === name);
+  const compose = load(readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8')) as Obj;
+  const envExample = new Set(
+    readFileSync(path.join(ROOT, '.env.example'), 'utf8')
+      .split('\n')
+      .map((line) => /^#?\s*([A-Z][A-Z0-9_]*)=/.exec(line.trim())?.[1])
+      .filter((name): name is string => !!name),
+  );
+  /** Pod templates with where they come from: Deployments and the Job. */
+  const workloads = [...ofKind('Deployment'), ...ofKind('Job')].map((o) => ({ name: o.metadata.name as string, kind: o.kind as string, pod: o.spec.template }));
+
+  it('is a kustomization listing every YAML file of the folder', () => {
+    expect(kustomization).toMatchObject({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization' });
+    const yamlFiles = readdirSync(K8S).filter((f) => /\.ya?ml$/.test(f) && f !== 'kustomization.yaml');
+    expect([...files].sort()).toEqual(yamlFiles.sort());
+  });
+
+  it('has the expected objects with known apiVersions and names', () => {
+    for (const o of objects) {
+      expect({ kind: o.kind, apiVersion: o.apiVersion }).toEqual({ kind: o.kind, apiVersion: API_VERSIONS[o.kind] });
+      expect(o.metadata?.name).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+    }
+    const names = objects.map((o) => `${o.kind}/${o.metadata.name}`).sort();
+    expect(names).toEqual(
+      [
+        'ConfigMap/switchyard-config',
+        'Secret/switchyard-secrets',
+        'Job/switchyard-migrate',
+        'Deployment/switchyard-registry',
+        'Deployment/switchyard-gateway',
+        'Deployment/switchyard-worker',
+        'Service/switchyard-registry',
+        'Service/switchyard-gateway',
+        'HorizontalPodAutoscaler/switchyard-gateway',
+        'PodDisruptionBudget/switchyard-gateway',
+      ].sort(),
+    );
+  });
+
+  it('runs the image with the commands of docker-compose.yml', () => {
+    const expected: Record<string, string> = {
+      'switchyard-registry': 'registry',
+      'switchyard-gateway': 'gateway',
+      'switchyard-worker': 'worker',
+      'switchyard-migrate': 'migrate',
+    };
+    for (const { name, pod } of workloads) {
+      const [container, ...others] = pod.spec.containers;
+      expect(others).toEqual([]);
+      expect(container.image).toBe('switchyard');
+      expect(kustomization.images).toContainEqual({ name: 'switchyard', newTag: 'latest' });
+      expect({ name, command: container.command }).toEqual({ name, command: compose.services[expected[name]].command });
+    }
+  });
+
+  it('gives every container resources, a non-root securityContext and (for servers) probes on /health', () => {
+    for (const { name, kind, pod } of workloads) {
+      expect({ name, runAsNonRoot: pod.spec.securityContext?.runAsNonRoot }).toEqual({ name, runAsNonRoot: true });
+      expect(pod.spec.securityContext.runAsUser).toBeGreaterThan(0);
+      for (const container of pod.spec.containers) {
+        for (const side of ['requests', 'limits']) {
+          expect({ name, side, keys: Object.keys(container.resources?.[side] ?? {}).sort() }).toEqual({ name, side, keys: ['cpu', 'memory'] });
+        }
+        expect(container.securityContext).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+        if (kind === 'Job') continue;
+        const portNames = (container.ports ?? []).map((p: Obj) => p.name);
+        expect({ name, path: container.readinessProbe?.httpGet?.path }).toEqual({ name, path: '/health/ready' });
+        expect({ name, path: container.livenessProbe?.httpGet?.path }).toEqual({ name, path: '/health/live' });
+        for (const probe of [container.readinessProbe, container.livenessProbe, container.startupProbe].filter(Boolean)) {
+          expect(portNames).toContain(probe.httpGet.port);
+        }
+        // Mounted volumes exist (readOnlyRootFilesystem needs a writable /tmp).
+        const volumes = (pod.spec.volumes ?? []).map((v: Obj) => v.name);
+        for (const mount of container.volumeMounts ?? []) expect(volumes).toContain(mount.name);
+      }
+    }
+  });
+
+  it('wires Deployments, Services, the HPA and the PDB to each other', () => {
+    for (const deployment of ofKind('Deployment')) {
+      expect(deployment.spec.template.metadata.labels).toMatchObject(deployment.spec.selector.matchLabels);
+    }
+    const ports: Record<string, number> = { 'switchyard-registry': 3000, 'switchyard-gateway': 8080 };
+    for (const service of ofKind('Service')) {
+      const target = ofKind('Deployment').find((d) =>
+        Object.entries(service.spec.selector).every(([k, v]) => d.spec.template.metadata.labels[k] === v),
+      );
+      expect(target?.metadata.name).toBe(service.metadata.name);
+      expect(service.spec.ports[0].port).toBe(ports[service.metadata.name]);
+      const containerPorts = target!.spec.template.spec.containers[0].ports.map((p: Obj) => p.name);
+      expect(containerPorts).toContain(service.spec.ports[0].targetPort);
+    }
+    const hpa = named('HorizontalPodAutoscaler', 'switchyard-gateway')!;
+    expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'switchyard-gateway' });
+    expect(hpa.spec.minReplicas).toBeLessThanOrEqual(hpa.spec.maxReplicas);
+    expect(hpa.spec.metrics).toContainEqual({ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: expect.any(Number) } } });
+    const gateway = named('Deployment', 'switchyard-gateway')!;
+    const pdb = named('PodDisruptionBudget', 'switchyard-gateway')!;
+    expect(gateway.spec.template.metadata.labels).toMatchObject(pdb.spec.selector.matchLabels);
+    // The PDB must leave room for a drain at the HPA's floor.
+    expect(pdb.spec.maxUnavailable).toBeLessThan(hpa.spec.minReplicas);
+    // The registry URL the gateways use points at the registry Service.
+    const config = named('ConfigMap', 'switchyard-config')!;
+    expect(config.data.REGISTRY_URL).toBe('http://switchyard-registry:3000');
+  });
+
+  it('gives pods only documented variables (.env.example), and the apps accept them', () => {
+    const config = named('ConfigMap', 'switchyard-config')!;
+    const secret = named('Secret', 'switchyard-secrets')!;
+    const env: Record<string, string> = { ...config.data, ...secret.stringData };
+    for (const value of Object.values(env)) expect(typeof value).toBe('string');
+    // NODE_ENV is Node's own (docker-compose.yml sets it too); everything else is the apps' contract.
+    const undocumented = Object.keys(env).filter((name) => !envExample.has(name) && name !== 'NODE_ENV');
+    expect(undocumented).toEqual([]);
+
+    for (const { name, pod } of workloads) {
+      for (const container of pod.spec.containers) {
+        for (const ref of container.envFrom ?? []) {
+          if (ref.configMapRef) expect({ name, ref: named('ConfigMap', ref.configMapRef.name)?.metadata.name }).toEqual({ name, ref: ref.configMapRef.name });
+          if (ref.secretRef) expect({ name, ref: named('Secret', ref.secretRef.name)?.metadata.name }).toEqual({ name, ref: ref.secretRef.name });
+        }
+        for (const variable of container.env ?? []) expect({ name, variable: variable.name, documented: envExample.has(variable.name) }).toEqual({ name, variable: variable.name, documented: true });
+      }
+    }
+    // The pod environment validates like an app would at boot (GATEWAY_REPLICA_ID: a pod name).
+    expect(() => validateEnv({ ...env, GATEWAY_REPLICA_ID: 'switchyard-gateway-7d9c8b6f5-x2x9q' })).not.toThrow();
+    // Every app setting of .env.example is decided here (compose-only and npm-start-only ones excepted).
+    const provided = new Set([...Object.keys(env), 'GATEWAY_REPLICA_ID']);
+    const notCluster = new Set(['POSTGRES_USER', 'POSTGRES_PASSWORD', 'MINIO_ROOT_USER', 'MINIO_ROOT_PASSWORD', 'SWITCHYARD_TAG', 'GATEWAY_REPLICAS']);
+    expect([...envExample].filter((name) => !provided.has(name) && !notCluster.has(name))).toEqual([]);
+  });
+});
