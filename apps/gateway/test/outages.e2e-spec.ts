@@ -360,6 +360,16 @@ describe('the gateway through dependency outages', () => {
           await keepsServing(second.url, model, versions, 1, 20, 1_000);
           expect((await call(artifactUrl, { signal: AbortSignal.timeout(30_000) })).status).toBeGreaterThanOrEqual(500);
 
+          // A change made now cannot be loaded (S3 is down): the second gateway keeps version 1, and its
+          // snapshot keeps what it serves rather than the change it could not load.
+          expect((await setChampion(registry.url, model, 2)).status).toBe(200);
+          await eventually(
+            () => call(`${registry.url}/v1/models/${model}/deployment`),
+            (a) => a.body.rollout.some((r: { replica: string; state: string }) => r.state === 'failed'),
+            10_000,
+          );
+          await keepsServing(second.url, model, versions, 1, 10, 500);
+
           // The registry goes down too: a fresh gateway starts from its deployment snapshot and its cache.
           await registry.stop('SIGKILL');
           await second.stop();

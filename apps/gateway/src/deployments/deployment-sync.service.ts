@@ -97,7 +97,6 @@ export class DeploymentSync implements OnApplicationBootstrap, OnApplicationShut
       return false;
     }
     await this.reconcile(deployments);
-    await this.sessions.cache.writeJson(SNAPSHOT_FILE, deployments).catch(() => undefined);
     return true;
   }
 
@@ -110,10 +109,20 @@ export class DeploymentSync implements OnApplicationBootstrap, OnApplicationShut
     const names = new Set(deployments.map((d) => d.model));
     this.known = names;
     for (const deployment of deployments) {
-      void this.sessions.apply(deployment).then(() => this.reportRollout([deployment]));
+      void this.sessions.apply(deployment).then(() => Promise.all([this.reportRollout([deployment]), this.saveSnapshot()]));
     }
-    for (const model of this.sessions.models().filter((name) => !names.has(name))) void this.sessions.remove(model);
+    for (const model of this.sessions.models().filter((name) => !names.has(name))) {
+      void this.sessions.remove(model).then(() => this.saveSnapshot());
+    }
     this.synced = true;
+  }
+
+  /**
+   * The snapshot a restart falls back on when the registry is down: the deployments actually served,
+   * so a change that could not be loaded (say, during an S3 outage) never replaces one that works.
+   */
+  private async saveSnapshot(): Promise<void> {
+    await this.sessions.cache.writeJson(SNAPSHOT_FILE, this.sessions.servedDeployments()).catch(() => undefined);
   }
 
   /** Each replica writes what it serves into a Redis hash per model; the registry shows it as rollout. */

@@ -48,6 +48,8 @@ export class ModelSessions implements OnApplicationShutdown {
   private readonly servings = new Map<string, Serving>();
   private readonly statuses = new Map<string, ModelLoadStatus>();
   private readonly pinned = new Map<string, LoadedVersion[]>();
+  /** The deployment each model serves now, as the registry described it (for the disk snapshot). */
+  private readonly served = new Map<string, DeploymentView>();
   /** One change at a time per model, in the order they arrive. */
   private readonly queues = new Map<string, Promise<void>>();
   private costMeasurements: Promise<void> = Promise.resolve();
@@ -63,6 +65,11 @@ export class ModelSessions implements OnApplicationShutdown {
 
   serving(model: string): Serving | undefined {
     return this.servings.get(model);
+  }
+
+  /** What is served, not what was asked for: a restart from this never needs bytes it could not get. */
+  servedDeployments(): DeploymentView[] {
+    return [...this.served.values()];
   }
 
   status(model: string): ModelLoadStatus | undefined {
@@ -83,6 +90,7 @@ export class ModelSessions implements OnApplicationShutdown {
     return this.enqueue(model, async () => {
       const serving = this.servings.get(model);
       this.servings.delete(model);
+      this.served.delete(model);
       this.statuses.delete(model);
       serving?.champion.retire();
       serving?.challenger?.retire();
@@ -128,6 +136,7 @@ export class ModelSessions implements OnApplicationShutdown {
         challenger,
       };
       this.servings.set(deployment.model, next);
+      this.served.set(deployment.model, deployment);
       if (current) {
         const kept = new Set([champion, challenger]);
         if (!kept.has(current.champion)) current.champion.retire();
