@@ -4,40 +4,25 @@ import { buildAffine, buildMultiTypeModel } from '../../../libs/onnx/src';
 import { eventually } from '../../../test/support/artifacts';
 import { call, expectProblem } from '../../../test/support/client';
 import { createModel, uploadReadyVersion } from '../../../test/support/fixtures';
-import { createIsolatedDatabase, dropIsolatedDatabase, isolatedRedisPrefix } from '../../../test/support/isolation';
-import { fileStoreEnv, type RunningApp, startGateway, startRegistry } from '../../../test/support/http-app';
-import { testRun, uniqueSuffix } from '../../../test/support/test-env';
+import type { RunningApp } from '../../../test/support/http-app';
+import { type ServingStack, startServingStack } from '../../../test/support/serving-stack';
+import { uniqueSuffix } from '../../../test/support/test-env';
 
 /** Version v of a test model answers y = x + v, so every response says which version computed it. */
 const affine = (bias: number) => buildAffine({ scale: 1, bias, features: 4 });
 
 describe('gateway', () => {
+  let stack: ServingStack;
   let registry: RunningApp;
   let gateway: RunningApp;
   let databaseUrl: string;
   let storeUrl: string;
 
   beforeAll(async () => {
-    // A database and Redis prefix of this file's own: the gateway loads every deployment it can see.
-    databaseUrl = await createIsolatedDatabase();
-    const shared = { DATABASE_URL: databaseUrl, REDIS_PREFIX: isolatedRedisPrefix() };
-    const env: Record<string, string> = { ...fileStoreEnv(), ...shared };
-    storeUrl = env.ARTIFACT_STORE_URL;
-    registry = await startRegistry(env);
-    gateway = await startGateway({
-      ...shared,
-      REGISTRY_URL: registry.url,
-      GATEWAY_CACHE_DIR: path.join(testRun().workDir, `gateway-cache-${uniqueSuffix()}`),
-      GATEWAY_MAX_ELEMENTS: '1000',
-      GATEWAY_MAX_BODY_BYTES: String(64 * 1024),
-      DEPLOYMENT_POLL_MS: '500',
-    });
+    stack = await startServingStack({ GATEWAY_MAX_ELEMENTS: '1000', GATEWAY_MAX_BODY_BYTES: String(64 * 1024), DEPLOYMENT_POLL_MS: '500' });
+    ({ registry, gateway, databaseUrl, storeUrl } = stack);
   });
-  afterAll(async () => {
-    await gateway.close();
-    await registry.close();
-    await dropIsolatedDatabase(databaseUrl);
-  });
+  afterAll(() => stack.close());
 
   const predict = (model: string, body: unknown, headers: Record<string, string> = {}) =>
     call(`${gateway.url}/v1/models/${model}/predict`, { method: 'POST', json: body, headers });

@@ -1,37 +1,27 @@
 import * as ort from 'onnxruntime-node';
-import * as path from 'node:path';
 import { buildAffine, buildMlp } from '../../../libs/onnx/src';
 import { eventually } from '../../../test/support/artifacts';
 import { call } from '../../../test/support/client';
 import { createModel, uploadReadyVersion } from '../../../test/support/fixtures';
-import { fileStoreEnv, type RunningApp, startGateway, startRegistry } from '../../../test/support/http-app';
-import { createIsolatedDatabase, dropIsolatedDatabase, isolatedRedisPrefix } from '../../../test/support/isolation';
-import { testRun, uniqueSuffix } from '../../../test/support/test-env';
+import type { RunningApp } from '../../../test/support/http-app';
+import { type ServingStack, startServingStack } from '../../../test/support/serving-stack';
 
 describe('heavy models run off the event loop', () => {
+  let stack: ServingStack;
   let registry: RunningApp;
   let gateway: RunningApp;
   let databaseUrl: string;
   const heavyBytes = buildMlp({ layers: [512, 2048, 2048, 10], seed: 7 });
 
   beforeAll(async () => {
-    databaseUrl = await createIsolatedDatabase();
-    const shared = { DATABASE_URL: databaseUrl, REDIS_PREFIX: isolatedRedisPrefix() };
-    registry = await startRegistry({ ...fileStoreEnv(), ...shared });
-    gateway = await startGateway({
-      ...shared,
-      REGISTRY_URL: registry.url,
-      GATEWAY_CACHE_DIR: path.join(testRun().workDir, `gateway-cache-${uniqueSuffix()}`),
+    stack = await startServingStack({
       GATEWAY_OFFLOAD_ABOVE_MS: '0.1',
       GATEWAY_INFERENCE_THREADS: '1',
       GATEWAY_MAX_BODY_BYTES: String(32 * 1024 * 1024),
     });
+    ({ registry, gateway, databaseUrl } = stack);
   });
-  afterAll(async () => {
-    await gateway.close();
-    await registry.close();
-    await dropIsolatedDatabase(databaseUrl);
-  });
+  afterAll(() => stack.close());
 
   async function deploy(bytes: Uint8Array, prefix: string): Promise<string> {
     const model = await createModel(registry.url, prefix);

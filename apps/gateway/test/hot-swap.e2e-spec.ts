@@ -1,11 +1,9 @@
-import * as path from 'node:path';
 import { buildAffine } from '../../../libs/onnx/src';
 import { eventually } from '../../../test/support/artifacts';
 import { call } from '../../../test/support/client';
 import { createModel, uploadReadyVersion } from '../../../test/support/fixtures';
-import { createIsolatedDatabase, dropIsolatedDatabase, isolatedRedisPrefix } from '../../../test/support/isolation';
-import { fileStoreEnv, type RunningApp, startGateway, startRegistry } from '../../../test/support/http-app';
-import { testRun, uniqueSuffix } from '../../../test/support/test-env';
+import type { RunningApp } from '../../../test/support/http-app';
+import { type ServingStack, startServingStack } from '../../../test/support/serving-stack';
 
 interface Observed {
   start: number;
@@ -28,26 +26,16 @@ const RUN_MS = 10_000;
 const CLIENTS = 8;
 
 describe('hot swap under load', () => {
+  let stack: ServingStack;
   let registry: RunningApp;
   let gateway: RunningApp;
   let databaseUrl: string;
 
   beforeAll(async () => {
-    // A database and Redis prefix of this file's own: the gateway loads every deployment it can see.
-    databaseUrl = await createIsolatedDatabase();
-    const shared = { DATABASE_URL: databaseUrl, REDIS_PREFIX: isolatedRedisPrefix() };
-    registry = await startRegistry({ ...fileStoreEnv(), ...shared });
-    gateway = await startGateway({
-      ...shared,
-      REGISTRY_URL: registry.url,
-      GATEWAY_CACHE_DIR: path.join(testRun().workDir, `gateway-cache-${uniqueSuffix()}`),
-    });
+    stack = await startServingStack();
+    ({ registry, gateway, databaseUrl } = stack);
   });
-  afterAll(async () => {
-    await gateway.close();
-    await registry.close();
-    await dropIsolatedDatabase(databaseUrl);
-  });
+  afterAll(() => stack.close());
 
   it('switches the champion 10 times and the weight 10 times with no failed request, each answer from a version then in force', async () => {
     const model = await createModel(registry.url, 'swap');

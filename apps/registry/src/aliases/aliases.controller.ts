@@ -29,7 +29,7 @@ export class AliasesController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<DeploymentResponse> {
     await this.aliases.set(name, alias, dto, actor, parseRevisionPrecondition(ifMatch));
-    return this.respond(name, reply);
+    return this.deployments.getWithEtag(name, reply);
   }
 
   @Delete()
@@ -43,12 +43,6 @@ export class AliasesController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<DeploymentResponse> {
     await this.aliases.remove(name, alias, actor, parseRevisionPrecondition(ifMatch));
-    return this.respond(name, reply);
-  }
-
-  private async respond(name: string, reply: FastifyReply): Promise<DeploymentResponse> {
-    const deployment = await this.deployments.get(name);
-    void reply.header('ETag', `"${deployment.revision}"`);
-    return deployment;
+    return this.deployments.getWithEtag(name, reply);
   }
 }

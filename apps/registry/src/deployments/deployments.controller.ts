@@ -23,9 +23,7 @@ export class DeploymentsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<DeploymentResponse | DeploymentAtResponse> {
     if (query.at !== undefined) return this.deployments.at(name, new Date(query.at));
-    const deployment = await this.deployments.get(name);
-    void reply.header('ETag', `"${deployment.revision}"`);
-    return deployment;
+    return this.deployments.getWithEtag(name, reply);
   }
 
   @Get('deployments')

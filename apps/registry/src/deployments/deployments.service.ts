@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
 import { TypedConfig } from '../../../../libs/config/src';
 import { REDIS_CLIENT, type ReplicaRolloutStatus, rolloutKey } from '../../../../libs/queues/src';
@@ -95,6 +96,13 @@ export class DeploymentsService {
 
   async get(modelName: string): Promise<DeploymentResponse> {
     return (await this.describe(await this.model(modelName))).deployment;
+  }
+
+  /** Every change answers with the deployment as it now stands, its revision as the ETag. */
+  async getWithEtag(modelName: string, reply: FastifyReply): Promise<DeploymentResponse> {
+    const deployment = await this.get(modelName);
+    void reply.header('ETag', `"${deployment.revision}"`);
+    return deployment;
   }
 
   /** "Which version was champion at time T": the state after the last change made at or before T. */

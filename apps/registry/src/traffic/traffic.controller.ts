@@ -28,7 +28,7 @@ export class TrafficController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<DeploymentResponse> {
     await this.traffic.setChallengerPercent(name, dto.challenger_percent, actor, parseRevisionPrecondition(ifMatch));
-    return this.respond(name, reply);
+    return this.deployments.getWithEtag(name, reply);
   }
 
   @Post('promote')
@@ -43,7 +43,7 @@ export class TrafficController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<DeploymentResponse> {
     await this.traffic.promote(name, actor, parseRevisionPrecondition(ifMatch), dto?.reason);
-    return this.respond(name, reply);
+    return this.deployments.getWithEtag(name, reply);
   }
 
   @Post('rollback')
@@ -58,12 +58,6 @@ export class TrafficController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<DeploymentResponse> {
     await this.traffic.rollback(name, actor, parseRevisionPrecondition(ifMatch), dto?.reason);
-    return this.respond(name, reply);
-  }
-
-  private async respond(name: string, reply: FastifyReply): Promise<DeploymentResponse> {
-    const deployment = await this.deployments.get(name);
-    void reply.header('ETag', `"${deployment.revision}"`);
-    return deployment;
+    return this.deployments.getWithEtag(name, reply);
   }
 }
