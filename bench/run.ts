@@ -4,6 +4,8 @@ import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { buildMlp } from '../libs/onnx/src';
 import { dropDatabase, ensureDatabase, runMigrations } from '../libs/persistence/src';
+import { Redis } from 'ioredis';
+import { Client } from 'pg';
 import { freePort, freePortPair, runNode, type Spawned, stop, waitForHttp } from '../test/support/processes';
 import { combine, type LoadOutcome, type LoadSpec, runLoads } from './load';
 import { deleteRedisKeys } from './redis-keys';
@@ -36,13 +38,14 @@ const SCENARIOS: ScenarioInfo[] = [
   { id: 7, name: 'propagation', title: 'alias change → both replicas' },
   { id: 8, name: 'upload', title: 'upload through the registry' },
   { id: 9, name: 'ingestion', title: 'prediction events → Postgres' },
+  { id: 10, name: 'stats', title: 'stats over 10 million logged predictions' },
 ];
 /**
  * The table is by number; the run order keeps scenarios from disturbing each other: the hot swap (6)
  * reloads versions while the gateway is saturated, so it runs after every steady-state scenario, and
  * after the second gateway (started for 2 and 7) has been stopped again.
  */
-const EXECUTION_ORDER = [1, 3, 4, 5, 2, 7, 6, 8, 9];
+const EXECUTION_ORDER = [1, 3, 4, 5, 2, 7, 6, 8, 9, 10];
 
 const USAGE = `usage: node dist/bench/run.js [options]        (npm run bench -- [options])
 
@@ -52,6 +55,7 @@ const USAGE = `usage: node dist/bench/run.js [options]        (npm run bench -- 
   --connections <n>      connections for scenarios 1-3, 6 and the bare baseline (default 32;
                          scenario 4 uses 2n, scenario 5 n on heavy and n/4 on light)
   --upload-mib <n>       size of the scenario 8 upload in MiB (default 1024)
+  --ingest-events <n>    events pushed through the worker in scenario 9 (default 200000, a multiple of 500)
   --profile <dir>        take a V8 CPU profile of the gateway during scenario 1 and print its top
                          self-time functions (the profiler slows the gateway: figures are not comparable)
   --help                 this message`;
@@ -61,13 +65,14 @@ interface Options {
   durationS: number;
   connections: number;
   uploadMib: number;
+  ingestEvents: number;
   profileDir: string | null;
 }
 
 type Parsed = { kind: 'run'; options: Options } | { kind: 'help' } | { kind: 'error'; message: string };
 
 export function parseArgs(argv: string[]): Parsed {
-  const options: Options = { only: SCENARIOS.map((s) => s.id), durationS: 10, connections: 32, uploadMib: 1024, profileDir: null };
+  const options: Options = { only: SCENARIOS.map((s) => s.id), durationS: 10, connections: 32, uploadMib: 1024, ingestEvents: 200_000, profileDir: null };
   const positive = (flag: string, raw: string | undefined, integer: boolean): number | string => {
     const value = Number(raw);
     if (raw === undefined || raw === '' || !Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
@@ -112,6 +117,13 @@ export function parseArgs(argv: string[]): Parsed {
         const value = positive(flag, takeValue(), true);
         if (typeof value === 'string') return { kind: 'error', message: value };
         options.uploadMib = value;
+        break;
+      }
+      case '--ingest-events': {
+        const value = positive(flag, takeValue(), true);
+        if (typeof value === 'string') return { kind: 'error', message: value };
+        if (value % 500 !== 0) return { kind: 'error', message: `--ingest-events expects a multiple of 500, got ${value}` };
+        options.ingestEvents = value;
         break;
       }
       case '--profile': {
@@ -545,6 +557,9 @@ class Bench {
       ARTIFACT_STORE_URL: `file://${path.join(this.work, 'artifacts')}`,
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
+      // The scenarios measure serving and hot swap, comparable with earlier runs; the key check (one
+      // map lookup and a sha256 per request) is left out. Not yet measured with auth on.
+      AUTH_ENABLED: 'false',
     };
   }
 
@@ -726,8 +741,10 @@ class Bench {
           await this.uploadScenario(record);
           break;
         case 9:
-          record.rows.push({ id: '9', scenario: 'ingestion: prediction events → Postgres', figure: '—', p50: '—', p99: '—', non2xx: '—', errors: '—', ratio: 'not implemented yet (prediction log is a later issue)', target: '', verdict: 'n/a' });
-          record.notes.push('not implemented yet (prediction log is a later issue)');
+          await this.ingestion(record);
+          break;
+        case 10:
+          await this.statsQuery(record);
           break;
       }
       record.verdict = verdictOf(record.checks);
@@ -826,6 +843,181 @@ class Bench {
         verdict: verdictOf(record.checks),
       }),
     );
+    if (profiling) return;
+    // The same load on a gateway with the prediction log off: the price of logging, measured in this run.
+    const unlogged = await this.extraGateway('gateway-unlogged', { PREDICTION_LOG_ENABLED: 'false' });
+    try {
+      const [off] = await runLoads([this.spec('gateway /v1 predict, log off', unlogged.url)]);
+      record.failures.push(...servedEverything(off, 'scenario 1 (log off)'));
+      const logging = check('req/s log on ÷ log off', ratio(outcome.rps, off.rps), '>=', 0.9);
+      record.checks.push(logging);
+      record.runs.gateway_log_off = withoutHistogram(off);
+      record.rows.push(
+        loadRow('1b', 'same, prediction log off (for the ratio)', off, {
+          ratio: `log on = ${times(ratio(outcome.rps, off.rps))} log off`,
+          target: 'log on ≥0.9× off',
+          verdict: verdictOf([logging]),
+        }),
+      );
+      record.verdict = verdictOf(record.checks);
+    } finally {
+      await this.stopProcess(unlogged.process);
+    }
+  }
+
+  /** A gateway beside the measured ones, with its own settings; it is not counted in rollouts. */
+  private async extraGateway(replica: string, env: Record<string, string>): Promise<{ url: string; process: Spawned }> {
+    const port = await freePort();
+    const gateway = this.run('apps/gateway/src/main.js', {
+      ...this.commonEnv(),
+      GATEWAY_PORT: String(port),
+      GATEWAY_REPLICA_ID: replica,
+      GATEWAY_CACHE_DIR: path.join(this.work, `cache-${replica}`),
+      REGISTRY_URL: this.registryUrl,
+      ...env,
+    });
+    const url = `http://127.0.0.1:${port}`;
+    await poll(`${replica} serving ${LIGHT}`, 30_000, async () => {
+      const answer = await fetch(`${url}/v1/models/${LIGHT}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: LIGHT_PREDICT_BODY }).catch(() => null);
+      return answer?.status === 200 ? true : undefined;
+    }).catch((error: unknown) => {
+      throw new Error(`${replica} did not serve: ${(error as Error).message}\n${gateway.output()}`);
+    });
+    return { url, process: gateway };
+  }
+
+  /** Events pushed onto the stream as gateways would, timed until every one is a row in PostgreSQL. */
+  private async ingestion(record: ScenarioRecord): Promise<void> {
+    const total = this.options.ingestEvents;
+    const model = `ingest-${Date.now()}`;
+    const redis = new Redis(this.redisUrl);
+    const pg = new Client({ connectionString: this.databaseUrl });
+    await pg.connect();
+    try {
+      const count = async () => Number((await pg.query('SELECT count(*) AS n FROM prediction_log WHERE model_name = $1', [model])).rows[0].n);
+      const at = Date.now();
+      const entries: string[] = [];
+      for (let entry = 0; entry < total / 500; entry++) {
+        entries.push(
+          JSON.stringify(
+            Array.from({ length: 500 }, (_, i) => ({
+              request_id: `${model}-${entry * 500 + i}`,
+              model,
+              version: 1,
+              variant: i % 10 === 0 ? 'challenger' : 'champion',
+              routing_key_hash: '0123456789abcdef0123456789abcdef',
+              at: at + entry,
+              latency_us: 200 + (i % 300),
+              status: 200,
+              error: null,
+              inputs: { 'x[0]': i / 500, 'x[1]': 1 - i / 500 },
+              output: { value: i / 1000 },
+              payload: null,
+            })),
+          ),
+        );
+      }
+      const started = performance.now();
+      for (let i = 0; i < entries.length; i += 50) {
+        const pipeline = redis.pipeline();
+        for (const entry of entries.slice(i, i + 50)) pipeline.xadd(`${this.prefix}:predictions`, '*', 'batch', entry);
+        await pipeline.exec();
+      }
+      await poll(`${total} events ingested`, 300_000, async () => ((await count()) >= total ? true : undefined), 100);
+      const seconds = (performance.now() - started) / 1_000;
+      const rate = total / seconds;
+      const rollupRequests = Number((await pg.query('SELECT coalesce(sum(requests), 0) AS n FROM prediction_rollups WHERE model_name = $1', [model])).rows[0].n);
+      if (rollupRequests !== total) record.failures.push(`scenario 9: rollups count ${rollupRequests} requests for ${total} events`);
+      const target = check('events/s into PostgreSQL', rate, '>=', 20_000);
+      record.checks.push(target);
+      record.extra = { events: total, seconds: Number(seconds.toFixed(2)), events_per_s: Math.round(rate), rollup_requests: rollupRequests };
+      record.rows.push({
+        id: '9',
+        scenario: `ingestion: ${total} events → Postgres (1 worker)`,
+        figure: `${Math.round(rate)}/s`,
+        p50: '—',
+        p99: '—',
+        non2xx: '—',
+        errors: '—',
+        ratio: `${seconds.toFixed(1)} s, rollups ${rollupRequests === total ? 'exact' : 'WRONG'}`,
+        target: '≥20,000 events/s',
+        verdict: verdictOf([target]),
+      });
+    } finally {
+      redis.disconnect();
+      await pg.end();
+    }
+  }
+
+  /**
+   * The rollups of 10 million predictions over 7 days (two variants, every minute), written straight
+   * into PostgreSQL, then the stats API asked about the whole week: the answer reads rollups only.
+   */
+  private async statsQuery(record: ScenarioRecord): Promise<void> {
+    const model = `stats-${Date.now()}`;
+    const pg = new Client({ connectionString: this.databaseUrl });
+    await pg.connect();
+    const minutes = 7 * 24 * 60;
+    const perMinute = Math.round(10_000_000 / minutes);
+    const seeded = performance.now();
+    try {
+      await call(`${this.registryUrl}/v1/models`, 'POST', { name: model });
+      const end = Math.floor(Date.now() / 60_000) * 60_000;
+      // Each variant-minute: its share of requests, a latency histogram over ~40 log buckets, two inputs.
+      await pg.query(
+        `INSERT INTO prediction_rollups (model_name, minute, variant, version, requests, errors, latency_buckets, output_count, output_sum, output_sum_squares, output_labels, outcome_count, outcome_sum, outcome_sum_squares, outcome_correct)
+         SELECT $1, to_timestamp(($2::bigint - m * 60000) / 1000.0), v.variant, v.version, v.requests, v.requests / 100, lat.hist, v.requests, v.requests * 0.5, v.requests * 0.3, '{}', v.requests / 10, v.requests / 10 * 1.5, v.requests / 10 * 2.5, 0
+         FROM generate_series(1, $3::int) AS m
+         CROSS JOIN (VALUES ('champion', 1, $4::int - $4::int / 10), ('challenger', 2, $4::int / 10)) AS v(variant, version, requests)
+         CROSS JOIN LATERAL (SELECT jsonb_object_agg(b::text, greatest(1, v.requests / 40)) AS hist FROM generate_series(340 + (m % 3), 379 + (m % 3)) AS b) AS lat`,
+        [model, end, minutes, perMinute],
+      );
+      await pg.query(
+        `INSERT INTO prediction_input_rollups (model_name, minute, variant, input, bins)
+         SELECT $1, to_timestamp(($2::bigint - m * 60000) / 1000.0), v.variant, i.input, jsonb_build_object('120', 10, '121', 20, (122 + m % 4)::text, 30)
+         FROM generate_series(1, $3::int) AS m
+         CROSS JOIN (VALUES ('champion'), ('challenger')) AS v(variant)
+         CROSS JOIN (VALUES ('x[0]'), ('x[1]')) AS i(input)`,
+        [model, end, minutes],
+      );
+      const seedSeconds = (performance.now() - seeded) / 1_000;
+      const from = new Date(end - minutes * 60_000).toISOString();
+      const to = new Date(end + 60_000).toISOString();
+      const timings: number[] = [];
+      let requests = 0;
+      for (let i = 0; i < 6; i++) {
+        const t0 = performance.now();
+        const answer = await call(`${this.registryUrl}/v1/models/${model}/stats?from=${from}&to=${to}`, 'GET');
+        const elapsed = performance.now() - t0;
+        if (answer.status !== 200) {
+          record.failures.push(`scenario 10: stats answered ${answer.status}`);
+          break;
+        }
+        // The first call warms the registry's code paths and PostgreSQL's cache; it is reported, not counted.
+        if (i > 0) timings.push(elapsed);
+        requests = (answer.body.variants as Array<{ requests: number }>).reduce((sum, v) => sum + v.requests, 0);
+      }
+      const worst = timings.length ? Math.max(...timings) : null;
+      const target = check('slowest stats answer (ms)', worst, '<=', 1_000);
+      record.checks.push(target);
+      record.extra = { predictions: requests, rollup_rows: minutes * 2, seed_seconds: Number(seedSeconds.toFixed(1)), answer_ms: timings.map((t) => Number(t.toFixed(1))) };
+      record.rows.push({
+        id: '10',
+        scenario: `stats over ${(requests / 1e6).toFixed(1)} M predictions, 7 days, 2 variants`,
+        figure: worst === null ? '—' : `${worst.toFixed(0)} ms`,
+        p50: ms(percentile(timings, 50)),
+        p99: '—',
+        non2xx: '—',
+        errors: '—',
+        ratio: `${minutes * 2} rollup rows`,
+        target: '< 1 s',
+        verdict: verdictOf([target]),
+      });
+    } finally {
+      await pg.query('DELETE FROM prediction_rollups WHERE model_name = $1', [model]).catch(() => undefined);
+      await pg.query('DELETE FROM prediction_input_rollups WHERE model_name = $1', [model]).catch(() => undefined);
+      await pg.end();
+    }
   }
 
   private async oip(record: ScenarioRecord): Promise<void> {
@@ -1104,7 +1296,7 @@ class Bench {
     // Its own Redis prefix: the bench's worker must not spend the rest of the run validating 1 GiB of filler.
     let row: UploadRow;
     try {
-      row = await measureUpload('file', { DATABASE_URL: this.databaseUrl, REDIS_URL: this.redisUrl, REDIS_PREFIX: `${this.prefix}-upload`, ARTIFACT_STORE_URL: `file://${dir}`, HOST: '127.0.0.1' }, this.options.uploadMib);
+      row = await measureUpload('file', { DATABASE_URL: this.databaseUrl, REDIS_URL: this.redisUrl, REDIS_PREFIX: `${this.prefix}-upload`, ARTIFACT_STORE_URL: `file://${dir}`, HOST: '127.0.0.1', AUTH_ENABLED: 'false' }, this.options.uploadMib);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -1149,13 +1341,13 @@ class Bench {
     if (os.loadavg()[0] > 0.5) console.log(`warning: 1-minute load average is ${os.loadavg()[0].toFixed(2)} before the run: other work on the machine will lower the figures`);
     await mkdir(this.work, { recursive: true });
 
-    const needsSystem = this.options.only.some((id) => id <= 7);
+    const needsSystem = this.options.only.some((id) => id <= 7 || id >= 9);
     const needsBare = this.options.only.some((id) => id <= 3);
     process.stderr.write('baselines …');
     await this.measureInProcess();
     if (needsBare) await this.measureBare();
     process.stderr.write(' done\n');
-    if (needsSystem || this.selected(8)) await this.prepareDatabase();
+    if (needsSystem || this.selected(8) || this.selected(9) || this.selected(10)) await this.prepareDatabase();
     if (needsSystem) {
       process.stderr.write('starting registry, worker, gateway and registering models …');
       await this.startSystem();

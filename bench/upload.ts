@@ -110,7 +110,8 @@ async function main(): Promise<void> {
   await runMigrations(databaseUrl);
   const s3 = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: path.join(work, 's3'), configureBuckets: [{ name: 'bench', configs: [] }] });
   const { port: s3Port } = await s3.run();
-  const common = { DATABASE_URL: databaseUrl, REDIS_PREFIX: `sybench-${process.pid}` };
+  // Upload throughput, comparable with earlier runs: no key check.
+  const common = { DATABASE_URL: databaseUrl, REDIS_PREFIX: `sybench-${process.pid}`, AUTH_ENABLED: 'false' };
   try {
     const rows = [
       await measureUpload('file', { ...common, ARTIFACT_STORE_URL: `file://${path.join(work, 'artifacts')}` }, sizeMib),

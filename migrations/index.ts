@@ -1,6 +1,16 @@
 import { CreateModelsAndVersions1764000000000 } from './1764000000000-CreateModelsAndVersions';
 import { AliasesDeploymentsAudit1764100000000 } from './1764100000000-AliasesDeploymentsAudit';
 import { ModelBatching1764200000000 } from './1764200000000-ModelBatching';
+import { ApiKeys1764300000000 } from './1764300000000-ApiKeys';
+import { ValidationAttempts1764400000000 } from './1764400000000-ValidationAttempts';
+import { PredictionLog1764500000000 } from './1764500000000-PredictionLog';
 
 /** Every migration, in order. Listed explicitly so the compiled apps and the CLI see the same set. */
-export const MIGRATIONS: Function[] = [CreateModelsAndVersions1764000000000, AliasesDeploymentsAudit1764100000000, ModelBatching1764200000000];
+export const MIGRATIONS: Function[] = [
+  CreateModelsAndVersions1764000000000,
+  AliasesDeploymentsAudit1764100000000,
+  ModelBatching1764200000000,
+  ApiKeys1764300000000,
+  ValidationAttempts1764400000000,
+  PredictionLog1764500000000,
+];

@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { loadDotEnv, validateEnv } from '../libs/config/src';
+import { issueKey, isWellFormedKey } from '../libs/auth/src';
+import { type Env, loadDotEnv, validateEnv } from '../libs/config/src';
 import { prepareDatabase } from './migrate';
 
 interface AppProcess {
@@ -20,6 +22,30 @@ function appProcesses(gatewayPort: number, replicas: number): AppProcess[] {
   return [{ name: 'registry', entry: entry('registry'), env: {} }, ...gateways, { name: 'worker', entry: entry('worker'), env: {} }];
 }
 
+/** Where `npm start` keeps the admin key it made, when SWITCHYARD_BOOTSTRAP_ADMIN_KEY is not set. */
+const BOOTSTRAP_KEY_FILE = path.join('data', 'bootstrap-admin-key');
+
+/**
+ * With auth on and no SWITCHYARD_BOOTSTRAP_ADMIN_KEY, the first start makes an admin key and keeps it in
+ * data/bootstrap-admin-key (owner-only); the registry creates it, and the gateways use it towards the
+ * registry unless REGISTRY_API_KEY names another. Later starts reuse it, so the system is usable at
+ * once and the key survives restarts.
+ */
+async function keyEnvironment(env: Env): Promise<Record<string, string>> {
+  if (!env.AUTH_ENABLED) return {};
+  let key = env.SWITCHYARD_BOOTSTRAP_ADMIN_KEY;
+  if (!key) {
+    key = (await readFile(BOOTSTRAP_KEY_FILE, 'utf8').catch(() => '')).trim();
+    if (!isWellFormedKey(key)) {
+      key = issueKey().key;
+      await mkdir(path.dirname(BOOTSTRAP_KEY_FILE), { recursive: true });
+      await writeFile(BOOTSTRAP_KEY_FILE, `${key}\n`, { mode: 0o600 });
+    }
+    console.log(`admin API key: in ${BOOTSTRAP_KEY_FILE} (export SWITCHYARD_API_KEY=$(cat ${BOOTSTRAP_KEY_FILE}); create narrower keys with POST /v1/keys)`);
+  }
+  return { SWITCHYARD_BOOTSTRAP_ADMIN_KEY: key, REGISTRY_API_KEY: env.REGISTRY_API_KEY ?? key };
+}
+
 /**
  * `npm start`: validate the environment, create the database and run migrations, then run the apps as
  * child processes (GATEWAY_REPLICAS gateways on consecutive ports). Ctrl-C (SIGINT) or SIGTERM stops
@@ -29,6 +55,7 @@ async function main(): Promise<void> {
   loadDotEnv();
   const env = validateEnv(process.env);
   await prepareDatabase(env.DATABASE_URL);
+  const keys = await keyEnvironment(env);
 
   const children = new Map<string, ChildProcess>();
   let stopping = false;
@@ -39,7 +66,7 @@ async function main(): Promise<void> {
   };
 
   for (const app of appProcesses(env.GATEWAY_PORT, env.GATEWAY_REPLICAS)) {
-    const child = spawn(process.execPath, [app.entry], { stdio: 'inherit', env: { ...process.env, ...app.env } });
+    const child = spawn(process.execPath, [app.entry], { stdio: 'inherit', env: { ...process.env, ...keys, ...app.env } });
     children.set(app.name, child);
     child.on('exit', (code, signal) => {
       children.delete(app.name);

@@ -29,11 +29,11 @@ async function databaseExists(name: string): Promise<boolean> {
 
 describe('npm run bench (dist/bench/run.js)', () => {
   it('runs a small subset end to end: prints the table, writes the JSON, cleans up after itself, exits 0', async () => {
-    const bench = runBench(['--duration', '1', '--only', '1,oip,8,9', '--upload-mib', '8']);
+    const bench = runBench(['--duration', '1', '--only', '1,oip,8,9,10', '--upload-mib', '8', '--ingest-events', '5000']);
     let code: number | null;
     let timer: NodeJS.Timeout | undefined;
     try {
-      code = await Promise.race([bench.exited, new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), 100_000)))]);
+      code = await Promise.race([bench.exited, new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), 150_000)))]);
     } finally {
       clearTimeout(timer);
       await stop(bench);
@@ -48,7 +48,9 @@ describe('npm run bench (dist/bench/run.js)', () => {
     expect(output).toMatch(/^1\s+gateway \/v1 predict.*\s(PASS|FAIL)$/m);
     expect(output).toMatch(/^3\s+gateway \/v2 infer.*\s(PASS|FAIL)$/m);
     expect(output).toMatch(/^8\s+upload 8 MiB.*MB\/s.*\s(PASS|FAIL)$/m);
-    expect(output).toMatch(/^9\s+ingestion.*not implemented yet \(prediction log is a later issue\)/m);
+    expect(output).toMatch(/^1b\s+same, prediction log off.*\s(PASS|FAIL)$/m);
+    expect(output).toMatch(/^9\s+ingestion: 5000 events.*rollups exact.*\s(PASS|FAIL)$/m);
+    expect(output).toMatch(/^10\s+stats over 10\.0 M predictions.*\s(PASS|FAIL)$/m);
 
     const written = /^wrote (\S+\.json)$/m.exec(output);
     expect(written).not.toBeNull();
@@ -59,7 +61,7 @@ describe('npm run bench (dist/bench/run.js)', () => {
       expect(report).toMatchObject({
         benchmark: 'gateway',
         machine: { cores: os.cpus().length, node: process.version, cpu_model: expect.any(String), total_memory_gib: expect.any(Number) },
-        options: { only: [1, 3, 8, 9], durationS: 1, uploadMib: 8 },
+        options: { only: [1, 3, 8, 9, 10], durationS: 1, uploadMib: 8, ingestEvents: 5000 },
         baselines: {
           in_process: [expect.objectContaining({ model: 'light', batch: 1, inferences_per_s: expect.any(Number) })],
           bare: expect.objectContaining({ rps: expect.any(Number), latency: expect.objectContaining({ p50_ms: expect.any(Number), p99_ms: expect.any(Number) }) }),
@@ -68,8 +70,8 @@ describe('npm run bench (dist/bench/run.js)', () => {
         exit_code: 0,
       });
       expect(report.baselines.bare.rps).toBeGreaterThan(0);
-      expect(report.scenarios.map((s: { id: number }) => s.id)).toEqual([1, 3, 8, 9]);
-      const [gateway, oip, upload, ingestion] = report.scenarios;
+      expect(report.scenarios.map((s: { id: number }) => s.id)).toEqual([1, 3, 8, 9, 10]);
+      const [gateway, oip, upload, ingestion, stats] = report.scenarios;
       for (const [scenario, run] of [
         [gateway, gateway.runs.gateway],
         [oip, oip.runs.oip],
@@ -81,10 +83,13 @@ describe('npm run bench (dist/bench/run.js)', () => {
         expect(run).not.toHaveProperty('histogram');
         expect(scenario.checks.length).toBeGreaterThan(0);
       }
-      expect(gateway.checks.map((c: { what: string }) => c.what)).toEqual(['req/s ÷ bare req/s', 'p99 ÷ bare p99']);
+      expect(gateway.checks.map((c: { what: string }) => c.what)).toEqual(['req/s ÷ bare req/s', 'p99 ÷ bare p99', 'req/s log on ÷ log off']);
+      expect(gateway.runs.gateway_log_off).toMatchObject({ non2xx: 0, errors: 0 });
       expect(gateway.extra.challenger_share_percent).toBeGreaterThan(0);
       expect(upload.runs.upload).toMatchObject({ store: 'file', size_mib: 8, status: 201 });
-      expect(ingestion).toMatchObject({ verdict: 'n/a', notes: ['not implemented yet (prediction log is a later issue)'] });
+      expect(ingestion.extra).toMatchObject({ events: 5000, rollup_requests: 5000, events_per_s: expect.any(Number) });
+      expect(stats.extra).toMatchObject({ predictions: 9_999_360, rollup_rows: 20_160 });
+      expect(stats.extra.answer_ms).toHaveLength(5);
     } finally {
       await rm(file, { force: true });
     }
@@ -92,7 +97,7 @@ describe('npm run bench (dist/bench/run.js)', () => {
     // Nothing left behind: its database is dropped and its work directory removed.
     expect(await databaseExists(`switchyard_bench_${bench.child.pid}`)).toBe(false);
     await expect(access(path.join(os.tmpdir(), `switchyard-bench-${bench.child.pid}`))).rejects.toThrow();
-  }, 120_000);
+  }, 180_000);
 
   it('answers an unknown option with the usage message and exit code 2, starting nothing', async () => {
     const bench = runBench(['--frobnicate']);

@@ -1,21 +1,72 @@
 /**
  * deploy/k8s checked offline: every YAML document parses, kinds and apiVersions are the ones this
- * layout uses, references between objects resolve (selectors, Services, HPA, PDB, envFrom), every
- * container has an image, probes, resources and a non-root securityContext, commands match
- * docker-compose.yml, and the environment the pods get is the documented contract (.env.example)
- * and passes the apps' own validation. No cluster or kubectl is needed.
+ * layout uses, every object as kustomize renders it validates against the Kubernetes 1.30 schema of
+ * its kind (strictly: an unknown or misspelled field fails, as with `kubectl apply --validate=strict`),
+ * references between objects resolve (selectors, Services, HPA, PDB, envFrom), every container has an
+ * image, probes, resources and a non-root securityContext, commands match docker-compose.yml, and the
+ * environment the pods get is the documented contract (.env.example) and passes the apps' own
+ * validation. No cluster or kubectl is needed.
  *
- * js-yaml is not a direct dependency: it is in node_modules through @nestjs/swagger and Jest.
+ * The schemas: no npm package ships the Kubernetes JSON schemas themselves, so they are generated
+ * here, in about a second, from kubernetes-types (the Kubernetes OpenAPI definitions as TypeScript)
+ * with ts-json-schema-generator, with additionalProperties false; ajv validates against them.
+ * What that loses against the OpenAPI document: integer vs number, formats and patterns.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import Ajv, { type ValidateFunction } from 'ajv';
 import { load, loadAll } from 'js-yaml';
+import { createGenerator } from 'ts-json-schema-generator';
 import { validateEnv } from '../libs/config/src';
 
 const ROOT = path.resolve(__dirname, '..');
 const K8S = path.join(ROOT, 'deploy', 'k8s');
 
 type Obj = Record<string, any>;
+
+/**
+ * What `kustomize build deploy/k8s` does with this kustomization: its `labels` (here without
+ * selectors or pod templates) on every object's metadata, and its `images` tags on matching
+ * containers. A kustomization using anything else fails here rather than being half rendered.
+ */
+function renderKustomization(kustomization: Obj, resources: Obj[]): Obj[] {
+  const supported = new Set(['apiVersion', 'kind', 'resources', 'labels', 'images']);
+  const unsupported = Object.keys(kustomization).filter((key) => !supported.has(key));
+  if (unsupported.length) throw new Error(`kustomization.yaml uses ${unsupported.join(', ')}: teach renderKustomization`);
+  const rendered: Obj[] = structuredClone(resources);
+  for (const { pairs, includeSelectors, includeTemplates } of kustomization.labels ?? []) {
+    if (includeSelectors || includeTemplates) throw new Error('labels on selectors or templates: teach renderKustomization');
+    for (const object of rendered) object.metadata.labels = { ...object.metadata.labels, ...pairs };
+  }
+  for (const { name, newName, newTag } of kustomization.images ?? []) {
+    for (const object of rendered) {
+      const pod = object.spec?.template?.spec;
+      for (const container of [...(pod?.initContainers ?? []), ...(pod?.containers ?? [])]) {
+        const [image, tag] = String(container.image).split(':');
+        if (image === name) container.image = `${newName ?? image}:${newTag ?? tag}`;
+      }
+    }
+  }
+  return rendered;
+}
+
+/** One ajv validator per kind, over the JSON Schema generated from test/support/k8s-kinds.ts. */
+function kubernetesValidators(): Map<string, ValidateFunction> {
+  const schema = createGenerator({
+    path: path.join(__dirname, 'support', 'k8s-kinds.ts'),
+    type: 'K8sKinds',
+    skipTypeCheck: true,
+    additionalProperties: false,
+    expose: 'all',
+    topRef: true,
+    jsDoc: 'none',
+  }).createSchema('K8sKinds');
+  // IntOrString is `number | string` in the definitions, a union type to ajv.
+  const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+  ajv.addSchema(schema, 'k8s');
+  const kinds = Object.keys((schema.definitions!.K8sKinds as Obj).properties);
+  return new Map(kinds.map((kind) => [kind, ajv.compile({ $ref: `k8s#/definitions/K8sKinds/properties/${kind}` })]));
+}
 
 const API_VERSIONS: Record<string, string> = {
   Deployment: 'apps/v1',
@@ -49,6 +100,55 @@ describe('deploy/k8s manifests', () => {
     expect(kustomization).toMatchObject({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization' });
     const yamlFiles = readdirSync(K8S).filter((f) => /\.ya?ml$/.test(f) && f !== 'kustomization.yaml');
     expect([...files].sort()).toEqual(yamlFiles.sort());
+  });
+
+  describe('rendered by the kustomization, against the Kubernetes 1.30 schemas', () => {
+    const rendered = renderKustomization(kustomization, objects);
+    const validators = kubernetesValidators();
+    const errorsOf = (object: Obj) => {
+      const validate = validators.get(object.kind);
+      if (!validate) return [`no schema for kind ${object.kind}: add it to test/support/k8s-kinds.ts`];
+      return validate(object) ? [] : validate.errors!.map((e) => `${e.instancePath || '/'} ${e.message} ${JSON.stringify(e.params)}`);
+    };
+    const gateway = () => structuredClone(rendered.find((o) => o.kind === 'Deployment' && o.metadata.name === 'switchyard-gateway')!);
+    const hpa = () => structuredClone(rendered.find((o) => o.kind === 'HorizontalPodAutoscaler')!);
+
+    it('renders the labels and image tag of kustomization.yaml', () => {
+      expect(rendered).toHaveLength(objects.length);
+      for (const object of rendered) expect(object.metadata.labels).toMatchObject({ 'app.kubernetes.io/part-of': 'switchyard' });
+      expect(gateway().spec.template.spec.containers[0].image).toBe('switchyard:latest');
+      expect(gateway().spec.selector.matchLabels).not.toHaveProperty('app.kubernetes.io/part-of');
+    });
+
+    it.each(objects.map((o) => `${o.kind}/${o.metadata.name}`))('%s is valid', (id) => {
+      const object = rendered.find((o) => `${o.kind}/${o.metadata.name}` === id)!;
+      expect({ id, errors: errorsOf(object) }).toEqual({ id, errors: [] });
+    });
+
+    it('catches a misspelled field, a wrong type, a missing required field, a field of another apiVersion and a wrong apiVersion', () => {
+      const misspelled = gateway();
+      const container = misspelled.spec.template.spec.containers[0];
+      container.readinessprobe = container.readinessProbe;
+      delete container.readinessProbe;
+      expect(errorsOf(misspelled)).toEqual([expect.stringMatching(/^\/spec\/template\/spec\/containers\/0 must NOT have additional properties .*readinessprobe/)]);
+
+      const wrongType = gateway();
+      wrongType.spec.replicas = 'three';
+      expect(errorsOf(wrongType)).toEqual([expect.stringMatching(/^\/spec\/replicas must be number/)]);
+
+      const missing = gateway();
+      delete missing.spec.template.spec.containers[0].name;
+      expect(errorsOf(missing)).toEqual([expect.stringMatching(/^\/spec\/template\/spec\/containers\/0 must have required property 'name'/)]);
+
+      // autoscaling/v1's field, unknown to autoscaling/v2.
+      const v1Field = hpa();
+      v1Field.spec.targetCPUUtilizationPercentage = 70;
+      expect(errorsOf(v1Field)).toEqual([expect.stringContaining('targetCPUUtilizationPercentage')]);
+
+      const wrongVersion = hpa();
+      wrongVersion.apiVersion = 'autoscaling/v1';
+      expect(errorsOf(wrongVersion)).toEqual([expect.stringMatching(/^\/apiVersion must be equal to constant/)]);
+    });
   });
 
   it('has the expected objects with known apiVersions and names', () => {

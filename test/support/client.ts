@@ -5,11 +5,31 @@ export interface Answer<T = any> {
   body: T;
 }
 
-export async function call<T = any>(url: string, init: RequestInit & { json?: unknown } = {}): Promise<Answer<T>> {
-  const { json, ...rest } = init;
+/** The admin key the global setup gave every app of the run (SWITCHYARD_BOOTSTRAP_ADMIN_KEY). */
+export function testAdminKey(): string {
+  const key = process.env.SWITCHYARD_BOOTSTRAP_ADMIN_KEY;
+  if (!key) throw new Error('the Jest global setup did not run (SWITCHYARD_BOOTSTRAP_ADMIN_KEY unset)');
+  return key;
+}
+
+/** `Authorization` for a key: the run's admin key by default, none for `null`. */
+export function authHeaders(key: string | null = testAdminKey()): Record<string, string> {
+  return key === null ? {} : { authorization: `Bearer ${key}` };
+}
+
+/**
+ * A request with the run's admin key, so tests that are not about auth need not think of it. `key`
+ * sends another key, or none (`null`); an explicit Authorization header wins too.
+ */
+export async function call<T = any>(url: string, init: RequestInit & { json?: unknown; key?: string | null } = {}): Promise<Answer<T>> {
+  const { json, key, ...rest } = init;
   const response = await fetch(url, {
     ...rest,
-    headers: { ...(json === undefined ? {} : { 'content-type': 'application/json' }), ...(rest.headers as Record<string, string>) },
+    headers: {
+      ...authHeaders(key),
+      ...(json === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(rest.headers as Record<string, string>),
+    },
     body: json === undefined ? rest.body : JSON.stringify(json),
   });
   const text = await response.text();

@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import S3rver from 's3rver';
+import { issueKey } from '../../libs/auth/src';
 import { ensureDatabase, runMigrations } from '../../libs/persistence/src';
 import { defaultTestDir, TEST_BUCKET, uniqueSuffix } from './test-env';
 
@@ -9,6 +10,7 @@ const BASE_DATABASE_URL = process.env.TEST_DATABASE_BASE_URL ?? 'postgres://post
 /** One fresh database, Redis prefix and s3rver for the whole run; the teardown removes all three. */
 export default async function globalSetup(): Promise<void> {
   const run = uniqueSuffix();
+  const adminKey = issueKey().key;
   const databaseUrl = new URL(BASE_DATABASE_URL);
   databaseUrl.pathname = `/switchyard_test_${run}`;
   await ensureDatabase(databaseUrl.toString());
@@ -38,5 +40,13 @@ export default async function globalSetup(): Promise<void> {
     ARTIFACT_STORE_URL: `file://${path.join(workDir, 'artifacts')}`,
     SWITCHYARD_TEST_DIR: workDir,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    // Auth is on in tests as in production. Every registry started by a test creates this admin key,
+    // every gateway uses it towards the registry, and call() sends it unless told otherwise, so a test
+    // that is not about auth needs to know nothing about it.
+    SWITCHYARD_BOOTSTRAP_ADMIN_KEY: adminKey,
+    REGISTRY_API_KEY: adminKey,
+    // Load tests send thousands of requests a second with that one key; the rate limit has its own
+    // test (test/auth.e2e-spec.ts), which sets it.
+    GATEWAY_RATE_LIMIT_PER_SECOND: '0',
   });
 }

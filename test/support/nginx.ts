@@ -2,6 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { commandPath, ensureDebianPackages } from './apt';
 import { freePort, type Spawned, stop } from './processes';
 
 /**
@@ -14,55 +15,13 @@ export const SHIPPED_NGINX_CONF = path.resolve(__dirname, '..', '..', 'deploy', 
 const CANDIDATES = ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/bin/nginx', '/usr/local/nginx/sbin/nginx'];
 
 function findNginx(): string | undefined {
-  try {
-    const found = execFileSync('sh', ['-c', 'command -v nginx'], { encoding: 'utf8' }).trim();
-    if (found) return found;
-  } catch {
-    // not on PATH (e.g. /usr/sbin missing from a non-root PATH)
-  }
-  return CANDIDATES.find((candidate) => fs.existsSync(candidate));
+  // /usr/sbin may be missing from a non-root PATH.
+  return commandPath('nginx') ?? CANDIDATES.find((candidate) => fs.existsSync(candidate));
 }
 
-function apt(args: string[], timeoutMs: number): void {
-  execFileSync('apt-get', args, {
-    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    timeout: timeoutMs,
-    killSignal: 'SIGKILL',
-  });
-}
-
-/**
- * Path of the nginx binary; installs Debian's nginx-light (falling back to nginx) when it is missing
- * and we are root. Tries without `apt-get update` first (the package lists of a fresh image usually
- * suffice), then updates once. Every apt call is bounded in time; dpkg's lock is waited for briefly.
- */
+/** Path of the nginx binary; installs Debian's nginx-light (falling back to nginx) when it is missing. */
 export function ensureNginx(): string {
-  const existing = findNginx();
-  if (existing) return existing;
-  if (process.getuid?.() !== 0) {
-    throw new Error('nginx is not installed and the tests do not run as root: install it (apt-get install -y nginx-light)');
-  }
-  const install = (pkg: string) =>
-    apt(['-o', 'DPkg::Lock::Timeout=60', 'install', '-y', '--no-install-recommends', pkg], 240_000);
-  const errors: string[] = [];
-  for (const step of [
-    () => install('nginx-light'),
-    () => install('nginx'),
-    () => apt(['-o', 'DPkg::Lock::Timeout=60', 'update'], 180_000),
-    () => install('nginx-light'),
-    () => install('nginx'),
-  ]) {
-    try {
-      step();
-    } catch (error) {
-      errors.push(String((error as { stderr?: Buffer }).stderr ?? error).slice(-500));
-      continue;
-    }
-    const installed = findNginx();
-    if (installed) return installed;
-  }
-  throw new Error(`could not install nginx with apt-get:\n${errors.join('\n---\n')}`);
+  return ensureDebianPackages('nginx', findNginx, [['nginx-light'], ['nginx']]);
 }
 
 /** One substitution that must apply exactly once, so a reshaped shipped config fails loudly here. */

@@ -7,6 +7,7 @@ export interface ServingStack {
   registry: RunningApp;
   gateway: RunningApp;
   databaseUrl: string;
+  redisPrefix: string;
   /** The registry's file store, for tests that tamper with stored bytes. */
   storeUrl: string;
   close(): Promise<void>;
@@ -31,6 +32,7 @@ export async function startServingStack(gatewayEnv: Record<string, string> = {})
     registry,
     gateway,
     databaseUrl,
+    redisPrefix: shared.REDIS_PREFIX,
     storeUrl: store.ARTIFACT_STORE_URL,
     close: async () => {
       await gateway.close();

@@ -25,8 +25,8 @@ Commands:
 
 Options:
   --registry <url>   registry URL (env SWITCHYARD_REGISTRY_URL, default ${DEFAULT_REGISTRY})
-  --key <key>        API key, sent as Authorization: Bearer (env SWITCHYARD_API_KEY)
-  --actor <name>     who makes the change, sent as X-Actor (env SWITCHYARD_ACTOR)
+  --api-key <key>    API key, sent as Authorization: Bearer (env SWITCHYARD_API_KEY; --key also works)
+  --actor <name>     who makes the change, sent as X-Actor, for a registry with auth off (env SWITCHYARD_ACTOR)
   --json             print the registry's JSON (one document) instead of text
   --help             this text
 
@@ -71,6 +71,7 @@ const GROUPS = new Set(['models', 'versions', 'alias']);
 const OPTIONS = {
   registry: { type: 'string' },
   key: { type: 'string' },
+  'api-key': { type: 'string' },
   actor: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -168,7 +169,7 @@ export function parseCommandLine(argv: string[], env: Record<string, string | un
     args,
     global: {
       registry: registry.replace(/\/+$/, ''),
-      key: values.key ?? nonEmpty(env.SWITCHYARD_API_KEY),
+      key: values['api-key'] ?? values.key ?? nonEmpty(env.SWITCHYARD_API_KEY),
       actor: values.actor ?? nonEmpty(env.SWITCHYARD_ACTOR),
       json: values.json ?? false,
     },

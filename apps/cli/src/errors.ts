@@ -38,8 +38,15 @@ export class ApiError extends CliError {
   }
 }
 
+/** What to do about a refused key, which the registry's own detail cannot know (it is the CLI's flags). */
+const KEY_HINTS: Record<number, string> = {
+  401: 'pass a valid API key with --api-key or SWITCHYARD_API_KEY',
+  403: 'this key lacks the role (or the model) this command needs; ask an admin for a key that has it',
+};
+
 export function formatApiError(status: number, detail: string, errors: FieldError[] = []): string {
   const lines = [`error (${status}): ${detail}`];
+  if (KEY_HINTS[status]) lines.push(`  ${KEY_HINTS[status]}`);
   for (const e of errors) {
     const line = `${e.field}: ${e.message}`;
     if (!detail.includes(line)) lines.push(`  ${line}`);

@@ -8,6 +8,9 @@ import { fileStoreEnv, type RunningApp, startRegistry, startWorker } from '../..
 import { createIsolatedDatabase, dropIsolatedDatabase, isolatedRedisPrefix } from '../../../test/support/isolation';
 import { DIST } from '../../../test/support/processes';
 import { uniqueSuffix } from '../../../test/support/test-env';
+import { issueKey } from '../../../libs/auth/src';
+import { testAdminKey } from '../../../test/support/client';
+import { createKey } from '../../../test/support/keys';
 
 const CLI = path.join(DIST, 'apps', 'cli', 'src', 'main.js');
 
@@ -32,7 +35,7 @@ describe('switchyard CLI (compiled, against a real registry and worker)', () => 
       execFile(
         process.execPath,
         [CLI, ...args],
-        { env: { ...process.env, SWITCHYARD_REGISTRY_URL: registry.url, ...env }, timeout: 60_000 },
+        { env: { ...process.env, SWITCHYARD_REGISTRY_URL: registry.url, SWITCHYARD_API_KEY: testAdminKey(), ...env }, timeout: 60_000 },
         (error, stdout, stderr) => {
           const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
           resolve({ code, stdout, stderr });
@@ -60,6 +63,20 @@ describe('switchyard CLI (compiled, against a real registry and worker)', () => 
     await registry?.close();
     if (dir) await rm(dir, { recursive: true, force: true });
     if (databaseUrl) await dropIsolatedDatabase(databaseUrl);
+  });
+
+  it('reads the key from SWITCHYARD_API_KEY or --api-key; a refused key is a clear message and exit 1, never a stack trace', async () => {
+    const unknown = await cli(['models', 'list'], { SWITCHYARD_API_KEY: issueKey().key });
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('error (401)');
+    expect(unknown.stderr).toContain('--api-key or SWITCHYARD_API_KEY');
+    const viewer = await createKey(registry.url, ['viewer'], { name: 'cli-viewer' });
+    const refused = await cli(['models', 'create', `cli-${uniqueSuffix()}`, '--api-key', viewer.key], { SWITCHYARD_API_KEY: '' });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('needs the "publisher" role');
+    const allowed = await cli(['models', 'list', '--api-key', viewer.key, '--json'], { SWITCHYARD_API_KEY: '' });
+    expect(allowed.code).toBe(0);
+    for (const result of [unknown, refused]) expect(result.stderr).not.toMatch(/^\s+at /m);
   });
 
   it('creates a model, uploads a version and waits until it is ready', async () => {
@@ -150,9 +167,9 @@ describe('switchyard CLI (compiled, against a real registry and worker)', () => 
     expect(missingVersion.stderr).toMatch(/error \(4\d\d\)/);
     expect(missingVersion.stderr).not.toContain('    at ');
 
-    const stats = await cli(['stats', name]);
-    expect(stats.code).not.toBe(0);
-    expect(stats.stderr).toMatch(/^switchyard: the registry at .* does not serve statistics yet/);
+    const stats = await cli(['stats', `missing-${name}`]);
+    expect(stats.code).toBe(1);
+    expect(stats.stderr).toMatch(/^switchyard: error \(404\): /);
     expect(stats.stderr).not.toContain('    at ');
   });
 

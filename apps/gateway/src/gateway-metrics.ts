@@ -11,6 +11,9 @@ export class GatewayMetrics {
   readonly loadFailures: Counter<'model'>;
   readonly offloaded: Gauge<'model' | 'version'>;
   readonly batchRows: Histogram<'model'>;
+  readonly logFlushed: Counter;
+  readonly logDropped: Counter<'reason'>;
+  readonly logBuffered: Gauge;
 
   constructor(metrics: MetricsRegistry) {
     const registers = [metrics.registry];
@@ -45,6 +48,22 @@ export class GatewayMetrics {
       help: 'Rows per dynamically batched inference',
       labelNames: ['model'],
       buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+      registers,
+    });
+    this.logFlushed = new Counter({
+      name: 'switchyard_prediction_log_flushed_total',
+      help: 'Prediction log events written to Redis',
+      registers,
+    });
+    this.logDropped = new Counter({
+      name: 'switchyard_prediction_log_dropped_total',
+      help: 'Prediction log events dropped: buffer_full, redis_unavailable (a failed flush with no room to retry) or shutdown',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.logBuffered = new Gauge({
+      name: 'switchyard_prediction_log_buffered',
+      help: 'Prediction log events waiting in this replica',
       registers,
     });
     this.offloaded = new Gauge({

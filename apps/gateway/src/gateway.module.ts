@@ -4,6 +4,7 @@ import { loggingModule, MetricsModule } from '../../../libs/http/src';
 import { RedisModule } from '../../../libs/queues/src';
 import { DeploymentsModule } from './deployments/deployments.module';
 import { HealthModule } from './health/health.module';
+import { KeysModule } from './keys/keys.module';
 import { OipModule } from './oip/oip.module';
 import { PredictModule } from './predict/predict.module';
 
@@ -18,6 +19,7 @@ export class GatewayModule {
         loggingModule('gateway'),
         MetricsModule,
         RedisModule,
+        KeysModule,
         DeploymentsModule,
         HealthModule,
         PredictModule,

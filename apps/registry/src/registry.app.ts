@@ -2,11 +2,14 @@ import multipart from '@fastify/multipart';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { TypedConfig } from '../../../libs/config/src';
 import { createHttpApp } from '../../../libs/http/src';
+import { KeysService } from './keys/keys.service';
 import { RegistryModule } from './registry.module';
 
 /** Builds the registry app without listening, so tests and main.ts start it the same way. */
 export async function createRegistryApp(): Promise<NestFastifyApplication> {
   return createHttpApp(RegistryModule.forRoot(), {
+    app: 'registry',
+    keys: (app) => app.get(KeysService),
     title: 'Switchyard registry',
     description: 'Models, versions, ONNX artifacts, aliases, traffic and audit.',
     configure: async (app) => {

@@ -6,8 +6,12 @@ import { QueuesModule, RedisModule } from '../../../libs/queues/src';
 import { StorageModule } from '../../../libs/storage/src';
 import { AliasesModule } from './aliases/aliases.module';
 import { AuditModule } from './audit/audit.module';
+import { DashboardModule } from './dashboard/dashboard.module';
 import { DeploymentsModule } from './deployments/deployments.module';
+import { KeysModule } from './keys/keys.module';
 import { ModelsModule } from './models/models.module';
+import { GuardrailsModule } from './guardrails/guardrails.module';
+import { StatsModule } from './stats/stats.module';
 import { TrafficModule } from './traffic/traffic.module';
 import { VersionsModule } from './versions/versions.module';
 
@@ -32,6 +36,10 @@ export class RegistryModule {
         AliasesModule,
         TrafficModule,
         AuditModule,
+        StatsModule,
+        GuardrailsModule,
+        DashboardModule,
+        KeysModule,
       ],
     };
   }

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
-import { call, expectProblem } from '../../../test/support/client';
+import { authHeaders, call, expectProblem } from '../../../test/support/client';
+import { createKey, type TestKey } from '../../../test/support/keys';
 import { FP32_SIGNATURE, modelWithVersions, setVersionStatus } from '../../../test/support/fixtures';
 import { fileStoreEnv, type RunningApp, startRegistry } from '../../../test/support/http-app';
 import { testRun } from '../../../test/support/test-env';
@@ -16,7 +17,11 @@ describe('aliases, traffic, promote, rollback and audit', () => {
     call(url(model, `/aliases/${alias}`), { method: 'PUT', json: body, headers });
   const setTraffic = (model: string, body: unknown, headers: Record<string, string> = {}) =>
     call(url(model, '/traffic'), { method: 'PUT', json: body, headers });
-  const deployment = async (model: string) => (await call(url(model, '/deployment'))).body;
+  /** The deployment as operators set it; `rollout` is left out because gateways keep re-reporting into it. */
+  const deployment = async (model: string) => {
+    const { rollout: _rollout, ...state } = (await call(url(model, '/deployment'))).body;
+    return state;
+  };
   const auditCount = async (model: string) => (await call(url(model, '/audit?limit=200'))).body.items.length;
 
   /** A model whose versions 1..n are ready, with champion 1 (and challenger 2 when asked). */
@@ -38,28 +43,32 @@ describe('aliases, traffic, promote, rollback and audit', () => {
     return problem;
   }
 
-  it('runs an A/B test end to end: champion, challenger, traffic, promote, rollback — each audited', async () => {
+  it('runs an A/B test end to end: champion, challenger, traffic, promote, rollback — each audited with its key', async () => {
+    const people: Record<string, TestKey> = {};
+    for (const name of ['alice', 'bob', 'carol', 'dave']) people[name] = await createKey(registry.url, ['operator'], { name });
+    const as = (name: string) => authHeaders(people[name].key);
+    const actor = (name: string) => `key:${people[name].id} (${name})`;
     const model = await modelWithVersions(registry.url, 3);
     for (const v of [1, 2, 3]) await setVersionStatus(model, v, 'ready');
 
-    const champion = await setAlias(model, 'champion', { version: 1 }, { 'x-actor': 'alice' });
+    const champion = await setAlias(model, 'champion', { version: 1 }, as('alice'));
     expect(champion.status).toBe(200);
     expect(champion.headers.get('etag')).toBe('"1"');
     expect(champion.body).toMatchObject({ champion: { version: 1 }, challenger: null, challenger_percent: 0, revision: 1 });
 
-    await setAlias(model, 'challenger', { version: 2 }, { 'x-actor': 'alice' });
-    const shifted = await setTraffic(model, { challenger_percent: 12.5 }, { 'if-match': '"2"', 'x-actor': 'bob' });
+    await setAlias(model, 'challenger', { version: 2 }, as('alice'));
+    const shifted = await setTraffic(model, { challenger_percent: 12.5 }, { 'if-match': '"2"', ...as('bob') });
     expect(shifted.status).toBe(200);
-    expect(shifted.body).toMatchObject({ champion: { version: 1 }, challenger: { version: 2 }, challenger_percent: 12.5, revision: 3, updated_by: 'bob' });
+    expect(shifted.body).toMatchObject({ champion: { version: 1 }, challenger: { version: 2 }, challenger_percent: 12.5, revision: 3, updated_by: actor('bob') });
 
     const read = await call(url(model, '/deployment'));
     expect(read.headers.get('etag')).toBe('"3"');
 
-    const promoted = await call(url(model, '/promote'), { method: 'POST', json: { reason: 'wins on accuracy' }, headers: { 'x-actor': 'carol' } });
+    const promoted = await call(url(model, '/promote'), { method: 'POST', json: { reason: 'wins on accuracy' }, headers: as('carol') });
     expect(promoted.status).toBe(200);
     expect(promoted.body).toMatchObject({ champion: { version: 2 }, challenger: null, challenger_percent: 0, previous_champion: { version: 1 }, revision: 4 });
 
-    const rolledBack = await call(url(model, '/rollback'), { method: 'POST', headers: { 'x-actor': 'dave' } });
+    const rolledBack = await call(url(model, '/rollback'), { method: 'POST', headers: as('dave') });
     expect(rolledBack.body).toMatchObject({ champion: { version: 1 }, challenger: null, previous_champion: { version: 2 }, revision: 5 });
 
     const modelView = (await call(url(model))).body;
@@ -68,11 +77,11 @@ describe('aliases, traffic, promote, rollback and audit', () => {
 
     const audit = (await call(url(model, '/audit'))).body.items;
     expect(audit.map((e: any) => [e.action, e.actor])).toEqual([
-      ['rollback', 'dave'],
-      ['promote', 'carol'],
-      ['traffic.set', 'bob'],
-      ['alias.set', 'alice'],
-      ['alias.set', 'alice'],
+      ['rollback', actor('dave')],
+      ['promote', actor('carol')],
+      ['traffic.set', actor('bob')],
+      ['alias.set', actor('alice')],
+      ['alias.set', actor('alice')],
     ]);
     expect(audit[1]).toMatchObject({
       reason: 'wins on accuracy',

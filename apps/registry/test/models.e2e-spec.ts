@@ -1,4 +1,5 @@
-import { call, expectProblem } from '../../../test/support/client';
+import { authHeaders, call, expectProblem } from '../../../test/support/client';
+import { createKey } from '../../../test/support/keys';
 import { fileStoreEnv, type RunningApp, startRegistry } from '../../../test/support/http-app';
 import { uniqueSuffix } from '../../../test/support/test-env';
 
@@ -12,11 +13,12 @@ describe('models', () => {
   const create = (json: unknown, headers: Record<string, string> = {}) =>
     call(`${registry.url}/v1/models`, { method: 'POST', json, headers });
 
-  it('registers a model and reads it back with its actor', async () => {
+  it('registers a model and reads it back with its actor, the key that created it', async () => {
     const name = `fraud-${uniqueSuffix()}`;
-    const created = await create({ name, description: 'scores transactions', tags: { team: 'risk' } }, { 'x-actor': 'alice' });
+    const alice = await createKey(registry.url, ['publisher'], { name: 'alice' });
+    const created = await create({ name, description: 'scores transactions', tags: { team: 'risk' } }, authHeaders(alice.key));
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ name, description: 'scores transactions', tags: { team: 'risk' }, created_by: 'alice', latest_version: 0 });
+    expect(created.body).toMatchObject({ name, description: 'scores transactions', tags: { team: 'risk' }, created_by: `key:${alice.id} (alice)`, latest_version: 0 });
     const read = await call(`${registry.url}/v1/models/${name}`);
     expect(read.body).toMatchObject({ name, aliases: {}, deployment: { champion: null, challenger: null, challenger_percent: 0, revision: 0 } });
   });

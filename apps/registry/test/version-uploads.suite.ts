@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import * as http from 'node:http';
 import { eventually, storedKeys } from '../../../test/support/artifacts';
-import { call, expectProblem, uploadForm } from '../../../test/support/client';
+import { authHeaders, call, expectProblem, uploadForm } from '../../../test/support/client';
 import { type RunningApp, startRegistry } from '../../../test/support/http-app';
 import { uniqueSuffix } from '../../../test/support/test-env';
 
@@ -40,13 +40,13 @@ export function describeVersionUploads(storeName: string, storeEnv: () => Record
       const read = await call(`${registry.url}/v1/models/${model}/versions/1`);
       expect(read.body).toMatchObject({ model, version: 1, metadata: { metrics: { rmse: 0.31 }, source: 'ci' }, status_reason: null });
 
-      const download = await fetch(`${registry.url}/v1/models/${model}/versions/1/artifact`);
+      const download = await fetch(`${registry.url}/v1/models/${model}/versions/1/artifact`, { headers: authHeaders() });
       expect(download.status).toBe(200);
       expect(download.headers.get('etag')).toBe(`"${sha256(bytes)}"`);
       expect(Buffer.from(await download.arrayBuffer()).equals(bytes)).toBe(true);
 
       const cached = await fetch(`${registry.url}/v1/models/${model}/versions/1/artifact`, {
-        headers: { 'if-none-match': `"${sha256(bytes)}"` },
+        headers: { ...authHeaders(), 'if-none-match': `"${sha256(bytes)}"` },
       });
       expect(cached.status).toBe(304);
       expect(await storedKeys(storeUrl, model)).toHaveLength(1);
@@ -93,7 +93,7 @@ export function describeVersionUploads(storeName: string, storeEnv: () => Record
       // Each number holds the bytes of the upload that was told that number.
       for (const answer of answers) {
         const bytes = payloads.find((p) => sha256(p) === answer.body.sha256)!;
-        const download = await fetch(`${registry.url}/v1/models/${model}/versions/${answer.body.version}/artifact`);
+        const download = await fetch(`${registry.url}/v1/models/${model}/versions/${answer.body.version}/artifact`, { headers: authHeaders() });
         expect(Buffer.from(await download.arrayBuffer()).equals(bytes)).toBe(true);
       }
     });

@@ -5,6 +5,8 @@ import { PersistenceModule } from '../../../libs/persistence/src';
 import { QueuesModule, RedisModule } from '../../../libs/queues/src';
 import { StorageModule } from '../../../libs/storage/src';
 import { ArtifactValidationModule } from './artifact-validation/artifact-validation.module';
+import { GuardrailsModule } from './guardrails/guardrails.module';
+import { PredictionLogModule } from './prediction-log/prediction-log.module';
 
 /** Built per app instance so configuration is read when the app is created. */
 @Module({})
@@ -22,6 +24,8 @@ export class WorkerModule {
         StorageModule,
         DependencyHealthModule,
         ArtifactValidationModule,
+        PredictionLogModule,
+        GuardrailsModule,
       ],
     };
   }

@@ -3,10 +3,14 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
 import { onnx } from 'onnx-proto';
 import {
+  buildAffine,
   buildModelWithCustomDomain,
+  buildModelWithDeclaredSize,
   buildModelWithExternalData,
   buildModelWithOpset,
   buildModelWithSequenceInput,
+  buildModelThatAllocates,
+  buildModelThatLoops,
   buildMlp,
   buildMultiTypeModel,
 } from '../../../libs/onnx/src';
@@ -115,14 +119,30 @@ describe('artifact validation (worker)', () => {
     afterAll(() => stack.close());
 
     it.each([
-      ['garbage bytes', () => randomBytes(4096), 'not an ONNX model: protobuf parsing failed'],
+      // Random bytes fail to parse or parse into a message without a graph, depending on the draw.
+      ['garbage bytes', () => randomBytes(4096), expect.stringMatching(/^not an ONNX model: (protobuf parsing failed|no graph)/)],
       ['opset 99', () => buildModelWithOpset(99), 'opset 99 is not supported by this runtime (it supports ai.onnx up to opset 26)'],
       ['a custom operator', buildModelWithCustomDomain, 'uses operator com.example.custom:Frobnicate, which this runtime does not provide'],
       ['a sequence input', buildModelWithSequenceInput, 'input "items" is not a tensor; only tensor inputs and outputs are supported'],
       [
         'external data',
         () => buildModelWithExternalData('weights.bin'),
-        'the model keeps weights in external data files; upload a self-contained .onnx file (weights embedded)',
+        'the model keeps weights in external data files (tensor "w" in the graph points at "weights.bin"); upload a self-contained .onnx file (weights embedded)',
+      ],
+      [
+        'external data that points outside (../../etc/passwd)',
+        () => buildModelWithExternalData('../../etc/passwd'),
+        'the model keeps weights in external data files (tensor "w" in the graph points at "../../etc/passwd"); upload a self-contained .onnx file (weights embedded)',
+      ],
+      [
+        'a protobuf bomb (a tensor declaring 10^10 floats, carrying one)',
+        () => buildModelWithDeclaredSize([100_000, 100_000]),
+        'tensor "w" in the graph declares 10000000000 elements ([100000, 100000]) but carries 1: a corrupt or crafted file',
+      ],
+      [
+        'a truncated file',
+        () => buildAffine({ scale: 1, bias: 1, features: 4 }).subarray(0, 60),
+        'not an ONNX model: a length declared in the file runs past its end (60 bytes); the file is truncated or crafted',
       ],
       [
         'a graph that fails on zeros',
@@ -138,6 +158,62 @@ describe('artifact validation (worker)', () => {
       expect(await stack.jobState(uploaded.jobId)).toBe('absent');
       expect(await metricValue(worker, jobs('failed'))).toBe(failedBefore + 1);
       expect(await metricValue(worker, jobs('retry'))).toBe(0);
+    });
+  });
+
+  describe('a model built to exhaust the validator (limits on time and memory)', () => {
+    let stack: ValidationStack;
+    let worker: RunningApp;
+    beforeAll(async () => {
+      stack = await ValidationStack.start(databaseUrl, fileStoreEnv());
+      worker = await stack.startWorker({ VALIDATION_MEMORY_LIMIT_MB: '256', VALIDATION_TIMEOUT_MS: '3000' });
+    });
+    afterAll(() => stack.close());
+
+    it('fails a model whose first inference needs 1 GiB, under a 256 MiB limit, saying so', async () => {
+      const uploaded = await stack.upload(buildModelThatAllocates(2 ** 28));
+      const version = await stack.settled(uploaded);
+      expect(version).toMatchObject({ status: 'failed', signature: null, validation: null });
+      expect(version.status_reason).toMatch(/^the model needs more memory than validation allows \(VALIDATION_MEMORY_LIMIT_MB=256\): /);
+      expect(await stack.jobState(uploaded.jobId)).toBe('absent');
+    });
+
+    it('fails a model whose first inference never ends (a Loop of 10^12 trips) at the deadline, saying so', async () => {
+      const uploaded = await stack.upload(buildModelThatLoops(1e12));
+      const version = await stack.settled(uploaded);
+      expect(version).toMatchObject({
+        status: 'failed',
+        status_reason: 'validation did not finish within 3000 ms (VALIDATION_TIMEOUT_MS): it was still running it once on zeros',
+      });
+      expect(await stack.jobState(uploaded.jobId)).toBe('absent');
+    });
+
+    it('keeps validating after both: the same kinds of model, small, become ready', async () => {
+      for (const artifact of [buildModelThatAllocates(1000), buildModelThatLoops(1000)]) {
+        const version = await stack.settled(await stack.upload(artifact));
+        expect(version).toMatchObject({ status: 'ready', status_reason: null });
+      }
+      expect(await metricValue(worker, jobs('failed'))).toBe(2);
+    });
+  });
+
+  describe('a model that crashed or hung the validator before', () => {
+    let stack: ValidationStack;
+    beforeAll(async () => {
+      stack = await ValidationStack.start(databaseUrl, fileStoreEnv());
+    });
+    afterAll(() => stack.close());
+
+    it('is failed with the reason once its starts reach VALIDATION_MAX_ATTEMPTS, not handed out forever', async () => {
+      // Uploaded while no worker runs; then recorded as started twice by workers that never finished.
+      const uploaded = await stack.upload(buildAffine({ scale: 1, bias: 2, features: 4 }));
+      await stack.db.query('UPDATE model_versions SET validation_attempts = 2 WHERE id = $1', [uploaded.id]);
+      await stack.startWorker({ VALIDATION_MAX_ATTEMPTS: '2' });
+      expect(await stack.settled(uploaded)).toMatchObject({
+        status: 'failed',
+        status_reason: 'validation was started 2 times without finishing (the validator crashed, hung or was stopped on this model); it is not retried',
+      });
+      expect(await stack.jobState(uploaded.jobId)).toBe('absent');
     });
   });
 

@@ -61,6 +61,21 @@ export const storageEnv = z.object({
   AWS_SECRET_ACCESS_KEY: z.string().optional(),
 });
 
+/** An API key as the registry issues them (libs/auth/src/api-key.ts). */
+const API_KEY_FORMAT = /^sy_[a-z2-7]{12}_[A-Za-z0-9_-]{43}$/;
+const apiKey = () =>
+  z
+    .string()
+    .regex(API_KEY_FORMAT, 'expected an API key sy_<12 characters a-z2-7>_<43 base64url characters>; `npm run keys:generate` prints a fresh one')
+    .optional();
+
+export const authEnv = z.object({
+  /** API keys on every /v1 and /v2 route but health, metrics and docs; false only for local experiments. */
+  AUTH_ENABLED: booleanFlag(true),
+  /** An admin key the registry creates at start if no key has its id (a revoked one stays revoked). */
+  SWITCHYARD_BOOTSTRAP_ADMIN_KEY: apiKey(),
+});
+
 export const httpEnv = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -102,6 +117,18 @@ export const gatewayEnv = z.object({
   GATEWAY_OFFLOAD_ABOVE_MS: z.coerce.number({ error: 'expected a number of milliseconds' }).nonnegative('expected a number of milliseconds ≥ 0').default(0.1),
   /** Worker threads for heavy models; 0 runs every model on the event loop. */
   GATEWAY_INFERENCE_THREADS: z.coerce.number({ error: 'expected an integer ≥ 0' }).int('expected an integer ≥ 0').nonnegative('expected an integer ≥ 0').default(1),
+  /** The key the gateway sends to the registry (GET /v1/deployments, artifacts): a viewer key is enough. */
+  REGISTRY_API_KEY: apiKey(),
+  /** The gateway's poll of the mirrored API keys (a Redis notice applies changes sooner). */
+  KEY_REFRESH_MS: z.coerce
+    .number({ error: 'expected a number of milliseconds' })
+    .int('expected an integer number of milliseconds')
+    .positive('expected a positive number of milliseconds')
+    .default(2_000),
+  /** Requests per second each key may make on one gateway replica (token bucket; 0: no limit). */
+  GATEWAY_RATE_LIMIT_PER_SECOND: z.coerce.number({ error: 'expected a number ≥ 0' }).nonnegative('expected a number ≥ 0').default(1_000),
+  /** Requests a key may make at once before the rate applies (the bucket's size). */
+  GATEWAY_RATE_LIMIT_BURST: z.coerce.number({ error: 'expected an integer ≥ 1' }).int('expected an integer ≥ 1').positive('expected an integer ≥ 1').default(2_000),
   /** Name this replica reports in rollout status; defaults to host:port:pid. */
   GATEWAY_REPLICA_ID: z.string().regex(/^[\w.:@-]{1,100}$/, 'expected letters, digits, ".", ":", "@", "_" or "-"').optional(),
 });
@@ -121,6 +148,43 @@ export const workerEnv = z.object({
   /** How often the worker looks for versions left pending, and how old one must be to count as stale. */
   PENDING_SWEEP_INTERVAL_MS: milliseconds(30_000),
   PENDING_STALE_AFTER_MS: milliseconds(120_000),
+  /** Validation starts a version may use up (crashes, timeouts, stalls) before it is failed instead of retried. */
+  VALIDATION_MAX_ATTEMPTS: z.coerce.number({ error: 'expected a positive integer' }).int('expected a positive integer').positive('expected a positive integer').default(3),
+  /** A model that takes longer than this to load and run once on zeros fails validation. */
+  VALIDATION_TIMEOUT_MS: milliseconds(60_000),
+  /**
+   * Memory the validation child process may allocate (RLIMIT_DATA): onnxruntime and Node need about
+   * 100 MiB, and a model about three times its file size while it loads.
+   */
+  VALIDATION_MEMORY_LIMIT_MB: z.coerce.number({ error: 'expected a whole number of MiB' }).int('expected a whole number of MiB').min(128, 'expected at least 128 MiB: Node and onnxruntime alone need about 100').default(2048),
+});
+
+/** The prediction log (gateway → Redis → worker → PostgreSQL), feedback, statistics and guardrails. */
+export const predictionLogEnv = z.object({
+  /** Off: the gateway records nothing (statistics and feedback then have nothing to work with). */
+  PREDICTION_LOG_ENABLED: booleanFlag(true),
+  /** Events a gateway holds before dropping (and counting) new ones, e.g. while Redis is down. */
+  PREDICTION_LOG_BUFFER_EVENTS: z.coerce.number({ error: 'expected a positive integer' }).int('expected a positive integer').positive('expected a positive integer').default(50_000),
+  /** Longest an event waits in a gateway's buffer before it is flushed to Redis. */
+  PREDICTION_LOG_FLUSH_MS: milliseconds(200),
+  /** Share of predictions logged with their full request and response (0–1). */
+  PREDICTION_LOG_PAYLOAD_SAMPLE_RATE: z.coerce
+    .number({ error: 'expected a number from 0 to 1' })
+    .min(0, 'expected a number from 0 to 1')
+    .max(1, 'expected a number from 0 to 1')
+    .default(0.01),
+  /** Raw prediction rows older than this are deleted; the per-minute rollups are kept. */
+  PREDICTION_LOG_RETENTION_DAYS: z.coerce.number({ error: 'expected a number of days' }).positive('expected a positive number of days').default(30),
+  /** How long after a prediction its outcome is accepted by POST /v1/feedback. */
+  FEEDBACK_WINDOW_SECONDS: z.coerce
+    .number({ error: 'expected a number of seconds' })
+    .int('expected an integer number of seconds')
+    .min(60, 'expected at least 60 seconds')
+    .default(86_400),
+  /** Log entries a worker took and did not finish (it died mid-batch) are taken over after this long. */
+  PREDICTION_LOG_CLAIM_IDLE_MS: milliseconds(30_000),
+  /** How often the worker evaluates the models' guardrails. */
+  GUARDRAIL_INTERVAL_MS: milliseconds(10_000),
 });
 
 /** Read by `npm start` only: how many gateway processes to run, on GATEWAY_PORT, GATEWAY_PORT + 1, … */
@@ -136,10 +200,12 @@ export const launcherEnv = z.object({
 export const envSchema = databaseEnv
   .extend(redisEnv.shape)
   .extend(storageEnv.shape)
+  .extend(authEnv.shape)
   .extend(httpEnv.shape)
   .extend(registryEnv.shape)
   .extend(gatewayEnv.shape)
   .extend(workerEnv.shape)
+  .extend(predictionLogEnv.shape)
   .extend(launcherEnv.shape);
 
 export type Env = z.infer<typeof envSchema>;

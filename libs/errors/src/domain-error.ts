@@ -30,6 +30,12 @@ export const DOMAIN_ERROR_CODES = [
   'DEPENDENCY_UNAVAILABLE',
   'MODEL_NOT_LOADED',
   'INVALID_VARIANT',
+  'PREDICTION_NOT_FOUND',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'RATE_LIMITED',
+  'KEY_NOT_FOUND',
+  'LAST_ADMIN_KEY',
 ] as const;
 
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];

@@ -91,12 +91,15 @@ export function sendProblem(reply: FastifyReply, problem: ProblemDetails): void 
   void reply.status(problem.status).header('Content-Type', PROBLEM_CONTENT_TYPE).send(problem);
 }
 
+/** Statuses the OIP routes keep as they are; any other 4xx is the protocol's 400. */
+const PASSED_THROUGH_OIP = new Set([401, 403, 404, 413, 415, 429]);
+
 /**
  * The Open Inference Protocol answers errors as `{"error": "..."}`: 400 for a bad request, 404 for an
  * unknown model or version (503 stays 503: the model is not loaded yet, or a dependency is down).
  */
 export function sendOipError(reply: FastifyReply, problem: ProblemDetails): void {
-  const status = problem.status === 404 || problem.status >= 500 || problem.status === 413 || problem.status === 415 ? problem.status : 400;
+  const status = PASSED_THROUGH_OIP.has(problem.status) || problem.status >= 500 ? problem.status : 400;
   if (status === 503) reply.header('Retry-After', '5');
   const message = problem.errors?.length ? `${problem.detail} (${problem.errors.map((e) => `${e.field}: ${e.message}`).join('; ')})` : problem.detail;
   void reply.status(status).header('Content-Type', 'application/json; charset=utf-8').send({ error: message });

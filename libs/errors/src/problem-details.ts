@@ -71,6 +71,18 @@ export function problemKindOf(code: DomainErrorCode): ProblemKind {
       return { status: 428, title: 'Precondition required' };
     case 'INVALID_VARIANT':
       return { status: 400, title: 'Invalid variant' };
+    case 'PREDICTION_NOT_FOUND':
+      return { status: 404, title: 'Prediction not found' };
+    case 'UNAUTHENTICATED':
+      return { status: 401, title: 'Unauthenticated' };
+    case 'FORBIDDEN':
+      return { status: 403, title: 'Forbidden' };
+    case 'KEY_NOT_FOUND':
+      return { status: 404, title: 'API key not found' };
+    case 'LAST_ADMIN_KEY':
+      return { status: 409, title: 'Last admin key' };
+    case 'RATE_LIMITED':
+      return { status: 429, title: 'Too many requests' };
     case 'MODEL_NOT_LOADED':
       return { status: 503, title: 'Model not loaded' };
     case 'DEPENDENCY_UNAVAILABLE':

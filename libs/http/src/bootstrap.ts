@@ -4,16 +4,35 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AppName, TokenBuckets } from '../../auth/src';
+import { TypedConfig } from '../../config/src';
 import { ProblemDetailsFilter, createValidationPipe } from '../../errors/src';
+import { installAccessGuard, type KeyLookup } from './access-guard';
 import { MetricsRegistry } from './metrics';
+import { recordRoutes } from './routes';
+
+/**
+ * Request limits every app shares (docs/api.md, "Limits"). Path parameters are model names (≤ 63),
+ * versions and aliases: 200 characters is ample, and a longer segment is a 404 before any handler.
+ * 16 KiB of headers is Node's default, set explicitly so it is a documented contract.
+ */
+export const MAX_PARAM_LENGTH = 200;
+export const MAX_HEADER_BYTES = 16 * 1024;
+export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 
 export interface HttpAppOptions {
+  /** Which section of ROUTE_RULES (libs/auth/src/route-rules.ts) guards this app's routes. */
+  app: AppName;
   title: string;
   description: string;
   /** Fastify's body limit for JSON bodies (multipart uploads have their own limit). */
   bodyLimit?: number;
   /** Paths whose errors follow the Open Inference Protocol (`{"error": ...}`) rather than problem+json. */
   oipRoutes?: RegExp;
+  /** Where the guard finds API keys; absent on an app whose routes are all public. */
+  keys?: (app: NestFastifyApplication) => KeyLookup;
+  /** Per-key request budget, for the gateway. */
+  rateLimit?: TokenBuckets;
   /** Lets an app register Fastify plugins (multipart) before routes are mounted. */
   configure?: (app: NestFastifyApplication) => Promise<void>;
 }
@@ -24,12 +43,15 @@ export interface HttpAppOptions {
  */
 export async function createHttpApp(module: DynamicModule, options: HttpAppOptions): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
-    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    http: { maxHeaderSize: MAX_HEADER_BYTES },
     // A request id for every response: echoed from X-Request-Id or generated.
     requestIdHeader: 'x-request-id',
     genReqId: () => crypto.randomUUID(),
     return503OnClosing: true,
   });
+  recordRoutes(adapter.getInstance());
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { bufferLogs: true, abortOnError: false });
   app.useLogger(app.get(Logger));
   app.flushLogs();
@@ -50,11 +72,28 @@ export async function createHttpApp(module: DynamicModule, options: HttpAppOptio
     reply.header('X-Request-Id', request.id);
     done(null, payload);
   });
+  const authEnabled = app.get(TypedConfig).get('AUTH_ENABLED');
+  if (!authEnabled) {
+    new NestLogger(options.title).warn('AUTH_ENABLED=false: every route is open to anyone who can reach this port; use it for local experiments only');
+  }
+  installAccessGuard(fastify, {
+    app: options.app,
+    enabled: authEnabled,
+    keys: options.keys?.(app),
+    rateLimit: options.rateLimit,
+    oipRoutes: options.oipRoutes,
+  });
   if (options.configure) await options.configure(app);
 
   const document = SwaggerModule.createDocument(
     app,
-    new DocumentBuilder().setTitle(options.title).setDescription(options.description).setVersion('0.1.0').build(),
+    new DocumentBuilder()
+      .setTitle(options.title)
+      .setDescription(options.description)
+      .setVersion('0.1.0')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'an API key, sy_<id>_<secret> (see docs/api.md, "Authentication")' })
+      .addSecurityRequirements('bearer')
+      .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
   return app;

@@ -4,3 +4,5 @@ export * from './health-indicators';
 export * from './logging';
 export * from './actor';
 export * from './dependency-health.module';
+export * from './access-guard';
+export * from './routes';

@@ -1,3 +1,4 @@
+import { RequestMethod } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 
 /**
@@ -6,6 +7,9 @@ import { LoggerModule } from 'nestjs-pino';
  */
 export function loggingModule(app: string) {
   return LoggerModule.forRoot({
+    // nestjs-pino's default route pattern matches nothing under NestJS 12 with Fastify, which left every
+    // request unlogged; a path-to-regexp v8 wildcard matches every path.
+    forRoutes: [{ path: '*path', method: RequestMethod.ALL }],
     pinoHttp: {
       level: process.env.LOG_LEVEL ?? 'info',
       base: { app },

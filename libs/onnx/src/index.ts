@@ -1,3 +1,4 @@
 export * from './datatypes';
 export * from './model-builder';
 export * from './signature';
+export * from './task';

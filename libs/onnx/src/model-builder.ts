@@ -177,6 +177,50 @@ export function buildModelWithExternalData(location: string): Uint8Array {
 }
 
 /**
+ * y = x + w where the initializer `w` declares `dims` (say 100000 × 100000 floats) but carries one float:
+ * a "protobuf bomb" whose declared size is far beyond the bytes present, which a runtime that trusts
+ * the dims would try to allocate.
+ */
+export function buildModelWithDeclaredSize(dims: number[]): Uint8Array {
+  const weight: onnx.ITensorProto = { name: 'w', dims, dataType: DataType.FLOAT, rawData: new Uint8Array(Float32Array.BYTES_PER_ELEMENT) };
+  const graph = identityGraph('declared_size', [node('Add', ['x', 'w'], ['y'])]);
+  return encodeModel({ ...graph, initializer: [weight] });
+}
+
+/**
+ * y = ReduceSum(Expand(x, [elements, 1]), axis 0): valid, small on disk, and needs `elements` floats of
+ * memory at its first inference. Its input feeds the Expand, so no runtime can fold it away at load.
+ */
+export function buildModelThatAllocates(elements: number): Uint8Array {
+  const graph = identityGraph('allocates', [node('Expand', ['x', 'shape'], ['expanded']), node('ReduceSum', ['expanded', 'axes'], ['y'])]);
+  return encodeModel({
+    ...graph,
+    initializer: [int64Initializer('shape', [2], BigInt64Array.from([BigInt(elements), 1n])), int64Initializer('axes', [1], BigInt64Array.from([0n]))],
+  });
+}
+
+/**
+ * y = x + 1, added `iterations` times by a Loop: valid, tiny, and as slow at its first inference as the
+ * trip count says. The loop carries the input, so it cannot be folded away at load.
+ */
+export function buildModelThatLoops(iterations: number): Uint8Array {
+  const scalar = (name: string, type: onnx.TensorProto.DataType): onnx.IValueInfoProto => ({ name, type: { tensorType: { elemType: type, shape: { dim: [] } } } });
+  const body: onnx.IGraphProto = {
+    name: 'add_one',
+    node: [node('Identity', ['cond_in'], ['cond_out']), node('Add', ['v_in', 'one'], ['v_out'])],
+    initializer: [float32Initializer('one', [], Float32Array.of(1))],
+    input: [scalar('i', DataType.INT64), scalar('cond_in', DataType.BOOL), tensorValueInfo('v_in', DataType.FLOAT, [BATCH_DIM, 1])],
+    output: [scalar('cond_out', DataType.BOOL), tensorValueInfo('v_out', DataType.FLOAT, [BATCH_DIM, 1])],
+  };
+  const loop: onnx.INodeProto = { ...node('Loop', ['trips', 'keep_going', 'x'], ['y']), attribute: [{ name: 'body', type: onnx.AttributeProto.AttributeType.GRAPH, g: body }] };
+  const graph = identityGraph('loops', [loop]);
+  return encodeModel({
+    ...graph,
+    initializer: [int64Initializer('trips', [], BigInt64Array.of(BigInt(iterations))), { name: 'keep_going', dims: [], dataType: DataType.BOOL, int32Data: [1] }],
+  });
+}
+
+/**
  * A Mulberry32 generator: four lines, 32-bit state, good enough to spread weights, and identical on
  * every platform, which Math.random is not.
  */

@@ -34,9 +34,17 @@ export class NonTensorValueError extends Error {
  * tensor declared without any shape as [], so such a tensor is indistinguishable from a scalar here.
  */
 export function signatureOfSession(session: ort.InferenceSession): ModelSignature {
+  return signatureOfMetadata(session.inputMetadata, session.outputMetadata);
+}
+
+/** The same, from a session's input and output metadata (as a validation child process reports them). */
+export function signatureOfMetadata(
+  inputs: readonly ort.InferenceSession.ValueMetadata[],
+  outputs: readonly ort.InferenceSession.ValueMetadata[],
+): ModelSignature {
   return {
-    inputs: session.inputMetadata.map((metadata) => tensorSpec('input', metadata)),
-    outputs: session.outputMetadata.map((metadata) => tensorSpec('output', metadata)),
+    inputs: inputs.map((metadata) => tensorSpec('input', metadata)),
+    outputs: outputs.map((metadata) => tensorSpec('output', metadata)),
   };
 }
 

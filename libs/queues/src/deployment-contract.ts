@@ -1,4 +1,5 @@
 import type { ModelSignature } from '../../onnx/src/signature';
+import type { ModelTask } from './prediction-log-contract';
 
 /** One version as a gateway needs it to load: where to fetch the bytes and how to check them. */
 export interface LoadableVersionView {
@@ -28,6 +29,9 @@ export interface DeploymentView {
   champion: LoadableVersionView;
   challenger: LoadableVersionView | null;
   batching: BatchingConfig | null;
+  /** As set on the model, or inferred from the champion's outputs. */
+  task: ModelTask;
+  labels: string[] | null;
   updated_at: string;
 }
 

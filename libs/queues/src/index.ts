@@ -2,3 +2,4 @@ export * from './redis.module';
 export * from './queue-contract';
 export * from './bullmq.module';
 export * from './deployment-contract';
+export * from './prediction-log-contract';

@@ -10,3 +10,4 @@ export { elementCountOf, formatShape, rowMajorStrides, shapeMismatch } from './s
 export { MAX_PROBLEMS, TensorDecodeError } from './tensor-decode-error';
 export type { TensorProblem } from './tensor-decode-error';
 export * from './batch';
+export * from './summaries';

@@ -9,6 +9,7 @@ import {
   type ReplicaRolloutStatus,
   rolloutKey,
 } from '../../../../libs/queues/src';
+import { registryHeaders } from '../registry-credentials';
 import { ModelSessions } from '../sessions/model-sessions.service';
 
 const SNAPSHOT_FILE = 'deployments.json';
@@ -89,7 +90,10 @@ export class DeploymentSync implements OnApplicationBootstrap, OnApplicationShut
   async refresh(): Promise<boolean> {
     let deployments: DeploymentView[];
     try {
-      const response = await fetch(new URL('/v1/deployments', this.config.get('REGISTRY_URL')), { signal: AbortSignal.timeout(5_000) });
+      const response = await fetch(new URL('/v1/deployments', this.config.get('REGISTRY_URL')), {
+        headers: registryHeaders(this.config.get('REGISTRY_API_KEY')),
+        signal: AbortSignal.timeout(5_000),
+      });
       if (!response.ok) throw new Error(`registry answered ${response.status}`);
       deployments = ((await response.json()) as { items: DeploymentView[] }).items;
     } catch (error) {

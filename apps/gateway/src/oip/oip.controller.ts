@@ -79,6 +79,7 @@ export class OipController {
       body,
       routingKey: header(request, 'x-routing-key'),
       variantPin: header(request, 'x-switchyard-variant'),
+      requestId: String(request.id),
     });
     void reply.headers({
       'X-Switchyard-Model': name,

@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '../../../../libs/errors/src';
-import type { TensorSpec } from '../../../../libs/onnx/src';
+import type { ModelSignature, TensorSpec } from '../../../../libs/onnx/src';
 import { decodeInferRequest, encodeInferResponse, TensorDecodeError } from '../../../../libs/tensor/src';
 import { DeploymentSync } from '../deployments/deployment-sync.service';
+import { PredictionRecorder } from '../prediction-log/prediction-recorder.service';
 import { InferenceService, type Routed } from '../predict/inference.service';
 import { ModelSessions } from '../sessions/model-sessions.service';
 
@@ -14,6 +15,7 @@ export interface OipInferRequest {
   body: unknown;
   routingKey?: string;
   variantPin?: string;
+  requestId: string;
 }
 
 /** A version in an OIP path is a string; Switchyard's are positive integers. */
@@ -32,6 +34,7 @@ export class OipService {
     private readonly inference: InferenceService,
     private readonly sessions: ModelSessions,
     private readonly sync: DeploymentSync,
+    private readonly log: PredictionRecorder,
   ) {}
 
   serverReady(): boolean {
@@ -65,26 +68,34 @@ export class OipService {
   }
 
   async infer(request: OipInferRequest) {
+    const receivedAt = Date.now();
+    const startedAt = performance.now();
     const routed = await this.routed(request.model, request.version, request.routingKey, request.variantPin);
-    let decoded;
+    const context = { requestId: request.requestId, routed, routingKey: request.routingKey, receivedAt, startedAt };
     try {
-      decoded = decodeInferRequest(request.body, routed.version.signature, { maxElements: this.inference.maxElements });
-    } catch (error) {
-      if (error instanceof TensorDecodeError) {
-        throw new DomainError('VALIDATION_FAILED', error.message, { errors: error.problems });
-      }
-      throw error;
-    }
-    const outcome = await this.inference.run(routed, decoded.feeds, decoded.requestedOutputs);
-    return {
-      outcome,
-      response: encodeInferResponse({
+      const decoded = this.decode(request.body, routed.version.signature);
+      const outcome = await this.inference.run(routed, decoded.feeds, decoded.requestedOutputs);
+      const response = encodeInferResponse({
         modelName: request.model,
         modelVersion: String(outcome.version.version),
         id: decoded.id,
         results: outcome.results,
         requestedOutputs: decoded.requestedOutputs,
-      }),
-    };
+      });
+      this.log.recordSuccess(context, decoded.feeds, outcome.results, () => ({ request: request.body, response }));
+      return { outcome, response };
+    } catch (error) {
+      this.log.recordFailure(context, error);
+      throw error;
+    }
+  }
+
+  private decode(body: unknown, signature: ModelSignature) {
+    try {
+      return decodeInferRequest(body, signature, { maxElements: this.inference.maxElements });
+    } catch (error) {
+      if (error instanceof TensorDecodeError) throw new DomainError('VALIDATION_FAILED', error.message, { errors: error.problems });
+      throw error;
+    }
   }
 }

@@ -5,6 +5,7 @@ import { DomainError } from '../../../../libs/errors/src';
 import type { LoadableVersionView } from '../../../../libs/queues/src';
 import { type Variant, VariantPinError, WeightedRouter } from '../../../../libs/routing/src';
 import { GatewayMetrics } from '../gateway-metrics';
+import { registryHeaders } from '../registry-credentials';
 import type { LoadedVersion } from '../sessions/loaded-version';
 import { ModelSessions } from '../sessions/model-sessions.service';
 
@@ -92,7 +93,10 @@ export class InferenceService {
   private async describeVersion(model: string, version: number): Promise<LoadableVersionView> {
     let response: Response;
     try {
-      response = await fetch(new URL(`/v1/models/${model}/versions/${version}`, this.config.get('REGISTRY_URL')), { signal: AbortSignal.timeout(5_000) });
+      response = await fetch(new URL(`/v1/models/${model}/versions/${version}`, this.config.get('REGISTRY_URL')), {
+        headers: registryHeaders(this.config.get('REGISTRY_API_KEY')),
+        signal: AbortSignal.timeout(5_000),
+      });
     } catch {
       throw new DomainError('DEPENDENCY_UNAVAILABLE', `version ${version} of "${model}" is not loaded here and the registry cannot be reached`);
     }

@@ -27,6 +27,7 @@ export class ArtifactCache {
   constructor(
     private readonly directory: string,
     private readonly registryUrl: string,
+    private readonly registryHeaders: Record<string, string> = {},
   ) {}
 
   private fileOf(sha256: string): string {
@@ -42,7 +43,7 @@ export class ArtifactCache {
 
     let bytes: Buffer;
     try {
-      const response = await fetch(new URL(artifactUrl, this.registryUrl), { signal: AbortSignal.timeout(120_000) });
+      const response = await fetch(new URL(artifactUrl, this.registryUrl), { headers: this.registryHeaders, signal: AbortSignal.timeout(120_000) });
       if (!response.ok) throw new Error(`the registry answered ${response.status} for ${artifactUrl}`);
       bytes = Buffer.from(await response.arrayBuffer());
     } catch (error) {

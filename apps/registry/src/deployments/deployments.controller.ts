@@ -1,6 +1,7 @@
 import { Controller, Get, Param, Query, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { CallerModels } from '../../../../libs/http/src';
 import { ModelNamePipe } from '../common/path-params';
 import {
   DeploymentAtQuery,
@@ -28,7 +29,7 @@ export class DeploymentsController {
 
   @Get('deployments')
   @ApiOkResponse({ type: GatewayDeploymentList })
-  async list(): Promise<GatewayDeploymentList> {
-    return { items: await this.deployments.forGateways() };
+  async list(@CallerModels() visible: string[] | null): Promise<GatewayDeploymentList> {
+    return { items: await this.deployments.forGateways(visible) };
   }
 }

@@ -1,12 +1,12 @@
 import { Module } from '@nestjs/common';
-import { DeploymentChangesService } from './deployment-changes.service';
-import { DeploymentPublisher } from './deployment-publisher';
+import { DeploymentChangesModule } from '../../../../libs/deployments/src';
 import { DeploymentsController } from './deployments.controller';
 import { DeploymentsService } from './deployments.service';
 
 @Module({
+  imports: [DeploymentChangesModule],
   controllers: [DeploymentsController],
-  providers: [DeploymentsService, DeploymentChangesService, DeploymentPublisher],
-  exports: [DeploymentsService, DeploymentChangesService],
+  providers: [DeploymentsService],
+  exports: [DeploymentsService, DeploymentChangesModule],
 })
 export class DeploymentsModule {}

@@ -6,6 +6,7 @@ import { REDIS_CLIENT, type ReplicaRolloutStatus, rolloutKey } from '../../../..
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { DomainError } from '../../../../libs/errors/src';
+import { inferTask } from '../../../../libs/onnx/src';
 import {
   AuditEntryEntity,
   DeploymentEntity,
@@ -19,7 +20,7 @@ import type {
   GatewayDeployment,
   LoadableVersion,
 } from './dto/deployment.dto';
-import { CHALLENGER, CHAMPION, type AliasTarget, loadAliases, percentFromBasisPoints } from './deployment-state';
+import { CHALLENGER, CHAMPION, type AliasTarget, loadAliases, percentFromBasisPoints } from '../../../../libs/deployments/src';
 
 function versionRef(version: ModelVersionEntity | undefined | null): DeploymentVersionRef | null {
   return version ? { version: version.version, sha256: version.sha256, status: version.status } : null;
@@ -119,11 +120,13 @@ export class DeploymentsService {
   }
 
   /** What every gateway needs to load every model that has a champion; the polling fallback and start-up read. */
-  async forGateways(): Promise<GatewayDeployment[]> {
+  /** `visible`: the models a key limited to some may see (null: all). */
+  async forGateways(visible: string[] | null = null): Promise<GatewayDeployment[]> {
     const manager = this.dataSource.manager;
     const deployments = await manager.find(DeploymentEntity, { relations: { model: true }, order: { modelId: 'ASC' } });
     const result: GatewayDeployment[] = [];
     for (const deployment of deployments) {
+      if (visible !== null && !visible.includes(deployment.model!.name)) continue;
       const aliases = await loadAliases(manager, deployment.modelId);
       const champion = aliases.get(CHAMPION)?.version;
       if (!champion) continue;
@@ -137,6 +140,8 @@ export class DeploymentsService {
         champion: loadable(name, champion),
         challenger: challenger ? loadable(name, challenger) : null,
         batching: deployment.model!.batching,
+        task: deployment.model!.task ?? inferTask(champion.signature),
+        labels: deployment.model!.labels,
         updated_at: deployment.updatedAt.toISOString(),
       });
     }

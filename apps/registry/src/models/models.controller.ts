@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { Actor } from '../../../../libs/http/src';
+import { Actor, CallerModels } from '../../../../libs/http/src';
 import { ListQueryDto } from '../common/list-query.dto';
 import { ModelNamePipe } from '../common/path-params';
 import { CreateModelDto, ModelPage, ModelResponse, UpdateModelDto } from './dto/model.dto';
@@ -19,8 +19,8 @@ export class ModelsController {
 
   @Get()
   @ApiOkResponse({ type: ModelPage })
-  list(@Query() query: ListQueryDto): Promise<ModelPage> {
-    return this.models.list(query.limit, query.cursor);
+  list(@Query() query: ListQueryDto, @CallerModels() visible: string[] | null): Promise<ModelPage> {
+    return this.models.list(query.limit, query.cursor, visible);
   }
 
   @Get(':name')

@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { QueryFailedError, Repository } from 'typeorm';
 import { DomainError } from '../../../../libs/errors/src';
 import { decodeCursor, ModelEntity, type Page, toPage } from '../../../../libs/persistence/src';
-import { DeploymentChangesService } from '../deployments/deployment-changes.service';
+import { DeploymentChangesService } from '../../../../libs/deployments/src';
 import { DeploymentsService } from '../deployments/deployments.service';
 import type { CreateModelDto, ModelResponse, ModelSummary, UpdateModelDto } from './dto/model.dto';
 
@@ -16,6 +16,8 @@ export function presentModelSummary(model: ModelEntity): ModelSummary {
     tags: model.tags,
     latest_version: model.lastVersion,
     batching: model.batching,
+    task: model.task,
+    labels: model.labels,
     created_by: model.createdBy,
     created_at: model.createdAt.toISOString(),
     updated_at: model.updatedAt.toISOString(),
@@ -43,7 +45,7 @@ export class ModelsService {
   async create(dto: CreateModelDto, actor: string): Promise<ModelEntity> {
     try {
       return await this.models.save(
-        this.models.create({ name: dto.name, description: dto.description ?? '', tags: dto.tags ?? {}, createdBy: actor }),
+        this.models.create({ name: dto.name, description: dto.description ?? '', tags: dto.tags ?? {}, task: dto.task ?? null, labels: dto.labels ?? null, createdBy: actor }),
       );
     } catch (error) {
       if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === UNIQUE_VIOLATION) {
@@ -55,9 +57,11 @@ export class ModelsService {
     }
   }
 
-  async list(limit: number, cursor?: string): Promise<Page<ModelSummary>> {
-    const query = this.models.createQueryBuilder('m').orderBy('m.name', 'ASC').limit(limit + 1);
-    if (cursor !== undefined) query.where('m.name > :after', { after: decodeCursor(cursor, 'string') });
+  /** `visible`: the models a key limited to some may see (null: all). */
+  async list(limit: number, cursor?: string, visible: string[] | null = null): Promise<Page<ModelSummary>> {
+    const query = this.models.createQueryBuilder('m').where('true').orderBy('m.name', 'ASC').limit(limit + 1);
+    if (cursor !== undefined) query.andWhere('m.name > :after', { after: decodeCursor(cursor, 'string') });
+    if (visible !== null) query.andWhere('m.name IN (:...visible)', { visible });
     return toPage(await query.getMany(), limit, (m) => m.name, presentModelSummary);
   }
 
@@ -68,8 +72,8 @@ export class ModelsService {
   }
 
   /**
-   * Description and tags are plain metadata. Batching changes what the gateways do, so it is a
-   * deployment change like an alias: audited, with a new revision the gateways pick up.
+   * Description and tags are plain metadata. Batching, task and labels change what the gateways do, so
+   * they are deployment changes like an alias: audited, with a new revision the gateways pick up.
    */
   async update(name: string, dto: UpdateModelDto, actor: string): Promise<ModelEntity> {
     const model = await this.getByName(name);
@@ -81,6 +85,14 @@ export class ModelsService {
       await this.changes.apply({ modelName: name, actor, action: 'batching.set' }, async (context) => {
         context.model.batching = batching;
         await context.manager.update(ModelEntity, { id: context.model.id }, { batching });
+      });
+    }
+    if (dto.task !== undefined || dto.labels !== undefined) {
+      // The gateways read task and labels to summarise predictions and check feedback: a deployment change.
+      await this.changes.apply({ modelName: name, actor, action: 'task.set' }, async (context) => {
+        if (dto.task !== undefined) context.model.task = dto.task;
+        if (dto.labels !== undefined) context.model.labels = dto.labels;
+        await context.manager.update(ModelEntity, { id: context.model.id }, { task: context.model.task, labels: context.model.labels });
       });
     }
     return this.getByName(name);

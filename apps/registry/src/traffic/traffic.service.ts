@@ -2,8 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DomainError } from '../../../../libs/errors/src';
 import { ModelAliasEntity, ModelVersionEntity } from '../../../../libs/persistence/src';
 import { pointAlias } from '../aliases/aliases.service';
-import { DeploymentChangesService } from '../deployments/deployment-changes.service';
-import { CHALLENGER, CHAMPION } from '../deployments/deployment-state';
+import { CHALLENGER, CHAMPION, DeploymentChangesService } from '../../../../libs/deployments/src';
 
 /** The challenger's share, promotion and rollback: the moves of an A/B test. */
 @Injectable()

@@ -3,6 +3,7 @@ import { MetricsModule } from '../../../../libs/http/src';
 import { ArtifactValidationService } from './artifact-validation.service';
 import { ArtifactValidationWorker } from './artifact-validation.worker';
 import { PendingSweep } from './pending-sweep';
+import { RuntimeSandbox } from './runtime-sandbox';
 import { ValidationMetrics } from './validation-metrics';
 
 /**
@@ -12,6 +13,6 @@ import { ValidationMetrics } from './validation-metrics';
  */
 @Module({
   imports: [MetricsModule],
-  providers: [ArtifactValidationService, ArtifactValidationWorker, PendingSweep, ValidationMetrics],
+  providers: [ArtifactValidationService, ArtifactValidationWorker, PendingSweep, RuntimeSandbox, ValidationMetrics],
 })
 export class ArtifactValidationModule {}

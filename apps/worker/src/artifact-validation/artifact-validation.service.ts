@@ -1,13 +1,14 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import * as ort from 'onnxruntime-node';
-import { performance } from 'node:perf_hooks';
 import { type QueryDeepPartialEntity, Repository } from 'typeorm';
 import { isDomainError } from '../../../../libs/errors/src';
-import { type ModelSignature, signatureOfSession, zeroFeeds } from '../../../../libs/onnx/src';
 import { ModelVersionEntity } from '../../../../libs/persistence/src';
 import { ARTIFACT_STORE, type ArtifactStore, keyFromUri } from '../../../../libs/storage/src';
-import { failureReason, messageOf, storeUnreadableReason, type ValidationStep } from './failure-reason';
+import { TypedConfig } from '../../../../libs/config/src';
+import { failureReason, messageOf, storeUnreadableReason } from './failure-reason';
+import { inspectModel } from './model-inspection';
+import { RuntimeSandbox } from './runtime-sandbox';
 import { ArtifactIntegrityError, readVerifiedArtifact } from './verified-artifact';
 
 /** Which try of the job this is, counting from 1, and how many the job may have. */
@@ -27,17 +28,7 @@ export class ArtifactStoreUnavailableError extends Error {
   }
 }
 
-type SmokeTest =
-  | { ok: true; signature: ModelSignature; loadMs: number; inferenceMs: number }
-  | { ok: false; step: ValidationStep; error: unknown };
-
 const RUNTIME = `onnxruntime-node ${ort.env.versions.node}`;
-
-/**
- * onnxruntime writes its own error lines to stderr when a session fails to load; the failure is
- * reported through the version's status_reason and our log instead.
- */
-const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = { logSeverityLevel: 4 };
 
 @Injectable()
 export class ArtifactValidationService {
@@ -46,11 +37,14 @@ export class ArtifactValidationService {
   constructor(
     @InjectRepository(ModelVersionEntity) private readonly versions: Repository<ModelVersionEntity>,
     @Inject(ARTIFACT_STORE) private readonly store: ArtifactStore,
+    private readonly config: TypedConfig,
+    private readonly sandbox: RuntimeSandbox,
   ) {}
 
   /**
    * Validates a pending version: reads its artifact from the store and checks it against the row,
-   * loads it in onnxruntime, runs one inference on zeros, and records signature, timings and status.
+   * inspects it, loads it in onnxruntime and runs one inference on zeros (in a child process under
+   * time and memory limits), and records signature, timings and status.
    * A model that cannot load fails the version at once. A store that cannot be read throws
    * ArtifactStoreUnavailableError so the job is retried, until the last attempt, which fails the version.
    * Safe to run again or concurrently: only a version still `pending` is changed.
@@ -59,16 +53,31 @@ export class ArtifactValidationService {
     const version = await this.versions.findOneBy({ id: versionId });
     if (version?.status !== 'pending') return 'skipped';
 
+    // A start that never ended (the worker crashed or hung on this model, or was killed) is counted,
+    // so the stalled-job check and the pending sweep cannot hand the same model to workers forever.
+    const started = await this.countStart(version.id);
+    const maxAttempts = this.config.get('VALIDATION_MAX_ATTEMPTS');
+    if (started > maxAttempts) {
+      const reason = `validation was started ${maxAttempts} times without finishing (the validator crashed, hung or was stopped on this model); it is not retried`;
+      return this.fail(version, reason, new Error(reason));
+    }
+
     let bytes: Buffer;
     try {
       bytes = await this.readArtifact(version);
     } catch (error) {
       if (!(error instanceof ArtifactStoreUnavailableError)) return this.fail(version, failureReason('read', error), error);
+      // This attempt ended in an orderly way: only the store was unreachable, which BullMQ retries.
+      await this.versions.decrement({ id: version.id }, 'validationAttempts', 1);
       if (attempt.number < attempt.of) throw error;
       return this.fail(version, storeUnreadableReason(attempt.of, error.cause), error);
     }
 
-    const result = await smokeTest(bytes);
+    // Nothing reaches onnxruntime before onnx-proto has read it and found it self-contained and honest.
+    const inspection = inspectModel(bytes);
+    if (!inspection.ok) return this.fail(version, inspection.reason, new Error(inspection.reason));
+
+    const result = await this.sandbox.smokeTest(bytes);
     if (!result.ok) return this.fail(version, failureReason(result.step, result.error), result.error);
     return this.finish(version.id, {
       status: 'ready',
@@ -81,6 +90,18 @@ export class ArtifactValidationService {
         validated_at: new Date().toISOString(),
       },
     });
+  }
+
+  /** Counts one more start of the version's validation; returns the count. */
+  private async countStart(versionId: string): Promise<number> {
+    const result = await this.versions
+      .createQueryBuilder()
+      .update()
+      .set({ validationAttempts: () => 'validation_attempts + 1' })
+      .where('id = :versionId', { versionId })
+      .returning(['validationAttempts'])
+      .execute();
+    return Number((result.raw as Array<{ validation_attempts: number }>)[0]?.validation_attempts ?? 0);
   }
 
   /** Wrong bytes and missing objects are permanent; anything else from the store may pass. */
@@ -109,38 +130,6 @@ export class ArtifactValidationService {
   ): Promise<ValidationOutcome> {
     const result = await this.versions.update({ id: versionId, status: 'pending' }, changes);
     return result.affected === 1 ? changes.status : 'skipped';
-  }
-}
-
-/**
- * Loads from bytes, never from a file path: onnxruntime resolves external-data files relative to a
- * model's path, which would let an uploaded model read files next to it; from bytes it refuses them.
- */
-async function smokeTest(bytes: Uint8Array): Promise<SmokeTest> {
-  const loadStarted = performance.now();
-  let session: ort.InferenceSession;
-  try {
-    session = await ort.InferenceSession.create(bytes, SESSION_OPTIONS);
-  } catch (error) {
-    return { ok: false, step: 'load', error };
-  }
-  const loadMs = performance.now() - loadStarted;
-  try {
-    let signature: ModelSignature;
-    try {
-      signature = signatureOfSession(session);
-    } catch (error) {
-      return { ok: false, step: 'load', error };
-    }
-    const inferenceStarted = performance.now();
-    try {
-      await session.run(zeroFeeds(signature));
-    } catch (error) {
-      return { ok: false, step: 'inference', error };
-    }
-    return { ok: true, signature, loadMs, inferenceMs: performance.now() - inferenceStarted };
-  } finally {
-    await session.release();
   }
 }
 

@@ -1,5 +1,6 @@
 import { isDomainError } from '../../../../libs/errors/src';
 import { NonTensorValueError, UnsupportedDatatypeError } from '../../../../libs/onnx/src';
+import { ValidationLimitError } from './runtime-sandbox';
 import { ArtifactIntegrityError } from './verified-artifact';
 
 /** Where validation stopped: reading the stored bytes, loading them in the runtime, or running them. */
@@ -15,6 +16,7 @@ export const MAX_REASON_LENGTH = 500;
  * passed on with that noise removed.
  */
 export function failureReason(step: ValidationStep, error: unknown): string {
+  if (error instanceof ValidationLimitError) return capReason(error.message);
   switch (step) {
     case 'read':
       return capReason(readFailure(error));

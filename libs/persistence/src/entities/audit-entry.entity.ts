@@ -1,8 +1,10 @@
 import type { BatchingConfig } from '../../../queues/src/deployment-contract';
+import type { ModelTask } from '../../../queues/src/prediction-log-contract';
+import type { GuardrailConfig } from './guardrail';
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { ModelEntity } from './model.entity';
 
-export type AuditAction = 'alias.set' | 'alias.delete' | 'traffic.set' | 'promote' | 'rollback' | 'batching.set';
+export type AuditAction = 'alias.set' | 'alias.delete' | 'traffic.set' | 'promote' | 'rollback' | 'batching.set' | 'task.set' | 'guardrail.set' | 'guardrail.trip';
 
 /** What a model's deployment looked like before or after a change. */
 export interface DeploymentState {
@@ -13,6 +15,9 @@ export interface DeploymentState {
   /** Every alias (labels included) → version number. */
   aliases: Record<string, number>;
   batching?: BatchingConfig | null;
+  task?: ModelTask | null;
+  labels?: string[] | null;
+  guardrail?: GuardrailConfig | null;
 }
 
 /** One row per change, written in the same transaction as the change. Append-only. */

@@ -1,14 +1,32 @@
+import { ApiKeyEntity } from './api-key.entity';
 import { AuditEntryEntity } from './audit-entry.entity';
 import { DeploymentEntity } from './deployment.entity';
 import { ModelEntity } from './model.entity';
 import { ModelAliasEntity } from './model-alias.entity';
 import { ModelVersionEntity } from './model-version.entity';
+import { PendingOutcomeEntity, PredictionLogEntity } from './prediction-log.entity';
+import { PredictionInputRollupEntity, PredictionRollupEntity } from './prediction-rollup.entity';
 
+export * from './api-key.entity';
 export * from './audit-entry.entity';
 export * from './deployment.entity';
 export * from './model.entity';
 export * from './model-alias.entity';
 export * from './model-version.entity';
+export * from './guardrail';
+export * from './prediction-log.entity';
+export * from './prediction-rollup.entity';
 
 /** Listed explicitly, never globbed: what is here is exactly what the migrations must create. */
-export const ENTITIES = [ModelEntity, ModelVersionEntity, ModelAliasEntity, DeploymentEntity, AuditEntryEntity];
+export const ENTITIES = [
+  ModelEntity,
+  ModelVersionEntity,
+  ModelAliasEntity,
+  DeploymentEntity,
+  AuditEntryEntity,
+  ApiKeyEntity,
+  PredictionLogEntity,
+  PendingOutcomeEntity,
+  PredictionRollupEntity,
+  PredictionInputRollupEntity,
+];

@@ -68,6 +68,10 @@ export class ModelVersionEntity {
   @Column({ type: 'jsonb', nullable: true })
   validation: ValidationReport | null;
 
+  /** Validation runs started for this version; past VALIDATION_MAX_ATTEMPTS it is failed, not retried. */
+  @Column({ name: 'validation_attempts', type: 'integer', default: 0 })
+  validationAttempts: number;
+
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
   updatedAt: Date;
 

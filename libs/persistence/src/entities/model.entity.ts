@@ -1,4 +1,6 @@
 import type { BatchingConfig } from '../../../queues/src/deployment-contract';
+import type { ModelTask } from '../../../queues/src/prediction-log-contract';
+import type { GuardrailConfig } from './guardrail';
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 
 @Entity({ name: 'models' })
@@ -18,6 +20,18 @@ export class ModelEntity {
   /** Dynamic batching for the model's versions in the gateways; null runs each request alone. */
   @Column({ type: 'jsonb', nullable: true })
   batching: BatchingConfig | null;
+
+  /** Decides the outcome metric (mean or accuracy); null: inferred from the champion's outputs. */
+  @Column({ type: 'varchar', length: 16, nullable: true })
+  task: ModelTask | null;
+
+  /** Class names, index → label, for a classifier whose output is a score per class. */
+  @Column({ type: 'jsonb', nullable: true })
+  labels: string[] | null;
+
+  /** The A/B test's guardrail, evaluated by the worker; null: none. */
+  @Column({ type: 'jsonb', nullable: true })
+  guardrail: GuardrailConfig | null;
 
   /** Highest version number ever handed out; versions are never renumbered or reused. */
   @Column({ name: 'last_version', type: 'integer', default: 0 })

@@ -10,7 +10,7 @@ export class DeploymentStateResponse {
 
 export class AuditEntryResponse {
   @ApiProperty() id: number;
-  @ApiProperty({ enum: ['alias.set', 'alias.delete', 'traffic.set', 'promote', 'rollback', 'batching.set'] }) action: string;
+  @ApiProperty({ enum: ['alias.set', 'alias.delete', 'traffic.set', 'promote', 'rollback', 'batching.set', 'task.set', 'guardrail.set', 'guardrail.trip'] }) action: string;
   @ApiProperty() actor: string;
   @ApiProperty({ type: String, nullable: true }) reason: string | null;
   @ApiProperty() at: string;

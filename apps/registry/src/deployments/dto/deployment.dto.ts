@@ -82,6 +82,8 @@ export class GatewayDeployment {
   @ApiProperty({ type: LoadableVersion }) champion: LoadableVersion;
   @ApiProperty({ type: LoadableVersion, nullable: true }) challenger: LoadableVersion | null;
   @ApiProperty({ type: BatchingDto, nullable: true }) batching: BatchingDto | null;
+  @ApiProperty({ enum: ['regression', 'classification'], description: 'as set on the model, or inferred from the champion\'s outputs' }) task: 'regression' | 'classification';
+  @ApiProperty({ type: [String], nullable: true }) labels: string[] | null;
   @ApiProperty() updated_at: string;
 }
 

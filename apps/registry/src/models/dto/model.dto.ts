@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
+import type { ModelTask } from '../../../../../libs/queues/src';
 import { BatchingDto, DeploymentResponse } from '../../deployments/dto/deployment.dto';
-import { IsObject, IsOptional, IsString, Matches, MaxLength, Validate, ValidateNested, ValidatorConstraint, type ValidatorConstraintInterface } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsObject, IsOptional, IsString, Matches, MaxLength, MinLength, Validate, ValidateNested, ValidatorConstraint, type ValidatorConstraintInterface } from 'class-validator';
 
 export const MODEL_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
@@ -18,7 +19,29 @@ export class IsStringMap implements ValidatorConstraintInterface {
   }
 }
 
-export class CreateModelDto {
+/** What the model's outputs mean: it decides the outcome metric of its A/B tests (a mean or accuracy). */
+class ModelTaskFields {
+  @ApiPropertyOptional({
+    enum: ['regression', 'classification'],
+    nullable: true,
+    description: 'null (the default): inferred from the champion\'s first output — labels or a score per class → classification, one number → regression',
+  })
+  @IsOptional()
+  @IsIn(['regression', 'classification'], { message: 'task must be "regression" or "classification" (or null to infer it)' })
+  task?: ModelTask | null;
+
+  @ApiPropertyOptional({ type: [String], nullable: true, description: 'class names by index, for a classifier that outputs a score per class', example: ['legit', 'fraud'] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(10_000)
+  @IsString({ each: true })
+  @MinLength(1, { each: true })
+  @MaxLength(200, { each: true })
+  labels?: string[] | null;
+}
+
+export class CreateModelDto extends ModelTaskFields {
   @ApiProperty({ example: 'fraud-scorer', pattern: MODEL_NAME_PATTERN.source })
   @IsString()
   @Matches(MODEL_NAME_PATTERN, { message: `name must match ${MODEL_NAME_PATTERN.source} (lowercase letters, digits, "-" and "_", at most 63)` })
@@ -37,7 +60,7 @@ export class CreateModelDto {
   tags?: Record<string, string>;
 }
 
-export class UpdateModelDto {
+export class UpdateModelDto extends ModelTaskFields {
   @ApiPropertyOptional({
     type: BatchingDto,
     nullable: true,
@@ -67,6 +90,8 @@ export class ModelSummary {
   @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } }) tags: Record<string, string>;
   @ApiProperty({ description: 'highest version number handed out so far (0 before the first upload)' }) latest_version: number;
   @ApiProperty({ type: BatchingDto, nullable: true }) batching: BatchingDto | null;
+  @ApiProperty({ enum: ['regression', 'classification'], nullable: true, description: 'as set; null means inferred from the champion' }) task: ModelTask | null;
+  @ApiProperty({ type: [String], nullable: true }) labels: string[] | null;
   @ApiProperty() created_by: string;
   @ApiProperty() created_at: string;
   @ApiProperty() updated_at: string;

@@ -2,14 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
-import { DomainError } from '../../../../libs/errors/src';
+import { DomainError } from '../../errors/src';
 import {
   type AuditAction,
   AuditEntryEntity,
   DeploymentEntity,
   type DeploymentState,
   ModelEntity,
-} from '../../../../libs/persistence/src';
+} from '../../persistence/src';
 import { DeploymentPublisher } from './deployment-publisher';
 import { type AliasTarget, deploymentState, loadAliases } from './deployment-state';
 
@@ -54,14 +54,14 @@ export class DeploymentChangesService {
         );
       }
       const aliases = await loadAliases(manager, model.id);
-      const before = deploymentState(deployment, aliases, model.batching);
+      const before = deploymentState(deployment, aliases, model);
 
       await change({ manager, model, deployment, aliases });
 
       deployment.revision += 1;
       deployment.updatedBy = request.actor;
       await manager.save(deployment);
-      const after = deploymentState(deployment, await loadAliases(manager, model.id), model.batching);
+      const after = deploymentState(deployment, await loadAliases(manager, model.id), model);
       await manager.insert(AuditEntryEntity, {
         modelId: model.id,
         action: request.action,

@@ -1,11 +1,13 @@
 import type { EntityManager } from 'typeorm';
-import type { BatchingConfig } from '../../../../libs/queues/src';
+import { inferTask } from '../../onnx/src/task';
+import type { ModelTask } from '../../queues/src/prediction-log-contract';
 import {
   DeploymentEntity,
   type DeploymentState,
   ModelAliasEntity,
+  type ModelEntity,
   ModelVersionEntity,
-} from '../../../../libs/persistence/src';
+} from '../../persistence/src';
 
 export const CHAMPION = 'champion';
 export const CHALLENGER = 'challenger';
@@ -30,14 +32,24 @@ export function percentFromBasisPoints(basisPoints: number): number {
 export function deploymentState(
   deployment: DeploymentEntity | null,
   aliases: Map<string, AliasTarget>,
-  batching: BatchingConfig | null,
+  model: Pick<ModelEntity, 'batching' | 'task' | 'labels' | 'guardrail'>,
 ): DeploymentState {
   return {
-    batching,
+    batching: model.batching,
+    task: model.task,
+    labels: model.labels,
+    guardrail: model.guardrail,
     champion: aliases.get(CHAMPION)?.version.version ?? null,
     challenger: aliases.get(CHALLENGER)?.version.version ?? null,
     challenger_percent: percentFromBasisPoints(deployment?.challengerBp ?? 0),
     revision: deployment?.revision ?? 0,
     aliases: Object.fromEntries([...aliases].map(([name, target]) => [name, target.version.version])),
   };
+}
+
+/** What a model's outputs mean: as set on it, or inferred from its champion's signature (the gateways' rule too). */
+export async function modelTask(manager: EntityManager, model: Pick<ModelEntity, 'id' | 'task'>): Promise<ModelTask> {
+  if (model.task) return model.task;
+  const champion = await manager.findOne(ModelAliasEntity, { where: { modelId: model.id, alias: CHAMPION }, relations: { version: true } });
+  return inferTask(champion?.version?.signature ?? null);
 }

@@ -1,0 +1,124 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { type ApiKeyRecord, keysChannel, keysHashKey, parseMirroredKeys } from '../../../../libs/auth/src';
+import { TypedConfig } from '../../../../libs/config/src';
+import type { KeyLookup } from '../../../../libs/http/src';
+import { REDIS_CLIENT } from '../../../../libs/queues/src';
+
+const SNAPSHOT_FILE = 'keys.json';
+
+/**
+ * The gateway checks keys from memory, never with a round trip per request. Records (salts and hashes,
+ * never secrets) come from the registry's Redis mirror: at start, on every notice, and every
+ * KEY_REFRESH_MS. While Redis is down the last good copy stays in force; it is also kept on disk in
+ * GATEWAY_CACHE_DIR so a restart during an outage still knows its keys.
+ */
+@Injectable()
+export class KeyCache implements KeyLookup, OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(KeyCache.name);
+  private readonly subscriber: Redis;
+  private readonly prefix: string;
+  private readonly snapshotFile: string;
+  private records: Map<string, ApiKeyRecord> | null = null;
+  private lastSnapshot = '';
+  private timer?: NodeJS.Timeout;
+  private loading: Promise<boolean> | null = null;
+  private again: Promise<boolean> | null = null;
+
+  constructor(
+    private readonly config: TypedConfig,
+    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+  ) {
+    this.prefix = config.get('REDIS_PREFIX');
+    this.snapshotFile = path.join(config.get('GATEWAY_CACHE_DIR'), SNAPSHOT_FILE);
+    this.subscriber = new Redis(config.get('REDIS_URL'), { lazyConnect: true, maxRetriesPerRequest: null });
+  }
+
+  get ready(): boolean {
+    return this.records !== null;
+  }
+
+  find(id: string): ApiKeyRecord | undefined {
+    return this.records?.get(id);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.config.get('AUTH_ENABLED')) return;
+    this.subscriber.on('message', () => void this.reload());
+    // Notices sent while disconnected are lost: read the whole mirror again after a reconnect.
+    this.subscriber.on('ready', () => void this.reload());
+    this.subscriber.on('error', (error) => this.logger.debug({ err: error }, 'redis subscriber error'));
+    void this.subscriber.subscribe(keysChannel(this.prefix)).catch(() => undefined);
+    void this.subscriber.connect().catch(() => undefined);
+    this.timer = setInterval(() => void this.reload(), this.config.get('KEY_REFRESH_MS'));
+    this.timer.unref();
+    if (!(await this.reload())) await this.restoreSnapshot();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+    this.subscriber.disconnect();
+  }
+
+  /**
+   * Reads the mirror; false (keeping what it had) when Redis cannot be read. One read at a time; a
+   * notice that arrives during a read gets a read of its own after it, or its change could be missed.
+   */
+  reload(): Promise<boolean> {
+    if (this.loading) {
+      this.again ??= this.loading.then(() => {
+        this.again = null;
+        return this.reload();
+      });
+      return this.again;
+    }
+    this.loading = this.read().finally(() => (this.loading = null));
+    return this.loading;
+  }
+
+  private async read(): Promise<boolean> {
+    let hash: Record<string, string>;
+    try {
+      hash = await this.redis.hgetall(keysHashKey(this.prefix));
+    } catch (error) {
+      this.logger.debug({ err: error instanceof Error ? error.message : error }, 'could not read API keys; keeping the last copy');
+      return false;
+    }
+    // Keys are revoked, never deleted, so the registry's mirror is never empty once it exists. An empty
+    // answer means Redis lost it (restarted without persistence) and the registry has not rewritten it
+    // yet: the last copy is better than refusing every caller.
+    if (Object.keys(hash).length === 0) return false;
+    this.records = parseMirroredKeys(hash);
+    await this.saveSnapshot(hash);
+    return true;
+  }
+
+  private async restoreSnapshot(): Promise<void> {
+    try {
+      const hash = JSON.parse(await readFile(this.snapshotFile, 'utf8')) as Record<string, string>;
+      this.records ??= parseMirroredKeys(hash);
+      this.logger.warn({ keys: this.records.size }, 'Redis unreachable at start; checking API keys against the last copy on disk');
+    } catch {
+      this.logger.warn('Redis unreachable at start and no API keys on disk; keyed requests get 503 until Redis answers');
+    }
+  }
+
+  /** Written only when the mirror changed; owner-only, though it holds no secret (salts and hashes). */
+  private async saveSnapshot(hash: Record<string, string>): Promise<void> {
+    const text = JSON.stringify(hash);
+    if (text === this.lastSnapshot) return;
+    try {
+      await mkdir(path.dirname(this.snapshotFile), { recursive: true });
+      const partial = `${this.snapshotFile}.${randomUUID()}.partial`;
+      await writeFile(partial, text, { mode: 0o600 });
+      await chmod(partial, 0o600);
+      await rename(partial, this.snapshotFile);
+      this.lastSnapshot = text;
+    } catch (error) {
+      this.logger.warn({ err: error instanceof Error ? error.message : error }, 'could not save API keys to disk');
+    }
+  }
+}

@@ -1,0 +1,18 @@
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiTags } from '@nestjs/swagger';
+import { FeedbackAccepted, FeedbackDto } from './feedback.dto';
+import { FeedbackService } from './feedback.service';
+
+@ApiTags('feedback')
+@Controller('v1/feedback')
+export class FeedbackController {
+  constructor(private readonly feedback: FeedbackService) {}
+
+  /** 202: recorded durably (on the Redis stream); joined to its prediction by the worker shortly after. */
+  @Post()
+  @HttpCode(202)
+  @ApiAcceptedResponse({ type: FeedbackAccepted })
+  accept(@Body() dto: FeedbackDto): Promise<FeedbackAccepted> {
+    return this.feedback.accept(dto);
+  }
+}

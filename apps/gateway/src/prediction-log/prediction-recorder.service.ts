@@ -1,0 +1,192 @@
+import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { createHash } from 'node:crypto';
+import type * as ort from 'onnxruntime-node';
+import { TypedConfig } from '../../../../libs/config/src';
+import { isDomainError, problemKindOf } from '../../../../libs/errors/src';
+import { createRedisClient, type PredictionEvent, predictionStreamKey, requestIndexKey, STREAM_BATCH_FIELD } from '../../../../libs/queues/src';
+import { summarizeInputs, summarizeOutput } from '../../../../libs/tensor/src';
+import { GatewayMetrics } from '../gateway-metrics';
+import type { Routed } from '../predict/inference.service';
+import { ModelSessions } from '../sessions/model-sessions.service';
+
+/** Events per stream entry: one XADD carries a batch, so the worker reads thousands per round trip. */
+const EVENTS_PER_ENTRY = 500;
+/** A stream the worker has not drained for a long time is trimmed to about this many entries. */
+const STREAM_MAX_ENTRIES = 200_000;
+/** Sampled payloads larger than this are not kept. */
+const MAX_PAYLOAD_CHARS = 256 * 1024;
+/** How long shutdown waits for the last flush. */
+const FINAL_FLUSH_MS = 3_000;
+
+export interface PredictionContext {
+  requestId: string;
+  routed: Routed;
+  routingKey?: string;
+  /** Epoch ms when the request arrived, and performance.now() then. */
+  receivedAt: number;
+  startedAt: number;
+}
+
+/**
+ * The gateway's side of the prediction log. Requests never wait on it: events go into a bounded
+ * buffer that a timer flushes to a Redis stream in batches (with the request-id index feedback
+ * checks, in the same MULTI). A full buffer drops new events; a failed flush puts its events back
+ * while there is room. Drops are counted, never thrown.
+ */
+@Injectable()
+export class PredictionRecorder implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(PredictionRecorder.name);
+  private readonly enabled: boolean;
+  private readonly capacity: number;
+  private readonly flushMs: number;
+  private readonly sampleRate: number;
+  private readonly prefix: string;
+  private readonly indexTtlSeconds: number;
+  private buffer: PredictionEvent[] = [];
+  private flushing: Promise<void> | null = null;
+  private timer?: NodeJS.Timeout;
+  private redis?: Redis;
+
+  constructor(
+    private readonly config: TypedConfig,
+    private readonly metrics: GatewayMetrics,
+    private readonly sessions: ModelSessions,
+  ) {
+    this.enabled = config.get('PREDICTION_LOG_ENABLED');
+    this.capacity = config.get('PREDICTION_LOG_BUFFER_EVENTS');
+    this.flushMs = config.get('PREDICTION_LOG_FLUSH_MS');
+    this.sampleRate = config.get('PREDICTION_LOG_PAYLOAD_SAMPLE_RATE');
+    this.prefix = config.get('REDIS_PREFIX');
+    // The index outlives the feedback window by the hour its bucket spans.
+    this.indexTtlSeconds = config.get('FEEDBACK_WINDOW_SECONDS') + 3_600;
+  }
+
+  onModuleInit(): void {
+    if (!this.enabled) return;
+    // A connection of its own: a slow flush must not queue behind (or ahead of) deployment reads.
+    this.redis = createRedisClient(this.config.get('REDIS_URL'));
+    this.redis.on('error', () => undefined);
+    this.timer = setInterval(() => void this.flush(), this.flushMs);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    if (!this.redis) return;
+    const deadline = Date.now() + FINAL_FLUSH_MS;
+    while (this.buffer.length > 0 && Date.now() < deadline && this.redis.status === 'ready') await this.flush();
+    if (this.buffer.length > 0) this.drop(this.buffer.length, 'shutdown');
+    await this.redis.quit().catch(() => this.redis?.disconnect());
+  }
+
+  recordSuccess(context: PredictionContext, feeds: Record<string, ort.Tensor>, results: Record<string, ort.Tensor>, payload: () => { request: unknown; response: unknown }): void {
+    if (!this.enabled) return;
+    const { task, labels } = this.meaningOf(context.routed);
+    this.push({
+      ...this.common(context),
+      status: 200,
+      error: null,
+      inputs: summarizeInputs(feeds),
+      output: summarizeOutput(results, task, labels, context.routed.version.signature.outputs[0]?.name),
+      payload: Math.random() < this.sampleRate ? this.sampled(payload) : null,
+    });
+  }
+
+  recordFailure(context: PredictionContext, error: unknown): void {
+    if (!this.enabled) return;
+    const status = isDomainError(error) ? problemKindOf(error.code).status : 500;
+    this.push({
+      ...this.common(context),
+      status,
+      error: isDomainError(error) ? error.code : 'INTERNAL',
+      inputs: null,
+      output: null,
+      payload: null,
+    });
+  }
+
+  /** Events waiting in this replica (for tests and the gauge). */
+  get pending(): number {
+    return this.buffer.length;
+  }
+
+  private common(context: PredictionContext) {
+    const { version, variant } = context.routed;
+    return {
+      request_id: context.requestId,
+      model: version.model,
+      version: version.version,
+      variant,
+      routing_key_hash: context.routingKey === undefined ? null : createHash('sha256').update(context.routingKey).digest('hex').slice(0, 32),
+      at: context.receivedAt,
+      latency_us: Math.round((performance.now() - context.startedAt) * 1_000),
+    };
+  }
+
+  private meaningOf(routed: Routed) {
+    const serving = this.sessions.serving(routed.version.model);
+    return { task: serving?.task ?? 'regression', labels: serving?.labels ?? null };
+  }
+
+  private sampled(payload: () => { request: unknown; response: unknown }) {
+    const value = payload();
+    return JSON.stringify(value).length <= MAX_PAYLOAD_CHARS ? value : null;
+  }
+
+  private push(event: PredictionEvent): void {
+    if (this.buffer.length >= this.capacity) {
+      this.drop(1, 'buffer_full');
+      return;
+    }
+    this.buffer.push(event);
+    this.metrics.logBuffered.set(this.buffer.length);
+    if (this.buffer.length >= EVENTS_PER_ENTRY * 4 && !this.flushing) void this.flush();
+  }
+
+  private drop(count: number, reason: string): void {
+    this.metrics.logDropped.inc({ reason }, count);
+  }
+
+  /** One flush at a time; each takes what the buffer holds now. */
+  flush(): Promise<void> {
+    if (this.flushing || this.buffer.length === 0 || !this.redis) return this.flushing ?? Promise.resolve();
+    const events = this.buffer;
+    this.buffer = [];
+    this.flushing = this.write(events).finally(() => {
+      this.flushing = null;
+      this.metrics.logBuffered.set(this.buffer.length);
+    });
+    return this.flushing;
+  }
+
+  private async write(events: PredictionEvent[]): Promise<void> {
+    const redis = this.redis!;
+    const transaction = redis.multi();
+    const stream = predictionStreamKey(this.prefix);
+    for (let i = 0; i < events.length; i += EVENTS_PER_ENTRY) {
+      transaction.xadd(stream, 'MAXLEN', '~', String(STREAM_MAX_ENTRIES), '*', STREAM_BATCH_FIELD, JSON.stringify(events.slice(i, i + EVENTS_PER_ENTRY)));
+    }
+    const index = new Map<string, string[]>();
+    for (const event of events) {
+      const key = requestIndexKey(this.prefix, event.at);
+      let fields = index.get(key);
+      if (!fields) index.set(key, (fields = []));
+      fields.push(event.request_id, event.model);
+    }
+    for (const [key, fields] of index) transaction.hset(key, ...fields).expire(key, this.indexTtlSeconds);
+    try {
+      const results = await transaction.exec();
+      const failed = results?.find(([error]) => error);
+      if (!results || failed) throw failed?.[0] ?? new Error('transaction discarded');
+      this.metrics.logFlushed.inc(events.length);
+    } catch (error) {
+      // Back to the front of the buffer, oldest first, as far as there is room; the rest are dropped.
+      const room = Math.max(0, this.capacity - this.buffer.length);
+      const kept = events.slice(0, room);
+      this.buffer = kept.concat(this.buffer);
+      if (events.length > kept.length) this.drop(events.length - kept.length, 'redis_unavailable');
+      this.logger.warn(`prediction log flush failed (${events.length} events, ${kept.length} kept for retry): ${(error as Error).message}`);
+    }
+  }
+}

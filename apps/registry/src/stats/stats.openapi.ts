@@ -1,0 +1,118 @@
+/** OpenAPI schema of the stats report (libs/analytics StatsReport). */
+const interval = { type: 'object', nullable: true, properties: { low: { type: 'number' }, high: { type: 'number' } } };
+const comparison = {
+  type: 'object',
+  nullable: true,
+  properties: { difference: { type: 'number', description: 'challenger − champion' }, interval, p_value: { type: 'number' }, method: { type: 'string' } },
+};
+
+export const STATS_REPORT_SCHEMA = {
+  type: 'object',
+  properties: {
+    model: { type: 'string' },
+    from: { type: 'string', format: 'date-time' },
+    to: { type: 'string', format: 'date-time' },
+    task: { type: 'string', enum: ['regression', 'classification'] },
+    deployment: {
+      type: 'object',
+      properties: { champion: { type: 'integer', nullable: true }, challenger: { type: 'integer', nullable: true }, challenger_percent: { type: 'number' } },
+    },
+    variants: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          variant: { type: 'string', enum: ['champion', 'challenger', 'pinned'] },
+          versions: { type: 'array', items: { type: 'integer' } },
+          requests: { type: 'integer' },
+          errors: { type: 'integer' },
+          error_rate: { type: 'number', nullable: true },
+          error_rate_interval: interval,
+          latency_ms: { type: 'object', properties: { p50: { type: 'number', nullable: true }, p95: { type: 'number', nullable: true }, p99: { type: 'number', nullable: true } } },
+          output: {
+            type: 'object',
+            description: 'regression: count, mean and std of the first output; classification: class_shares (label → share)',
+            additionalProperties: true,
+          },
+          outcome: {
+            type: 'object',
+            description: 'regression: {metric: "mean", count, mean, std, interval}; classification: {metric: "accuracy", count, accuracy, interval} (95 %)',
+            additionalProperties: true,
+          },
+          drift: {
+            type: 'array',
+            items: { type: 'object', properties: { input: { type: 'string' }, psi: { type: 'number' }, level: { type: 'string', enum: ['stable', 'moderate', 'significant'] } } },
+          },
+        },
+      },
+    },
+    drift_reference: {
+      type: 'object',
+      properties: { from: { type: 'string', format: 'date-time' }, to: { type: 'string', format: 'date-time' }, requests: { type: 'integer' }, scope: { type: 'string' } },
+    },
+    comparison: {
+      type: 'object',
+      nullable: true,
+      description: 'null unless both champion and challenger received traffic in the window',
+      properties: {
+        control: { type: 'string' },
+        treatment: { type: 'string' },
+        metric: { type: 'string', enum: ['mean', 'accuracy'] },
+        outcome: comparison,
+        error_rate: comparison,
+        sequential: {
+          type: 'object',
+          nullable: true,
+          properties: {
+            method: { type: 'string', enum: ['msprt'] },
+            tau: { type: 'number' },
+            alpha: { type: 'number' },
+            likelihood_ratio: { type: 'number' },
+            always_valid_p_value: { type: 'number' },
+            decision: { type: 'string', enum: ['treatment_better', 'control_better', 'continue'] },
+          },
+        },
+        sample_ratio: {
+          type: 'object',
+          nullable: true,
+          properties: {
+            chi_square: { type: 'number' },
+            degrees_of_freedom: { type: 'integer' },
+            p_value: { type: 'number' },
+            mismatch: { type: 'boolean' },
+            expected: { type: 'array', items: { type: 'number' } },
+          },
+        },
+      },
+    },
+    verdict: {
+      type: 'object',
+      properties: {
+        decision: { type: 'string', enum: ['challenger_better', 'champion_better', 'continue', 'no_challenger', 'no_data', 'sample_ratio_mismatch'] },
+        summary: { type: 'string' },
+      },
+    },
+    series: {
+      type: 'object',
+      properties: {
+        step_seconds: { type: 'integer' },
+        points: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: {
+              at: { type: 'string', format: 'date-time' },
+              variant: { type: 'string' },
+              requests: { type: 'integer' },
+              errors: { type: 'integer' },
+              latency_p50_ms: { type: 'number', nullable: true },
+              latency_p99_ms: { type: 'number', nullable: true },
+              outcome_count: { type: 'integer' },
+              outcome_metric: { type: 'number', nullable: true },
+            },
+          },
+        },
+      },
+    },
+  },
+};

@@ -1,0 +1,41 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { buildStatsReport, RollupReader, type StatsReport } from '../../../../libs/analytics/src';
+import { modelTask } from '../../../../libs/deployments/src';
+import { DeploymentsService } from '../deployments/deployments.service';
+import { ModelsService } from '../models/models.service';
+import type { StatsWindow } from './stats-query';
+
+/** `GET /v1/models/{name}/stats`: per-variant statistics and the comparison, read from the rollups. */
+@Injectable()
+export class StatsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly models: ModelsService,
+    private readonly deployments: DeploymentsService,
+  ) {}
+
+  async report(name: string, window: StatsWindow): Promise<StatsReport> {
+    const model = await this.models.getByName(name);
+    const reader = new RollupReader(this.dataSource.manager);
+    const [task, { deployment }, variants, reference, series] = await Promise.all([
+      modelTask(this.dataSource.manager, model),
+      this.deployments.describe(model),
+      reader.variants(name, window),
+      reader.inputs(name, window.reference),
+      reader.series(name, window, window.stepSeconds),
+    ]);
+    return buildStatsReport({
+      model: name,
+      window,
+      task,
+      deployment: { champion: deployment.champion?.version ?? null, challenger: deployment.challenger?.version ?? null, challenger_percent: deployment.challenger_percent },
+      variants,
+      reference: { ...window.reference, ...reference },
+      series,
+      stepSeconds: window.stepSeconds,
+    });
+  }
+
+}

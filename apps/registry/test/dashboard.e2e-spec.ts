@@ -1,0 +1,137 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Client } from 'pg';
+import type { Browser } from 'playwright-core';
+import { buildAffine } from '../../../libs/onnx/src';
+import { driftBin, latencyBucket } from '../../../libs/statistics/src';
+import { launchChromium } from '../../../test/support/chromium';
+import { call } from '../../../test/support/client';
+import { createModel, uploadReadyVersion } from '../../../test/support/fixtures';
+import { fileStoreEnv, type RunningApp, startRegistry } from '../../../test/support/http-app';
+import { createIsolatedDatabase, dropIsolatedDatabase, isolatedRedisPrefix } from '../../../test/support/isolation';
+
+const SCREENSHOT = path.resolve(__dirname, '..', '..', '..', 'test-output', 'dashboard.png');
+
+/** A histogram with `count` values spread evenly between `low` and `high` (µs), in the rollup's own buckets. */
+function latencies(count: number, low: number, high: number): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (let i = 0; i < count; i++) {
+    const bucket = latencyBucket(low + ((high - low) * i) / Math.max(1, count - 1));
+    counts[bucket] = (counts[bucket] ?? 0) + 1;
+  }
+  return counts;
+}
+
+describe('dashboard in a real browser', () => {
+  let registry: RunningApp;
+  let databaseUrl: string;
+  let browser: Browser;
+  let closeBrowser: () => Promise<void>;
+  let model: string;
+
+  beforeAll(async () => {
+    databaseUrl = await createIsolatedDatabase();
+    registry = await startRegistry({ ...fileStoreEnv(), DATABASE_URL: databaseUrl, REDIS_PREFIX: isolatedRedisPrefix() });
+    ({ browser, close: closeBrowser } = await launchChromium());
+
+    model = await createModel(registry.url, 'dash');
+    for (const bias of [1, 2]) await uploadReadyVersion(registry.url, model, buildAffine({ scale: 1, bias, features: 1 }), databaseUrl);
+    await call(`${registry.url}/v1/models/${model}/aliases/champion`, { method: 'PUT', json: { version: 1 } });
+    await call(`${registry.url}/v1/models/${model}/aliases/challenger`, { method: 'PUT', json: { version: 2 } });
+    const { revision } = (await call(`${registry.url}/v1/models/${model}/deployment`)).body;
+    await call(`${registry.url}/v1/models/${model}/traffic`, { method: 'PUT', json: { challenger_percent: 20 }, headers: { 'if-match': `"${revision}"` } });
+
+    // Ten minutes of an 80/20 test, seeded straight into the rollups the stats read.
+    const client = new Client({ connectionString: databaseUrl });
+    await client.connect();
+    try {
+      const now = Math.floor(Date.now() / 60_000) * 60_000;
+      for (let m = 10; m >= 1; m--) {
+        const minute = new Date(now - m * 60_000).toISOString();
+        for (const [variant, version, requests, errors, outcomeMean, low, high] of [
+          ['champion', 1, 400, 2, 10, 800, 3_000],
+          ['challenger', 2, 100, 1, 11, 900, 4_000],
+        ] as const) {
+          const outcomes = requests / 2;
+          await client.query(
+            `INSERT INTO prediction_rollups (model_name, minute, variant, version, requests, errors, latency_buckets, output_count, output_sum, output_sum_squares, output_labels, outcome_count, outcome_sum, outcome_sum_squares, outcome_correct)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $5, $8, $9, '{}', $10, $11, $12, 0)`,
+            [model, minute, variant, version, requests, errors, JSON.stringify(latencies(requests, low, high)), requests * 2, requests * 5, outcomes, outcomes * outcomeMean, outcomes * (outcomeMean * outcomeMean + 4)],
+          );
+          await client.query(`INSERT INTO prediction_input_rollups (model_name, minute, variant, input, bins) VALUES ($1, $2, $3, 'x', $4)`, [
+            model,
+            minute,
+            variant,
+            JSON.stringify({ [driftBin(1)]: requests / 2, [driftBin(variant === 'champion' ? 2 : 20)]: requests / 2 }),
+          ]);
+        }
+      }
+      // Yesterday's inputs: the reference the dashboard's drift (last 24 h) is measured against.
+      await client.query(`INSERT INTO prediction_input_rollups (model_name, minute, variant, input, bins) VALUES ($1, $2, 'champion', 'x', $3)`, [
+        model,
+        new Date(now - 30 * 3_600_000).toISOString(),
+        JSON.stringify({ [driftBin(1)]: 500, [driftBin(2)]: 500 }),
+      ]);
+    } finally {
+      await client.end();
+    }
+  });
+
+  afterAll(async () => {
+    await closeBrowser?.();
+    await registry?.close();
+    await dropIsolatedDatabase(databaseUrl);
+  });
+
+  it('shows the deployment, the verdict and the per-variant numbers the API gives, with charts', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    // The operator's key, as if typed into the page's key field (the page keeps it for the tab).
+    await page.addInitScript((key) => (globalThis as unknown as { sessionStorage: { setItem(k: string, v: string): void } }).sessionStorage.setItem('switchyard-key', key), process.env.SWITCHYARD_BOOTSTRAP_ADMIN_KEY!);
+    await page.goto(`${registry.url}/dashboard#model=${model}`);
+    await page.waitForSelector(`body[data-loaded="${model}"]`, { timeout: 15_000 });
+
+    const to = new Date().toISOString();
+    const from = new Date(Date.now() - 86_400_000).toISOString();
+    const stats = (await call(`${registry.url}/v1/models/${model}/stats?from=${from}&to=${to}`)).body;
+    const text = (testid: string) => page.locator(`[data-testid="${testid}"]`).innerText();
+
+    expect(await text('champion')).toBe('v1');
+    expect(await text('challenger')).toBe('v2');
+    expect(await text('split')).toBe('20 %');
+    expect(await text('verdict')).toBe(stats.verdict.summary);
+    for (const variant of stats.variants) {
+      const name = variant.variant as string;
+      expect(await text(`requests-${name}`)).toBe(String(variant.requests));
+      expect(await text(`error-rate-${name}`)).toBe(`${(variant.error_rate * 100).toFixed(2)} %`);
+      expect(await text(`p99-${name}`)).toBe(variant.latency_ms.p99.toFixed(2));
+      expect(await text(`outcome-${name}`)).toBe(variant.outcome.mean.toFixed(4));
+      expect(await text(`outcomes-${name}`)).toBe(String(variant.outcome.count));
+      expect(await text(`drift-${name}`)).toBe(variant.drift[0].psi.toFixed(3));
+    }
+    expect(stats.variants.map((v: { requests: number }) => v.requests)).toEqual([4000, 1000]);
+    expect(await text('difference')).toContain(stats.comparison.outcome.difference.toFixed(4));
+    expect(await text('srm')).toContain(stats.comparison.sample_ratio.mismatch ? 'MISMATCH' : 'ok');
+    // Three charts were drawn by Chart.js (a canvas it owns has a chart instance attached).
+    const drawn = await page.evaluate(() => {
+      const chart = (globalThis as unknown as { Chart: { getChart(id: string): unknown } }).Chart;
+      return ['traffic-chart', 'latency-chart', 'outcome-chart'].filter((id) => chart.getChart(id));
+    });
+    expect(drawn).toEqual(['traffic-chart', 'latency-chart', 'outcome-chart']);
+    expect(pageErrors).toEqual([]);
+
+    fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    expect(fs.statSync(SCREENSHOT).size).toBeGreaterThan(10_000);
+    await page.close();
+  });
+
+  it('serves the page itself without data and Chart.js from the installed package', async () => {
+    const html = await fetch(`${registry.url}/dashboard`);
+    expect(html.headers.get('content-type')).toContain('text/html');
+    const script = await fetch(`${registry.url}/dashboard/chart.umd.js`);
+    expect(script.status).toBe(200);
+    expect(await script.text()).toContain('Chart.js');
+  });
+});

@@ -1,0 +1,6 @@
+import { Module } from '@nestjs/common';
+import { DeploymentChangesModule } from '../../../../libs/deployments/src';
+import { GuardrailEvaluator } from './guardrail-evaluator.service';
+
+@Module({ imports: [DeploymentChangesModule], providers: [GuardrailEvaluator], exports: [GuardrailEvaluator] })
+export class GuardrailsModule {}

@@ -1,0 +1,33 @@
+import type { FeedbackEvent, PredictionEvent } from '../../../../libs/queues/src';
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isNumberMap = (value: unknown) => value === null || (isObject(value) && Object.values(value).every((v) => typeof v === 'number' && Number.isFinite(v)));
+const isOutput = (value: unknown) =>
+  value === null || (isObject(value) && ((typeof value.value === 'number' && Number.isFinite(value.value)) || typeof value.label === 'string'));
+
+/** The stream is written by gateways of possibly another release: check each event before it reaches SQL. */
+export function isPredictionEvent(value: unknown): value is PredictionEvent {
+  if (!isObject(value)) return false;
+  return (
+    typeof value.request_id === 'string' && value.request_id.length >= 1 && value.request_id.length <= 128 &&
+    typeof value.model === 'string' && value.model.length >= 1 && value.model.length <= 63 &&
+    Number.isInteger(value.version) &&
+    typeof value.variant === 'string' && value.variant.length <= 16 &&
+    (value.routing_key_hash === null || typeof value.routing_key_hash === 'string') &&
+    Number.isFinite(value.at) &&
+    Number.isFinite(value.latency_us) && (value.latency_us as number) >= 0 &&
+    Number.isInteger(value.status) &&
+    (value.error === null || typeof value.error === 'string') &&
+    isNumberMap(value.inputs) &&
+    isOutput(value.output)
+  );
+}
+
+export function isFeedbackEvent(value: unknown): value is FeedbackEvent {
+  if (!isObject(value)) return false;
+  return (
+    typeof value.request_id === 'string' && value.request_id.length >= 1 && value.request_id.length <= 128 &&
+    ((typeof value.value === 'number' && Number.isFinite(value.value)) || typeof value.value === 'string') &&
+    Number.isFinite(value.at)
+  );
+}

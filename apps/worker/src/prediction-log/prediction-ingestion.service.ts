@@ -1,0 +1,255 @@
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { Redis } from 'ioredis';
+import { DataSource, type EntityManager } from 'typeorm';
+import { TypedConfig } from '../../../../libs/config/src';
+import {
+  createRedisClient,
+  type FeedbackEvent,
+  feedbackStreamKey,
+  type PredictionEvent,
+  predictionStreamKey,
+  STREAM_BATCH_FIELD,
+} from '../../../../libs/queues/src';
+import { IngestionMetrics } from './ingestion-metrics';
+import { isFeedbackEvent, isPredictionEvent } from './event-shapes';
+import { type JoinedOutcome, rollupOutcomes, rollupPredictions } from './rollup-deltas';
+import { type StreamEntry, StreamConsumer } from './stream-consumer';
+
+const GROUP = 'ingest';
+/** How often outcomes that arrived before their prediction are matched again. */
+const PENDING_OUTCOME_SWEEP_MS = 2_000;
+const PENDING_OUTCOME_BATCH = 5_000;
+
+/**
+ * Moves the prediction log from Redis into PostgreSQL: raw rows (idempotent by request id) and the
+ * per-minute rollups, in one transaction per batch, so a worker killed mid-batch leaves nothing half
+ * written and the batch's redelivery adds only what is not there yet. Outcomes join their prediction
+ * the same way; one that arrives first waits in pending_outcomes for a sweep.
+ */
+@Injectable()
+export class PredictionIngestion implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(PredictionIngestion.name);
+  private readonly connections: Redis[] = [];
+  private readonly consumers: StreamConsumer[] = [];
+  private sweepTimer?: NodeJS.Timeout;
+  private sweeping?: Promise<void>;
+
+  constructor(
+    private readonly config: TypedConfig,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly metrics: IngestionMetrics,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const prefix = this.config.get('REDIS_PREFIX');
+    this.consume(predictionStreamKey(prefix), (entries) => this.ingestPredictions(entries));
+    this.consume(feedbackStreamKey(prefix), (entries) => this.ingestFeedback(entries), 200);
+    this.sweepTimer = setInterval(() => {
+      this.sweeping ??= this.applyPendingOutcomes()
+        .then(() => undefined)
+        .catch((error: unknown) => this.logger.warn(`pending outcome sweep failed: ${(error as Error).message}`))
+        .finally(() => (this.sweeping = undefined));
+    }, PENDING_OUTCOME_SWEEP_MS);
+    this.sweepTimer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.sweepTimer);
+    await Promise.all(this.consumers.map((consumer) => consumer.stop()));
+    await this.sweeping;
+    await Promise.all(this.connections.map((redis) => redis.quit().catch(() => redis.disconnect())));
+  }
+
+  private consume(stream: string, handle: (entries: StreamEntry[]) => Promise<void>, count = 20): void {
+    // Each consumer blocks on its reads, so each has a connection of its own.
+    const redis = createRedisClient(this.config.get('REDIS_URL'));
+    redis.on('error', () => undefined);
+    this.connections.push(redis);
+    const claimIdleMs = this.config.get('PREDICTION_LOG_CLAIM_IDLE_MS');
+    const consumer = new StreamConsumer({ redis, stream, group: GROUP, handle, logger: this.logger, count, claimIdleMs });
+    this.consumers.push(consumer);
+    consumer.start();
+  }
+
+  /** Parses a batch of stream entries; what cannot be read is counted and left out, never retried forever. */
+  private parse<T>(entries: StreamEntry[], field: string, isEvent: (value: unknown) => value is T): T[] {
+    const events: T[] = [];
+    for (const entry of entries) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(entry.fields[field] ?? 'null');
+      } catch {
+        parsed = null;
+      }
+      const candidates = Array.isArray(parsed) ? parsed : [parsed];
+      for (const candidate of candidates) {
+        if (isEvent(candidate)) events.push(candidate);
+        else this.metrics.rejected.inc();
+      }
+    }
+    return events;
+  }
+
+  async ingestPredictions(entries: StreamEntry[]): Promise<void> {
+    const events = this.parse(entries, STREAM_BATCH_FIELD, isPredictionEvent);
+    if (events.length === 0) return;
+    const started = performance.now();
+    const inserted = await this.dataSource.transaction(async (manager) => {
+      const rows = (await manager.query(
+        `INSERT INTO prediction_log (request_id, model_name, version, variant, routing_key_hash, predicted_at, latency_us, status, error, inputs, output, payload)
+         SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::int[], $4::varchar[], $5::varchar[], $6::timestamptz[], $7::int[], $8::smallint[], $9::varchar[], $10::jsonb[], $11::jsonb[], $12::jsonb[])
+         ON CONFLICT (request_id) DO NOTHING
+         RETURNING request_id`,
+        [
+          events.map((e) => e.request_id),
+          events.map((e) => e.model),
+          events.map((e) => e.version),
+          events.map((e) => e.variant),
+          events.map((e) => e.routing_key_hash),
+          events.map((e) => new Date(e.at).toISOString()),
+          events.map((e) => Math.min(e.latency_us, 2_147_483_647)),
+          events.map((e) => e.status),
+          events.map((e) => e.error),
+          events.map((e) => (e.inputs ? JSON.stringify(e.inputs) : null)),
+          events.map((e) => (e.output ? JSON.stringify(e.output) : null)),
+          events.map((e) => (e.payload ? JSON.stringify(e.payload) : null)),
+        ],
+      )) as { request_id: string }[];
+      // Only what this transaction inserted counts: a redelivered or repeated event adds nothing.
+      const fresh = new Set(rows.map((row) => row.request_id));
+      const counted = events.filter((event) => fresh.delete(event.request_id));
+      await this.addToRollups(manager, counted);
+      return counted.length;
+    });
+    this.metrics.ingested.inc(inserted);
+    this.metrics.duplicates.inc(events.length - inserted);
+    this.metrics.batchSeconds.observe((performance.now() - started) / 1_000);
+  }
+
+  private async addToRollups(manager: EntityManager, events: PredictionEvent[]): Promise<void> {
+    const { rollups, inputs } = rollupPredictions(events);
+    if (rollups.length > 0) {
+      await manager.query(
+        `INSERT INTO prediction_rollups AS r (model_name, minute, variant, version, requests, errors, latency_buckets, output_count, output_sum, output_sum_squares, output_labels)
+         SELECT * FROM unnest($1::varchar[], $2::timestamptz[], $3::varchar[], $4::int[], $5::bigint[], $6::bigint[], $7::jsonb[], $8::bigint[], $9::float8[], $10::float8[], $11::jsonb[])
+         ON CONFLICT (model_name, minute, variant, version) DO UPDATE SET
+           requests = r.requests + excluded.requests,
+           errors = r.errors + excluded.errors,
+           latency_buckets = switchyard_merge_counts(r.latency_buckets, excluded.latency_buckets),
+           output_count = r.output_count + excluded.output_count,
+           output_sum = r.output_sum + excluded.output_sum,
+           output_sum_squares = r.output_sum_squares + excluded.output_sum_squares,
+           output_labels = switchyard_merge_counts(r.output_labels, excluded.output_labels)`,
+        [
+          rollups.map((r) => r.model),
+          rollups.map((r) => new Date(r.minute).toISOString()),
+          rollups.map((r) => r.variant),
+          rollups.map((r) => r.version),
+          rollups.map((r) => r.requests),
+          rollups.map((r) => r.errors),
+          rollups.map((r) => JSON.stringify(r.latency)),
+          rollups.map((r) => r.outputCount),
+          rollups.map((r) => r.outputSum),
+          rollups.map((r) => r.outputSumSquares),
+          rollups.map((r) => JSON.stringify(r.outputLabels)),
+        ],
+      );
+    }
+    if (inputs.length > 0) {
+      await manager.query(
+        `INSERT INTO prediction_input_rollups AS r (model_name, minute, variant, input, bins)
+         SELECT * FROM unnest($1::varchar[], $2::timestamptz[], $3::varchar[], $4::varchar[], $5::jsonb[])
+         ON CONFLICT (model_name, minute, variant, input) DO UPDATE SET bins = switchyard_merge_counts(r.bins, excluded.bins)`,
+        [
+          inputs.map((r) => r.model),
+          inputs.map((r) => new Date(r.minute).toISOString()),
+          inputs.map((r) => r.variant),
+          inputs.map((r) => r.input.slice(0, 160)),
+          inputs.map((r) => JSON.stringify(r.bins)),
+        ],
+      );
+    }
+  }
+
+  async ingestFeedback(entries: StreamEntry[]): Promise<void> {
+    const events = this.parse(entries, 'event', isFeedbackEvent);
+    if (events.length === 0) return;
+    const { applied, waiting } = await this.dataSource.transaction(async (manager) => {
+      // The first outcome reported for a request counts: of duplicates in one batch, the earliest.
+      const earliest = new Map<string, FeedbackEvent>();
+      for (const event of events) if (!earliest.has(event.request_id)) earliest.set(event.request_id, event);
+      const earliestFirst = [...earliest.values()];
+      const applied = await this.applyOutcomes(manager, earliestFirst);
+      const unmatched = earliestFirst.filter((e) => !applied.has(e.request_id));
+      if (unmatched.length === 0) return { applied: applied.size, waiting: 0 };
+      // Not applied: either the prediction already has its outcome, or it has not been ingested yet.
+      const known = (await manager.query(`SELECT request_id FROM prediction_log WHERE request_id = ANY($1::varchar[])`, [unmatched.map((e) => e.request_id)])) as { request_id: string }[];
+      const knownIds = new Set(known.map((row) => row.request_id));
+      const early = unmatched.filter((e) => !knownIds.has(e.request_id));
+      if (early.length > 0) {
+        await manager.query(
+          `INSERT INTO pending_outcomes (request_id, value, received_at) SELECT * FROM unnest($1::varchar[], $2::jsonb[], $3::timestamptz[]) ON CONFLICT (request_id) DO NOTHING`,
+          [early.map((e) => e.request_id), early.map((e) => JSON.stringify(e.value)), early.map((e) => new Date(e.at).toISOString())],
+        );
+      }
+      return { applied: applied.size, waiting: early.length };
+    });
+    this.metrics.outcomes.inc({ result: 'applied' }, applied);
+    this.metrics.outcomes.inc({ result: 'pending' }, waiting);
+    this.metrics.outcomes.inc({ result: 'duplicate' }, events.length - applied - waiting);
+  }
+
+  /** Sets the outcome of predictions that have none yet and adds it to their rollups; returns the request ids it set. */
+  private async applyOutcomes(manager: EntityManager, outcomes: FeedbackEvent[]): Promise<Set<string>> {
+    const joined = (await manager.query(
+      `UPDATE prediction_log l SET outcome = i.value, outcome_at = i.received_at
+       FROM unnest($1::varchar[], $2::jsonb[], $3::timestamptz[]) AS i(request_id, value, received_at)
+       WHERE l.request_id = i.request_id AND l.outcome IS NULL
+       RETURNING l.request_id, l.model_name, l.predicted_at, l.variant, l.version, l.output, l.outcome`,
+      [outcomes.map((e) => e.request_id), outcomes.map((e) => JSON.stringify(e.value)), outcomes.map((e) => new Date(e.at).toISOString())],
+    )) as [{ request_id: string; model_name: string; predicted_at: Date; variant: string; version: number; output: JoinedOutcome['output']; outcome: number | string }[], number];
+    const rows = joined[0];
+    const deltas = rollupOutcomes(
+      rows.map((row) => ({ model: row.model_name, predictedAt: row.predicted_at.getTime(), variant: row.variant, version: row.version, output: row.output, outcome: row.outcome })),
+    );
+    if (deltas.length > 0) {
+      await manager.query(
+        `INSERT INTO prediction_rollups AS r (model_name, minute, variant, version, outcome_count, outcome_sum, outcome_sum_squares, outcome_correct)
+         SELECT * FROM unnest($1::varchar[], $2::timestamptz[], $3::varchar[], $4::int[], $5::bigint[], $6::float8[], $7::float8[], $8::bigint[])
+         ON CONFLICT (model_name, minute, variant, version) DO UPDATE SET
+           outcome_count = r.outcome_count + excluded.outcome_count,
+           outcome_sum = r.outcome_sum + excluded.outcome_sum,
+           outcome_sum_squares = r.outcome_sum_squares + excluded.outcome_sum_squares,
+           outcome_correct = r.outcome_correct + excluded.outcome_correct`,
+        [
+          deltas.map((d) => d.model),
+          deltas.map((d) => new Date(d.minute).toISOString()),
+          deltas.map((d) => d.variant),
+          deltas.map((d) => d.version),
+          deltas.map((d) => d.count),
+          deltas.map((d) => d.sum),
+          deltas.map((d) => d.sumSquares),
+          deltas.map((d) => d.correct),
+        ],
+      );
+    }
+    return new Set(rows.map((row) => row.request_id));
+  }
+
+  /** Outcomes that arrived before their prediction: matched once the prediction is in. */
+  async applyPendingOutcomes(): Promise<number> {
+    const applied = await this.dataSource.transaction(async (manager) => {
+      const [rows] = (await manager.query(
+        `DELETE FROM pending_outcomes WHERE request_id IN (
+           SELECT p.request_id FROM pending_outcomes p JOIN prediction_log l USING (request_id) LIMIT ${PENDING_OUTCOME_BATCH} FOR UPDATE OF p SKIP LOCKED)
+         RETURNING request_id, value, received_at`,
+      )) as [{ request_id: string; value: number | string; received_at: Date }[], number];
+      if (rows.length === 0) return 0;
+      const set = await this.applyOutcomes(manager, rows.map((row) => ({ request_id: row.request_id, value: row.value, at: row.received_at.getTime() })));
+      return set.size;
+    });
+    this.metrics.outcomes.inc({ result: 'applied' }, applied);
+    return applied;
+  }
+}

@@ -1,0 +1,115 @@
+import type { Counts } from '../../../../libs/persistence/src';
+import type { OutputSummary, PredictionEvent } from '../../../../libs/queues/src';
+import { driftBin, latencyBucket } from '../../../../libs/statistics/src';
+
+const MINUTE_MS = 60_000;
+
+export interface RollupDelta {
+  model: string;
+  minute: number;
+  variant: string;
+  version: number;
+  requests: number;
+  errors: number;
+  latency: Counts;
+  outputCount: number;
+  outputSum: number;
+  outputSumSquares: number;
+  outputLabels: Counts;
+}
+
+export interface InputRollupDelta {
+  model: string;
+  minute: number;
+  variant: string;
+  input: string;
+  bins: Counts;
+}
+
+export interface OutcomeDelta {
+  model: string;
+  minute: number;
+  variant: string;
+  version: number;
+  count: number;
+  sum: number;
+  sumSquares: number;
+  correct: number;
+}
+
+/** A prediction joined with its first outcome, as the ingestion's UPDATE … RETURNING gives it. */
+export interface JoinedOutcome {
+  model: string;
+  predictedAt: number;
+  variant: string;
+  version: number;
+  output: OutputSummary | null;
+  outcome: number | string;
+}
+
+const minuteOf = (epochMs: number) => Math.floor(epochMs / MINUTE_MS) * MINUTE_MS;
+const increment = (counts: Counts, key: string | number) => (counts[key] = (counts[key] ?? 0) + 1);
+
+/** Stable order, so concurrent upserts of the same rows take their locks in the same order (no deadlocks). */
+const byKey = <T extends { model: string; minute: number; variant: string }>(key: (row: T) => string) => (a: T, b: T) =>
+  a.model.localeCompare(b.model) || a.minute - b.minute || a.variant.localeCompare(b.variant) || key(a).localeCompare(key(b));
+
+/**
+ * What a batch of newly ingested predictions adds to the per-minute rollups: one delta per model,
+ * minute, variant and version (and per input for drift), so the upsert touches each row once.
+ */
+export function rollupPredictions(events: PredictionEvent[]): { rollups: RollupDelta[]; inputs: InputRollupDelta[] } {
+  const rollups = new Map<string, RollupDelta>();
+  const inputs = new Map<string, InputRollupDelta>();
+  for (const event of events) {
+    const minute = minuteOf(event.at);
+    const key = `${event.model}\u0000${minute}\u0000${event.variant}\u0000${event.version}`;
+    let rollup = rollups.get(key);
+    if (!rollup) {
+      rollup = { model: event.model, minute, variant: event.variant, version: event.version, requests: 0, errors: 0, latency: {}, outputCount: 0, outputSum: 0, outputSumSquares: 0, outputLabels: {} };
+      rollups.set(key, rollup);
+    }
+    rollup.requests += 1;
+    if (event.status >= 400) rollup.errors += 1;
+    increment(rollup.latency, latencyBucket(event.latency_us));
+    if (event.output && 'value' in event.output) {
+      rollup.outputCount += 1;
+      rollup.outputSum += event.output.value;
+      rollup.outputSumSquares += event.output.value * event.output.value;
+    } else if (event.output && 'label' in event.output) {
+      increment(rollup.outputLabels, event.output.label);
+    }
+    for (const [input, value] of Object.entries(event.inputs ?? {})) {
+      const inputKey = `${event.model}\u0000${minute}\u0000${event.variant}\u0000${input}`;
+      let delta = inputs.get(inputKey);
+      if (!delta) inputs.set(inputKey, (delta = { model: event.model, minute, variant: event.variant, input, bins: {} }));
+      increment(delta.bins, driftBin(value));
+    }
+  }
+  return {
+    rollups: [...rollups.values()].sort(byKey((r) => String(r.version).padStart(10, '0'))),
+    inputs: [...inputs.values()].sort(byKey((r) => r.input)),
+  };
+}
+
+/**
+ * What outcomes add to the rollups of their predictions' minute: numbers feed a mean (and its
+ * variance); a label counts as correct when it equals the predicted one.
+ */
+export function rollupOutcomes(joined: JoinedOutcome[]): OutcomeDelta[] {
+  const deltas = new Map<string, OutcomeDelta>();
+  for (const row of joined) {
+    const minute = minuteOf(row.predictedAt);
+    const key = `${row.model}\u0000${minute}\u0000${row.variant}\u0000${row.version}`;
+    let delta = deltas.get(key);
+    if (!delta) deltas.set(key, (delta = { model: row.model, minute, variant: row.variant, version: row.version, count: 0, sum: 0, sumSquares: 0, correct: 0 }));
+    delta.count += 1;
+    if (typeof row.outcome === 'number') {
+      delta.sum += row.outcome;
+      delta.sumSquares += row.outcome * row.outcome;
+    } else if (row.output && 'label' in row.output && row.output.label === row.outcome) {
+      delta.correct += 1;
+    }
+  }
+  return [...deltas.values()].sort(byKey((r) => String(r.version).padStart(10, '0')));
+}

@@ -1,0 +1,260 @@
+import { Redis } from 'ioredis';
+import { Client } from 'pg';
+import { buildAffine } from '../../../libs/onnx/src';
+import { predictionStreamKey, type PredictionEvent } from '../../../libs/queues/src';
+import { eventually } from '../../../test/support/artifacts';
+import { call, expectProblem } from '../../../test/support/client';
+import { createModel, uploadReadyVersion } from '../../../test/support/fixtures';
+import { type RunningApp, startWorker } from '../../../test/support/http-app';
+import { freePort, runNode, type Spawned, stop, waitForHttp } from '../../../test/support/processes';
+import { type ServingStack, startServingStack } from '../../../test/support/serving-stack';
+import { uniqueSuffix } from '../../../test/support/test-env';
+
+/** Version v answers y = x + v: every outcome can be checked against what the variant predicted. */
+const affine = (bias: number) => buildAffine({ scale: 1, bias, features: 1 });
+
+async function query<T>(databaseUrl: string, sql: string, params: unknown[] = []): Promise<T[]> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    return (await client.query(sql, params)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
+
+/** Runs `task` over `items` with at most `limit` in flight. */
+async function pool<T, R>(items: T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length) {
+        const index = next++;
+        results[index] = await task(items[index]);
+      }
+    }),
+  );
+  return results;
+}
+
+describe('prediction log, feedback and statistics', () => {
+  let stack: ServingStack;
+  let worker: RunningApp | undefined;
+  const workerEnv = () => ({ DATABASE_URL: stack.databaseUrl, REDIS_PREFIX: stack.redisPrefix, PREDICTION_LOG_CLAIM_IDLE_MS: '1000' });
+
+  beforeAll(async () => {
+    stack = await startServingStack({ PREDICTION_LOG_FLUSH_MS: '50', PREDICTION_LOG_PAYLOAD_SAMPLE_RATE: '1', DEPLOYMENT_POLL_MS: '500' });
+    worker = await startWorker(workerEnv());
+  });
+  afterAll(async () => {
+    await worker?.close();
+    await stack.close();
+  });
+
+  const predict = (model: string, x: number, headers: Record<string, string> = {}) =>
+    call(`${stack.gateway.url}/v1/models/${model}/predict`, { method: 'POST', json: { instances: [[x]] }, headers });
+  const feedback = (body: unknown) => call(`${stack.gateway.url}/v1/feedback`, { method: 'POST', json: body });
+  const stats = (model: string, params = '') => call(`${stack.registry.url}/v1/models/${model}/stats${params}`);
+  const rowCount = async (model: string) => Number((await query<{ n: string }>(stack.databaseUrl, 'SELECT count(*) AS n FROM prediction_log WHERE model_name = $1', [model]))[0].n);
+
+  /** A model with champion v1 (y = x + 1) and challenger v2 (y = x + 2) on `percent` % of traffic, served by the gateway. */
+  async function abTest(percent: number): Promise<string> {
+    const registry = stack.registry.url;
+    const model = await createModel(registry, 'ab');
+    await uploadReadyVersion(registry, model, affine(1), stack.databaseUrl);
+    await uploadReadyVersion(registry, model, affine(2), stack.databaseUrl);
+    await call(`${registry}/v1/models/${model}/aliases/champion`, { method: 'PUT', json: { version: 1 } });
+    await call(`${registry}/v1/models/${model}/aliases/challenger`, { method: 'PUT', json: { version: 2 } });
+    const { revision } = (await call(`${registry}/v1/models/${model}/deployment`)).body;
+    await call(`${registry}/v1/models/${model}/traffic`, { method: 'PUT', json: { challenger_percent: percent }, headers: { 'if-match': `"${revision}"` } });
+    await eventually(() => predict(model, 0, { 'x-switchyard-variant': 'challenger' }), (answer) => answer.status === 200 && answer.body.version === 2);
+    return model;
+  }
+
+  it('logs every prediction once, with its variant, and rolls them up per minute', async () => {
+    const model = await abTest(30);
+    const keys = Array.from({ length: 400 }, (_, i) => `caller-${i}`);
+    const answers = await pool(keys, 16, (key) => predict(model, 1, { 'x-routing-key': key }));
+    expect(answers.every((a) => a.status === 200)).toBe(true);
+    const bad = await pool([1, 2, 3], 3, () => call(`${stack.gateway.url}/v1/models/${model}/predict`, { method: 'POST', json: { instances: [[1, 2, 3]] } }));
+    expect(bad.map((a) => a.status)).toEqual([400, 400, 400]);
+    // One pinned warm-up request came before the split was measured.
+    const expected = answers.length + bad.length + 1;
+
+    await eventually(() => rowCount(model), (n) => n >= expected, 20_000);
+    expect(await rowCount(model)).toBe(expected);
+    const rollups = await query<{ variant: string; requests: string; errors: string }>(
+      stack.databaseUrl,
+      'SELECT variant, sum(requests) AS requests, sum(errors) AS errors FROM prediction_rollups WHERE model_name = $1 GROUP BY variant ORDER BY variant',
+      [model],
+    );
+    const byVariant = Object.fromEntries(rollups.map((r) => [r.variant, { requests: Number(r.requests), errors: Number(r.errors) }]));
+    const challengerAnswers = answers.filter((a) => a.body.variant === 'challenger').length;
+    // The refused requests were split by weight too: count the challenger's successes.
+    expect(byVariant.challenger.requests - byVariant.challenger.errors).toBe(challengerAnswers + 1);
+    expect(byVariant.champion.requests + byVariant.challenger.requests).toBe(expected);
+    expect(byVariant.champion.errors + byVariant.challenger.errors).toBe(3);
+
+    const [row] = await query<{ routing_key_hash: string; output: unknown; inputs: unknown; payload: { request: unknown } | null; status: number }>(
+      stack.databaseUrl,
+      'SELECT routing_key_hash, output, inputs, payload, status FROM prediction_log WHERE request_id = $1',
+      [answers[0].body.request_id],
+    );
+    expect(row.routing_key_hash).toMatch(/^[0-9a-f]{32}$/);
+    expect(row.output).toEqual({ value: 1 + answers[0].body.version });
+    expect(row.inputs).toEqual({ x: 1 });
+    expect(row.payload?.request).toEqual({ instances: [[1]] });
+    expect(row.status).toBe(200);
+  });
+
+  it('joins outcomes to their predictions, once, and refuses feedback it cannot use', async () => {
+    const model = await abTest(50);
+    const answers = await pool(Array.from({ length: 60 }, (_, i) => i), 8, (i) => predict(model, i, { 'x-routing-key': `k${i}` }));
+    await eventually(() => rowCount(model), (n) => n >= 61, 20_000);
+    // Every request is known to the gateway once its row is in: feedback needs no retry from here.
+    // Outcomes around 10 for the champion's callers and 11 for the challenger's.
+    const outcomeOf = (answer: (typeof answers)[number], i: number) => (answer.body.variant === 'champion' ? 10 : 11) + (i % 3) / 10;
+    const sent = await pool(answers.map((a, i) => ({ a, i })), 8, ({ a, i }) => feedback({ request_id: a.body.request_id, value: outcomeOf(a, i) }));
+    expect(sent.map((a) => a.status)).toEqual(answers.map(() => 202));
+    // A second outcome for the same request is accepted by the gateway but does not count twice.
+    expect((await feedback({ request_id: answers[0].body.request_id, value: 1e6 })).status).toBe(202);
+
+    expectProblem(await feedback({ request_id: `never-${uniqueSuffix()}`, value: 1 }), 404);
+    const wrongKind = expectProblem(await feedback({ request_id: answers[1].body.request_id, value: 'spam' }), 400);
+    expect(wrongKind.errors).toEqual([{ field: 'value', message: expect.stringContaining('regression') }]);
+    expectProblem(await feedback({ request_id: answers[1].body.request_id }), 400);
+    expectProblem(await feedback({ value: 1 }), 400);
+
+    const outcomes = async () =>
+      query<{ variant: string; n: string; total: string }>(
+        stack.databaseUrl,
+        'SELECT variant, sum(outcome_count) AS n, sum(outcome_sum) AS total FROM prediction_rollups WHERE model_name = $1 GROUP BY variant ORDER BY variant',
+        [model],
+      );
+    await eventually(outcomes, (rows) => rows.reduce((n, r) => n + Number(r.n), 0) >= 60, 20_000);
+    const expectedSum = (variant: string) => answers.reduce((sum, a, i) => (a.body.variant === variant ? sum + outcomeOf(a, i) : sum), 0);
+    const rows = Object.fromEntries((await outcomes()).map((r) => [r.variant, { n: Number(r.n), total: Number(r.total) }]));
+    expect(rows.champion.n + rows.challenger.n).toBe(60);
+    expect(rows.champion.total).toBeCloseTo(expectedSum('champion'), 6);
+    expect(rows.challenger.total).toBeCloseTo(expectedSum('challenger'), 6);
+
+    const report = await stats(model);
+    expect(report.status).toBe(200);
+    const champion = report.body.variants.find((v: { variant: string }) => v.variant === 'champion');
+    expect(champion.outcome.count).toBe(rows.champion.n);
+    expect(champion.outcome.mean).toBeCloseTo(rows.champion.total / rows.champion.n, 9);
+    expect(report.body.comparison.metric).toBe('mean');
+    expect(report.body.comparison.outcome.difference).toBeGreaterThan(0);
+    expect(typeof report.body.verdict.summary).toBe('string');
+  });
+
+  it('matches outcomes that reach the worker before their prediction', async () => {
+    const model = await abTest(0);
+    await worker!.close();
+    worker = undefined;
+    const answers = await pool(Array.from({ length: 20 }, (_, i) => i), 5, (i) => predict(model, i));
+    // The gateway knows these requests once its buffer is flushed (the index goes with the events),
+    // though no row exists yet.
+    for (const answer of answers) {
+      const accepted = await eventually(() => feedback({ request_id: answer.body.request_id, value: 1 }), (a) => a.status !== 404);
+      expect(accepted.status).toBe(202);
+    }
+    const ids = answers.map((a) => a.body.request_id as string);
+    const ingested = async () => Number((await query<{ n: string }>(stack.databaseUrl, 'SELECT count(*) AS n FROM prediction_log WHERE request_id = ANY($1)', [ids]))[0].n);
+    expect(await ingested()).toBe(0);
+    worker = await startWorker(workerEnv());
+    const outcomes = () => query<{ n: string }>(stack.databaseUrl, 'SELECT coalesce(sum(outcome_count), 0) AS n FROM prediction_rollups WHERE model_name = $1', [model]);
+    const [{ n }] = await eventually(outcomes, ([row]) => Number(row.n) >= 20, 20_000);
+    expect(Number(n)).toBe(20);
+    expect(await ingested()).toBe(20);
+  });
+
+  it('answers stats questions it cannot answer with a problem', async () => {
+    const model = await createModel(stack.registry.url, 'stats');
+    const empty = await stats(model);
+    expect(empty.status).toBe(200);
+    expect(empty.body.variants).toEqual([]);
+    expect(empty.body.verdict.decision).toBe('no_data');
+    expectProblem(await stats(model, '?from=2026-11-02T00:00:00Z&to=2026-11-01T00:00:00Z'), 400);
+    expectProblem(await stats(model, '?from=yesterday'), 400);
+    expectProblem(await stats(model, '?to=2026-13-01T00:00:00Z'), 400);
+    expectProblem(await stats(model, '?reference_from=2026-11-01T00:00:00Z'), 400);
+    expectProblem(await stats(model, '?step=90'), 400);
+    expectProblem(await stats(`nope-${uniqueSuffix()}`), 404);
+  });
+});
+
+describe('a worker killed while ingesting a backlog', () => {
+  let stack: ServingStack;
+  beforeAll(async () => {
+    stack = await startServingStack();
+  });
+  afterAll(() => stack.close());
+
+  async function spawnWorker(): Promise<Spawned> {
+    const port = await freePort();
+    const worker = runNode('apps/worker/src/main.js', {
+      DATABASE_URL: stack.databaseUrl,
+      REDIS_PREFIX: stack.redisPrefix,
+      WORKER_PORT: String(port),
+      LOG_LEVEL: 'warn',
+      PREDICTION_LOG_CLAIM_IDLE_MS: '1000',
+    });
+    await waitForHttp(`http://127.0.0.1:${port}/health/live`);
+    return worker;
+  }
+
+  it('loses nothing and counts nothing twice', async () => {
+    const model = `killed-${uniqueSuffix()}`;
+    const total = 60_000;
+    const redis = new Redis(process.env.REDIS_URL!);
+    const at = Date.now();
+    try {
+      // A backlog of 120 gateway flushes, waiting for a worker.
+      for (let entry = 0; entry < total / 500; entry++) {
+        const events: PredictionEvent[] = Array.from({ length: 500 }, (_, i) => ({
+          request_id: `${model}-${entry * 500 + i}`,
+          model,
+          version: 1,
+          variant: i % 10 === 0 ? 'challenger' : 'champion',
+          routing_key_hash: null,
+          at: at + i,
+          latency_us: 100 + i,
+          status: 200,
+          error: null,
+          inputs: { x: i },
+          output: { value: i },
+          payload: null,
+        }));
+        await redis.xadd(predictionStreamKey(stack.redisPrefix), '*', 'batch', JSON.stringify(events));
+      }
+    } finally {
+      redis.disconnect();
+    }
+    const first = await spawnWorker();
+    await eventually(() => rowCount(), (n) => n > 0, 20_000);
+    await stop(first, 'SIGKILL');
+    const afterKill = await rowCount();
+    expect(afterKill).toBeLessThan(total);
+
+    const second = await spawnWorker();
+    try {
+      await eventually(() => rowCount(), (n) => n >= total, 60_000);
+      const [sums] = await query<{ requests: string; outputs: string }>(
+        stack.databaseUrl,
+        'SELECT sum(requests) AS requests, sum(output_count) AS outputs FROM prediction_rollups WHERE model_name = $1',
+        [model],
+      );
+      expect(await rowCount()).toBe(total);
+      expect(Number(sums.requests)).toBe(total);
+      expect(Number(sums.outputs)).toBe(total);
+    } finally {
+      await stop(second);
+    }
+
+    async function rowCount() {
+      return Number((await query<{ n: string }>(stack.databaseUrl, 'SELECT count(*) AS n FROM prediction_log WHERE model_name = $1', [model]))[0].n);
+    }
+  });
+});

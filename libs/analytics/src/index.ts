@@ -1,0 +1,3 @@
+export * from './rollup-reader';
+export * from './stats-report';
+export * from './guardrail-judgement';

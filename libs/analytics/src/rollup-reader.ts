@@ -1,0 +1,165 @@
+import type { EntityManager } from 'typeorm';
+import type { Counts } from '../../persistence/src';
+
+/** Everything the rollups hold about one variant over a window: sufficient statistics and merged histograms. */
+export interface VariantAggregate {
+  variant: string;
+  versions: number[];
+  requests: number;
+  errors: number;
+  latency: Counts;
+  outputCount: number;
+  outputSum: number;
+  outputSumSquares: number;
+  outputLabels: Counts;
+  outcomeCount: number;
+  outcomeSum: number;
+  outcomeSumSquares: number;
+  outcomeCorrect: number;
+  /** input → histogram on the drift grid. */
+  inputs: Record<string, Counts>;
+}
+
+export interface SeriesPoint {
+  at: Date;
+  variant: string;
+  requests: number;
+  errors: number;
+  latency: Counts;
+  outcomeCount: number;
+  outcomeSum: number;
+  outcomeCorrect: number;
+}
+
+export interface Window {
+  from: Date;
+  to: Date;
+}
+
+const num = (value: unknown) => Number(value ?? 0);
+
+/**
+ * Reads the per-minute rollups (never the raw log) for a model and window. Histograms are merged in
+ * SQL so the work grows with the number of rollup rows, not of predictions.
+ */
+export class RollupReader {
+  constructor(private readonly manager: EntityManager) {}
+
+  async variants(model: string, window: Window): Promise<VariantAggregate[]> {
+    const params = [model, window.from.toISOString(), window.to.toISOString()];
+    const where = `model_name = $1 AND minute >= $2 AND minute < $3`;
+    const [totals, latency, labels, inputs] = await Promise.all([
+      this.manager.query(
+        `SELECT variant, array_agg(DISTINCT version ORDER BY version) AS versions,
+                sum(requests) AS requests, sum(errors) AS errors,
+                sum(output_count) AS output_count, sum(output_sum) AS output_sum, sum(output_sum_squares) AS output_sum_squares,
+                sum(outcome_count) AS outcome_count, sum(outcome_sum) AS outcome_sum, sum(outcome_sum_squares) AS outcome_sum_squares,
+                sum(outcome_correct) AS outcome_correct
+         FROM prediction_rollups WHERE ${where} GROUP BY variant ORDER BY variant`,
+        params,
+      ) as Promise<Record<string, unknown>[]>,
+      this.histogram('prediction_rollups', 'latency_buckets', where, params),
+      this.histogram('prediction_rollups', 'output_labels', where, params),
+      this.manager.query(
+        `SELECT r.variant, r.input, b.key, sum(b.value::numeric) AS count
+         FROM prediction_input_rollups r CROSS JOIN LATERAL jsonb_each_text(r.bins) AS b
+         WHERE r.model_name = $1 AND r.minute >= $2 AND r.minute < $3 GROUP BY r.variant, r.input, b.key`,
+        params,
+      ) as Promise<{ variant: string; input: string; key: string; count: string }[]>,
+    ]);
+    return totals.map((row) => {
+      const variant = row.variant as string;
+      const ownInputs: Record<string, Counts> = {};
+      for (const bin of inputs) {
+        if (bin.variant !== variant) continue;
+        (ownInputs[bin.input] ??= {})[bin.key] = num(bin.count);
+      }
+      return {
+        variant,
+        versions: (row.versions as number[]).map(Number),
+        requests: num(row.requests),
+        errors: num(row.errors),
+        latency: latency.get(variant) ?? {},
+        outputCount: num(row.output_count),
+        outputSum: num(row.output_sum),
+        outputSumSquares: num(row.output_sum_squares),
+        outputLabels: labels.get(variant) ?? {},
+        outcomeCount: num(row.outcome_count),
+        outcomeSum: num(row.outcome_sum),
+        outcomeSumSquares: num(row.outcome_sum_squares),
+        outcomeCorrect: num(row.outcome_correct),
+        inputs: ownInputs,
+      };
+    });
+  }
+
+  /** All variants' inputs over a window: the reference drift is measured against. */
+  async inputs(model: string, window: Window): Promise<{ requests: number; inputs: Record<string, Counts> }> {
+    const params = [model, window.from.toISOString(), window.to.toISOString()];
+    const [bins, [total]] = await Promise.all([
+      this.manager.query(
+        `SELECT r.input, b.key, sum(b.value::numeric) AS count
+         FROM prediction_input_rollups r CROSS JOIN LATERAL jsonb_each_text(r.bins) AS b
+         WHERE r.model_name = $1 AND r.minute >= $2 AND r.minute < $3 GROUP BY r.input, b.key`,
+        params,
+      ) as Promise<{ input: string; key: string; count: string }[]>,
+      this.manager.query(`SELECT coalesce(sum(requests), 0) AS requests FROM prediction_rollups WHERE model_name = $1 AND minute >= $2 AND minute < $3`, params) as Promise<
+        { requests: string }[]
+      >,
+    ]);
+    const inputs: Record<string, Counts> = {};
+    for (const bin of bins) (inputs[bin.input] ??= {})[bin.key] = num(bin.count);
+    return { requests: num(total.requests), inputs };
+  }
+
+  /** Per variant and step: the points of the dashboard's time series. */
+  async series(model: string, window: Window, stepSeconds: number): Promise<SeriesPoint[]> {
+    const params = [model, window.from.toISOString(), window.to.toISOString(), stepSeconds];
+    const step = `to_timestamp(floor(extract(epoch FROM minute) / $4) * $4)`;
+    const [totals, latency] = await Promise.all([
+      this.manager.query(
+        `SELECT ${step} AS at, variant, sum(requests) AS requests, sum(errors) AS errors,
+                sum(outcome_count) AS outcome_count, sum(outcome_sum) AS outcome_sum, sum(outcome_correct) AS outcome_correct
+         FROM prediction_rollups WHERE model_name = $1 AND minute >= $2 AND minute < $3 GROUP BY 1, 2 ORDER BY 1, 2`,
+        params,
+      ) as Promise<Record<string, unknown>[]>,
+      this.manager.query(
+        `SELECT ${step} AS at, variant, b.key, sum(b.value::numeric) AS count
+         FROM prediction_rollups CROSS JOIN LATERAL jsonb_each_text(latency_buckets) AS b
+         WHERE model_name = $1 AND minute >= $2 AND minute < $3 GROUP BY 1, 2, 3`,
+        params,
+      ) as Promise<{ at: Date; variant: string; key: string; count: string }[]>,
+    ]);
+    const histograms = new Map<string, Counts>();
+    for (const row of latency) {
+      const key = `${row.at.getTime()}|${row.variant}`;
+      let counts = histograms.get(key);
+      if (!counts) histograms.set(key, (counts = {}));
+      counts[row.key] = num(row.count);
+    }
+    return totals.map((row) => ({
+      at: row.at as Date,
+      variant: row.variant as string,
+      requests: num(row.requests),
+      errors: num(row.errors),
+      latency: histograms.get(`${(row.at as Date).getTime()}|${row.variant as string}`) ?? {},
+      outcomeCount: num(row.outcome_count),
+      outcomeSum: num(row.outcome_sum),
+      outcomeCorrect: num(row.outcome_correct),
+    }));
+  }
+
+  private async histogram(table: string, column: string, where: string, params: unknown[]): Promise<Map<string, Counts>> {
+    const rows = (await this.manager.query(
+      `SELECT variant, b.key, sum(b.value::numeric) AS count FROM ${table} CROSS JOIN LATERAL jsonb_each_text(${column}) AS b WHERE ${where} GROUP BY variant, b.key`,
+      params,
+    )) as { variant: string; key: string; count: string }[];
+    const byVariant = new Map<string, Counts>();
+    for (const row of rows) {
+      let counts = byVariant.get(row.variant);
+      if (!counts) byVariant.set(row.variant, (counts = {}));
+      counts[row.key] = num(row.count);
+    }
+    return byVariant;
+  }
+}

@@ -1,0 +1,221 @@
+import type { ModelTask } from '../../queues/src/prediction-log-contract';
+import {
+  type Comparison,
+  type Interval,
+  latencyBucketValue,
+  meanWithInterval,
+  mixtureSequentialTest,
+  mixtureSequentialTestForProportions,
+  populationStabilityIndex,
+  proportionComparison,
+  proportionWithInterval,
+  classifyPsi,
+  quantileFromBuckets,
+  sampleRatioMismatch,
+  type SequentialTest,
+  welchComparison,
+} from '../../statistics/src';
+import type { SeriesPoint, VariantAggregate, Window } from './rollup-reader';
+
+export interface DeploymentSnapshot {
+  champion: number | null;
+  challenger: number | null;
+  challenger_percent: number;
+}
+
+export interface DriftReference extends Window {
+  requests: number;
+  inputs: Record<string, Record<string, number>>;
+}
+
+export interface VariantReport {
+  variant: string;
+  versions: number[];
+  requests: number;
+  errors: number;
+  error_rate: number | null;
+  error_rate_interval: Interval | null;
+  latency_ms: { p50: number | null; p95: number | null; p99: number | null };
+  output: { count: number; mean: number | null; std: number | null } | { class_shares: Record<string, number> };
+  outcome:
+    | { metric: 'mean'; count: number; mean: number | null; std: number | null; interval: Interval | null }
+    | { metric: 'accuracy'; count: number; accuracy: number | null; interval: Interval | null };
+  drift: Array<{ input: string; psi: number; level: string }>;
+}
+
+export interface ComparisonReport {
+  control: 'champion';
+  treatment: 'challenger';
+  metric: 'mean' | 'accuracy';
+  outcome: Comparison | null;
+  sequential: SequentialTest | null;
+  error_rate: Comparison | null;
+  sample_ratio: ReturnType<typeof sampleRatioMismatch>;
+}
+
+export type Decision = 'challenger_better' | 'champion_better' | 'continue' | 'no_challenger' | 'no_data' | 'sample_ratio_mismatch';
+
+export interface StatsReport {
+  model: string;
+  from: string;
+  to: string;
+  task: ModelTask;
+  deployment: DeploymentSnapshot;
+  variants: VariantReport[];
+  drift_reference: { from: string; to: string; requests: number; scope: string };
+  comparison: ComparisonReport | null;
+  verdict: { decision: Decision; summary: string };
+  series: { step_seconds: number; points: SeriesPointReport[] };
+}
+
+export interface SeriesPointReport {
+  at: string;
+  variant: string;
+  requests: number;
+  errors: number;
+  latency_p50_ms: number | null;
+  latency_p99_ms: number | null;
+  outcome_count: number;
+  outcome_metric: number | null;
+}
+
+const VARIANT_ORDER = ['champion', 'challenger'];
+/** Champion first, then challenger, then anything else (pinned). */
+const variantRank = (variant: string) => (VARIANT_ORDER.includes(variant) ? VARIANT_ORDER.indexOf(variant) : VARIANT_ORDER.length);
+
+/** Drift is reported for at most this many inputs per variant, most drifted first. */
+const MAX_DRIFT_INPUTS = 64;
+
+const ms = (microseconds: number | null) => (microseconds === null ? null : microseconds / 1_000);
+const latencyQuantile = (counts: Record<string, number>, q: number) => ms(quantileFromBuckets(counts, q, latencyBucketValue));
+
+function variantReport(aggregate: VariantAggregate, task: ModelTask, reference: DriftReference): VariantReport {
+  const errorRate = proportionWithInterval(aggregate.errors, aggregate.requests);
+  const labelTotal = Object.values(aggregate.outputLabels).reduce((a, b) => a + b, 0);
+  const output =
+    task === 'classification' && labelTotal > 0
+      ? { class_shares: Object.fromEntries(Object.entries(aggregate.outputLabels).map(([label, count]) => [label, count / labelTotal])) }
+      : (({ count, mean, std }) => ({ count, mean, std }))(meanWithInterval({ count: aggregate.outputCount, sum: aggregate.outputSum, sumOfSquares: aggregate.outputSumSquares }));
+  const drift = Object.entries(aggregate.inputs)
+    .flatMap(([input, counts]) => {
+      const base = reference.inputs[input];
+      const psi = base ? populationStabilityIndex(base, counts) : null;
+      return psi ? [{ input, psi: psi.psi, level: classifyPsi(psi.psi) }] : [];
+    })
+    .sort((a, b) => b.psi - a.psi)
+    .slice(0, MAX_DRIFT_INPUTS);
+  return {
+    variant: aggregate.variant,
+    versions: aggregate.versions,
+    requests: aggregate.requests,
+    errors: aggregate.errors,
+    error_rate: errorRate.rate,
+    error_rate_interval: errorRate.interval,
+    latency_ms: { p50: latencyQuantile(aggregate.latency, 0.5), p95: latencyQuantile(aggregate.latency, 0.95), p99: latencyQuantile(aggregate.latency, 0.99) },
+    output,
+    outcome: outcomeOf(aggregate, task),
+    drift,
+  };
+}
+
+function outcomeOf(aggregate: VariantAggregate, task: ModelTask): VariantReport['outcome'] {
+  if (task === 'classification') {
+    const accuracy = proportionWithInterval(aggregate.outcomeCorrect, aggregate.outcomeCount);
+    return { metric: 'accuracy', count: aggregate.outcomeCount, accuracy: accuracy.rate, interval: accuracy.interval };
+  }
+  const mean = meanWithInterval({ count: aggregate.outcomeCount, sum: aggregate.outcomeSum, sumOfSquares: aggregate.outcomeSumSquares });
+  return { metric: 'mean', count: mean.count, mean: mean.mean, std: mean.std, interval: mean.interval };
+}
+
+function compare(control: VariantAggregate, treatment: VariantAggregate, task: ModelTask, deployment: DeploymentSnapshot): ComparisonReport {
+  const errorRate = proportionComparison({ successes: control.errors, trials: control.requests }, { successes: treatment.errors, trials: treatment.requests });
+  const sampleRatio = sampleRatioMismatch([control.requests, treatment.requests], [100 - deployment.challenger_percent, deployment.challenger_percent]);
+  if (task === 'classification') {
+    const c = { successes: control.outcomeCorrect, trials: control.outcomeCount };
+    const t = { successes: treatment.outcomeCorrect, trials: treatment.outcomeCount };
+    return { control: 'champion', treatment: 'challenger', metric: 'accuracy', outcome: proportionComparison(c, t), sequential: mixtureSequentialTestForProportions(c, t), error_rate: errorRate, sample_ratio: sampleRatio };
+  }
+  const c = { count: control.outcomeCount, sum: control.outcomeSum, sumOfSquares: control.outcomeSumSquares };
+  const t = { count: treatment.outcomeCount, sum: treatment.outcomeSum, sumOfSquares: treatment.outcomeSumSquares };
+  return { control: 'champion', treatment: 'challenger', metric: 'mean', outcome: welchComparison(c, t), sequential: mixtureSequentialTest(c, t), error_rate: errorRate, sample_ratio: sampleRatio };
+}
+
+const pct = (value: number) => `${(value * 100).toFixed(2)} %`;
+
+function verdict(task: ModelTask, variants: VariantAggregate[], comparison: ComparisonReport | null, deployment: DeploymentSnapshot): StatsReport['verdict'] {
+  if (variants.every((v) => v.requests === 0)) return { decision: 'no_data', summary: 'No predictions were logged for this model in the window.' };
+  if (!comparison) {
+    return {
+      decision: 'no_challenger',
+      summary: deployment.challenger === null ? 'There is no challenger: all traffic goes to the champion.' : 'Only one variant received traffic in the window: nothing to compare yet.',
+    };
+  }
+  if (comparison.sample_ratio?.mismatch) {
+    const expected = comparison.sample_ratio.expected;
+    return {
+      decision: 'sample_ratio_mismatch',
+      summary: `The observed split does not match the configured ${deployment.challenger_percent} % (chi-square p = ${comparison.sample_ratio.p_value.toExponential(2)}, expected ≈ ${expected.map((n) => Math.round(n)).join(' / ')} requests): the assignment is broken or the weights changed in the window, so the outcome comparison cannot be trusted.`,
+    };
+  }
+  const metric = task === 'classification' ? 'accuracy' : 'mean outcome';
+  const sequential = comparison.sequential;
+  const outcome = comparison.outcome;
+  if (!sequential || !outcome) return { decision: 'continue', summary: `Not enough outcomes yet to compare the ${metric} of the two variants: keep the test running and keep posting feedback.` };
+  const difference = task === 'classification' ? pct(outcome.difference) : outcome.difference.toPrecision(4);
+  const interval = task === 'classification' ? `${pct(outcome.interval.low)} to ${pct(outcome.interval.high)}` : `${outcome.interval.low.toPrecision(4)} to ${outcome.interval.high.toPrecision(4)}`;
+  if (sequential.decision === 'treatment_better') {
+    return { decision: 'challenger_better', summary: `The challenger is better on ${metric}: ${difference} (95 % CI ${interval}); the always-valid test allows the decision now (p = ${sequential.always_valid_p_value.toPrecision(3)}). Promote it.` };
+  }
+  if (sequential.decision === 'control_better') {
+    return { decision: 'champion_better', summary: `The challenger is worse on ${metric}: ${difference} (95 % CI ${interval}); the always-valid test allows the decision now (p = ${sequential.always_valid_p_value.toPrecision(3)}). Roll it back.` };
+  }
+  return { decision: 'continue', summary: `No decision yet on ${metric}: difference ${difference} (95 % CI ${interval}, always-valid p = ${sequential.always_valid_p_value.toPrecision(3)}). Keep the test running.` };
+}
+
+export interface ReportInput {
+  model: string;
+  window: Window;
+  task: ModelTask;
+  deployment: DeploymentSnapshot;
+  variants: VariantAggregate[];
+  reference: DriftReference;
+  series: SeriesPoint[];
+  stepSeconds: number;
+}
+
+/** The stats API's answer, from rollup aggregates: pure, so every number is unit-tested. */
+export function buildStatsReport(input: ReportInput): StatsReport {
+  const { task, deployment } = input;
+  const champion = input.variants.find((v) => v.variant === 'champion');
+  const challenger = input.variants.find((v) => v.variant === 'challenger');
+  const comparison = champion && challenger && champion.requests > 0 && challenger.requests > 0 ? compare(champion, challenger, task, deployment) : null;
+  return {
+    model: input.model,
+    from: input.window.from.toISOString(),
+    to: input.window.to.toISOString(),
+    task,
+    deployment,
+    variants: [...input.variants].sort((a, b) => variantRank(a.variant) - variantRank(b.variant)).map((aggregate) => variantReport(aggregate, task, input.reference)),
+    drift_reference: {
+      from: input.reference.from.toISOString(),
+      to: input.reference.to.toISOString(),
+      requests: input.reference.requests,
+      scope: 'all variants of the model over the reference window',
+    },
+    comparison,
+    verdict: verdict(task, input.variants, comparison, deployment),
+    series: {
+      step_seconds: input.stepSeconds,
+      points: input.series.map((point) => ({
+        at: point.at.toISOString(),
+        variant: point.variant,
+        requests: point.requests,
+        errors: point.errors,
+        latency_p50_ms: latencyQuantile(point.latency, 0.5),
+        latency_p99_ms: latencyQuantile(point.latency, 0.99),
+        outcome_count: point.outcomeCount,
+        outcome_metric: point.outcomeCount === 0 ? null : (task === 'classification' ? point.outcomeCorrect : point.outcomeSum) / point.outcomeCount,
+      })),
+    },
+  };
+}

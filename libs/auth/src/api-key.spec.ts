@@ -1,0 +1,34 @@
+import { bearerToken, issueKey, parseKey, secretMatches } from './api-key';
+
+describe('API keys', () => {
+  it('issues sy_<id>_<secret> keys whose secret matches the stored hash, and nothing else does', () => {
+    const issued = issueKey();
+    const parsed = parseKey(issued.key)!;
+    expect(parsed.id).toBe(issued.id);
+    expect(issued.key).toMatch(/^sy_[a-z2-7]{12}_[A-Za-z0-9_-]{43}$/);
+    expect(secretMatches(issued, parsed.secret)).toBe(true);
+    expect(secretMatches(issued, parsed.secret.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')))).toBe(false);
+    expect(secretMatches(issued, '')).toBe(false);
+  });
+
+  it('salts every key: the same secret under two salts hashes differently', () => {
+    const [a, b] = [issueKey(), issueKey()];
+    expect(a.salt).not.toBe(b.salt);
+    expect(a.id).not.toBe(b.id);
+    expect(a.hash).not.toBe(b.hash);
+    expect(issueKey().key).not.toContain(a.hash);
+  });
+
+  it.each(['', 'sy_short_x', 'Bearer sy_x', `sy_${'A'.repeat(12)}_${'a'.repeat(43)}`, `sy_${'a'.repeat(12)}_${'a'.repeat(42)}`])('does not parse %j', (key) => {
+    expect(parseKey(key)).toBeUndefined();
+  });
+
+  it('reads a bearer token, and only a bearer token', () => {
+    expect(bearerToken('Bearer abc')).toBe('abc');
+    expect(bearerToken('bearer   abc ')).toBe('abc');
+    expect(bearerToken(['Bearer one', 'Bearer two'])).toBe('one');
+    expect(bearerToken('Basic abc')).toBeUndefined();
+    expect(bearerToken('Bearer a b')).toBeUndefined();
+    expect(bearerToken(undefined)).toBeUndefined();
+  });
+});

@@ -1,0 +1,5 @@
+export * from './roles';
+export * from './api-key';
+export * from './key-mirror';
+export * from './route-rules';
+export * from './token-bucket';

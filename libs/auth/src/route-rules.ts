@@ -1,0 +1,117 @@
+import type { Role } from './roles';
+
+/** Who may call a route: anyone, or a key holding (or including) a role. */
+export type Access = 'public' | Role;
+
+export interface RuleInput {
+  params: Record<string, string | undefined>;
+  /** The parsed JSON body (undefined for multipart and bodiless requests). */
+  body: unknown;
+}
+
+/** Most routes need one role; a few depend on what the request asks for (which alias, which fields). */
+export type Rule = Access | ((request: RuleInput) => Access);
+
+export type AppName = 'registry' | 'gateway' | 'worker';
+
+/** Probes, Prometheus and the API documents: open on every app, so they work without keys. */
+const OPEN_ON_EVERY_APP: Record<string, Rule> = {
+  'GET /health/live': 'public',
+  'GET /health/ready': 'public',
+  'GET /metrics': 'public',
+  'GET /openapi.json': 'public',
+  'GET /openapi.yaml': 'public',
+  'GET /docs': 'public',
+  'GET /docs/': 'public',
+  'GET /docs/swagger-ui-init.js': 'public',
+  'GET /docs/docs/swagger-ui-init.js': 'public',
+  'GET /docs/index.html': 'public',
+  'GET /docs/LICENSE': 'public',
+  'GET /docs/*': 'public',
+};
+
+/** champion and challenger carry traffic: moving them is an operator's call; other aliases are labels. */
+const aliasRule: Rule = ({ params }) => (params.alias === 'champion' || params.alias === 'challenger' ? 'operator' : 'publisher');
+
+/** Description and tags are a publisher's; batching, task and labels change what the gateways do, so they are an operator's. */
+const modelUpdateRule: Rule = ({ body }) =>
+  body !== null && typeof body === 'object' && ['batching', 'task', 'labels'].some((field) => field in body) ? 'operator' : 'publisher';
+
+/**
+ * THE access table: every route each app registers, as `METHOD <Fastify route pattern>` → who may call
+ * it. The guard (libs/http/src/access-guard.ts) enforces it, and the matrix test
+ * (test/access-matrix.e2e-spec.ts) fails when a registered route has no line here or a line names no
+ * route. Adding a route means adding one line. HEAD is answered as GET.
+ */
+export const ROUTE_RULES: Record<AppName, Record<string, Rule>> = {
+  registry: {
+    ...OPEN_ON_EVERY_APP,
+    'POST /v1/models': 'publisher',
+    'GET /v1/models': 'viewer',
+    'GET /v1/models/:name': 'viewer',
+    'PATCH /v1/models/:name': modelUpdateRule,
+    'POST /v1/models/:name/versions': 'publisher',
+    'GET /v1/models/:name/versions': 'viewer',
+    'GET /v1/models/:name/versions/:version': 'viewer',
+    'DELETE /v1/models/:name/versions/:version': 'operator',
+    'GET /v1/models/:name/versions/:version/artifact': 'viewer',
+    'PUT /v1/models/:name/aliases/:alias': aliasRule,
+    'DELETE /v1/models/:name/aliases/:alias': aliasRule,
+    'GET /v1/models/:name/deployment': 'viewer',
+    'GET /v1/deployments': 'viewer',
+    'PUT /v1/models/:name/traffic': 'operator',
+    'POST /v1/models/:name/promote': 'operator',
+    'POST /v1/models/:name/rollback': 'operator',
+    'GET /v1/models/:name/audit': 'viewer',
+    'GET /v1/models/:name/stats': 'viewer',
+    'GET /v1/models/:name/guardrails': 'viewer',
+    'PUT /v1/models/:name/guardrails': 'operator',
+    'DELETE /v1/models/:name/guardrails': 'operator',
+    // The page and its scripts hold no data: they read the API with the key typed into the page.
+    'GET /dashboard': 'public',
+    'GET /dashboard/dashboard.js': 'public',
+    'GET /dashboard/chart.umd.js': 'public',
+    'POST /v1/keys': 'admin',
+    'GET /v1/keys': 'admin',
+    'DELETE /v1/keys/:id': 'admin',
+  },
+  gateway: {
+    ...OPEN_ON_EVERY_APP,
+    'POST /v1/models/:name/predict': 'predict',
+    'POST /v1/feedback': 'predict',
+    'GET /v2': 'public',
+    'GET /v2/health/live': 'public',
+    'GET /v2/health/ready': 'public',
+    'GET /v2/models/:name': 'predict',
+    'GET /v2/models/:name/ready': 'predict',
+    'GET /v2/models/:name/versions/:version': 'predict',
+    'GET /v2/models/:name/versions/:version/ready': 'predict',
+    'POST /v2/models/:name/infer': 'predict',
+    'POST /v2/models/:name/versions/:version/infer': 'predict',
+  },
+  worker: {
+    ...OPEN_ON_EVERY_APP,
+  },
+};
+
+/** The rule of a route, or undefined when the table has none (the guard then refuses: fail closed). */
+export function ruleFor(app: AppName, method: string, routeUrl: string): Rule | undefined {
+  return ROUTE_RULES[app][`${method === 'HEAD' ? 'GET' : method} ${routeUrl}`];
+}
+
+export function accessFor(rule: Rule, request: RuleInput): Access {
+  return typeof rule === 'function' ? rule(request) : rule;
+}
+
+/**
+ * The model a request acts on, for keys limited to some models: the `{name}` in its path, or the name
+ * of the model `POST /v1/models` would create. Undefined for routes that span models.
+ */
+export function modelOfRequest(method: string, routeUrl: string, request: RuleInput): string | undefined {
+  if (request.params.name !== undefined) return request.params.name;
+  if (method === 'POST' && routeUrl === '/v1/models') {
+    const name = (request.body as { name?: unknown } | undefined)?.name;
+    return typeof name === 'string' ? name : undefined;
+  }
+  return undefined;
+}

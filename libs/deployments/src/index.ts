@@ -1,0 +1,3 @@
+export * from './deployment-changes.module';
+export * from './deployment-changes.service';
+export * from './deployment-state';

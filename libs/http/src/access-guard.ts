@@ -1,0 +1,132 @@
+import { Logger } from '@nestjs/common';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  accessFor,
+  type ApiKeyRecord,
+  type AppName,
+  bearerToken,
+  effectiveRoles,
+  grants,
+  hashSecret,
+  modelOfRequest,
+  parseKey,
+  type Role,
+  ruleFor,
+  secretMatches,
+  type TokenBuckets,
+} from '../../auth/src';
+import { DomainError, sendOipError, sendProblem, toProblem } from '../../errors/src';
+
+/** The key a request was authenticated with; null when auth is off or the route is public. */
+export interface Principal {
+  id: string;
+  name: string;
+  roles: Role[];
+  models: string[] | null;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+/** Where the guard finds key records: Postgres on the registry, the mirrored cache on a gateway. */
+export interface KeyLookup {
+  /** False until the records could be read once (a gateway before its first load): requests get 503. */
+  readonly ready: boolean;
+  find(id: string): Promise<ApiKeyRecord | undefined> | ApiKeyRecord | undefined;
+}
+
+export const KEY_LOOKUP = Symbol('KEY_LOOKUP');
+
+export interface AccessGuardOptions {
+  app: AppName;
+  enabled: boolean;
+  /** Absent on an app whose routes are all public (the worker). */
+  keys?: KeyLookup;
+  /** Per-key request budget (the gateway). */
+  rateLimit?: TokenBuckets;
+  oipRoutes?: RegExp;
+}
+
+/** A salt and hash no secret matches, checked when the id is unknown so both refusals take as long. */
+const DECOY = { salt: '00'.repeat(16), hash: hashSecret('00'.repeat(16), 'decoy') };
+
+const UNAUTHENTICATED_DETAIL =
+  'this route needs a valid API key: send "Authorization: Bearer <key>" (an admin creates keys with POST /v1/keys)';
+
+/**
+ * Enforces ROUTE_RULES (libs/auth/src/route-rules.ts) on every route Fastify serves, Nest's and
+ * plugins' alike. Authentication runs on request, before the body is read, so an anonymous caller
+ * cannot make the server parse a large body; authorisation runs once the body is parsed, because a
+ * few rules depend on it. A refused request never reaches a handler, so it changes nothing.
+ */
+export function installAccessGuard(fastify: FastifyInstance, options: AccessGuardOptions): void {
+  const logger = new Logger('AccessGuard');
+  fastify.decorateRequest('principal', null);
+
+  const refuse = async (request: FastifyRequest, reply: FastifyReply, error: DomainError, headers: Record<string, string> = {}) => {
+    const problem = toProblem(error, request.url, logger);
+    void reply.headers(headers);
+    if (options.oipRoutes?.test(request.url)) sendOipError(reply, problem);
+    else sendProblem(reply, problem);
+    return reply;
+  };
+
+  fastify.addHook('onRequest', async (request, reply) => {
+    const routeUrl = request.routeOptions.url;
+    // No route matched: Fastify answers 404 and no handler runs.
+    if (routeUrl === undefined) return;
+    const rule = ruleFor(options.app, request.method, routeUrl);
+    if (rule === undefined) {
+      logger.error(`${request.method} ${routeUrl} has no rule in ROUTE_RULES; refusing it`);
+      return refuse(request, reply, new DomainError('FORBIDDEN', 'this route has no access rule; nobody may call it until one is added'));
+    }
+    if (!options.enabled || rule === 'public') return;
+
+    const token = bearerToken(request.headers.authorization);
+    if (!token) return refuse(request, reply, new DomainError('UNAUTHENTICATED', UNAUTHENTICATED_DETAIL), { 'WWW-Authenticate': 'Bearer' });
+    if (!options.keys?.ready) {
+      return refuse(request, reply, new DomainError('DEPENDENCY_UNAVAILABLE', 'API keys have not been loaded yet; retry shortly'));
+    }
+    const parsed = parseKey(token);
+    const record = parsed ? await options.keys.find(parsed.id) : undefined;
+    const matches = secretMatches(record ?? DECOY, parsed?.secret ?? '');
+    if (!parsed || !record || !matches || record.revoked) {
+      return refuse(request, reply, new DomainError('UNAUTHENTICATED', UNAUTHENTICATED_DETAIL), { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
+    }
+    request.principal = { id: record.id, name: record.name, roles: record.roles, models: record.models };
+
+    if (options.rateLimit) {
+      const taken = options.rateLimit.take(record.id);
+      if (!taken.allowed) {
+        return refuse(
+          request,
+          reply,
+          new DomainError('RATE_LIMITED', `this key is over its request rate on this gateway; retry after ${taken.retryAfterSeconds} s`),
+          { 'Retry-After': String(taken.retryAfterSeconds) },
+        );
+      }
+    }
+  });
+
+  fastify.addHook('preHandler', async (request, reply) => {
+    const principal = request.principal;
+    const routeUrl = request.routeOptions.url;
+    if (!principal || routeUrl === undefined) return;
+    const input = { params: (request.params ?? {}) as Record<string, string>, body: request.body };
+    const access = accessFor(ruleFor(options.app, request.method, routeUrl)!, input);
+    if (access === 'public') return;
+    if (!grants(principal.roles, access)) {
+      const held = effectiveRoles(principal.roles).join(', ');
+      return refuse(request, reply, new DomainError('FORBIDDEN', `this request needs the "${access}" role; key ${principal.id} has ${held}`, {
+        extensions: { required_role: access },
+      }));
+    }
+    const model = modelOfRequest(request.method, routeUrl, input);
+    if (principal.models && model !== undefined && !principal.models.includes(model)) {
+      return refuse(request, reply, new DomainError('FORBIDDEN', `key ${principal.id} is limited to the models ${principal.models.join(', ')}; it may not act on "${model}"`));
+    }
+  });
+}

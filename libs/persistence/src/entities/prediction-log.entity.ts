@@ -1,0 +1,66 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import type { OutputSummary } from '../../../queues/src/prediction-log-contract';
+
+/**
+ * One row per prediction, keyed by request id so ingestion is idempotent. Kept for the retention
+ * period (PREDICTION_LOG_RETENTION_DAYS); statistics read the rollups, which outlive it.
+ */
+@Entity({ name: 'prediction_log' })
+@Index('ix_prediction_log_predicted_at', ['predictedAt'])
+export class PredictionLogEntity {
+  @PrimaryColumn({ name: 'request_id', type: 'varchar', length: 128 })
+  requestId: string;
+
+  @Column({ name: 'model_name', type: 'varchar', length: 63 })
+  modelName: string;
+
+  @Column({ type: 'integer' })
+  version: number;
+
+  @Column({ type: 'varchar', length: 16 })
+  variant: string;
+
+  @Column({ name: 'routing_key_hash', type: 'varchar', length: 32, nullable: true })
+  routingKeyHash: string | null;
+
+  @Column({ name: 'predicted_at', type: 'timestamptz' })
+  predictedAt: Date;
+
+  @Column({ name: 'latency_us', type: 'integer' })
+  latencyUs: number;
+
+  @Column({ type: 'smallint' })
+  status: number;
+
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  error: string | null;
+
+  @Column({ type: 'jsonb', nullable: true })
+  inputs: Record<string, number> | null;
+
+  @Column({ type: 'jsonb', nullable: true })
+  output: OutputSummary | null;
+
+  @Column({ type: 'jsonb', nullable: true })
+  payload: unknown;
+
+  /** The outcome reported later through feedback; the first one reported counts. */
+  @Column({ type: 'jsonb', nullable: true })
+  outcome: number | string | null;
+
+  @Column({ name: 'outcome_at', type: 'timestamptz', nullable: true })
+  outcomeAt: Date | null;
+}
+
+/** Feedback whose prediction has not been ingested yet; applied by the worker's sweep. */
+@Entity({ name: 'pending_outcomes' })
+export class PendingOutcomeEntity {
+  @PrimaryColumn({ name: 'request_id', type: 'varchar', length: 128 })
+  requestId: string;
+
+  @Column({ type: 'jsonb' })
+  value: number | string;
+
+  @Column({ name: 'received_at', type: 'timestamptz' })
+  receivedAt: Date;
+}

@@ -1,0 +1,53 @@
+/**
+ * The prediction log as it travels from gateways to the worker: gateways append batches of events to
+ * a Redis stream; the worker ingests them into PostgreSQL. Feedback travels on a stream of its own.
+ */
+
+/** What a model's outputs mean, which decides the outcome metric: a mean, or accuracy. */
+export type ModelTask = 'regression' | 'classification';
+
+/** A request's output, summarised: the first output's first row. */
+export type OutputSummary = { value: number } | { label: string };
+
+export interface PredictionEvent {
+  request_id: string;
+  model: string;
+  version: number;
+  /** champion, challenger, or pinned (an explicit version or a variant header). */
+  variant: string;
+  /** Hex SHA-256 prefix of the caller's routing key; the key itself is never logged. */
+  routing_key_hash: string | null;
+  /** Epoch milliseconds when the gateway received the request. */
+  at: number;
+  latency_us: number;
+  /** HTTP status answered. */
+  status: number;
+  /** Problem code of a failed request. */
+  error: string | null;
+  /** Per input (per column for a 2-D input of at most 32 columns): the mean of its values. */
+  inputs: Record<string, number> | null;
+  output: OutputSummary | null;
+  /** The full request and response, for a sampled fraction of requests. */
+  payload: { request: unknown; response: unknown } | null;
+}
+
+export interface FeedbackEvent {
+  request_id: string;
+  value: number | string;
+  /** Epoch milliseconds when the gateway accepted it. */
+  at: number;
+}
+
+export const predictionStreamKey = (prefix: string): string => `${prefix}:predictions`;
+export const feedbackStreamKey = (prefix: string): string => `${prefix}:feedback`;
+
+/** Stream field holding a JSON array of events: one stream entry per gateway flush. */
+export const STREAM_BATCH_FIELD = 'batch';
+
+/**
+ * Hourly hashes request id → model, written with each flush, so a gateway answering feedback can tell
+ * a known request from an unknown or expired one without a database round trip.
+ */
+export function requestIndexKey(prefix: string, epochMs: number): string {
+  return `${prefix}:requests:${Math.floor(epochMs / 3_600_000)}`;
+}

@@ -1,0 +1,56 @@
+import * as ort from 'onnxruntime-node';
+import { summarizeInputs, summarizeOutput } from './summaries';
+
+const f32 = (values: number[], dims: number[]) => new ort.Tensor('float32', Float32Array.from(values), dims);
+
+describe('summarizeInputs', () => {
+  it('takes a column mean of a feature matrix', () => {
+    expect(summarizeInputs({ x: f32([1, 10, 3, 30], [2, 2]) })).toEqual({ 'x[0]': 2, 'x[1]': 20 });
+  });
+
+  it('takes one mean of an image-like input', () => {
+    expect(summarizeInputs({ image: f32([1, 2, 3, 4, 5, 6, 7, 8], [1, 2, 2, 2]) })).toEqual({ image: 4.5 });
+  });
+
+  it('takes one mean of a matrix wider than 32 columns', () => {
+    expect(summarizeInputs({ x: f32(Array.from({ length: 64 }, (_, i) => i), [1, 64]) })).toEqual({ x: 31.5 });
+  });
+
+  it('reads int64 inputs as numbers and skips strings', () => {
+    const feeds = {
+      ids: new ort.Tensor('int64', BigInt64Array.from([2n, 4n]), [2]),
+      names: new ort.Tensor('string', ['a', 'b'], [2]),
+    };
+    expect(summarizeInputs(feeds)).toEqual({ ids: 3 });
+  });
+
+  it('gives null when nothing can be summarised', () => {
+    expect(summarizeInputs({ names: new ort.Tensor('string', ['a'], [1]) })).toBeNull();
+  });
+});
+
+describe('summarizeOutput', () => {
+  it('gives a regression its first row', () => {
+    expect(summarizeOutput({ y: f32([2.5, 7], [2, 1]) }, 'regression', null)).toEqual({ value: 2.5 });
+  });
+
+  it('gives a classifier the index of its highest score, named by its labels when it has them', () => {
+    const scores = { p: f32([0.1, 0.7, 0.2, 0.9, 0, 0], [2, 3]) };
+    expect(summarizeOutput(scores, 'classification', null)).toEqual({ label: '1' });
+    expect(summarizeOutput(scores, 'classification', ['cat', 'dog', 'eel'])).toEqual({ label: 'dog' });
+  });
+
+  it('gives a label output its first label', () => {
+    expect(summarizeOutput({ label: new ort.Tensor('int64', BigInt64Array.from([2n, 0n]), [2]) }, 'classification', null)).toEqual({ label: '2' });
+    expect(summarizeOutput({ label: new ort.Tensor('string', ['spam'], [1]) }, 'classification', null)).toEqual({ label: 'spam' });
+  });
+
+  it('reads the named output when one is given', () => {
+    const results = { label: new ort.Tensor('int64', BigInt64Array.from([1n]), [1]), p: f32([0.9, 0.1], [1, 2]) };
+    expect(summarizeOutput(results, 'classification', null, 'p')).toEqual({ label: '0' });
+  });
+
+  it('gives null for an empty output', () => {
+    expect(summarizeOutput({ y: f32([], [0, 1]) }, 'regression', null)).toBeNull();
+  });
+});

@@ -1,0 +1,71 @@
+import type * as ort from 'onnxruntime-node';
+import type { ModelTask, OutputSummary } from '../../queues/src/prediction-log-contract';
+
+/** A 2-D input with at most this many columns is summarised per column (`x[0]`, `x[1]`, …). */
+export const MAX_SUMMARISED_COLUMNS = 32;
+
+const NUMERIC_TYPES = new Set(['float32', 'float64', 'int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64', 'bool']);
+const LABEL_TYPES = new Set(['string', 'bool', 'int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64']);
+
+type NumericData = ArrayLike<number | bigint | boolean>;
+
+const toNumber = (value: number | bigint | boolean): number => (typeof value === 'number' ? value : Number(value));
+
+/**
+ * What the prediction log keeps of a request's inputs for drift: per input, the mean of its values —
+ * per column for a table-shaped input (the usual scikit-learn / XGBoost feature matrix), so a drifting
+ * feature shows as itself. Strings and float16 are not summarised.
+ */
+export function summarizeInputs(feeds: Record<string, ort.Tensor>): Record<string, number> | null {
+  const summary: Record<string, number> = {};
+  for (const [name, tensor] of Object.entries(feeds)) {
+    if (!NUMERIC_TYPES.has(tensor.type) || tensor.size === 0) continue;
+    const data = tensor.data as NumericData;
+    const dims = tensor.dims;
+    if (dims.length === 2 && dims[1] > 1 && dims[1] <= MAX_SUMMARISED_COLUMNS) {
+      const [rows, columns] = [dims[0], dims[1]];
+      for (let column = 0; column < columns; column++) {
+        let sum = 0;
+        for (let row = 0; row < rows; row++) sum += toNumber(data[row * columns + column]);
+        const mean = sum / rows;
+        if (Number.isFinite(mean)) summary[`${name}[${column}]`] = mean;
+      }
+    } else {
+      let sum = 0;
+      for (let i = 0; i < data.length; i++) sum += toNumber(data[i]);
+      const mean = sum / data.length;
+      if (Number.isFinite(mean)) summary[name] = mean;
+    }
+  }
+  return Object.keys(summary).length > 0 ? summary : null;
+}
+
+/**
+ * A request's prediction as outcomes are compared with it: the first output's first row. For a
+ * classifier, the label it holds (a label output) or the index of its highest score, named by the
+ * model's labels when it has them; for a regression, the row's mean (usually its one value).
+ */
+export function summarizeOutput(
+  results: Record<string, ort.Tensor>,
+  task: ModelTask,
+  labels: string[] | null,
+  outputName?: string,
+): OutputSummary | null {
+  const tensor = results[outputName ?? ''] ?? Object.values(results)[0];
+  if (!tensor || tensor.size === 0) return null;
+  const rowLength = tensor.dims.length >= 2 ? tensor.dims.slice(1).reduce((a, b) => a * b, 1) : 1;
+  if (rowLength === 0) return null;
+  if (tensor.type === 'string') return task === 'classification' ? { label: (tensor.data as string[])[0] } : null;
+  if (!NUMERIC_TYPES.has(tensor.type)) return null;
+  const data = tensor.data as NumericData;
+  if (task === 'classification') {
+    if (LABEL_TYPES.has(tensor.type) || rowLength === 1) return { label: String(toNumber(data[0])) };
+    let best = 0;
+    for (let i = 1; i < rowLength; i++) if (toNumber(data[i]) > toNumber(data[best])) best = i;
+    return { label: labels?.[best] ?? String(best) };
+  }
+  let sum = 0;
+  for (let i = 0; i < rowLength; i++) sum += toNumber(data[i]);
+  const value = sum / rowLength;
+  return Number.isFinite(value) ? { value } : null;
+}

@@ -1,0 +1,250 @@
+import * as path from 'node:path';
+import { issueKey } from '../libs/auth/src';
+import { buildAffine } from '../libs/onnx/src';
+import { eventually } from './support/artifacts';
+import { type Answer, call, expectProblem } from './support/client';
+import { createModel, uploadReadyVersion } from './support/fixtures';
+import { fileStoreEnv, type RunningApp, startGateway, startRegistry } from './support/http-app';
+import { createIsolatedDatabase, dropIsolatedDatabase, isolatedRedisPrefix } from './support/isolation';
+import { createKey, type TestKey } from './support/keys';
+import { AppProcess, Cleanup } from './support/owned-services';
+import { testRun, uniqueSuffix } from './support/test-env';
+
+const UNAUTHENTICATED = 'this route needs a valid API key: send "Authorization: Bearer <key>" (an admin creates keys with POST /v1/keys)';
+
+describe('API keys, roles and limits', () => {
+  const cleanup = new Cleanup();
+  let registry: RunningApp;
+  let gateway: RunningApp;
+  let databaseUrl: string;
+  let shared: Record<string, string>;
+  let cacheDir: string;
+  let model: string;
+  let otherModel: string;
+
+  beforeAll(async () => {
+    databaseUrl = await createIsolatedDatabase();
+    cleanup.defer(() => dropIsolatedDatabase(databaseUrl));
+    shared = { DATABASE_URL: databaseUrl, REDIS_PREFIX: isolatedRedisPrefix() };
+    registry = await startRegistry({ ...fileStoreEnv(), ...shared });
+    cleanup.defer(() => registry.close());
+    cacheDir = path.join(testRun().workDir, `auth-cache-${uniqueSuffix()}`);
+    gateway = await startGateway({ ...shared, REGISTRY_URL: registry.url, GATEWAY_CACHE_DIR: cacheDir, DEPLOYMENT_POLL_MS: '500' });
+    cleanup.defer(() => gateway.close());
+    [model, otherModel] = [await createModel(registry.url, 'auth'), await createModel(registry.url, 'auth-other')];
+    for (const name of [model, otherModel]) {
+      await uploadReadyVersion(registry.url, name, buildAffine({ scale: 1, bias: 1, features: 4 }), databaseUrl);
+      expect((await call(`${registry.url}/v1/models/${name}/aliases/champion`, { method: 'PUT', json: { version: 1 } })).status).toBe(200);
+    }
+  });
+  afterAll(() => cleanup.run());
+
+  const predict = (gatewayUrl: string, name: string, key: string | null) =>
+    call(`${gatewayUrl}/v1/models/${name}/predict`, { method: 'POST', json: { instances: [[0, 0, 0, 0]] }, key });
+  /** The deployment as operators set it; `rollout` is left out because gateways keep re-reporting into it. */
+  const deployment = async (name: string) => {
+    const { rollout: _rollout, ...state } = (await call(`${registry.url}/v1/models/${name}/deployment`)).body;
+    return state;
+  };
+  const auditCount = async (name: string) => (await call(`${registry.url}/v1/models/${name}/audit?limit=200`)).body.items.length;
+
+  it('refuses to revoke the last admin key, so nobody is locked out', async () => {
+    const keys = (await call(`${registry.url}/v1/keys`)).body.items;
+    expect(keys).toEqual([expect.objectContaining({ name: 'bootstrap', roles: ['admin'], revoked_at: null })]);
+    expectProblem(await call(`${registry.url}/v1/keys/${keys[0].id}`, { method: 'DELETE' }), 409);
+  });
+
+  it('shows a key once; lists keys without secrets, salts or hashes', async () => {
+    const created = await call(`${registry.url}/v1/keys`, { method: 'POST', json: { name: 'ci', roles: ['publisher'] } });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ name: 'ci', roles: ['publisher'], models: null, revoked_at: null, key: expect.stringMatching(/^sy_/) });
+    expect(created.body.key).toContain(created.body.id);
+    const listed = await call(`${registry.url}/v1/keys`);
+    const text = JSON.stringify(listed.body);
+    expect(text).not.toContain(created.body.key.slice(16));
+    expect(text).not.toMatch(/"(key|salt|hash)"/);
+    expect(listed.body.items.map((k: { id: string }) => k.id)).toContain(created.body.id);
+  });
+
+  it.each([
+    [{ name: 'x', roles: ['root'] }, 'roles'],
+    [{ name: 'x', roles: [] }, 'roles'],
+    [{ name: 'x', roles: ['admin'], models: ['a'] }, 'models'],
+    [{ name: '', roles: ['viewer'] }, 'name'],
+  ])('refuses to create %j (400 naming %s)', async (json, field) => {
+    const problem = expectProblem(await call(`${registry.url}/v1/keys`, { method: 'POST', json }), 400);
+    expect(problem.errors.map((e: { field: string }) => e.field)).toContain(field);
+  });
+
+  it('answers 404 for revoking a key that does not exist', async () => {
+    expectProblem(await call(`${registry.url}/v1/keys/zzzzzzzzzzzz`, { method: 'DELETE' }), 404);
+  });
+
+  describe('401 without a valid key, the same answer whatever is wrong with it', () => {
+    let revoked: TestKey;
+    beforeAll(async () => {
+      revoked = await createKey(registry.url, ['admin'], { name: 'revoked' });
+      expect((await call(`${registry.url}/v1/keys/${revoked.id}`, { method: 'DELETE' })).status).toBe(204);
+    });
+
+    const wrongKeys = (): Array<[string, string | null]> => [
+      ['no key', null],
+      ['a malformed key', 'not-a-key'],
+      ['an unknown key', issueKey().key],
+      ['a revoked key', revoked.key],
+      ['a known id with the wrong secret', `${revoked.key.slice(0, 16)}${issueKey().key.slice(16)}`],
+    ];
+
+    it('on the registry: problem+json, WWW-Authenticate, nothing changed', async () => {
+      const before = await deployment(model);
+      const entries = await auditCount(model);
+      for (const [, key] of wrongKeys()) {
+        const answer = await call(`${registry.url}/v1/models/${model}/aliases/label`, { method: 'PUT', json: { version: 1 }, key });
+        expect(expectProblem(answer, 401).detail).toBe(UNAUTHENTICATED);
+        expect(answer.headers.get('www-authenticate')).toMatch(/^Bearer/);
+      }
+      expect(await deployment(model)).toEqual(before);
+      expect(await auditCount(model)).toBe(entries);
+    });
+
+    it('on the gateway: problem+json on /v1, {"error"} on /v2', async () => {
+      await eventually(() => predict(gateway.url, model, revoked.key), (a) => a.status === 401, 5_000);
+      for (const [, key] of wrongKeys()) {
+        expect(expectProblem(await predict(gateway.url, model, key), 401).detail).toBe(UNAUTHENTICATED);
+        const infer = await call(`${gateway.url}/v2/models/${model}/infer`, {
+          method: 'POST',
+          json: { inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 4], data: [0, 0, 0, 0] }] },
+          key,
+        });
+        expect({ status: infer.status, body: infer.body }).toEqual({ status: 401, body: { error: UNAUTHENTICATED } });
+      }
+    });
+  });
+
+  it('403 names the role a request would need, and a refused change changes nothing', async () => {
+    const viewer = await createKey(registry.url, ['viewer'], { name: 'viewer' });
+    const publisher = await createKey(registry.url, ['publisher'], { name: 'publisher' });
+    const before = await deployment(model);
+    const entries = await auditCount(model);
+    const traffic = expectProblem(
+      await call(`${registry.url}/v1/models/${model}/traffic`, { method: 'PUT', json: { challenger_percent: 0 }, headers: { 'if-match': `"${before.revision}"` }, key: viewer.key }),
+      403,
+    );
+    expect(traffic).toMatchObject({ required_role: 'operator', detail: expect.stringContaining('needs the "operator" role') });
+    const champion = expectProblem(await call(`${registry.url}/v1/models/${model}/aliases/champion`, { method: 'PUT', json: { version: 1 }, key: publisher.key }), 403);
+    expect(champion.required_role).toBe('operator');
+    expect(expectProblem(await predict(gateway.url, model, viewer.key), 403).required_role).toBe('predict');
+    expect(await deployment(model)).toEqual(before);
+    expect(await auditCount(model)).toBe(entries);
+
+    // The same publisher may move a label, and the audit log names its key.
+    const label = await call(`${registry.url}/v1/models/${model}/aliases/staging`, { method: 'PUT', json: { version: 1 }, key: publisher.key });
+    expect(label.status).toBe(200);
+    expect((await call(`${registry.url}/v1/models/${model}/audit`)).body.items[0]).toMatchObject({ action: 'alias.set', actor: `key:${publisher.id} (publisher)` });
+  });
+
+  it('limits a key to its models: 403 on any other, and listings show only its own', async () => {
+    const scopedPredict = await createKey(registry.url, ['predict'], { name: 'scoped-predict', models: [model] });
+    const scopedViewer = await createKey(registry.url, ['viewer'], { name: 'scoped-viewer', models: [model] });
+    expect((await eventually(() => predict(gateway.url, model, scopedPredict.key), (a) => a.status === 200, 5_000)).status).toBe(200);
+    expect(expectProblem(await predict(gateway.url, otherModel, scopedPredict.key), 403).detail).toContain(`limited to the models ${model}`);
+    expect((await call(`${registry.url}/v1/models/${model}`, { key: scopedViewer.key })).status).toBe(200);
+    expectProblem(await call(`${registry.url}/v1/models/${otherModel}/audit`, { key: scopedViewer.key }), 403);
+    expectProblem(await call(`${registry.url}/v1/models`, { method: 'POST', json: { name: `new-${uniqueSuffix()}` }, key: scopedViewer.key }), 403);
+    expect((await call(`${registry.url}/v1/models`, { key: scopedViewer.key })).body.items.map((m: { name: string }) => m.name)).toEqual([model]);
+    expect((await call(`${registry.url}/v1/deployments`, { key: scopedViewer.key })).body.items.map((d: { model: string }) => d.model)).toEqual([model]);
+  });
+
+  it('a gateway refuses a revoked key within seconds (the Redis notice; KEY_REFRESH_MS if it is lost)', async () => {
+    const service = await createKey(registry.url, ['predict'], { name: 'service' });
+    expect((await eventually(() => predict(gateway.url, model, service.key), (a) => a.status === 200, 5_000)).status).toBe(200);
+    const revokedAt = Date.now();
+    expect((await call(`${registry.url}/v1/keys/${service.id}`, { method: 'DELETE' })).status).toBe(204);
+    const answer = await eventually(() => predict(gateway.url, model, service.key), (a) => a.status === 401, 5_000);
+    expect(answer.status).toBe(401);
+    expect(Date.now() - revokedAt).toBeLessThan(3_000);
+  });
+
+  it('a gateway that cannot reach Redis checks keys against its last copy on disk', async () => {
+    const service = await createKey(registry.url, ['predict'], { name: 'before-outage' });
+    await eventually(() => predict(gateway.url, model, service.key), (a) => a.status === 200, 5_000);
+    const offline = await startGateway({ ...shared, REDIS_URL: 'redis://127.0.0.1:1/0', REGISTRY_URL: registry.url, GATEWAY_CACHE_DIR: cacheDir });
+    try {
+      const served = await eventually(() => predict(offline.url, model, service.key), (a) => a.status === 200, 10_000);
+      expect(served.status).toBe(200);
+      expect(expectProblem(await predict(offline.url, model, issueKey().key), 401).detail).toBe(UNAUTHENTICATED);
+    } finally {
+      await offline.close();
+    }
+  });
+
+  it('rate-limits each key on a gateway: 429 with Retry-After, problem+json on /v1 and {"error"} on /v2; other keys unaffected', async () => {
+    const limited = await startGateway({
+      ...shared,
+      REGISTRY_URL: registry.url,
+      GATEWAY_CACHE_DIR: path.join(testRun().workDir, `auth-limited-${uniqueSuffix()}`),
+      GATEWAY_RATE_LIMIT_PER_SECOND: '0.2',
+      GATEWAY_RATE_LIMIT_BURST: '2',
+    });
+    try {
+      const [busy, quiet, warmup] = await Promise.all(['busy', 'quiet', 'warmup'].map((name) => createKey(registry.url, ['predict'], { name })));
+      // Until the new gateway has read the keys and loaded the model, answers are 401 or 503: wait on a
+      // key of its own, so the busy key starts with a full bucket.
+      expect((await eventually(() => predict(limited.url, model, warmup.key), (a) => a.status === 200, 10_000)).status).toBe(200);
+      const answers: Answer[] = [];
+      for (let i = 0; i < 3; i++) answers.push(await predict(limited.url, model, busy.key));
+      expect(answers.map((a) => a.status)).toEqual([200, 200, 429]);
+      expect(expectProblem(answers[2], 429).detail).toContain('retry after 5 s');
+      expect(answers[2].headers.get('retry-after')).toBe('5');
+      const infer = await call(`${limited.url}/v2/models/${model}/infer`, {
+        method: 'POST',
+        json: { inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 4], data: [0, 0, 0, 0] }] },
+        key: busy.key,
+      });
+      expect({ status: infer.status, error: typeof infer.body.error, retryAfter: infer.headers.get('retry-after') }).toEqual({ status: 429, error: 'string', retryAfter: '5' });
+      expect((await predict(limited.url, model, quiet.key)).status).toBe(200);
+      // Probes are not keyed, so never limited.
+      expect((await call(`${limited.url}/health/live`, { key: null })).status).toBe(200);
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
+describe('keys never reach the logs; auth off is loud', () => {
+  const cleanup = new Cleanup();
+  let databaseUrl: string;
+  beforeAll(async () => {
+    databaseUrl = await createIsolatedDatabase();
+    cleanup.defer(() => dropIsolatedDatabase(databaseUrl));
+  });
+  afterAll(() => cleanup.run());
+
+  it('logs requests with the Authorization header redacted, for good and bad keys alike', async () => {
+    const registry = await AppProcess.registry({ ...fileStoreEnv(), DATABASE_URL: databaseUrl, REDIS_PREFIX: isolatedRedisPrefix(), LOG_LEVEL: 'info' });
+    cleanup.defer(() => registry.stop());
+    const stranger = issueKey().key;
+    const good = await createKey(registry.url, ['viewer'], { name: 'logged' });
+    expect((await call(`${registry.url}/v1/models`, { key: good.key })).status).toBe(200);
+    expect((await call(`${registry.url}/v1/models`, { key: stranger })).status).toBe(401);
+    await registry.stop();
+    const output = registry.output();
+    const requests = output.split('\n').filter((line) => line.includes('"url":"/v1/models"'));
+    expect(requests.map((line) => (JSON.parse(line) as { res: { statusCode: number } }).res.statusCode)).toEqual(expect.arrayContaining([200, 401]));
+    expect(output).toContain('[Redacted]');
+    for (const key of [good.key, stranger, process.env.SWITCHYARD_BOOTSTRAP_ADMIN_KEY!]) {
+      // The secret: everything after sy_<12-character id>_.
+      expect(output).not.toContain(key.slice(16));
+    }
+  });
+
+  it('AUTH_ENABLED=false: a warning at start, no key needed, X-Actor names the actor', async () => {
+    const registry = await AppProcess.registry({ ...fileStoreEnv(), DATABASE_URL: databaseUrl, REDIS_PREFIX: isolatedRedisPrefix(), AUTH_ENABLED: 'false' });
+    cleanup.defer(() => registry.stop());
+    expect(registry.output()).toContain('AUTH_ENABLED=false');
+    const name = `open-${uniqueSuffix()}`;
+    const created = await call(`${registry.url}/v1/models`, { method: 'POST', json: { name }, key: null, headers: { 'x-actor': 'alice' } });
+    expect(created.status).toBe(201);
+    expect(created.body.created_by).toBe('alice');
+  });
+});

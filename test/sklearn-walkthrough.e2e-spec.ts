@@ -1,0 +1,117 @@
+/**
+ * examples/sklearn end to end: walkthrough.sh trains v1 and v2 with Debian's scikit-learn, exports
+ * them with onnx.helper, and drives a running Switchyard (`npm start` on free ports, database and
+ * Redis prefix of its own) with curl: register, upload, wait for validation, champion, challenger on
+ * 20 %, predict, report outcomes, read the statistics. Switchyard's answers must be scikit-learn's
+ * own predictions, to a relative 1e-5 (the models run in FP32; predictions are around 150, where FP32
+ * steps are 1.5e-5 apart).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { ensureDebianPackages } from './support/apt';
+import { eventually } from './support/artifacts';
+import { call } from './support/client';
+import { runBash, type RunningSystem, startSystem } from './support/running-system';
+import { testRun } from './support/test-env';
+
+const EXAMPLE = path.resolve(__dirname, '..', 'examples', 'sklearn');
+// Debian's interpreter, where python3-sklearn and python3-onnx install (not a pyenv or venv python).
+const DEBIAN_PYTHON = '/usr/bin/python3';
+
+function pythonWithSklearn(): string | undefined {
+  try {
+    execFileSync(DEBIAN_PYTHON, ['-c', 'import sklearn, onnx'], { stdio: 'ignore', timeout: 60_000 });
+    return DEBIAN_PYTHON;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Relative difference, floored at 1 so values near zero are compared absolutely. */
+const relative = (got: number, expected: number) => Math.abs(got - expected) / Math.max(1, Math.abs(expected));
+
+interface Prediction {
+  outputs: { progression: number[][] };
+  model: string;
+  version: number;
+  variant: 'champion' | 'challenger';
+  request_id: string;
+}
+
+describe('examples/sklearn/walkthrough.sh', () => {
+  let python: string;
+  let system: RunningSystem;
+  const work = mkdtempSync(path.join(testRun().workDir, 'sklearn-'));
+  let run: { code: number | null; output: string };
+
+  beforeAll(async () => {
+    // scikit-learn with numpy and scipy is a large install on a fresh machine.
+    python = ensureDebianPackages('python3-sklearn and python3-onnx', pythonWithSklearn, [['python3-sklearn', 'python3-onnx']], 900_000);
+    system = await startSystem();
+    run = await runBash(
+      { file: path.join(EXAMPLE, 'walkthrough.sh') },
+      { REGISTRY: system.registry, GATEWAY: system.gateway, PYTHON: python, WORK: work, SWITCHYARD_API_KEY: process.env.SWITCHYARD_BOOTSTRAP_ADMIN_KEY! },
+      180_000,
+    );
+  }, 1_500_000);
+
+  afterAll(async () => {
+    await system?.close();
+  });
+
+  it('runs every step against the running system and exits 0', () => {
+    expect({ code: run.code, output: run.code === 0 ? '' : `${run.output}\n${system.output()}` }).toEqual({ code: 0, output: '' });
+    expect(run.output).toContain('20 outcomes reported');
+  });
+
+  it('leaves the registry with v1 champion, v2 challenger on 20 %, both validated FP32 [-1, 10] → [-1, 1]', async () => {
+    const deployment = await call(`${system.registry}/v1/models/diabetes/deployment`);
+    expect(deployment.body).toMatchObject({ champion: { version: 1 }, challenger: { version: 2 }, challenger_percent: 20 });
+    for (const version of [1, 2]) {
+      const described = await call(`${system.registry}/v1/models/diabetes/versions/${version}`);
+      expect(described.body).toMatchObject({
+        status: 'ready',
+        signature: { inputs: [{ name: 'features', datatype: 'FP32', shape: [-1, 10] }], outputs: [{ name: 'progression', datatype: 'FP32', shape: [-1, 1] }] },
+        metadata: { metrics: { rmse: expect.any(Number) }, source: expect.stringContaining('scikit-learn') },
+      });
+    }
+  });
+
+  it("answers with scikit-learn's predictions: each variant pinned, and every routed call by the version it reports", () => {
+    const expected = JSON.parse(readFileSync(path.join(work, 'test_rows.json'), 'utf8')) as { rows: number[][]; sklearn: { v1: number[]; v2: number[] } };
+    expect(expected.rows).toHaveLength(20);
+    // v1 and v2 differ, so matching each one's predictions shows which model answered.
+    expect(Math.max(...expected.sklearn.v1.map((v, i) => relative(v, expected.sklearn.v2[i])))).toBeGreaterThan(1e-3);
+    const byVersion: Record<number, number[]> = { 1: expected.sklearn.v1, 2: expected.sklearn.v2 };
+
+    for (const [variant, version] of [['champion', 1], ['challenger', 2]] as const) {
+      const pinned = JSON.parse(readFileSync(path.join(work, `${variant}.json`), 'utf8')) as Prediction;
+      expect({ variant: pinned.variant, version: pinned.version }).toEqual({ variant, version });
+      const got = pinned.outputs.progression.map((row) => row[0]);
+      expect(got).toHaveLength(20);
+      got.forEach((value, i) => expect({ variant, row: i, close: relative(value, byVersion[version][i]) <= 1e-5 }).toEqual({ variant, row: i, close: true }));
+    }
+
+    const routed = readFileSync(path.join(work, 'predictions.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Prediction);
+    expect(routed).toHaveLength(20);
+    routed.forEach((answer, i) => {
+      expect({ row: i, version: answer.version }).toEqual({ row: i, version: answer.variant === 'champion' ? 1 : 2 });
+      expect({ row: i, close: relative(answer.outputs.progression[0][0], byVersion[answer.version][i]) <= 1e-5 }).toEqual({ row: i, close: true });
+    });
+  });
+
+  it('turns the reported outcomes into statistics for both variants', async () => {
+    const stats = await eventually(
+      () => call(`${system.registry}/v1/models/diabetes/stats`),
+      (answer) => answer.status === 200 && answer.body.variants.reduce((n: number, v: { outcome: { count: number } }) => n + v.outcome.count, 0) >= 20,
+      20_000,
+    );
+    expect(stats.body.task).toBe('regression');
+    expect(stats.body.variants.reduce((n: number, v: { outcome: { count: number } }) => n + v.outcome.count, 0)).toBe(20);
+    expect(stats.body.variants.map((v: { variant: string }) => v.variant)).toContain('champion');
+  });
+});

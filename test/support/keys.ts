@@ -1,0 +1,18 @@
+import type { Role } from '../../libs/auth/src';
+import { call } from './client';
+
+export interface TestKey {
+  id: string;
+  name: string;
+  key: string;
+}
+
+/** Creates a key through the registry's API with the run's admin key. */
+export async function createKey(registryUrl: string, roles: Role[], options: { name?: string; models?: string[] } = {}): Promise<TestKey> {
+  const created = await call(`${registryUrl}/v1/keys`, {
+    method: 'POST',
+    json: { name: options.name ?? `test-${roles.join('-')}`, roles, ...(options.models ? { models: options.models } : {}) },
+  });
+  if (created.status !== 201) throw new Error(`could not create a key: ${created.status} ${JSON.stringify(created.body)}`);
+  return { id: created.body.id, name: created.body.name, key: created.body.key };
+}
