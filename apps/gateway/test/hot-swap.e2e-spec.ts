@@ -95,7 +95,8 @@ describe('hot swap under load', () => {
 
     await Promise.all([operator(), ...Array.from({ length: CLIENTS }, (_, id) => client(id))]);
 
-    expect(observed.length).toBeGreaterThanOrEqual(2000);
+    // Enough traffic that every one of the 20 changes lands among requests in flight (~25 per change at least).
+    expect(observed.length).toBeGreaterThanOrEqual(500);
     expect(observed.filter((o) => o.status !== 200)).toEqual([]);
     const misplaced = observed.filter((o) => {
       // A state may be in force from when its change was sent until the next change was answered (plus propagation).

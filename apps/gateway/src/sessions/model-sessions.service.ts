@@ -37,12 +37,8 @@ export interface ModelLoadStatus {
 /** Backoff between retries of a deployment whose artifact could not be fetched: 1 s doubling to 30 s. */
 const RETRY_BASE_MS = 1_000;
 const RETRY_MAX_MS = 30_000;
-/** How a version's cost is timed for the offload decision (see measureCost). */
-const COST_RUNS_PER_ROUND = 20;
-const COST_ROUNDS = 5;
-const COST_ROUND_PAUSE_MS = 50;
-/** Extra rounds stop after this long, so a truly slow model does not take seconds to time. */
-const COST_BUDGET_MS = 1_000;
+/** How many runs a version's cost is the fastest of, for the offload decision (see measureCost). */
+const COST_RUNS = 20;
 
 /** Versions loaded on request (a pinned /v2 version that holds no alias), kept per model. */
 const PINNED_VERSIONS_PER_MODEL = 4;
@@ -206,27 +202,14 @@ export class ModelSessions implements OnApplicationShutdown {
   }
 
   /**
-   * The fastest batch-1 run is the version's cost. onnxruntime-node starts each run from setImmediate,
-   * so a timing also holds whatever else the event loop had queued: on a busy process every one of
-   * twenty runs can read high. A model that looks heavy is therefore timed again, in up to five rounds
-   * a little apart (within a second), and keeps the fastest run seen: noise only ever adds time, so a truly heavy model
-   * stays above the threshold while a microsecond one finds a quiet moment. Measurements run one at a
-   * time across all models, since two loads timing at once would inflate each other.
+   * The fastest of a few batch-1 runs, timed natively (see nativeRunMs), is the version's cost.
+   * Measurements run one at a time across all models, so two loads timing at once cannot inflate
+   * each other through onnxruntime's intra-op threads.
    */
   private measureCost(session: ort.InferenceSession, feeds: Record<string, ort.Tensor>): Promise<number> {
     const measured = this.costMeasurements.then(async () => {
-      await session.run(feeds);
-      const deadline = performance.now() + COST_BUDGET_MS;
       let fastest = Infinity;
-      const worthAnotherRound = () => this.threads.enabled && fastest > this.threads.offloadAboveMs && performance.now() < deadline;
-      for (let round = 0; round === 0 || (round < COST_ROUNDS && worthAnotherRound()); round++) {
-        if (round > 0) await new Promise((resolve) => setTimeout(resolve, COST_ROUND_PAUSE_MS));
-        for (let i = 0; i < COST_RUNS_PER_ROUND; i++) {
-          const started = performance.now();
-          await session.run(feeds);
-          fastest = Math.min(fastest, performance.now() - started);
-        }
-      }
+      for (let i = 0; i < COST_RUNS; i++) fastest = Math.min(fastest, await nativeRunMs(session, feeds));
       return fastest;
     });
     this.costMeasurements = measured.then(
@@ -271,4 +254,18 @@ export class ModelSessions implements OnApplicationShutdown {
     }
     for (const versions of this.pinned.values()) for (const version of versions) version.retire();
   }
+}
+
+/**
+ * How long onnxruntime itself took for one run, without the wait before it. onnxruntime-node starts
+ * every run from a setImmediate, so a plain timing also holds whatever the event loop had queued: on a
+ * busy gateway a microsecond model reads as milliseconds. A setImmediate queued just before `run` fires
+ * just before onnxruntime's own (the queue is FIFO, and `run` queues its callback synchronously), so
+ * the clock starts when the native run does; microtasks after it resolve before any other callback.
+ */
+async function nativeRunMs(session: ort.InferenceSession, feeds: Record<string, ort.Tensor>): Promise<number> {
+  let started = 0;
+  setImmediate(() => (started = performance.now()));
+  await session.run(feeds);
+  return performance.now() - started;
 }
