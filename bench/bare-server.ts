@@ -1,11 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { fastify } from 'fastify';
 import * as ort from 'onnxruntime-node';
+import { SERVING_SESSION_OPTIONS } from '../libs/onnx/src';
 
 /**
  * The bare baseline: the least a server can do for the gateway's job. Plain Fastify (the same HTTP
  * stack the gateway runs under NestJS), one process, one onnxruntime-node session of the same model,
- * parsing the same body (`{"instances": [[...features]]}`), running it, and replying with the outputs.
+ * opened with the gateway's session options, parsing the same body (`{"instances": [[...features]]}`), running it, and replying with the outputs.
  * No routing, no metrics, no validation beyond what keeps it from crashing.
  *
  * Env: BARE_PORT, BARE_MODEL_FILE (an .onnx with one float input [batch, features] and one output).
@@ -14,7 +15,7 @@ async function main(): Promise<void> {
   const port = Number(process.env.BARE_PORT ?? 0);
   const modelFile = process.env.BARE_MODEL_FILE;
   if (!modelFile) throw new Error('BARE_MODEL_FILE is required');
-  const session = await ort.InferenceSession.create(await readFile(modelFile));
+  const session = await ort.InferenceSession.create(await readFile(modelFile), SERVING_SESSION_OPTIONS);
   const inputName = session.inputNames[0];
   const outputName = session.outputNames[0];
   const features = Number((session.inputMetadata[0] as { shape?: Array<number | string> }).shape?.[1] ?? 0);

@@ -2,7 +2,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { buildMlp } from '../libs/onnx/src';
+import { buildMlp, SERVING_SESSION_OPTIONS } from '../libs/onnx/src';
 import { dropDatabase, ensureDatabase, runMigrations } from '../libs/persistence/src';
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
@@ -335,7 +335,7 @@ interface InProcess {
 
 /** The limit: a tight loop of session.run on one session in this process, nothing else running. */
 async function inProcessLimit(model: string, bytes: Uint8Array, width: number, batch: number, seconds: number): Promise<InProcess> {
-  const session = await ort.InferenceSession.create(bytes);
+  const session = await ort.InferenceSession.create(bytes, SERVING_SESSION_OPTIONS);
   try {
     const data = new Float32Array(batch * width);
     const row = width === LIGHT_LAYERS[0] ? LIGHT_ROW : HEAVY_ROW;

@@ -73,4 +73,22 @@ describe('registry OpenAPI', () => {
     );
     expect(Object.keys(paths['/v1/models/{name}/versions'].post.requestBody.content)).toEqual(['multipart/form-data']);
   });
+
+  it('says which routes need no key and which role every other one needs', async () => {
+    const spec = (await call(`${registry.url}/openapi.json`)).body;
+    expect(spec.security).toEqual([{ bearer: [] }]);
+    expect(spec.paths['/health/ready'].get.security).toEqual([]);
+    expect(spec.paths['/health/live'].get.security).toEqual([]);
+    expect(spec.paths['/v1/models'].post).toMatchObject({ 'x-required-role': 'publisher' });
+    expect(spec.paths['/v1/models/{name}/versions/{version}'].get.security).toBeUndefined();
+    expect(spec.paths['/v1/models/{name}/traffic'].put['x-required-role']).toBe('operator');
+    expect(spec.paths['/v1/keys'].get['x-required-role']).toBe('admin');
+    expect(spec.paths['/v1/models/{name}/aliases/{alias}'].put['x-required-role']).toBe('operator for champion and challenger, publisher for other aliases');
+    for (const [path, item] of Object.entries<Record<string, any>>(spec.paths)) {
+      for (const [method, operation] of Object.entries<any>(item)) {
+        const described = operation.security?.length === 0 || typeof operation['x-required-role'] === 'string';
+        expect({ route: `${method} ${path}`, described }).toEqual({ route: `${method} ${path}`, described: true });
+      }
+    }
+  });
 });

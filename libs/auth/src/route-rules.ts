@@ -9,8 +9,15 @@ export interface RuleInput {
   body: unknown;
 }
 
+/** A role that depends on what the request asks for, with a line saying how (for the API document). */
+export type RequestRule = ((request: RuleInput) => Access) & { readonly summary: string };
+
 /** Most routes need one role; a few depend on what the request asks for (which alias, which fields). */
-export type Rule = Access | ((request: RuleInput) => Access);
+export type Rule = Access | RequestRule;
+
+function decidedByRequest(summary: string, decide: (request: RuleInput) => Access): RequestRule {
+  return Object.assign(decide, { summary });
+}
 
 export type AppName = 'registry' | 'gateway' | 'worker';
 
@@ -31,11 +38,14 @@ const OPEN_ON_EVERY_APP: Record<string, Rule> = {
 };
 
 /** champion and challenger carry traffic: moving them is an operator's call; other aliases are labels. */
-const aliasRule: Rule = ({ params }) => (params.alias === 'champion' || params.alias === 'challenger' ? 'operator' : 'publisher');
+const aliasRule = decidedByRequest('operator for champion and challenger, publisher for other aliases', ({ params }) =>
+  params.alias === 'champion' || params.alias === 'challenger' ? 'operator' : 'publisher',
+);
 
 /** Description and tags are a publisher's; batching, task and labels change what the gateways do, so they are an operator's. */
-const modelUpdateRule: Rule = ({ body }) =>
-  body !== null && typeof body === 'object' && ['batching', 'task', 'labels'].some((field) => field in body) ? 'operator' : 'publisher';
+const modelUpdateRule = decidedByRequest('operator to set batching, task or labels, publisher for description and tags', ({ body }) =>
+  body !== null && typeof body === 'object' && ['batching', 'task', 'labels'].some((field) => field in body) ? 'operator' : 'publisher',
+);
 
 /**
  * THE access table: every route each app registers, as `METHOD <Fastify route pattern>` → who may call

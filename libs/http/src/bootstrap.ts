@@ -1,10 +1,10 @@
 import { type DynamicModule, type INestApplication, Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { AppName, TokenBuckets } from '../../auth/src';
+import { type AppName, ruleFor, type TokenBuckets } from '../../auth/src';
 import { TypedConfig } from '../../config/src';
 import { ProblemDetailsFilter, createValidationPipe } from '../../errors/src';
 import { installAccessGuard, type KeyLookup } from './access-guard';
@@ -95,8 +95,27 @@ export async function createHttpApp(module: DynamicModule, options: HttpAppOptio
       .addSecurityRequirements('bearer')
       .build(),
   );
+  describeAccess(document, options.app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
   return app;
+}
+
+/**
+ * Writes the access table into the API document: a public route needs no key (`security: []`), and
+ * every other operation names the role it needs (`x-required-role`; a line saying how where the
+ * request decides, as for aliases), so a client or a reader of /docs knows what key to send.
+ */
+function describeAccess(document: OpenAPIObject, app: AppName): void {
+  for (const [path, item] of Object.entries(document.paths)) {
+    const routeUrl = path.replace(/\{(\w+)\}/g, ':$1');
+    for (const method of ['get', 'put', 'post', 'delete', 'patch'] as const) {
+      const operation = item[method];
+      const rule = operation && ruleFor(app, method.toUpperCase(), routeUrl);
+      if (!operation || rule === undefined) continue;
+      if (rule === 'public') operation.security = [];
+      else Object.assign(operation, { 'x-required-role': typeof rule === 'string' ? rule : rule.summary });
+    }
+  }
 }
 
 export async function listen(app: INestApplication, port: number, host: string, name: string): Promise<string> {

@@ -1,5 +1,6 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import * as ort from 'onnxruntime-node';
+import { SERVING_SESSION_OPTIONS } from '../../../../libs/onnx/src';
 import { Worker } from 'node:worker_threads';
 import { Gauge } from 'prom-client';
 import { MetricsRegistry } from '../../../../libs/http/src';
@@ -27,13 +28,9 @@ const sessions = new Map();
 parentPort.on('message', async (message) => {
   try {
     if (message.kind === 'load') {
-      // One intra-op thread that does not spin: a saturated heavy model then leaves the other core to
-      // the event loop and the light models on it.
-      sessions.set(message.key, await ort.InferenceSession.create(message.bytes, {
-        intraOpNumThreads: 1,
-        interOpNumThreads: 1,
-        extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
-      }));
+      // SERVING_SESSION_OPTIONS: one intra-op thread that does not spin, so a saturated heavy model
+      // leaves the other core to the event loop and the light models on it.
+      sessions.set(message.key, await ort.InferenceSession.create(message.bytes, ${JSON.stringify(SERVING_SESSION_OPTIONS)}));
       parentPort.postMessage({ id: message.id, ok: true });
     } else if (message.kind === 'run') {
       const session = sessions.get(message.key);
