@@ -238,6 +238,42 @@ describe('keys never reach the logs; auth off is loud', () => {
     }
   });
 
+  it('the gateway logs a refused or failed prediction (key redacted) and leaves successful ones to the prediction log', async () => {
+    const redisPrefix = isolatedRedisPrefix();
+    const registry = await AppProcess.registry({ ...fileStoreEnv(), DATABASE_URL: databaseUrl, REDIS_PREFIX: redisPrefix });
+    cleanup.defer(() => registry.stop());
+    const name = await createModel(registry.url, 'logged');
+    await uploadReadyVersion(registry.url, name, buildAffine({ scale: 1, bias: 1, features: 4 }), databaseUrl);
+    expect((await call(`${registry.url}/v1/models/${name}/aliases/champion`, { method: 'PUT', json: { version: 1 } })).status).toBe(200);
+    const gateway = await AppProcess.gateway({
+      DATABASE_URL: databaseUrl,
+      REDIS_PREFIX: redisPrefix,
+      REGISTRY_URL: registry.url,
+      GATEWAY_CACHE_DIR: path.join(testRun().workDir, `logged-cache-${uniqueSuffix()}`),
+      LOG_LEVEL: 'info',
+    });
+    cleanup.defer(() => gateway.stop());
+    const caller = await createKey(registry.url, ['predict'], { name: 'logged-caller' });
+    const predictOnce = (instances: unknown, id: string) =>
+      call(`${gateway.url}/v1/models/${name}/predict`, { method: 'POST', json: { instances }, key: caller.key, headers: { 'x-request-id': id } });
+    expect((await eventually(() => predictOnce([[0, 0, 0, 0]], 'logged-ok-0'), (a) => a.status === 200)).status).toBe(200);
+    expect((await predictOnce([[1, 2, 3, 4]], 'logged-ok-1')).status).toBe(200);
+    expect((await predictOnce([[1, 2]], 'logged-bad')).status).toBe(400);
+    await gateway.stop();
+    const lines = gateway
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, any>);
+    // pino-http names the request id req.id; the gateway's own failure line, reqId.
+    const about = (id: string) => lines.filter((line) => line.reqId === id || line.req?.id === id);
+    expect(about('logged-ok-1')).toEqual([]);
+    expect(about('logged-bad')).toEqual([
+      expect.objectContaining({ msg: 'request refused', level: 40, status: 400, method: 'POST', url: `/v1/models/${name}/predict` }),
+    ]);
+    expect(gateway.output()).not.toContain(caller.key.slice(16));
+  });
+
   it('AUTH_ENABLED=false: a warning at start, no key needed, X-Actor names the actor', async () => {
     const registry = await AppProcess.registry({ ...fileStoreEnv(), DATABASE_URL: databaseUrl, REDIS_PREFIX: isolatedRedisPrefix(), AUTH_ENABLED: 'false' });
     cleanup.defer(() => registry.stop());

@@ -1,8 +1,9 @@
+import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { validateEnv } from '../../../libs/config/src';
 import { createHttpApp } from '../../../libs/http/src';
 import { TokenBuckets } from '../../../libs/auth/src';
-import { GatewayModule } from './gateway.module';
+import { GatewayModule, INFERENCE_ROUTES } from './gateway.module';
 import { KeyCache } from './keys/key-cache.service';
 
 export async function createGatewayApp(): Promise<NestFastifyApplication> {
@@ -18,7 +19,19 @@ export async function createGatewayApp(): Promise<NestFastifyApplication> {
     oipRoutes: /^\/v2(\/|\?|$)/,
     // Predictions are JSON only: without Fastify's default text/plain parser, anything else is a 415.
     configure: async (app) => {
-      app.getHttpAdapter().getInstance().removeContentTypeParser('text/plain');
+      const fastify = app.getHttpAdapter().getInstance();
+      fastify.removeContentTypeParser('text/plain');
+      // Inference routes have no HTTP log line of their own; one that failed still gets one.
+      const inference = new Set(INFERENCE_ROUTES);
+      const logger = new Logger('http');
+      fastify.addHook('onResponse', (request, reply, done) => {
+        if (reply.statusCode >= 400 && inference.has(request.routeOptions.url ?? '')) {
+          const line = { reqId: request.id, method: request.method, url: request.url, status: reply.statusCode, responseTime: reply.elapsedTime };
+          if (reply.statusCode >= 500) logger.error(line, 'request failed');
+          else logger.warn(line, 'request refused');
+        }
+        done();
+      });
     },
   });
 }

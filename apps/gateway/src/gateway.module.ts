@@ -1,4 +1,4 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, Module, RequestMethod } from '@nestjs/common';
 import { SwitchyardConfigModule } from '../../../libs/config/src';
 import { loggingModule, MetricsModule } from '../../../libs/http/src';
 import { RedisModule } from '../../../libs/queues/src';
@@ -8,6 +8,13 @@ import { KeysModule } from './keys/keys.module';
 import { OipModule } from './oip/oip.module';
 import { PredictModule } from './predict/predict.module';
 
+/**
+ * The inference routes, as Fastify names them. They get no per-request HTTP log line (see
+ * loggingModule): each prediction is recorded in the prediction log, and a failed one still gets a
+ * line (gateway.app.ts).
+ */
+export const INFERENCE_ROUTES = ['/v1/models/:name/predict', '/v2/models/:name/infer', '/v2/models/:name/versions/:version/infer'];
+
 /** Built per app instance so configuration is read when the app is created. */
 @Module({})
 export class GatewayModule {
@@ -16,7 +23,10 @@ export class GatewayModule {
       module: GatewayModule,
       imports: [
         SwitchyardConfigModule.forRoot(),
-        loggingModule('gateway'),
+        loggingModule(
+          'gateway',
+          INFERENCE_ROUTES.map((path) => ({ path, method: RequestMethod.POST })),
+        ),
         MetricsModule,
         RedisModule,
         KeysModule,
