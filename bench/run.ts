@@ -557,8 +557,8 @@ class Bench {
       ARTIFACT_STORE_URL: `file://${path.join(this.work, 'artifacts')}`,
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
-      // The scenarios measure serving and hot swap, comparable with earlier runs; the key check (one
-      // map lookup and a sha256 per request) is left out. Not yet measured with auth on.
+      // The scenarios measure serving and hot swap, comparable with earlier runs; the key check is
+      // measured once, beside scenario 1 (row 1c).
       AUTH_ENABLED: 'false',
     };
   }
@@ -863,10 +863,34 @@ class Bench {
     } finally {
       await this.stopProcess(unlogged.process);
     }
+    await this.withAuth(record, outcome);
+  }
+
+  /**
+   * Scenario 1's load on a gateway with auth on, as deployed by default: a predict key checked on
+   * every request (a map lookup, a salted sha256, a constant-time compare) and its rate limit counted
+   * (set high enough never to refuse). The other scenarios run with auth off, comparable across runs.
+   */
+  private async withAuth(record: ScenarioRecord, open: LoadOutcome): Promise<void> {
+    const created = expectStatus(await call(`${this.registryUrl}/v1/keys`, 'POST', { name: 'bench', roles: ['predict'] }), 201, 'bench predict key');
+    const authorization = { authorization: `Bearer ${created.body.key as string}` };
+    const gateway = await this.extraGateway('gateway-auth', { AUTH_ENABLED: 'true', GATEWAY_RATE_LIMIT_PER_SECOND: '1000000', GATEWAY_RATE_LIMIT_BURST: '1000000' }, authorization);
+    try {
+      const [authed] = await runLoads([this.spec('gateway /v1 predict, auth on', gateway.url, { headers: authorization })]);
+      record.failures.push(...servedEverything(authed, 'scenario 1 (auth on)'));
+      record.runs.gateway_auth_on = withoutHistogram(authed);
+      record.rows.push(
+        loadRow('1c', 'same, auth on (predict key, rate limit counted)', authed, {
+          ratio: `auth on = ${times(ratio(authed.rps, open.rps))} auth off (1)`,
+        }),
+      );
+    } finally {
+      await this.stopProcess(gateway.process);
+    }
   }
 
   /** A gateway beside the measured ones, with its own settings; it is not counted in rollouts. */
-  private async extraGateway(replica: string, env: Record<string, string>): Promise<{ url: string; process: Spawned }> {
+  private async extraGateway(replica: string, env: Record<string, string>, headers: Record<string, string> = {}): Promise<{ url: string; process: Spawned }> {
     const port = await freePort();
     const gateway = this.run('apps/gateway/src/main.js', {
       ...this.commonEnv(),
@@ -878,7 +902,7 @@ class Bench {
     });
     const url = `http://127.0.0.1:${port}`;
     await poll(`${replica} serving ${LIGHT}`, 30_000, async () => {
-      const answer = await fetch(`${url}/v1/models/${LIGHT}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: LIGHT_PREDICT_BODY }).catch(() => null);
+      const answer = await fetch(`${url}/v1/models/${LIGHT}/predict`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: LIGHT_PREDICT_BODY }).catch(() => null);
       return answer?.status === 200 ? true : undefined;
     }).catch((error: unknown) => {
       throw new Error(`${replica} did not serve: ${(error as Error).message}\n${gateway.output()}`);

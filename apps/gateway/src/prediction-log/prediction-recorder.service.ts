@@ -83,27 +83,19 @@ export class PredictionRecorder implements OnModuleInit, OnApplicationShutdown {
   recordSuccess(context: PredictionContext, feeds: Record<string, ort.Tensor>, results: Record<string, ort.Tensor>, payload: () => { request: unknown; response: unknown }): void {
     if (!this.enabled) return;
     const { task, labels } = this.meaningOf(context.routed);
-    this.push({
-      ...this.common(context),
-      status: 200,
-      error: null,
-      inputs: summarizeInputs(feeds),
-      output: summarizeOutput(results, task, labels, context.routed.version.signature.outputs[0]?.name),
-      payload: Math.random() < this.sampleRate ? this.sampled(payload) : null,
-    });
+    this.push(
+      this.event(context, 200, null, {
+        inputs: summarizeInputs(feeds),
+        output: summarizeOutput(results, task, labels, context.routed.version.signature.outputs[0]?.name),
+        payload: Math.random() < this.sampleRate ? this.sampled(payload) : null,
+      }),
+    );
   }
 
   recordFailure(context: PredictionContext, error: unknown): void {
     if (!this.enabled) return;
     const status = isDomainError(error) ? problemKindOf(error.code).status : 500;
-    this.push({
-      ...this.common(context),
-      status,
-      error: isDomainError(error) ? error.code : 'INTERNAL',
-      inputs: null,
-      output: null,
-      payload: null,
-    });
+    this.push(this.event(context, status, isDomainError(error) ? error.code : 'INTERNAL', { inputs: null, output: null, payload: null }));
   }
 
   /** Events waiting in this replica (for tests and the gauge). */
@@ -111,7 +103,16 @@ export class PredictionRecorder implements OnModuleInit, OnApplicationShutdown {
     return this.buffer.length;
   }
 
-  private common(context: PredictionContext) {
+  /**
+   * One event as a single object literal, every field in one order: this runs on every prediction,
+   * and spreading a shared part into each event cost more than the rest of the recording together.
+   */
+  private event(
+    context: PredictionContext,
+    status: number,
+    error: string | null,
+    { inputs, output, payload }: Pick<PredictionEvent, 'inputs' | 'output' | 'payload'>,
+  ): PredictionEvent {
     const { version, variant } = context.routed;
     return {
       request_id: context.requestId,
@@ -121,6 +122,11 @@ export class PredictionRecorder implements OnModuleInit, OnApplicationShutdown {
       routing_key_hash: context.routingKey === undefined ? null : createHash('sha256').update(context.routingKey).digest('hex').slice(0, 32),
       at: context.receivedAt,
       latency_us: Math.round((performance.now() - context.startedAt) * 1_000),
+      status,
+      error,
+      inputs,
+      output,
+      payload,
     };
   }
 
