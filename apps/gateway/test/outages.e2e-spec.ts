@@ -158,7 +158,17 @@ describe('the gateway through dependency outages', () => {
           // minute, so within this test it learns of a change only through Redis (a notice, or the
           // full re-read after its subscriber reconnects).
           const started = await Promise.allSettled(
-            ['300', '60000'].map((poll) => AppProcess.gateway({ ...shared, REGISTRY_URL: registry.url, GATEWAY_CACHE_DIR: cacheDir(), DEPLOYMENT_POLL_MS: poll })),
+            // `polling` also buffers at most 20 prediction-log events, to show what happens when its
+            // buffer fills while Redis is away.
+            ['300', '60000'].map((poll) =>
+              AppProcess.gateway({
+                ...shared,
+                REGISTRY_URL: registry.url,
+                GATEWAY_CACHE_DIR: cacheDir(),
+                DEPLOYMENT_POLL_MS: poll,
+                ...(poll === '300' ? { PREDICTION_LOG_BUFFER_EVENTS: '20' } : {}),
+              }),
+            ),
           );
           for (const result of started) {
             if (result.status === 'fulfilled') {
@@ -181,6 +191,18 @@ describe('the gateway through dependency outages', () => {
           await keepsServing(polling.url, model, versions, 1);
           await keepsServing(listening.url, model, versions, 1, 10, 200);
           expect([(await call(`${polling.url}/health/ready`)).status, (await call(`${listening.url}/health/ready`)).status]).toEqual([200, 200]);
+          // The prediction log neither blocked nor failed those 50 predictions: 20 of their events wait
+          // in the buffer (its size), the others were dropped and counted (a full buffer, or a failed
+          // flush with no room to put its events back).
+          const logMetrics = async () => {
+            const text = (await call<string>(`${polling.url}/metrics`)).body;
+            const buffered = Number(/^switchyard_prediction_log_buffered (\d+)/m.exec(text)?.[1]);
+            const dropped = [...text.matchAll(/^switchyard_prediction_log_dropped_total\{reason="[a-z_]+"\} (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+            return { buffered, dropped };
+          };
+          const whileDown = await logMetrics();
+          expect(whileDown.buffered).toBe(20);
+          expect(whileDown.dropped).toBeGreaterThanOrEqual(30);
 
           // A change while Redis is down commits; its notice cannot be published and the registry says so.
           expect((await setChampion(registry.url, model, 2)).status).toBe(200);
@@ -193,6 +215,8 @@ describe('the gateway through dependency outages', () => {
           // the deployments (the change it missed), and the registry's publisher reconnects.
           await redis.start();
           await servesWithin(listening.url, model, versions, 2, 10_000);
+          // ... and the buffered events reach the stream once Redis is back.
+          expect((await eventually(logMetrics, (m) => m.buffered === 0)).buffered).toBe(0);
           const watcher = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
           cleanup.defer(() => watcher.disconnect());
           await watcher.connect();

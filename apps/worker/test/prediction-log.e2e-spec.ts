@@ -8,6 +8,7 @@ import { createModel, uploadReadyVersion } from '../../../test/support/fixtures'
 import { type RunningApp, startWorker } from '../../../test/support/http-app';
 import { freePort, runNode, type Spawned, stop, waitForHttp } from '../../../test/support/processes';
 import { type ServingStack, startServingStack } from '../../../test/support/serving-stack';
+import { PredictionRetention } from '../src/prediction-log/prediction-retention.service';
 import { uniqueSuffix } from '../../../test/support/test-env';
 
 /** Version v answers y = x + v: every outcome can be checked against what the variant predicted. */
@@ -182,6 +183,39 @@ describe('prediction log, feedback and statistics', () => {
     expectProblem(await stats(model, '?reference_from=2026-11-01T00:00:00Z'), 400);
     expectProblem(await stats(model, '?step=90'), 400);
     expectProblem(await stats(`nope-${uniqueSuffix()}`), 404);
+  });
+
+  it('deletes raw rows older than PREDICTION_LOG_RETENTION_DAYS and keeps the rollups the stats read', async () => {
+    const model = await createModel(stack.registry.url, 'retention');
+    const day = 86_400_000;
+    const old = new Date(Date.now() - 31 * day);
+    const recent = new Date(Date.now() - 29 * day);
+    for (const [id, at] of [[`${model}-old-1`, old], [`${model}-old-2`, old], [`${model}-recent`, recent]] as const) {
+      await query(
+        stack.databaseUrl,
+        `INSERT INTO prediction_log (request_id, model_name, version, variant, routing_key_hash, predicted_at, latency_us, status, error, inputs, output, payload)
+         VALUES ($1, $2, 1, 'champion', NULL, $3, 100, 200, NULL, NULL, '{"value": 1}', NULL)`,
+        [id, model, at],
+      );
+    }
+    const minute = new Date(Math.floor(old.getTime() / 60_000) * 60_000);
+    await query(
+      stack.databaseUrl,
+      `INSERT INTO prediction_rollups (model_name, minute, variant, version, requests, errors, latency_buckets, output_count, output_sum, output_sum_squares, output_labels)
+       VALUES ($1, $2, 'champion', 1, 2, 0, '{"350": 2}', 2, 2, 2, '{}')`,
+      [model, minute],
+    );
+    const window = `?from=${new Date(old.getTime() - day).toISOString()}&to=${new Date(old.getTime() + day).toISOString()}`;
+    const before = (await stats(model, window)).body;
+
+    // The default retention is 30 days; the sweep runs every 10 minutes, so the test calls it.
+    await worker.app.get(PredictionRetention).expire();
+
+    const left = await query<{ request_id: string }>(stack.databaseUrl, 'SELECT request_id FROM prediction_log WHERE model_name = $1', [model]);
+    expect(left.map((row) => row.request_id)).toEqual([`${model}-recent`]);
+    const after = (await stats(model, window)).body;
+    expect(after.variants).toEqual(before.variants);
+    expect(after.variants[0]).toMatchObject({ variant: 'champion', requests: 2 });
   });
 });
 
