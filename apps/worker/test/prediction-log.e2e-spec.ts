@@ -209,6 +209,7 @@ describe('prediction log, feedback and statistics', () => {
     const before = (await stats(model, window)).body;
 
     // The default retention is 30 days; the sweep runs every 10 minutes, so the test calls it.
+    if (!worker) throw new Error('the worker of this suite is not running');
     await worker.app.get(PredictionRetention).expire();
 
     const left = await query<{ request_id: string }>(stack.databaseUrl, 'SELECT request_id FROM prediction_log WHERE model_name = $1', [model]);
