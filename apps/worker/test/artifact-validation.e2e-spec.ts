@@ -119,8 +119,13 @@ describe('artifact validation (worker)', () => {
     afterAll(() => stack.close());
 
     it.each([
-      // Random bytes fail to parse or parse into a message without a graph, depending on the draw.
-      ['garbage bytes', () => randomBytes(4096), expect.stringMatching(/^not an ONNX model: (protobuf parsing failed|no graph)/)],
+      // Random bytes fail to parse, declare a length past the end, or parse into a message without a
+      // graph, depending on the draw.
+      [
+        'garbage bytes',
+        () => randomBytes(4096),
+        expect.stringMatching(/^not an ONNX model: (protobuf parsing failed|no graph|a length declared in the file runs past its end)/),
+      ],
       ['opset 99', () => buildModelWithOpset(99), 'opset 99 is not supported by this runtime (it supports ai.onnx up to opset 26)'],
       ['a custom operator', buildModelWithCustomDomain, 'uses operator com.example.custom:Frobnicate, which this runtime does not provide'],
       ['a sequence input', buildModelWithSequenceInput, 'input "items" is not a tensor; only tensor inputs and outputs are supported'],
