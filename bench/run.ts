@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -195,6 +197,8 @@ const ms = (value: number | null | undefined) => (value === null || value === un
 const ratio = (a: number | null | undefined, b: number | null | undefined) => (a === null || a === undefined || !b ? null : a / b);
 const times = (value: number | null) => (value === null || !Number.isFinite(value) ? '—' : `${value.toFixed(2)}×`);
 const round = (value: number) => Math.round(value).toString();
+/** One decimal, as a number (null when not finite). */
+const round1 = (value: number): number | null => (Number.isFinite(value) ? Math.round(value * 10) / 10 : null);
 
 function loadRow(id: string, scenario: string, outcome: LoadOutcome, extra: Partial<Row> = {}): Row {
   return {
@@ -300,6 +304,34 @@ async function call(url: string, method: string, body?: unknown, headers: Record
     // not JSON
   }
   return { status: response.status, body: parsed, headers: response.headers };
+}
+
+/** Clock ticks per second of /proc's CPU times (USER_HZ). */
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+/** CPU seconds (user + system, every thread) a process has used so far, from /proc/<pid>/stat. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // utime and stime are fields 14 and 15; the command name before them may hold spaces.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+/**
+ * One load run on a gateway, with the gateway's own CPU time per response over the measured part:
+ * unlike req/s, it does not depend on what else (the worker, PostgreSQL, the load generator) took
+ * the cores meanwhile, so two gateways' costs per request compare on a shared machine.
+ */
+async function loadWithCpu(spec: LoadSpec, pid: number, onMeasuring?: () => void): Promise<{ outcome: LoadOutcome; cpuUsPerRequest: number }> {
+  let cpuAtStart = 0;
+  const [outcome] = await runLoads([spec], {
+    onMeasuring: () => {
+      cpuAtStart = cpuSeconds(pid);
+      onMeasuring?.();
+    },
+  });
+  const responses = outcome.ok + outcome.non2xx;
+  return { outcome, cpuUsPerRequest: responses > 0 ? ((cpuSeconds(pid) - cpuAtStart) * 1e6) / responses : NaN };
 }
 
 function expectStatus(answer: Answer, status: number, what: string): Answer {
@@ -796,12 +828,11 @@ class Bench {
     })();
     const profiling = this.profileFile !== null;
     let outcome: LoadOutcome;
+    let cpuUsPerRequest: number;
     try {
-      [outcome] = await runLoads([this.spec('gateway /v1 predict', gateway.url)], {
-        onMeasuring: () => {
-          if (profiling) gateway.process.child.kill('SIGUSR1');
-        },
-      });
+      ({ outcome, cpuUsPerRequest } = await loadWithCpu(this.spec('gateway /v1 predict', gateway.url), gateway.process.child.pid!, () => {
+        if (profiling) gateway.process.child.kill('SIGUSR1');
+      }));
     } finally {
       scraping = false;
       await scraper;
@@ -832,6 +863,7 @@ class Bench {
       metrics_scrape_ms_p50: percentile(scrapes, 50),
       metrics_scrape_ms_max: scrapes.length ? Math.max(...scrapes) : null,
       ratio_to_in_process: r.inProcess,
+      gateway_cpu_us_per_request: round1(cpuUsPerRequest),
       profile_file: this.profileFile,
       profile_top: this.profileSummary,
     };
@@ -847,14 +879,21 @@ class Bench {
     // The same load on a gateway with the prediction log off: the price of logging, measured in this run.
     const unlogged = await this.extraGateway('gateway-unlogged', { PREDICTION_LOG_ENABLED: 'false' });
     try {
-      const [off] = await runLoads([this.spec('gateway /v1 predict, log off', unlogged.url)]);
+      const { outcome: off, cpuUsPerRequest: offCpu } = await loadWithCpu(this.spec('gateway /v1 predict, log off', unlogged.url), unlogged.process.child.pid!);
       record.failures.push(...servedEverything(off, 'scenario 1 (log off)'));
       const logging = check('req/s log on ÷ log off', ratio(outcome.rps, off.rps), '>=', 0.9);
       record.checks.push(logging);
       record.runs.gateway_log_off = withoutHistogram(off);
+      // The gateway's own price of logging, apart from the worker and PostgreSQL sharing the cores.
+      const byCpu = ratio(offCpu, cpuUsPerRequest);
+      record.extra.gateway_log_off_cpu_us_per_request = round1(offCpu);
+      record.extra.log_on_vs_off_by_gateway_cpu = byCpu;
+      record.notes.push(
+        `gateway CPU per request: ${round1(cpuUsPerRequest)} µs with the prediction log, ${round1(offCpu)} µs without (the throughput its own CPU allows: log on = ${times(byCpu)} log off)`,
+      );
       record.rows.push(
         loadRow('1b', 'same, prediction log off (for the ratio)', off, {
-          ratio: `log on = ${times(ratio(outcome.rps, off.rps))} log off`,
+          ratio: `log on = ${times(ratio(outcome.rps, off.rps))} log off (by gateway CPU: ${times(byCpu)})`,
           target: 'log on ≥0.9× off',
           verdict: verdictOf([logging]),
         }),
@@ -863,7 +902,7 @@ class Bench {
     } finally {
       await this.stopProcess(unlogged.process);
     }
-    await this.withAuth(record, outcome);
+    await this.withAuth(record, outcome, cpuUsPerRequest);
   }
 
   /**
@@ -871,17 +910,18 @@ class Bench {
    * every request (a map lookup, a salted sha256, a constant-time compare) and its rate limit counted
    * (set high enough never to refuse). The other scenarios run with auth off, comparable across runs.
    */
-  private async withAuth(record: ScenarioRecord, open: LoadOutcome): Promise<void> {
+  private async withAuth(record: ScenarioRecord, open: LoadOutcome, openCpuUsPerRequest: number): Promise<void> {
     const created = expectStatus(await call(`${this.registryUrl}/v1/keys`, 'POST', { name: 'bench', roles: ['predict'] }), 201, 'bench predict key');
     const authorization = { authorization: `Bearer ${created.body.key as string}` };
     const gateway = await this.extraGateway('gateway-auth', { AUTH_ENABLED: 'true', GATEWAY_RATE_LIMIT_PER_SECOND: '1000000', GATEWAY_RATE_LIMIT_BURST: '1000000' }, authorization);
     try {
-      const [authed] = await runLoads([this.spec('gateway /v1 predict, auth on', gateway.url, { headers: authorization })]);
+      const { outcome: authed, cpuUsPerRequest } = await loadWithCpu(this.spec('gateway /v1 predict, auth on', gateway.url, { headers: authorization }), gateway.process.child.pid!);
       record.failures.push(...servedEverything(authed, 'scenario 1 (auth on)'));
       record.runs.gateway_auth_on = withoutHistogram(authed);
+      record.extra.gateway_auth_on_cpu_us_per_request = round1(cpuUsPerRequest);
       record.rows.push(
         loadRow('1c', 'same, auth on (predict key, rate limit counted)', authed, {
-          ratio: `auth on = ${times(ratio(authed.rps, open.rps))} auth off (1)`,
+          ratio: `auth on = ${times(ratio(authed.rps, open.rps))} auth off (by gateway CPU: ${times(ratio(openCpuUsPerRequest, cpuUsPerRequest))})`,
         }),
       );
     } finally {
