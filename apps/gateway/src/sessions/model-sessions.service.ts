@@ -202,9 +202,9 @@ export class ModelSessions implements OnApplicationShutdown {
   }
 
   /**
-   * The fastest of a few batch-1 runs, timed natively (see nativeRunMs), is the version's cost.
-   * Measurements run one at a time across all models, so two loads timing at once cannot inflate
-   * each other through onnxruntime's intra-op threads.
+   * The fastest of twenty batch-1 runs, timed natively (see nativeRunMs), is the version's cost.
+   * Measurements run one at a time across all models, so a load's timing never shares the cores with
+   * another load's warm-up runs.
    */
   private measureCost(session: ort.InferenceSession, feeds: Record<string, ort.Tensor>): Promise<number> {
     const measured = this.costMeasurements.then(async () => {
