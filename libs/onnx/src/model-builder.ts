@@ -221,10 +221,10 @@ export function buildModelThatLoops(iterations: number): Uint8Array {
 }
 
 /**
- * A Mulberry32 generator: four lines, 32-bit state, good enough to spread weights, and identical on
- * every platform, which Math.random is not.
+ * A Mulberry32 generator: four lines, 32-bit state, good enough to spread weights (and to seed test
+ * simulations), and identical on every platform, which Math.random is not.
  */
-function mulberry32(seed: number): () => number {
+export function mulberry32(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;

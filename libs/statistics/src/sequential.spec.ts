@@ -1,3 +1,4 @@
+import { mulberry32 } from '../../onnx/src';
 import { welchComparison } from './comparison';
 import type { MeanSummary } from './mean';
 import { DEFAULT_TAU_IN_STANDARD_DEVIATIONS, mixtureSequentialTest, mixtureSequentialTestForProportions } from './sequential';
@@ -173,15 +174,3 @@ describe('mixtureSequentialTestForProportions', () => {
     });
   });
 });
-
-/** A small seeded generator (Tommy Ettinger's mulberry32), so the simulation is the same on every run. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

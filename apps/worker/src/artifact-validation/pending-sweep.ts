@@ -4,6 +4,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { Queue } from 'bullmq';
 import { Repository } from 'typeorm';
 import { TypedConfig } from '../../../../libs/config/src';
+import { PeriodicTask } from '../periodic-task';
 import { ModelVersionEntity } from '../../../../libs/persistence/src';
 import {
   ARTIFACT_VALIDATION_QUEUE,
@@ -27,32 +28,29 @@ const SWEEP_BATCH = 500;
 @Injectable()
 export class PendingSweep implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(PendingSweep.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
+  private readonly task: PeriodicTask;
 
   constructor(
     private readonly config: TypedConfig,
     @InjectRepository(ModelVersionEntity) private readonly versions: Repository<ModelVersionEntity>,
     @InjectQueue(ARTIFACT_VALIDATION_QUEUE) private readonly queue: Queue<ValidateVersionPayload>,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      // A sweep slower than the interval is not overlapped by the next one.
-      this.running ??= this.sweep()
-        .then(
-          (count) => {
-            if (count > 0) this.logger.log({ count }, 're-enqueued validation of stale pending versions');
-          },
-          (error: unknown) => this.logger.error({ err: error }, 'pending-version sweep failed; it runs again next interval'),
-        )
-        .finally(() => (this.running = undefined));
-    }, this.config.get('PENDING_SWEEP_INTERVAL_MS'));
+  ) {
+    this.task = new PeriodicTask(
+      config.get('PENDING_SWEEP_INTERVAL_MS'),
+      async () => {
+        const count = await this.sweep();
+        if (count > 0) this.logger.log({ count }, 're-enqueued validation of stale pending versions');
+      },
+      (error) => this.logger.error({ err: error }, 'pending-version sweep failed; it runs again next interval'),
+    );
   }
 
-  async onModuleDestroy(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  onApplicationBootstrap(): void {
+    this.task.start();
+  }
+
+  onModuleDestroy(): Promise<void> {
+    return this.task.stop();
   }
 
   /** Returns how many versions were enqueued. */

@@ -8,6 +8,7 @@ import { DeploymentChangesService, modelTask } from '../../../../libs/deployment
 import { isDomainError } from '../../../../libs/errors/src';
 import { DeploymentEntity, type GuardrailEvaluation, guardrailEvaluationKey, type ModelEntity } from '../../../../libs/persistence/src';
 import { REDIS_CLIENT } from '../../../../libs/queues/src';
+import { PeriodicTask } from '../periodic-task';
 
 /** The audit log's actor for changes the guardrail makes. */
 export const GUARDRAIL_ACTOR = 'guardrail';
@@ -21,31 +22,29 @@ export const GUARDRAIL_ACTOR = 'guardrail';
 @Injectable()
 export class GuardrailEvaluator implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(GuardrailEvaluator.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
+  private readonly task: PeriodicTask;
   private readonly evaluations: string;
 
   constructor(
-    private readonly config: TypedConfig,
+    config: TypedConfig,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly changes: DeploymentChangesService,
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
   ) {
     this.evaluations = guardrailEvaluationKey(config.get('REDIS_PREFIX'));
+    this.task = new PeriodicTask(
+      config.get('GUARDRAIL_INTERVAL_MS'),
+      () => this.evaluateAll(),
+      (error) => this.logger.warn(`guardrail evaluation failed: ${(error as Error).message}`),
+    );
   }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      this.running ??= this.evaluateAll()
-        .catch((error: unknown) => this.logger.warn(`guardrail evaluation failed: ${(error as Error).message}`))
-        .finally(() => (this.running = undefined));
-    }, this.config.get('GUARDRAIL_INTERVAL_MS'));
-    this.timer.unref();
+    this.task.start();
   }
 
-  async onModuleDestroy(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  onModuleDestroy(): Promise<void> {
+    return this.task.stop();
   }
 
   async evaluateAll(now = new Date()): Promise<void> {

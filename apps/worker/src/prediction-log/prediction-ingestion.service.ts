@@ -11,6 +11,7 @@ import {
   predictionStreamKey,
   STREAM_BATCH_FIELD,
 } from '../../../../libs/queues/src';
+import { PeriodicTask } from '../periodic-task';
 import { IngestionMetrics } from './ingestion-metrics';
 import { isFeedbackEvent, isPredictionEvent } from './event-shapes';
 import { type JoinedOutcome, rollupOutcomes, rollupPredictions } from './rollup-deltas';
@@ -32,8 +33,11 @@ export class PredictionIngestion implements OnApplicationBootstrap, OnApplicatio
   private readonly logger = new Logger(PredictionIngestion.name);
   private readonly connections: Redis[] = [];
   private readonly consumers: StreamConsumer[] = [];
-  private sweepTimer?: NodeJS.Timeout;
-  private sweeping?: Promise<void>;
+  private readonly pendingOutcomes = new PeriodicTask(
+    PENDING_OUTCOME_SWEEP_MS,
+    async () => void (await this.applyPendingOutcomes()),
+    (error) => this.logger.warn(`pending outcome sweep failed: ${(error as Error).message}`),
+  );
 
   constructor(
     private readonly config: TypedConfig,
@@ -45,19 +49,13 @@ export class PredictionIngestion implements OnApplicationBootstrap, OnApplicatio
     const prefix = this.config.get('REDIS_PREFIX');
     this.consume(predictionStreamKey(prefix), (entries) => this.ingestPredictions(entries));
     this.consume(feedbackStreamKey(prefix), (entries) => this.ingestFeedback(entries), 200);
-    this.sweepTimer = setInterval(() => {
-      this.sweeping ??= this.applyPendingOutcomes()
-        .then(() => undefined)
-        .catch((error: unknown) => this.logger.warn(`pending outcome sweep failed: ${(error as Error).message}`))
-        .finally(() => (this.sweeping = undefined));
-    }, PENDING_OUTCOME_SWEEP_MS);
-    this.sweepTimer.unref();
+    this.pendingOutcomes.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.sweepTimer);
+    const sweep = this.pendingOutcomes.stop();
     await Promise.all(this.consumers.map((consumer) => consumer.stop()));
-    await this.sweeping;
+    await sweep;
     await Promise.all(this.connections.map((redis) => redis.quit().catch(() => redis.disconnect())));
   }
 

@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy }
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { TypedConfig } from '../../../../libs/config/src';
+import { PeriodicTask } from '../periodic-task';
 import { IngestionMetrics } from './ingestion-metrics';
 
 const SWEEP_EVERY_MS = 10 * 60_000;
@@ -15,8 +16,11 @@ const CHUNK = 10_000;
 @Injectable()
 export class PredictionRetention implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(PredictionRetention.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
+  private readonly task = new PeriodicTask(
+    SWEEP_EVERY_MS,
+    async () => void (await this.expire()),
+    (error) => this.logger.warn(`prediction log retention failed: ${(error as Error).message}`),
+  );
 
   constructor(
     private readonly config: TypedConfig,
@@ -25,17 +29,11 @@ export class PredictionRetention implements OnApplicationBootstrap, OnModuleDest
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      this.running ??= this.expire()
-        .catch((error: unknown) => this.logger.warn(`prediction log retention failed: ${(error as Error).message}`))
-        .finally(() => (this.running = undefined));
-    }, SWEEP_EVERY_MS);
-    this.timer.unref();
+    this.task.start();
   }
 
-  async onModuleDestroy(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  onModuleDestroy(): Promise<void> {
+    return this.task.stop();
   }
 
   /** Returns the raw rows deleted. */
