@@ -181,10 +181,16 @@ export class PredictionIngestion implements OnApplicationBootstrap, OnApplicatio
       const applied = await this.applyOutcomes(manager, earliestFirst);
       const unmatched = earliestFirst.filter((e) => !applied.has(e.request_id));
       if (unmatched.length === 0) return { applied: applied.size, waiting: 0 };
-      // Not applied: either the prediction already has its outcome, or it has not been ingested yet.
-      const known = (await manager.query(`SELECT request_id FROM prediction_log WHERE request_id = ANY($1::varchar[])`, [unmatched.map((e) => e.request_id)])) as { request_id: string }[];
-      const knownIds = new Set(known.map((row) => row.request_id));
-      const early = unmatched.filter((e) => !knownIds.has(e.request_id));
+      // Not applied: either the prediction already has its outcome (a duplicate), or it was not
+      // visible to the UPDATE. That includes a prediction whose batch committed between the UPDATE and
+      // this read (each statement sees what is committed when it starts), so only a prediction that
+      // has an outcome counts as a duplicate; every other outcome waits for the pending sweep, which
+      // applies it once the prediction is there.
+      const settled = (await manager.query(`SELECT request_id FROM prediction_log WHERE request_id = ANY($1::varchar[]) AND outcome IS NOT NULL`, [
+        unmatched.map((e) => e.request_id),
+      ])) as { request_id: string }[];
+      const settledIds = new Set(settled.map((row) => row.request_id));
+      const early = unmatched.filter((e) => !settledIds.has(e.request_id));
       if (early.length > 0) {
         await manager.query(
           `INSERT INTO pending_outcomes (request_id, value, received_at) SELECT * FROM unnest($1::varchar[], $2::jsonb[], $3::timestamptz[]) ON CONFLICT (request_id) DO NOTHING`,
