@@ -90,7 +90,11 @@ describe('guardrails', () => {
     expect(stopped).toMatchObject({ challenger_percent: 0, challenger: { version: 2 }, champion: { version: 1 } });
     const trips = (await auditEntries()).filter((entry) => entry.action === 'guardrail.trip');
     expect(trips).toEqual([expect.objectContaining({ actor: 'guardrail', reason: expect.stringContaining('error rate') })]);
-    expect((await call(url('/guardrails'))).body.last_evaluation).toMatchObject({ state: 'tripped' });
+    // The evaluation that tripped is reported as `tripped` only until the next round (every 300 ms
+    // here), which finds no challenger traffic and reports `idle`: on a busy machine that round can
+    // come before this read, so either is right; the audit entry above is the durable record.
+    const afterTrip = (await call(url('/guardrails'))).body.last_evaluation;
+    expect(afterTrip).toMatchObject(afterTrip.state === 'tripped' ? { detail: expect.stringContaining('error rate') } : { state: 'idle' });
     // Judged again on the next rounds, a stopped challenger is not stopped twice.
     await eventually(async () => (await call(url('/guardrails'))).body.last_evaluation, (evaluation) => evaluation?.state === 'idle');
     expect((await auditEntries()).filter((entry) => entry.action === 'guardrail.trip')).toHaveLength(1);
