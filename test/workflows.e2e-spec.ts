@@ -3,8 +3,8 @@
  * one behind the Actions language service): each file must parse and convert against the workflow
  * schema with no error, with the reusable ci.yml fetched from disk the way release.yml calls it.
  * Then what each workflow must do: ci.yml tests with PostgreSQL 15 and Redis 7 service containers
- * (health-checked) on Node 20 with the npm cache, release.yml tests first and pushes the image of
- * deploy/Dockerfile to GHCR.
+ * (health-checked) on Node 20, 22 and 24 with the npm cache, release.yml tests first and pushes the
+ * image of deploy/Dockerfile, built on the current Node LTS, to GHCR.
  */
 import { convertWorkflowTemplate, NoOperationTraceWriter, parseWorkflow } from '@actions/workflow-parser';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -71,9 +71,10 @@ describe('.github/workflows', () => {
       expect(job.services.postgres.env.POSTGRES_HOST_AUTH_METHOD).toBe('trust');
     });
 
-    it('installs with npm ci on Node 20 with the npm cache, then runs npm test', () => {
-      expect(job.container.image).toMatch(/^node:20-/);
-      expect(uses(job, 'actions/setup-node')?.with).toEqual({ 'node-version': 20, cache: 'npm' });
+    it('installs with npm ci on Node 20, 22 and 24 with the npm cache, then runs npm test', () => {
+      expect(job.strategy.matrix.node).toEqual([20, 22, 24]);
+      expect(job.container.image).toBe('node:${{ matrix.node }}-bookworm');
+      expect(uses(job, 'actions/setup-node')?.with).toEqual({ 'node-version': '${{ matrix.node }}', cache: 'npm' });
       const commands = steps(job).map((s) => s.run).filter(Boolean);
       expect(commands.indexOf('npm ci')).toBeGreaterThan(-1);
       expect(commands.indexOf('npm test')).toBeGreaterThan(commands.indexOf('npm ci'));
@@ -106,6 +107,14 @@ describe('.github/workflows', () => {
       // Login and metadata come before the push.
       const order = ['docker/login-action', 'docker/metadata-action', 'docker/build-push-action'].map((a) => steps(image).indexOf(uses(image, a)!));
       expect([...order].sort((a, b) => a - b)).toEqual(order);
+    });
+
+    it('builds the image on the current Node LTS, with onnxruntime-node kept from downloading CUDA files', () => {
+      const dockerfile = readFileSync(path.join(ROOT, 'deploy/Dockerfile'), 'utf8');
+      expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:24-bookworm-slim$/m);
+      expect(dockerfile).toMatch(/ONNXRUNTIME_NODE_INSTALL=skip/);
+      const manifest = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+      expect(manifest.allowScripts['onnxruntime-node']).toBe(false);
     });
   });
 });
