@@ -41,7 +41,8 @@ export class S3ArtifactStore implements ArtifactStore {
           ? { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey }
           : undefined,
       // Streamed bodies are otherwise sent aws-chunked with trailing checksums, which some
-      // S3-compatible servers store verbatim inside the object (see DEPENDENCIES.md).
+      // S3-compatible servers store verbatim inside the object (s3rver keeps the chunk framing in
+      // the stored bytes and still answers 200).
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
     });
