@@ -1,4 +1,4 @@
-// The rules STYLE.md asks for: promises are awaited or deliberately voided, and no test is focused,
+// The rules our style asks for: promises are awaited or deliberately voided, and no test is focused,
 // disabled or asserts with an expect that cannot fail. Type-aware, over the whole project.
 import jest from 'eslint-plugin-jest';
 import tseslint from 'typescript-eslint';
