@@ -35,7 +35,7 @@ const FLOAT_DATATYPES = new Set(['FP16', 'FP32', 'FP64']);
  * The guesses to try in order, cheapest first: for each size in SYNTHETIC_SIZES, first with the
  * leading (batch) axis at 1 and the other open axes at that size, then with every open axis at that
  * size; each shape with zeros, then (for a model with a non-float input) with ones. Shapes already
- * listed, and those past SYNTHETIC_MAX_ELEMENTS, are left out. A model without open dimensions has one shape.
+ * listed, and larger ones past SYNTHETIC_MAX_ELEMENTS, are left out. A model without open dimensions has one shape.
  */
 export function syntheticInputs(signature: ModelSignature): SyntheticInput[] {
   const fills: SyntheticFill[] = signature.inputs.every((input) => FLOAT_DATATYPES.has(input.datatype)) ? ['zeros'] : ['zeros', 'ones'];
@@ -53,7 +53,8 @@ export function syntheticInputs(signature: ModelSignature): SyntheticInput[] {
       if (seen.has(key)) continue;
       seen.add(key);
       const elements = Object.values(shapes).reduce((total, dims) => total + elementCount(dims), 0);
-      if (elements > SYNTHETIC_MAX_ELEMENTS) continue;
+      // The first shape (open axes at 1) is the cheapest request there is: kept whatever its size.
+      if (elements > SYNTHETIC_MAX_ELEMENTS && guesses.length > 0) continue;
       for (const fill of fills) guesses.push({ shapes, fill });
     }
   }
