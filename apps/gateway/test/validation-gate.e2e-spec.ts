@@ -93,4 +93,13 @@ describe('validation gate to gateway', () => {
     expect(version.validation.smoke_input).toBe('input [1, 8] (zeros)');
     expect((await predict(model, { instances: [[0, 0, 0, 0, 0, 0, 0, 0]] })).status).toBe(200);
   });
+
+  it('documents input_example and validation.warnings in the registry\'s OpenAPI', async () => {
+    const schemas = (await call(`${registry.url}/openapi.json`)).body.components.schemas;
+    expect(schemas.VersionResponse.properties.metadata.$ref).toBe('#/components/schemas/VersionMetadataResponse');
+    expect(schemas.VersionMetadataResponse.properties.input_example).toMatchObject({ type: 'object' });
+    expect(schemas.ValidationResponse.properties.warnings).toMatchObject({ type: 'array', items: { type: 'string' } });
+    expect(schemas.ValidationResponse.properties.smoke_input).toMatchObject({ type: 'string', nullable: true });
+    expect(schemas.LoadableVersion.properties.input_example).toMatchObject({ type: 'object', nullable: true });
+  });
 });
