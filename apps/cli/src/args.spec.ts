@@ -80,4 +80,11 @@ describe('value parsers', () => {
     expect(uploadMetadata(inv.options)).toEqual({ metrics: { auc: 0.9, rmse: 0.3 }, source: 'git:1', description: 'd' });
     expect(uploadMetadata(invocation(['versions', 'upload', 'm', 'f']).options)).toBeUndefined();
   });
+
+  it('keeps the --input-example path and merges the parsed example into the metadata', () => {
+    const inv = invocation(['versions', 'upload', 'm', 'f', '--input-example', 'example.json', '--description', 'd']);
+    expect(inv.options.inputExample).toBe('example.json');
+    const example = { inputs: { x: [[1, 2]] } };
+    expect(uploadMetadata(inv.options, example)).toEqual({ description: 'd', input_example: example });
+  });
 });

@@ -10,9 +10,13 @@ Commands:
   models list                                              list models
   models get <name>                                        one model, its aliases and deployment
   versions upload <name> <file.onnx> [--metadata '{...}'] [--metrics k=v ...] [--tag k=v ...]
-                  [--source s] [--description d] [--wait] [--timeout 120]
+                  [--source s] [--description d] [--input-example example.json] [--wait] [--timeout 120]
                                                            stream an artifact; with --wait, exit 0 when
-                                                           it is ready, 1 (with the reason) when it failed
+                                                           it is ready (warnings shown), 1 (with the
+                                                           reason) when it failed. example.json is a
+                                                           predict body ({"inputs": {...}} or
+                                                           {"instances": [...]}): validation runs it and
+                                                           gateways warm the version with it
   versions list <name>                                     versions, newest first
   versions get <name> <version>                            one version
   alias set <name> <alias> <version> [--force]             point an alias (champion, challenger, …) at a version
@@ -78,6 +82,7 @@ const OPTIONS = {
   description: { type: 'string' },
   tag: { type: 'string', multiple: true },
   metadata: { type: 'string' },
+  'input-example': { type: 'string' },
   metrics: { type: 'string', multiple: true },
   source: { type: 'string' },
   wait: { type: 'boolean' },
@@ -105,6 +110,8 @@ export interface Invocation {
     description?: string;
     tags: Record<string, string>;
     metadata?: Record<string, unknown>;
+    /** The path of a JSON file holding the version's input example. */
+    inputExample?: string;
     metrics: Record<string, number>;
     source?: string;
     wait: boolean;
@@ -177,6 +184,7 @@ export function parseCommandLine(argv: string[], env: Record<string, string | un
       description: values.description,
       tags: parseKeyValues('--tag', values.tag ?? []),
       metadata: values.metadata === undefined ? undefined : parseJsonObject('--metadata', values.metadata),
+      inputExample: values['input-example'],
       metrics: parseMetrics(values.metrics ?? []),
       source: values.source,
       wait: values.wait ?? false,
@@ -254,9 +262,13 @@ function parsePositiveNumber(flag: string, raw: string): number {
   return value;
 }
 
-/** The metadata part of an upload: --metadata, with --metrics, --tag, --source and --description merged in. */
-export function uploadMetadata(options: Invocation['options']): Record<string, unknown> | undefined {
+/**
+ * The metadata part of an upload: --metadata, with --metrics, --tag, --source, --description and the
+ * parsed --input-example file merged in. The registry checks the example's form.
+ */
+export function uploadMetadata(options: Invocation['options'], inputExample?: Record<string, unknown>): Record<string, unknown> | undefined {
   const metadata: Record<string, unknown> = { ...(options.metadata ?? {}) };
+  if (inputExample !== undefined) metadata.input_example = inputExample;
   if (Object.keys(options.metrics).length > 0) {
     const existing = metadata.metrics;
     metadata.metrics = { ...(typeof existing === 'object' && existing !== null ? existing : {}), ...options.metrics };

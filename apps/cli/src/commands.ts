@@ -1,4 +1,5 @@
-import { type Invocation, parsePercent, parseVersion, uploadMetadata } from './args';
+import { readFile } from 'node:fs/promises';
+import { type Invocation, parseJsonObject, parsePercent, parseVersion, uploadMetadata } from './args';
 import { RegistryClient } from './client';
 import { ApiError, CliError, EXIT_FAILURE, EXIT_OK } from './errors';
 import {
@@ -133,10 +134,11 @@ async function upload(
   err: (text: string) => void,
 ): Promise<number> {
   const { args, options, global } = inv;
+  const inputExample = options.inputExample === undefined ? undefined : await readInputExample(options.inputExample);
   const status = StatusLine.for(io.stderr, global.json);
   let created: Json;
   try {
-    const response = await client.uploadVersion(args.name, args.file, uploadMetadata(options), (sent, total) =>
+    const response = await client.uploadVersion(args.name, args.file, uploadMetadata(options, inputExample), (sent, total) =>
       status.update(`uploading ${formatProgressBar(sent, total)}`, sent === total),
     );
     created = response.body as Json;
@@ -177,4 +179,14 @@ async function upload(
   if (global.json) print(current, () => '');
   err(`${args.name} v${version} failed validation: ${String(current.status_reason ?? 'no reason given')}`);
   return EXIT_FAILURE;
+}
+
+async function readInputExample(file: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new CliError(`cannot read --input-example ${file}: ${(error as Error).message}`);
+  }
+  return parseJsonObject(`--input-example ${file}`, text);
 }

@@ -1,4 +1,4 @@
-import { formatBytes, formatDeployment, formatDuration, formatProgressBar, formatWaitLine, StatusLine } from './output';
+import { formatBytes, formatDeployment, formatDuration, formatProgressBar, formatVersion, formatWaitLine, StatusLine } from './output';
 
 describe('formatting', () => {
   it('formats sizes and durations', () => {
@@ -19,6 +19,13 @@ describe('formatting', () => {
   it('draws a spinner line', () => {
     expect(formatWaitLine(0, 'validating m v1', 3_000)).toBe('| validating m v1 3s');
     expect(formatWaitLine(5, 'x', 0)).toBe('/ x 0s');
+  });
+
+  it('lists the warnings of a version validation could not fully check', () => {
+    const signature = { inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 4] }], outputs: [] };
+    const warned = { version: 3, status: 'ready', signature, validation: { warnings: ['no synthetic input ran', 'upload with metadata.input_example'] } };
+    expect(formatVersion('m', warned)).toMatch(/\n {2}warnings:\n {4}- no synthetic input ran\n {4}- upload with metadata\.input_example$/);
+    expect(formatVersion('m', { ...warned, validation: { warnings: [] } })).not.toContain('warnings');
   });
 
   it('describes a deployment', () => {

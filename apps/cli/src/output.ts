@@ -91,6 +91,8 @@ export function formatVersion(model: string, v: Json): string {
   if (typeof v.size_bytes === 'number') lines.push(`  size: ${formatBytes(v.size_bytes)}`);
   if (v.created_at) lines.push(`  created: ${v.created_at}${v.created_by ? ` by ${v.created_by}` : ''}`);
   if (v.status === 'ready') lines.push('  signature:', formatSignature(v.signature as Json).replace(/^/gm, '  '));
+  const warnings: unknown = v.validation?.warnings;
+  if (Array.isArray(warnings) && warnings.length > 0) lines.push('  warnings:', ...warnings.map((warning) => `    - ${String(warning)}`));
   return lines.join('\n');
 }
 

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { buildAffine } from '../../../libs/onnx/src';
+import { buildAffine, buildReflectPad, buildReshapeThatNeverFits } from '../../../libs/onnx/src';
 import { fileStoreEnv, type RunningApp, startRegistry, startWorker } from '../../../test/support/http-app';
 import { createIsolatedDatabase, dropIsolatedDatabase, isolatedRedisPrefix } from '../../../test/support/isolation';
 import { DIST } from '../../../test/support/processes';
@@ -171,6 +171,33 @@ describe('switchyard CLI (compiled, against a real registry and worker)', () => 
     expect(stats.code).toBe(1);
     expect(stats.stderr).toMatch(/^switchyard: error \(404\): /);
     expect(stats.stderr).not.toContain('    at ');
+  });
+
+  it('uploads with --input-example, and shows the warnings of a version validation could not check', async () => {
+    const name = `cli-${uniqueSuffix()}`;
+    expect((await cli(['models', 'create', name])).code).toBe(0);
+    const padModel = path.join(dir, 'pad.onnx');
+    const example = path.join(dir, 'example.json');
+    await writeFile(padModel, buildReflectPad(2));
+    await writeFile(example, JSON.stringify({ inputs: { x: [[1, 2, 3]] } }));
+    const withExample = await cli(['versions', 'upload', name, padModel, '--input-example', example, '--wait', '--timeout', '30', '--json']);
+    expect(withExample.code).toBe(0);
+    expect(JSON.parse(withExample.stdout)).toMatchObject({ status: 'ready', metadata: { input_example: { inputs: { x: [[1, 2, 3]] } } }, validation: { smoke_input: 'input_example' } });
+
+    const neverFits = path.join(dir, 'never-fits.onnx');
+    await writeFile(neverFits, buildReshapeThatNeverFits());
+    const warned = await cli(['versions', 'upload', name, neverFits, '--wait', '--timeout', '30']);
+    expect(warned.code).toBe(0);
+    expect(warned.stdout).toContain(`${name} v2: ready`);
+    expect(warned.stdout).toMatch(/\n {2}warnings:\n {4}- the model loads and its signature is recorded, but none of 3 synthetic inputs ran/);
+    expect((await cli(['versions', 'get', name, '2'])).stdout).toContain('metadata.input_example');
+
+    const malformed = path.join(dir, 'malformed.json');
+    await writeFile(malformed, JSON.stringify({ rows: [[1, 2, 3]] }));
+    const refused = await cli(['versions', 'upload', name, padModel, '--input-example', malformed]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('metadata.input_example');
+    expect(refused.stderr).not.toContain('    at ');
   });
 
   it('reports a missing file without a stack trace', async () => {

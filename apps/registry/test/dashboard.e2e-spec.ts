@@ -22,6 +22,8 @@ function latencies(count: number, low: number, high: number): Record<string, num
   return counts;
 }
 
+const WARNINGS = ['none of 3 synthetic inputs ran', 'x [1, 4] (zeros): <img src=x onerror="document.body.dataset.injected=1">'];
+
 describe('dashboard in a real browser', () => {
   let registry: RunningApp;
   let databaseUrl: string;
@@ -45,6 +47,11 @@ describe('dashboard in a real browser', () => {
     const client = new Client({ connectionString: databaseUrl });
     await client.connect();
     try {
+      // Version 2 as validation leaves a model it could not fully check; a warning quotes markup.
+      await client.query(
+        `UPDATE model_versions v SET validation = $2 FROM models m WHERE v.model_id = m.id AND m.name = $1 AND v.version = 2`,
+        [model, JSON.stringify({ runtime: 'onnxruntime-node', load_ms: 1, inference_ms: null, smoke_input: null, warnings: WARNINGS, validated_at: new Date().toISOString() })],
+      );
       const now = Math.floor(Date.now() / 60_000) * 60_000;
       for (let m = 10; m >= 1; m--) {
         const minute = new Date(now - m * 60_000).toISOString();
@@ -111,6 +118,10 @@ describe('dashboard in a real browser', () => {
       expect(await text(`drift-${name}`)).toBe(variant.drift[0].psi.toFixed(3));
     }
     expect(stats.variants.map((v: { requests: number }) => v.requests)).toEqual([4000, 1000]);
+    expect(await text('status-v2')).toBe('ready');
+    expect(await text('validation-v2')).toBe(`ready with warnings:\n${WARNINGS.join('\n')}`);
+    expect(await page.locator('#versions img').count()).toBe(0);
+    expect(await page.evaluate(() => (globalThis as unknown as { document: { body: { dataset: Record<string, string> } } }).document.body.dataset.injected)).toBeUndefined();
     expect(await text('difference')).toContain(stats.comparison.outcome.difference.toFixed(4));
     expect(await text('srm')).toContain(stats.comparison.sample_ratio.mismatch ? 'MISMATCH' : 'ok');
     // Three charts were drawn by Chart.js (a canvas it owns has a chart instance attached).

@@ -1,7 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
-import { onnx } from 'onnx-proto';
 import {
   buildAffine,
   buildModelWithCustomDomain,
@@ -12,11 +11,16 @@ import {
   buildModelThatAllocates,
   buildModelThatLoops,
   buildMlp,
+  buildMovingSum,
   buildMultiTypeModel,
+  buildReflectPad,
+  buildReshapeThatNeverFits,
+  buildRowsOf,
 } from '../../../libs/onnx/src';
 import { dropDatabase } from '../../../libs/persistence/src';
 import { VALIDATE_VERSION_JOB, VALIDATION_JOB_OPTIONS, validationJobId } from '../../../libs/queues/src';
 import { eventually } from '../../../test/support/artifacts';
+import { call, uploadForm } from '../../../test/support/client';
 import { fileStoreEnv, type RunningApp, s3StoreEnv } from '../../../test/support/http-app';
 import { freePort } from '../../../test/support/processes';
 import { testRun } from '../../../test/support/test-env';
@@ -26,23 +30,6 @@ import { metricValue, ValidationStack } from './validation-stack';
 
 const RUNTIME = `onnxruntime-node ${ort.env.versions.node}`;
 const jobs = (outcome: string) => `switchyard_validation_jobs_total{outcome="${outcome}"}`;
-
-/** y = Reshape(x, [3, 5]): loads fine, but no batch of rows of 4 (zeros with batch 1 included) reshapes to 3×5. */
-function buildModelThatFailsOnZeros(): Uint8Array {
-  const { FLOAT, INT64 } = onnx.TensorProto.DataType;
-  return onnx.ModelProto.encode({
-    irVersion: 8,
-    producerName: 'switchyard-test',
-    opsetImport: [{ domain: '', version: 17 }],
-    graph: {
-      name: 'reshape_to_fixed',
-      node: [{ opType: 'Reshape', input: ['x', 'shape'], output: ['y'] }],
-      initializer: [{ name: 'shape', dims: [2], dataType: INT64, int64Data: [3, 5] }],
-      input: [{ name: 'x', type: { tensorType: { elemType: FLOAT, shape: { dim: [{ dimParam: 'batch' }, { dimValue: 4 }] } } } }],
-      output: [{ name: 'y', type: { tensorType: { elemType: FLOAT, shape: { dim: [{ dimValue: 3 }, { dimValue: 5 }] } } } }],
-    },
-  }).finish();
-}
 
 /** Where the file store keeps a version's bytes. */
 function storedPath(version: Record<string, any>, storeEnv: Record<string, string>): string {
@@ -79,8 +66,9 @@ describe('artifact validation (worker)', () => {
           inputs: [{ name: 'input', datatype: 'FP32', shape: [-1, 4] }],
           outputs: [{ name: 'output', datatype: 'FP32', shape: [-1, 3] }],
         },
-        validation: { runtime: RUNTIME, load_ms: expect.any(Number), inference_ms: expect.any(Number) },
+        validation: { runtime: RUNTIME, load_ms: expect.any(Number), inference_ms: expect.any(Number), smoke_input: 'input [1, 4] (zeros)' },
       });
+      expect(version.validation.warnings).toBeUndefined();
       expect(version.validation.load_ms).toBeGreaterThan(0);
       expect(version.validation.inference_ms).toBeGreaterThan(0);
       const validatedAt = Date.parse(version.validation.validated_at);
@@ -149,11 +137,6 @@ describe('artifact validation (worker)', () => {
         () => buildAffine({ scale: 1, bias: 1, features: 4 }).subarray(0, 60),
         'not an ONNX model: a length declared in the file runs past its end (60 bytes); the file is truncated or crafted',
       ],
-      [
-        'a graph that fails on zeros',
-        buildModelThatFailsOnZeros,
-        'smoke inference on zeros failed: the Reshape node failed: The input tensor cannot be reshaped to the requested shape. Input shape:{1,4}, requested shape:{3,5}',
-      ],
     ])('fails %s at once, with a reason, and finishes the job without retry', async (_case, build, reason) => {
       const failedBefore = await metricValue(worker, jobs('failed'));
       const uploaded = await stack.upload(build());
@@ -163,6 +146,112 @@ describe('artifact validation (worker)', () => {
       expect(await stack.jobState(uploaded.jobId)).toBe('absent');
       expect(await metricValue(worker, jobs('failed'))).toBe(failedBefore + 1);
       expect(await metricValue(worker, jobs('retry'))).toBe(0);
+    });
+  });
+
+  describe('a model whose dynamic dimensions need a size above 1', () => {
+    let stack: ValidationStack;
+    beforeAll(async () => {
+      stack = await ValidationStack.start(databaseUrl, fileStoreEnv());
+      await stack.startWorker();
+    });
+    afterAll(() => stack.close());
+
+    it.each([
+      [
+        'a reflect Pad of 2 over a dynamic length',
+        () => buildReflectPad(2),
+        { inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, -1] }], outputs: [{ name: 'y', datatype: 'FP32', shape: [-1, -1] }] },
+        'x [1, 16] (zeros)',
+      ],
+      [
+        'a Conv with kernel 3 over a dynamic length',
+        () => buildMovingSum(3),
+        { inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 1, -1] }], outputs: [{ name: 'y', datatype: 'FP32', shape: [-1, 1, -1] }] },
+        'x [1, 1, 16] (zeros)',
+      ],
+      [
+        'a Reshape of a dynamic length to [-1, 4]',
+        () => buildRowsOf(4),
+        { inputs: [{ name: 'x', datatype: 'FP32', shape: [-1] }], outputs: [{ name: 'y', datatype: 'FP32', shape: [-1, 4] }] },
+        'x [16] (zeros)',
+      ],
+    ])('is ready with its signature: %s runs once the length grows', async (_case, build, signature, smokeInput) => {
+      const version = await stack.settled(await stack.upload(build()));
+      expect(version).toMatchObject({ status: 'ready', status_reason: null, signature, validation: { smoke_input: smokeInput, inference_ms: expect.any(Number) } });
+      expect(version.validation.warnings).toBeUndefined();
+    });
+
+    it('is ready with warnings, and its signature, when it loads but no synthetic input runs', async () => {
+      const version = await stack.settled(await stack.upload(buildReshapeThatNeverFits()));
+      expect(version).toMatchObject({
+        status: 'ready',
+        status_reason: null,
+        signature: { inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 4] }], outputs: [{ name: 'y', datatype: 'FP32', shape: [3, 5] }] },
+        validation: { runtime: RUNTIME, load_ms: expect.any(Number), inference_ms: null, smoke_input: null },
+      });
+      expect(version.validation.warnings).toEqual([
+        'the model loads and its signature is recorded, but none of 3 synthetic inputs ran (each dynamic dimension at 1, 16 and 512, up to 1048576 values), so its inference was not checked',
+        'x [1, 4] (zeros): the Reshape node "Reshape:y" failed: The input tensor cannot be reshaped to the requested shape. Input shape:{1,4}, requested shape:{3,5}',
+        'x [16, 4] (zeros): the Reshape node "Reshape:y" failed: The input tensor cannot be reshaped to the requested shape. Input shape:{16,4}, requested shape:{3,5}',
+        'x [512, 4] (zeros): the Reshape node "Reshape:y" failed: The input tensor cannot be reshaped to the requested shape. Input shape:{512,4}, requested shape:{3,5}',
+        'to have it checked, and warmed by each gateway before it takes traffic, upload it with a real request as metadata.input_example, in the form of a predict body: {"inputs": {"x": [...]}}',
+      ]);
+    });
+  });
+
+  describe('an upload with an input example', () => {
+    let stack: ValidationStack;
+    const storeEnv = fileStoreEnv();
+    beforeAll(async () => {
+      stack = await ValidationStack.start(databaseUrl, storeEnv);
+      await stack.startWorker();
+    });
+    afterAll(() => stack.close());
+
+    it('is smoke-run on its example, which the version shows', async () => {
+      const input_example = { inputs: { x: [[1, 2, 3, 4, 5]] } };
+      const version = await stack.settled(await stack.upload(buildReflectPad(2), undefined, { description: 'pads', input_example }));
+      expect(version).toMatchObject({
+        status: 'ready',
+        metadata: { description: 'pads', input_example },
+        validation: { smoke_input: 'input_example', inference_ms: expect.any(Number) },
+      });
+    });
+
+    it('is failed with the example\'s error when the example fails at inference, its signature recorded', async () => {
+      const version = await stack.settled(await stack.upload(buildReflectPad(2), undefined, { input_example: { instances: [[1]] } }));
+      expect(version).toMatchObject({
+        status: 'failed',
+        signature: { inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, -1] }] },
+        validation: { inference_ms: null, smoke_input: null },
+      });
+      expect(version.status_reason).toMatch(/^metadata\.input_example \(x \[1, 1\]\) failed at inference: the Pad node "Pad:y" failed: /);
+    });
+
+    it('is failed naming the input when the example does not fit the signature', async () => {
+      const version = await stack.settled(await stack.upload(buildMlp({ layers: [4, 3], seed: 8 }), undefined, { input_example: { inputs: { features: [[1, 2, 3, 4]] } } }));
+      expect(version).toMatchObject({
+        status: 'failed',
+        status_reason:
+          'metadata.input_example does not fit the model\'s signature: metadata.input_example.inputs.features: not an input of this model; its inputs are input; metadata.input_example.inputs.input: missing: the model requires it (FP32 [-1, 4])',
+        signature: { inputs: [{ name: 'input', datatype: 'FP32', shape: [-1, 4] }] },
+      });
+    });
+
+    it.each([
+      ['not an object', [[1, 2, 3]], 'metadata.input_example'],
+      ['neither inputs nor instances', { rows: [[1]] }, 'metadata.input_example.rows'],
+      ['a value that is not an array', { inputs: { x: { values: [1] } } }, 'metadata.input_example.inputs.x'],
+    ])('is refused with 400 when the example is %s, and nothing is stored', async (_case, input_example, field) => {
+      const name = await stack.createModel();
+      const body = uploadForm(buildReflectPad(2), JSON.stringify({ input_example }));
+      const answer = await call(`${stack.registry.url}/v1/models/${name}/versions`, { method: 'POST', body });
+      expect(answer.status).toBe(400);
+      expect(answer.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(answer.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ field })]));
+      expect((await call(`${stack.registry.url}/v1/models/${name}/versions`)).body.items).toEqual([]);
+      await expect(stat(storedPath({ model: name, version: 1 }, storeEnv))).rejects.toThrow(/ENOENT/);
     });
   });
 
@@ -178,7 +267,12 @@ describe('artifact validation (worker)', () => {
     it('fails a model whose first inference needs 1 GiB, under a 256 MiB limit, saying so', async () => {
       const uploaded = await stack.upload(buildModelThatAllocates(2 ** 28));
       const version = await stack.settled(uploaded);
-      expect(version).toMatchObject({ status: 'failed', signature: null, validation: null });
+      // It loaded, so what it reads and returns is recorded; it never ran.
+      expect(version).toMatchObject({
+        status: 'failed',
+        signature: { inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 1] }] },
+        validation: { runtime: RUNTIME, inference_ms: null, smoke_input: null },
+      });
       expect(version.status_reason).toMatch(/^the model needs more memory than validation allows \(VALIDATION_MEMORY_LIMIT_MB=256\): /);
       expect(await stack.jobState(uploaded.jobId)).toBe('absent');
     });
@@ -188,7 +282,7 @@ describe('artifact validation (worker)', () => {
       const version = await stack.settled(uploaded);
       expect(version).toMatchObject({
         status: 'failed',
-        status_reason: 'validation did not finish within 3000 ms (VALIDATION_TIMEOUT_MS): it was still running it once on zeros',
+        status_reason: 'validation did not finish within 3000 ms (VALIDATION_TIMEOUT_MS): it was still running the model on x [1, 1] (zeros)',
       });
       expect(await stack.jobState(uploaded.jobId)).toBe('absent');
     });

@@ -65,9 +65,10 @@ export class ValidationStack {
   }
 
   /** Uploads through the registry, which stores the bytes, commits a pending row and enqueues its job. */
-  async upload(artifact: Uint8Array, model?: string): Promise<UploadedVersion> {
+  async upload(artifact: Uint8Array, model?: string, metadata?: Record<string, unknown>): Promise<UploadedVersion> {
     const name = model ?? (await this.createModel());
-    const uploaded = await call(`${this.registry.url}/v1/models/${name}/versions`, { method: 'POST', body: uploadForm(artifact) });
+    const body = uploadForm(artifact, metadata === undefined ? undefined : JSON.stringify(metadata));
+    const uploaded = await call(`${this.registry.url}/v1/models/${name}/versions`, { method: 'POST', body });
     if (uploaded.status !== 201) throw new Error(`could not upload: ${JSON.stringify(uploaded.body)}`);
     const { rows } = await this.db.query<{ id: string }>(
       'SELECT v.id FROM model_versions v JOIN models m ON m.id = v.model_id WHERE m.name = $1 AND v.version = $2',

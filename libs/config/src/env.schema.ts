@@ -150,7 +150,7 @@ export const workerEnv = z.object({
   PENDING_STALE_AFTER_MS: milliseconds(120_000),
   /** Validation starts a version may use up (crashes, timeouts, stalls) before it is failed instead of retried. */
   VALIDATION_MAX_ATTEMPTS: z.coerce.number({ error: 'expected a positive integer' }).int('expected a positive integer').positive('expected a positive integer').default(3),
-  /** A model that takes longer than this to load and run once on zeros fails validation. */
+  /** A model that takes longer than this to load and smoke-run (its example, or synthetic inputs up to the first that runs) fails validation. */
   VALIDATION_TIMEOUT_MS: milliseconds(60_000),
   /**
    * Memory the validation child process may allocate (RLIMIT_DATA): onnxruntime and Node need about

@@ -221,6 +221,57 @@ export function buildModelThatLoops(iterations: number): Uint8Array {
 }
 
 /**
+ * y = Pad(x, mode reflect, `pads` on both ends of the last axis), x [batch, length]: reflection needs
+ * more values than it pads, so no length up to `pads` runs (a batch of ones fails), as in audio models
+ * that pad a signal before framing it.
+ */
+export function buildReflectPad(pads: number): Uint8Array {
+  return encodeModel({
+    name: 'reflect_pad',
+    node: [{ ...node('Pad', ['x', 'pads'], ['y']), attribute: [stringAttribute('mode', 'reflect')] }],
+    initializer: [int64Initializer('pads', [4], BigInt64Array.from([0n, BigInt(pads), 0n, BigInt(pads)]))],
+    input: [tensorValueInfo('x', DataType.FLOAT, [BATCH_DIM, 'length'])],
+    output: [tensorValueInfo('y', DataType.FLOAT, [BATCH_DIM, 'padded'])],
+  });
+}
+
+/**
+ * y = Conv(x, ones of width `kernel`), no padding: a moving sum over a variable length, x [batch, 1,
+ * length] → y [batch, 1, length − kernel + 1]. A length below the kernel does not run.
+ */
+export function buildMovingSum(kernel: number): Uint8Array {
+  return encodeModel({
+    name: 'moving_sum',
+    node: [node('Conv', ['x', 'w'], ['y'])],
+    initializer: [float32Initializer('w', [1, 1, kernel], new Float32Array(kernel).fill(1))],
+    input: [tensorValueInfo('x', DataType.FLOAT, [BATCH_DIM, 1, 'length'])],
+    output: [tensorValueInfo('y', DataType.FLOAT, [BATCH_DIM, 1, 'windows'])],
+  });
+}
+
+/** y = Reshape(x, [-1, columns]), x a vector of any length: only a multiple of `columns` reshapes. */
+export function buildRowsOf(columns: number): Uint8Array {
+  return encodeModel({
+    name: 'rows_of',
+    node: [node('Reshape', ['x', 'shape'], ['y'])],
+    initializer: [int64Initializer('shape', [2], BigInt64Array.from([-1n, BigInt(columns)]))],
+    input: [tensorValueInfo('x', DataType.FLOAT, ['length'])],
+    output: [tensorValueInfo('y', DataType.FLOAT, ['rows', columns])],
+  });
+}
+
+/** y = Reshape(x, [3, 5]), x [batch, 4]: loads, but no number of rows of 4 makes 15 values, so no input ever runs. */
+export function buildReshapeThatNeverFits(): Uint8Array {
+  return encodeModel({
+    name: 'reshape_to_fixed',
+    node: [node('Reshape', ['x', 'shape'], ['y'])],
+    initializer: [int64Initializer('shape', [2], BigInt64Array.from([3n, 5n]))],
+    input: [tensorValueInfo('x', DataType.FLOAT, [BATCH_DIM, 4])],
+    output: [tensorValueInfo('y', DataType.FLOAT, [3, 5])],
+  });
+}
+
+/**
  * A Mulberry32 generator: four lines, 32-bit state, good enough to spread weights (and to seed test
  * simulations), and identical on every platform, which Math.random is not.
  */
@@ -281,6 +332,10 @@ function identity(input: string, output: string): onnx.INodeProto {
 
 function node(opType: string, inputs: string[], outputs: string[]): onnx.INodeProto {
   return { opType, input: inputs, output: outputs, name: `${opType}:${outputs[0]}` };
+}
+
+function stringAttribute(name: string, value: string): onnx.IAttributeProto {
+  return { name, type: onnx.AttributeProto.AttributeType.STRING, s: new TextEncoder().encode(value) };
 }
 
 function tensorValueInfo(name: string, elementType: onnx.TensorProto.DataType, dims: Dimension[]): onnx.IValueInfoProto {

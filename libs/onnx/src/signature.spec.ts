@@ -1,7 +1,6 @@
 import * as ort from 'onnxruntime-node';
-import { UnsupportedDatatypeError } from './datatypes';
 import { buildAffine, buildMlp, buildModelWithSequenceInput, buildMultiTypeModel } from './model-builder';
-import { ModelSignature, NonTensorValueError, signatureCompatibility, signatureOfSession, zeroFeeds } from './signature';
+import { type ModelSignature, NonTensorValueError, signatureCompatibility, signatureOfSession } from './signature';
 
 async function withSession<T>(bytes: Uint8Array, use: (session: ort.InferenceSession) => Promise<T> | T): Promise<T> {
   const session = await ort.InferenceSession.create(Buffer.from(bytes));
@@ -44,49 +43,6 @@ describe('signatureOfSession', () => {
     await expect(attempt).rejects.toThrow(NonTensorValueError);
     await expect(attempt).rejects.toThrow('input "items" is not a tensor; only tensor inputs and outputs are supported');
     await expect(attempt).rejects.toMatchObject({ role: 'input', valueName: 'items' });
-  });
-});
-
-describe('zeroFeeds', () => {
-  it('builds zero tensors with dynamic dimensions set to 1', async () => {
-    const feeds = zeroFeeds(await signatureOf(buildMultiTypeModel()));
-    expect(feeds.f).toMatchObject({ type: 'float32', dims: [1, 3], data: new Float32Array(3) });
-    expect(feeds.i).toMatchObject({ type: 'int64', dims: [1], data: BigInt64Array.of(0n) });
-    expect(feeds.b).toMatchObject({ type: 'bool', dims: [1], data: Uint8Array.of(0) });
-    expect(feeds.s).toMatchObject({ type: 'float32', dims: [], data: Float32Array.of(0) });
-    expect(feeds.d).toMatchObject({ type: 'float64', dims: [1, 2], data: new Float64Array(2) });
-    expect(feeds.n).toMatchObject({ type: 'int32', dims: [1], data: Int32Array.of(0) });
-    expect(feeds.u).toMatchObject({ type: 'uint8', dims: [1], data: Uint8Array.of(0) });
-  });
-
-  it('is accepted by the model it was derived from', async () => {
-    const results = await withSession(buildMultiTypeModel(), (session) =>
-      session.run(zeroFeeds(signatureOfSession(session))),
-    );
-    expect(Array.from(results.f_out.data as Float32Array)).toEqual([0, 0, 0]);
-    expect(Array.from(results.i_out.data as BigInt64Array)).toEqual([1n]);
-    expect(Array.from(results.b_out.data as Uint8Array)).toEqual([1]);
-  });
-
-  it('covers the types no built model uses', () => {
-    const feeds = zeroFeeds({
-      inputs: [
-        { name: 'text', datatype: 'BYTES', shape: [-1, 2] },
-        { name: 'half', datatype: 'FP16', shape: [2] },
-        { name: 'big', datatype: 'UINT64', shape: [1] },
-        { name: 'small', datatype: 'INT8', shape: [0] },
-      ],
-      outputs: [],
-    });
-    expect(feeds.text).toMatchObject({ type: 'string', dims: [1, 2], data: ['', ''] });
-    expect(feeds.half).toMatchObject({ type: 'float16', dims: [2], data: new Uint16Array(2) });
-    expect(feeds.big).toMatchObject({ type: 'uint64', dims: [1], data: BigUint64Array.of(0n) });
-    expect(feeds.small).toMatchObject({ type: 'int8', dims: [0], data: new Int8Array(0) });
-  });
-
-  it('refuses a datatype onnxruntime cannot feed', () => {
-    const signature: ModelSignature = { inputs: [{ name: 'x', datatype: 'BF16', shape: [1] }], outputs: [] };
-    expect(() => zeroFeeds(signature)).toThrow(UnsupportedDatatypeError);
   });
 });
 

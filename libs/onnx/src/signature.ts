@@ -1,5 +1,5 @@
 import * as ort from 'onnxruntime-node';
-import { oipFromOrtType, ortTypeFromOip } from './datatypes';
+import { oipFromOrtType } from './datatypes';
 
 export interface TensorSpec {
   name: string;
@@ -48,11 +48,6 @@ export function signatureOfMetadata(
   };
 }
 
-/** Zero-filled feeds for every input, with open dimensions set to 1: the cheapest request a model must accept. */
-export function zeroFeeds(signature: ModelSignature): Record<string, ort.Tensor> {
-  return Object.fromEntries(signature.inputs.map((input) => [input.name, zeroTensor(input)]));
-}
-
 /**
  * Lists why a challenger could not take the champion's traffic: each request must be acceptable to
  * both, so input names and datatypes must match. Outputs are not compared because they go back to
@@ -89,26 +84,4 @@ function tensorSpec(role: 'input' | 'output', metadata: ort.InferenceSession.Val
     datatype: oipFromOrtType(metadata.type),
     shape: metadata.shape.map((dimension) => (typeof dimension === 'number' ? dimension : DYNAMIC_DIMENSION)),
   };
-}
-
-function zeroTensor(spec: TensorSpec): ort.Tensor {
-  const dims = spec.shape.map((dimension) => (dimension === DYNAMIC_DIMENSION ? 1 : dimension));
-  const count = dims.reduce((product, dimension) => product * dimension, 1);
-  const type = ortTypeFromOip(spec.datatype);
-  switch (type) {
-    case 'string':
-      return new ort.Tensor(type, new Array<string>(count).fill(''), dims);
-    // All-zero bytes read as false for bool and as +0.0 for float16 (stored as raw Uint16 bits in
-    // Node 20, which has no Float16Array; onnxruntime refuses a plain number[] for float16).
-    case 'bool':
-      return new ort.Tensor(type, new Uint8Array(count), dims);
-    case 'float16':
-      return new ort.Tensor(type, new Uint16Array(count), dims);
-    case 'int64':
-      return new ort.Tensor(type, new BigInt64Array(count), dims);
-    case 'uint64':
-      return new ort.Tensor(type, new BigUint64Array(count), dims);
-    default:
-      return new ort.Tensor(type, new Array<number>(count).fill(0), dims);
-  }
 }

@@ -1,4 +1,5 @@
 import type { ModelSignature } from '../../onnx/src/signature';
+import type { InputExample } from '../../persistence/src/entities/model-version.entity';
 import type { ModelTask } from './prediction-log-contract';
 
 /** One version as a gateway needs it to load: where to fetch the bytes and how to check them. */
@@ -10,6 +11,11 @@ export interface LoadableVersionView {
   artifact_url: string;
   artifact_uri: string;
   signature: ModelSignature | null;
+  /**
+   * The uploader's example request (a /v1 predict body), which warms the version before it takes
+   * traffic; null without one (and absent from a snapshot written before examples existed).
+   */
+  input_example?: InputExample | null;
 }
 
 /** Per-model dynamic batching (Triton's dynamic batcher): null means every request runs on its own. */

@@ -6,6 +6,7 @@ export { inferNestedShape, readNested, writeNested } from './nested-array';
 export { decodeInferRequest, encodeInferResponse } from './oip-codec';
 export type { InferRequest, InferResponse, InferResponseOutput, OipParameters } from './oip-codec';
 export { decodePredictRequest, encodeOutputsAsNested } from './predict-codec';
+export { MAX_EXAMPLE_DEPTH, MAX_EXAMPLE_ELEMENTS, predictBodyShapeProblems } from './predict-body-shape';
 export { elementCountOf, formatShape, rowMajorStrides, shapeMismatch } from './shape';
 export { MAX_PROBLEMS, TensorDecodeError } from './tensor-decode-error';
 export type { TensorProblem } from './tensor-decode-error';

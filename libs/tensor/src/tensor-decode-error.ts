@@ -40,6 +40,10 @@ export class ProblemList {
     else this.dropped = true;
   }
 
+  list(): TensorProblem[] {
+    return [...this.items];
+  }
+
   throwIfAny(): void {
     if (this.items.length > 0) throw new TensorDecodeError(this.items, this.dropped);
   }

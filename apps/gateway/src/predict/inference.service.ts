@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type * as ort from 'onnxruntime-node';
 import { TypedConfig } from '../../../../libs/config/src';
 import { DomainError } from '../../../../libs/errors/src';
+import type { InputExample } from '../../../../libs/persistence/src';
 import type { LoadableVersionView } from '../../../../libs/queues/src';
 import { type Variant, VariantPinError, WeightedRouter } from '../../../../libs/routing/src';
 import { GatewayMetrics } from '../gateway-metrics';
@@ -102,8 +103,9 @@ export class InferenceService {
     }
     if (response.status === 404) throw new DomainError('VERSION_NOT_FOUND', `model "${model}" has no version ${version}`);
     if (!response.ok) throw new DomainError('DEPENDENCY_UNAVAILABLE', `the registry answered ${response.status} for version ${version} of "${model}"`);
-    const found = (await response.json()) as LoadableVersionView & { status: string };
+    const found = (await response.json()) as Omit<LoadableVersionView, 'input_example'> & { status: string; metadata?: { input_example?: InputExample } };
     if (found.status !== 'ready') throw new DomainError('VERSION_NOT_READY', `version ${version} of "${model}" is ${found.status}, not ready`);
-    return found;
+    // The version resource keeps the example in its metadata, as it was uploaded.
+    return { ...found, input_example: found.metadata?.input_example ?? null };
   }
 }

@@ -2,7 +2,7 @@ import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import * as ort from 'onnxruntime-node';
 import { TypedConfig } from '../../../../libs/config/src';
 import { DomainError } from '../../../../libs/errors/src';
-import { inferTask, SERVING_SESSION_OPTIONS, signatureOfSession, zeroFeeds } from '../../../../libs/onnx/src';
+import { inferTask, SERVING_SESSION_OPTIONS, signatureOfSession } from '../../../../libs/onnx/src';
 import type { DeploymentView, LoadableVersionView, ModelTask } from '../../../../libs/queues/src';
 import { GatewayMetrics } from '../gateway-metrics';
 import { registryHeaders } from '../registry-credentials';
@@ -10,6 +10,7 @@ import { ArtifactCache, ArtifactUnavailableError } from './artifact-cache';
 import { InferenceThreads } from './inference-threads';
 import { LoadedVersion } from './loaded-version';
 import { InlineRunner, type VersionRunner } from './version-runner';
+import { warmUp } from './warm-up';
 
 /** What one model serves right now; replaced as a whole, so a request sees one consistent picture. */
 export interface Serving {
@@ -185,9 +186,9 @@ export class ModelSessions implements OnApplicationShutdown {
     let runner: VersionRunner = new InlineRunner(session);
     try {
       const signature = signatureOfSession(session);
-      const feeds = zeroFeeds(signature);
-      await session.run(feeds);
-      const inferenceMs = await this.measureCost(session, feeds);
+      const feeds = await warmUp(session, signature, view.version, view.input_example);
+      // A version no input was found for cannot be timed: it stays inline, where it was validated to load.
+      const inferenceMs = feeds ? await this.measureCost(session, feeds) : 0;
       if (this.threads.enabled && inferenceMs > this.threads.offloadAboveMs) {
         runner = await this.threads.load(view.sha256, bytes);
         await session.release();

@@ -30,6 +30,8 @@ export const DASHBOARD_HTML = `<!doctype html>
   .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(22rem, 1fr)); gap: 1rem; }
   .chart { background: #fff; border: 1px solid #dde; padding: .5rem; height: 15rem; }
   #error { color: #c0392b; }
+  #versions td { text-align: left; vertical-align: top; }
+  #versions ul { margin: 0; padding-left: 1.1rem; }
 </style>
 </head>
 <body>
@@ -45,6 +47,8 @@ export const DASHBOARD_HTML = `<!doctype html>
     <h2 id="title">Choose a model</h2>
     <div class="cards" id="deployment"></div>
     <div id="verdict" data-testid="verdict"></div>
+    <h3>Versions</h3>
+    <table id="versions"><thead><tr><th>version</th><th>status</th><th>validation</th></tr></thead><tbody></tbody></table>
     <h3>Variants</h3>
     <table id="variants"><thead><tr><th>variant</th><th>versions</th><th>requests</th><th>error rate</th><th>p50 ms</th><th>p95 ms</th><th>p99 ms</th><th>outcome</th><th>95 % interval</th><th>outcomes</th><th>max drift (PSI)</th></tr></thead><tbody></tbody></table>
     <h3>Challenger vs champion</h3>
@@ -105,6 +109,26 @@ export const DASHBOARD_JS = `'use strict';
         cell(fixed(v.latency_ms.p50, 2), 'p50-' + v.variant), cell(fixed(v.latency_ms.p95, 2), 'p95-' + v.variant), cell(fixed(v.latency_ms.p99, 2), 'p99-' + v.variant),
         cell(outcome, 'outcome-' + v.variant), cell(interval), cell(String(v.outcome.count), 'outcomes-' + v.variant), cell(fixed(maxDrift, 3), 'drift-' + v.variant),
       );
+      body.append(row);
+    }
+  }
+
+  // Reasons and warnings quote what uploaders and runtimes wrote: always text, never markup.
+  function drawVersions(versions) {
+    const body = $('versions').tBodies[0];
+    body.replaceChildren();
+    for (const v of versions.items) {
+      const notes = document.createElement('td');
+      notes.dataset.testid = 'validation-v' + v.version;
+      const warnings = (v.validation && v.validation.warnings) || [];
+      if (v.status_reason) notes.textContent = v.status_reason;
+      else if (warnings.length) {
+        const list = document.createElement('ul');
+        list.replaceChildren(...warnings.map((warning) => { const li = document.createElement('li'); li.textContent = warning; return li; }));
+        notes.append('ready with warnings:', list);
+      } else notes.textContent = v.validation && v.validation.smoke_input ? 'checked on ' + v.validation.smoke_input : '';
+      const row = document.createElement('tr');
+      row.append(cell('v' + v.version), cell(v.status, 'status-v' + v.version), notes);
       body.append(row);
     }
   }
@@ -173,9 +197,10 @@ export const DASHBOARD_JS = `'use strict';
       if (!name) return;
       const to = new Date();
       const from = new Date(to.getTime() - Number($('range').value) * 1000);
-      const [model, stats] = await Promise.all([
+      const [model, stats, versions] = await Promise.all([
         api('/v1/models/' + encodeURIComponent(name)),
         api('/v1/models/' + encodeURIComponent(name) + '/stats?from=' + from.toISOString() + '&to=' + to.toISOString()),
+        api('/v1/models/' + encodeURIComponent(name) + '/versions?limit=20'),
       ]);
       $('title').textContent = name + ' (' + stats.task + ')';
       const d = model.deployment;
@@ -196,6 +221,7 @@ export const DASHBOARD_JS = `'use strict';
       }));
       $('verdict').textContent = stats.verdict.summary;
       $('verdict').dataset.decision = stats.verdict.decision;
+      drawVersions(versions);
       drawVariants(stats);
       drawComparison(stats);
       drawDrift(stats);

@@ -34,6 +34,7 @@ function loadable(modelName: string, version: ModelVersionEntity): LoadableVersi
     artifact_url: `/v1/models/${modelName}/versions/${version.version}/artifact`,
     artifact_uri: version.artifactUri,
     signature: version.signature,
+    input_example: version.metadata.input_example ?? null,
   };
 }
 

@@ -27,8 +27,18 @@ describe('parseVersionMetadata', () => {
     ['{"tags":{"a":1}}', ['metadata.tags']],
     ['{"description":5}', ['metadata.description']],
     ['{"params":{}}', ['metadata.params']],
+    ['{"input_example":[[1,2]]}', ['metadata.input_example']],
+    ['{"input_example":{"rows":[[1]]}}', ['metadata.input_example.rows', 'metadata.input_example']],
+    ['{"input_example":{"inputs":{"x":{"a":1}}}}', ['metadata.input_example.inputs.x']],
+    ['{"input_example":{"instances":[[1,2],[3]]}}', ['metadata.input_example.instances[1]']],
   ])('refuses %s naming %j', (raw, fields) => {
     expect(fieldsOf(raw)).toEqual(fields);
+  });
+
+  it('accepts an input example in either form of a predict body', () => {
+    for (const input_example of [{ inputs: { x: [[1, 2, 3]] } }, { instances: [[0.5, 1]] }]) {
+      expect(parseVersionMetadata(JSON.stringify({ description: 'd', input_example }))).toEqual({ description: 'd', input_example });
+    }
   });
 
   it('stores SQL and path characters verbatim', () => {

@@ -1,7 +1,8 @@
 import { DomainError, type FieldError } from '../../../../libs/errors/src';
 import type { VersionMetadata } from '../../../../libs/persistence/src';
+import { predictBodyShapeProblems } from '../../../../libs/tensor/src';
 
-const KNOWN_KEYS = ['description', 'tags', 'metrics', 'source'];
+const KNOWN_KEYS = ['description', 'tags', 'metrics', 'source', 'input_example'];
 const MAX_METADATA_CHARS = 64 * 1024;
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -10,7 +11,9 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 /**
  * The `metadata` part of an upload: a JSON object with description (string), tags (string → string),
- * metrics (string → finite number) and source (string). Anything else is refused with the field named.
+ * metrics (string → finite number), source (string) and input_example (a /v1 predict body, MLflow's
+ * input example). Anything else is refused with the field named. The example's fit to the model is
+ * checked by validation, once the signature is known; here only its form is.
  */
 export function parseVersionMetadata(raw: string): VersionMetadata {
   const fail = (errors: FieldError[]) =>
@@ -37,6 +40,7 @@ export function parseVersionMetadata(raw: string): VersionMetadata {
   if (metrics !== undefined && !(isPlainObject(metrics) && Object.values(metrics).every((v) => typeof v === 'number' && Number.isFinite(v)))) {
     errors.push({ field: 'metadata.metrics', message: 'must be an object of finite numbers' });
   }
+  if (parsed.input_example !== undefined) errors.push(...predictBodyShapeProblems(parsed.input_example, 'metadata.input_example'));
   if (errors.length) throw fail(errors);
   return parsed as VersionMetadata;
 }

@@ -30,7 +30,11 @@ export class VersionsController {
       required: ['artifact'],
       properties: {
         artifact: { type: 'string', format: 'binary', description: 'the .onnx file' },
-        metadata: { type: 'string', description: 'JSON object: {description?, tags?, metrics?, source?}' },
+        metadata: {
+          type: 'string',
+          description:
+            'JSON object: {description?, tags?, metrics?, source?, input_example?}; input_example is a /v1 predict body ({"inputs": {...}} or {"instances": [...]}, at most 16384 values), checked for form here (400 naming the field) and against the signature by validation',
+        },
       },
     },
   })

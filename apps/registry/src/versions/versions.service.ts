@@ -57,7 +57,7 @@ export function presentVersion(modelName: string, v: ModelVersionEntity): Versio
     sha256: v.sha256,
     size_bytes: v.sizeBytes,
     signature: v.signature,
-    metadata: v.metadata as Record<string, unknown>,
+    metadata: v.metadata,
     validation: v.validation,
     artifact_url: `/v1/models/${modelName}/versions/${v.version}/artifact`,
     created_at: v.createdAt.toISOString(),

@@ -3,12 +3,13 @@ import { InjectRepository } from '@nestjs/typeorm';
 import * as ort from 'onnxruntime-node';
 import { type QueryDeepPartialEntity, Repository } from 'typeorm';
 import { isDomainError } from '../../../../libs/errors/src';
-import { ModelVersionEntity } from '../../../../libs/persistence/src';
+import { type ModelSignature, ModelVersionEntity, type ValidationReport } from '../../../../libs/persistence/src';
 import { ARTIFACT_STORE, type ArtifactStore, keyFromUri } from '../../../../libs/storage/src';
 import { TypedConfig } from '../../../../libs/config/src';
 import { failureReason, messageOf, storeUnreadableReason } from './failure-reason';
 import { inspectModel } from './model-inspection';
 import { RuntimeSandbox } from './runtime-sandbox';
+import { type SmokeOutcome, smokeRun } from './smoke-run';
 import { ArtifactIntegrityError, readVerifiedArtifact } from './verified-artifact';
 
 /** Which try of the job this is, counting from 1, and how many the job may have. */
@@ -43,9 +44,11 @@ export class ArtifactValidationService {
 
   /**
    * Validates a pending version: reads its artifact from the store and checks it against the row,
-   * inspects it, loads it in onnxruntime and runs one inference on zeros (in a child process under
-   * time and memory limits), and records signature, timings and status.
-   * A model that cannot load fails the version at once. A store that cannot be read throws
+   * inspects it, loads it in onnxruntime and smoke-runs it (in a child process under time and memory
+   * limits) on the uploader's input example, or else on synthetic inputs until one runs, and records
+   * signature, timings and status. A model that cannot load, meets a limit, or fails on its own example
+   * fails the version; one that loads but runs none of the synthetic inputs is ready with warnings,
+   * since a guess that does not fit says nothing certain about the model. A store that cannot be read throws
    * ArtifactStoreUnavailableError so the job is retried, until the last attempt, which fails the version.
    * Safe to run again or concurrently: only a version still `pending` is changed.
    */
@@ -77,19 +80,26 @@ export class ArtifactValidationService {
     const inspection = inspectModel(bytes);
     if (!inspection.ok) return this.fail(version, inspection.reason, new Error(inspection.reason));
 
-    const result = await this.sandbox.smokeTest(bytes);
-    if (!result.ok) return this.fail(version, failureReason(result.step, result.error), result.error);
-    return this.finish(version.id, {
-      status: 'ready',
-      statusReason: null,
-      signature: result.signature,
-      validation: {
-        runtime: RUNTIME,
-        load_ms: roundMs(result.loadMs),
-        inference_ms: roundMs(result.inferenceMs),
-        validated_at: new Date().toISOString(),
-      },
-    });
+    const opened = await this.sandbox.open(bytes);
+    if (!opened.ok) return this.fail(version, failureReason('load', opened.error), opened.error);
+    const model = opened.model;
+    let smoke: SmokeOutcome;
+    try {
+      smoke = await smokeRun(model, version.metadata.input_example);
+    } finally {
+      model.close();
+    }
+    // Whatever the smoke run says, the model loaded: its signature is recorded, failed or not.
+    const validation: ValidationReport = {
+      runtime: RUNTIME,
+      load_ms: roundMs(model.loadMs),
+      inference_ms: smoke.kind === 'ran' ? roundMs(smoke.inferenceMs) : null,
+      smoke_input: smoke.kind === 'ran' ? smoke.input : null,
+      ...(smoke.kind === 'unchecked' ? { warnings: smoke.warnings } : {}),
+      validated_at: new Date().toISOString(),
+    };
+    if (smoke.kind === 'failed') return this.fail(version, smoke.reason, smoke.error, { signature: model.signature, validation });
+    return this.finish(version.id, { status: 'ready', statusReason: null, signature: model.signature, validation });
   }
 
   /** Counts one more start of the version's validation; returns the count. */
@@ -115,9 +125,15 @@ export class ArtifactValidationService {
     }
   }
 
-  private async fail(version: ModelVersionEntity, reason: string, error: unknown): Promise<ValidationOutcome> {
+  /** `loaded` holds what was learnt of a model that loaded before it failed. */
+  private async fail(
+    version: ModelVersionEntity,
+    reason: string,
+    error: unknown,
+    loaded: { signature: ModelSignature; validation: ValidationReport } | null = null,
+  ): Promise<ValidationOutcome> {
     this.logger.warn({ err: error, versionId: version.id, reason }, 'version failed validation');
-    return this.finish(version.id, { status: 'failed', statusReason: reason, signature: null, validation: null });
+    return this.finish(version.id, { status: 'failed', statusReason: reason, signature: loaded?.signature ?? null, validation: loaded?.validation ?? null });
   }
 
   /**

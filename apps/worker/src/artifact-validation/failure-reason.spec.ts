@@ -1,6 +1,7 @@
 import { DomainError } from '../../../../libs/errors/src';
 import { NonTensorValueError, UnsupportedDatatypeError } from '../../../../libs/onnx/src';
-import { capReason, failureReason, MAX_REASON_LENGTH, storeUnreadableReason } from './failure-reason';
+import { capReason, failureReason, inferenceFailure, inferenceFailureReason, MAX_REASON_LENGTH, storeUnreadableReason } from './failure-reason';
+import { ValidationLimitError } from './runtime-sandbox';
 import { ArtifactIntegrityError } from './verified-artifact';
 
 /** Messages exactly as onnxruntime-node 1.30 raised them for the models built in libs/onnx. */
@@ -61,18 +62,21 @@ describe('failureReason', () => {
   });
 
   it('names the failing node of a smoke inference and keeps what the runtime said about it', () => {
-    expect(failureReason('inference', new Error(ORT.reshape))).toBe(
-      'smoke inference on zeros failed: the Reshape node failed: The input tensor cannot be reshaped to the requested shape. Input shape:{1,4}, requested shape:{3,5}',
+    expect(inferenceFailureReason('metadata.input_example (x [1, 4])', new Error(ORT.reshape))).toBe(
+      'metadata.input_example (x [1, 4]) failed at inference: the Reshape node failed: The input tensor cannot be reshaped to the requested shape. Input shape:{1,4}, requested shape:{3,5}',
     );
-    expect(failureReason('inference', new Error(ORT.reshape.replace("Name:''", "Name:'fold'")))).toMatch(
-      /^smoke inference on zeros failed: the Reshape node "fold" failed: /,
-    );
+    expect(inferenceFailure(new Error(ORT.reshape.replace("Name:''", "Name:'fold'")))).toMatch(/^the Reshape node "fold" failed: /);
+  });
+
+  it('passes on the message of a limit met while running', () => {
+    const limit = new ValidationLimitError('validation did not finish within 3000 ms (VALIDATION_TIMEOUT_MS): it was still running the model on x [1, 1] (zeros)');
+    expect(inferenceFailureReason('x [1, 1] (zeros)', limit)).toBe(limit.message);
   });
 
   it('reads the message of an error from another realm, as the native binding may raise', () => {
     const foreign = { name: 'Error', message: ORT.garbage };
     expect(failureReason('load', foreign)).toBe('not an ONNX model: protobuf parsing failed');
-    expect(failureReason('inference', 'a bare string')).toBe('smoke inference on zeros failed: a bare string');
+    expect(inferenceFailureReason('metadata.input_example', 'a bare string')).toBe('metadata.input_example failed at inference: a bare string');
   });
 
   it('explains a missing or altered artifact', () => {
@@ -92,7 +96,7 @@ describe('failureReason', () => {
   });
 
   it(`caps every reason at ${MAX_REASON_LENGTH} characters`, () => {
-    const reason = failureReason('inference', new Error('x'.repeat(5000)));
+    const reason = inferenceFailureReason('metadata.input_example', new Error('x'.repeat(5000)));
     expect(reason).toHaveLength(MAX_REASON_LENGTH);
     expect(reason.endsWith('…')).toBe(true);
     expect(storeUnreadableReason(5, new Error('y'.repeat(5000)))).toHaveLength(MAX_REASON_LENGTH);

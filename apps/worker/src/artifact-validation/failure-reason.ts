@@ -3,8 +3,8 @@ import { NonTensorValueError, UnsupportedDatatypeError } from '../../../../libs/
 import { ValidationLimitError } from './runtime-sandbox';
 import { ArtifactIntegrityError } from './verified-artifact';
 
-/** Where validation stopped: reading the stored bytes, loading them in the runtime, or running them. */
-export type ValidationStep = 'read' | 'load' | 'inference';
+/** Where validation stopped before the model could run: reading the stored bytes, or loading them in the runtime. */
+export type ValidationStep = 'read' | 'load';
 
 /** status_reason is shown to people in lists and logs; a runtime's message can run to kilobytes. */
 export const MAX_REASON_LENGTH = 500;
@@ -22,9 +22,13 @@ export function failureReason(step: ValidationStep, error: unknown): string {
       return capReason(readFailure(error));
     case 'load':
       return capReason(loadFailure(error));
-    case 'inference':
-      return capReason(`smoke inference on zeros failed: ${inferenceFailure(runtimeMessage(error))}`);
   }
+}
+
+/** Why running `what` (the uploader's example, say) failed the version: a limit's own message, or what the runtime said. */
+export function inferenceFailureReason(what: string, error: unknown): string {
+  if (error instanceof ValidationLimitError) return capReason(error.message);
+  return capReason(`${what} failed at inference: ${inferenceFailure(error)}`);
 }
 
 /** The reason once a store error outlasted every retry of the job. */
@@ -81,7 +85,8 @@ function loadFailure(error: unknown): string {
 }
 
 /** "Non-zero status code returned while running Reshape node. Name:'r' Status Message: …" → "the Reshape node "r" failed: …". */
-function inferenceFailure(message: string): string {
+export function inferenceFailure(error: unknown): string {
+  const message = runtimeMessage(error);
   const node = /^Non-zero status code returned while running (\w+) node\. Name:'([^']*)' Status Message:\s*/.exec(message);
   if (!node) return message;
   const name = node[2] ? ` "${node[2]}"` : '';

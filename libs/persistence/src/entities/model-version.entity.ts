@@ -10,15 +10,24 @@ export type VersionStatus = 'pending' | 'ready' | 'failed';
 export interface ValidationReport {
   runtime: string;
   load_ms: number;
-  inference_ms: number;
+  /** The smoke inference's time; null when no input ran (see warnings). */
+  inference_ms: number | null;
+  /** What the smoke inference ran: "input_example", or the synthetic input that ran; null when none did. */
+  smoke_input: string | null;
+  /** What validation could not check, for the uploader; absent or empty when everything was checked. */
+  warnings?: string[];
   validated_at: string;
 }
+
+/** A /v1 predict body given at upload (MLflow's input_example): the smoke input and each gateway's warm-up. */
+export type InputExample = { inputs: Record<string, unknown> } | { instances: unknown[] };
 
 export interface VersionMetadata {
   description?: string;
   tags?: Record<string, string>;
   metrics?: Record<string, number>;
   source?: string;
+  input_example?: InputExample;
 }
 
 const bigintAsNumber = {

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsISO8601, IsNumber, IsOptional, Max, Min } from 'class-validator';
 import { SignatureResponse } from '../../versions/dto/version.dto';
+import type { InputExample } from '../../../../../libs/persistence/src';
 
 export class BatchingDto {
   @ApiProperty({ minimum: 1, maximum: 4096, example: 32, description: 'most rows one inference takes' })
@@ -72,6 +73,13 @@ export class LoadableVersion {
   @ApiProperty({ description: 'registry path that serves the bytes' }) artifact_url: string;
   @ApiProperty({ description: 'where the bytes live in the artifact store (file:// or s3://)' }) artifact_uri: string;
   @ApiProperty({ type: SignatureResponse, nullable: true }) signature: SignatureResponse | null;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description: "the version's metadata.input_example: what a gateway runs to warm the version before it takes traffic",
+  })
+  input_example: InputExample | null;
 }
 
 export class GatewayDeployment {

@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type { InputExample } from '../../../../../libs/persistence/src';
 
 export class TensorSpecResponse {
   @ApiProperty() name: string;
@@ -14,8 +15,36 @@ export class SignatureResponse {
 export class ValidationResponse {
   @ApiProperty({ example: 'onnxruntime-node 1.30.0' }) runtime: string;
   @ApiProperty({ description: 'time to create the inference session' }) load_ms: number;
-  @ApiProperty({ description: 'time of one smoke inference on zeros (dynamic dimensions = 1)' }) inference_ms: number;
+  @ApiProperty({ type: Number, nullable: true, description: 'time of the smoke inference; null when no input ran (see warnings)' })
+  inference_ms: number | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'x [1, 16] (zeros)',
+    description: 'what the smoke inference ran: "input_example", or the synthetic input (each dynamic dimension at 1, 16 or 512) that ran first; null when none did',
+  })
+  smoke_input: string | null;
+  @ApiPropertyOptional({
+    type: [String],
+    description: 'what validation could not check: the model loaded and its signature is recorded, but no synthetic input ran; upload with metadata.input_example to have it checked',
+  })
+  warnings?: string[];
   @ApiProperty() validated_at: string;
+}
+
+export class VersionMetadataResponse {
+  @ApiPropertyOptional() description?: string;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' } }) tags?: Record<string, string>;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'number' } }) metrics?: Record<string, number>;
+  @ApiPropertyOptional() source?: string;
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    example: { inputs: { x: [[0.1, 0.2, 0.3, 0.4]] } },
+    description:
+      'an example request in the form of a /v1 predict body ({"inputs": {...}} or {"instances": [...]}): validation runs it as the smoke input (a version whose example does not fit or fails is failed), and each gateway runs it to warm the version before it takes traffic',
+  })
+  input_example?: InputExample;
 }
 
 export class VersionResponse {
@@ -26,7 +55,7 @@ export class VersionResponse {
   @ApiProperty({ description: 'lowercase hex sha256 of the artifact' }) sha256: string;
   @ApiProperty() size_bytes: number;
   @ApiPropertyOptional({ type: SignatureResponse, nullable: true }) signature: SignatureResponse | null;
-  @ApiProperty({ type: 'object', additionalProperties: true }) metadata: Record<string, unknown>;
+  @ApiProperty({ type: VersionMetadataResponse }) metadata: VersionMetadataResponse;
   @ApiPropertyOptional({ type: ValidationResponse, nullable: true }) validation: ValidationResponse | null;
   @ApiProperty() artifact_url: string;
   @ApiProperty() created_at: string;

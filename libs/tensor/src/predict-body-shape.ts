@@ -1,0 +1,82 @@
+import { describeJsonValue, isJsonObject } from './json-value';
+import { ProblemList, type TensorProblem } from './tensor-decode-error';
+
+/** More axes than any model declares: deeper nesting is a mistake, and bounds the walk below. */
+export const MAX_EXAMPLE_DEPTH = 16;
+/** An example is a request or two, not a data set: every gateway runs it at each load. */
+export const MAX_EXAMPLE_ELEMENTS = 16_384;
+
+/**
+ * Checks that `body` has the form of a /v1 predict body, without a signature to check it against:
+ * `{"inputs": {name: value}}` or `{"instances": [...]}`, each value nested arrays of the same length
+ * at each depth whose leaves are numbers, strings or booleans (a bare such value for a scalar input),
+ * holding at most MAX_EXAMPLE_ELEMENTS values. Problems are named under `field`; none means the form is right.
+ */
+export function predictBodyShapeProblems(body: unknown, field: string): TensorProblem[] {
+  const problems = new ProblemList();
+  const counter = { elements: 0 };
+  if (!isJsonObject(body)) {
+    problems.add(field, `expected a predict body, {"inputs": {name: value}} or {"instances": [...]}, got ${describeJsonValue(body)}`);
+    return problems.list();
+  }
+  for (const key of Object.keys(body)) {
+    if (key !== 'inputs' && key !== 'instances') problems.add(`${field}.${key}`, 'unknown field; a predict body has inputs or instances');
+  }
+  const hasInputs = Object.hasOwn(body, 'inputs');
+  const hasInstances = Object.hasOwn(body, 'instances');
+  if (hasInputs === hasInstances) {
+    problems.add(field, hasInputs ? 'send either inputs or instances, not both' : 'required: inputs (an object of input name → value) or instances (an array)');
+  } else if (hasInstances) {
+    if (!Array.isArray(body.instances)) problems.add(`${field}.instances`, `expected an array with one entry per instance, got ${describeJsonValue(body.instances)}`);
+    else checkValue(body.instances, `${field}.instances`, problems, counter);
+  } else if (!isJsonObject(body.inputs) || Object.keys(body.inputs).length === 0) {
+    problems.add(`${field}.inputs`, `expected an object of input name → value with at least one input, got ${describeJsonValue(body.inputs)}`);
+  } else {
+    for (const [name, value] of Object.entries(body.inputs)) checkValue(value, `${field}.inputs.${name}`, problems, counter);
+  }
+  if (counter.elements > MAX_EXAMPLE_ELEMENTS) {
+    problems.add(field, `holds ${counter.elements} values; an example may hold at most ${MAX_EXAMPLE_ELEMENTS}`);
+  }
+  return problems.list();
+}
+
+/** A tensor value: a leaf, or a non-empty array whose entries all have the shape of the first. */
+function checkValue(value: unknown, field: string, problems: ProblemList, counter: { elements: number }): void {
+  const expected = shapeOf(value, field, problems, 0);
+  if (expected === undefined) return;
+  counter.elements += expected.reduce((product, dimension) => product * dimension, 1);
+  checkRows(value, expected, field, problems);
+}
+
+/** The shape read down the first entries; undefined (with the problem added) if it cannot be a tensor. */
+function shapeOf(value: unknown, field: string, problems: ProblemList, depth: number): number[] | undefined {
+  if (!Array.isArray(value)) {
+    if (typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean') return [];
+    problems.add(field, `expected nested arrays of numbers, strings or booleans, got ${describeJsonValue(value)}`);
+    return undefined;
+  }
+  if (value.length === 0) {
+    problems.add(field, 'an empty array; an example needs at least one value along each axis');
+    return undefined;
+  }
+  if (depth >= MAX_EXAMPLE_DEPTH) {
+    problems.add(field, `nested deeper than ${MAX_EXAMPLE_DEPTH} arrays`);
+    return undefined;
+  }
+  const inner = shapeOf(value[0], `${field}[0]`, problems, depth + 1);
+  return inner && [value.length, ...inner];
+}
+
+function checkRows(value: unknown, expected: readonly number[], field: string, problems: ProblemList): void {
+  if (expected.length === 0) {
+    if (Array.isArray(value) || !(typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean')) {
+      problems.add(field, `expected a number, string or boolean, got ${describeJsonValue(value)}`);
+    }
+    return;
+  }
+  if (!Array.isArray(value) || value.length !== expected[0]) {
+    problems.add(field, `expected an array of ${expected[0]} entries (like its first sibling), got ${Array.isArray(value) ? `${value.length}` : describeJsonValue(value)}`);
+    return;
+  }
+  for (let index = 0; index < value.length && !problems.full; index++) checkRows(value[index], expected.slice(1), `${field}[${index}]`, problems);
+}
