@@ -1,4 +1,6 @@
-import { jsonNestsDeeperThan } from './json-body';
+import { jsonNestsDeeperThan as nestsDeeperThan } from './json-body';
+
+const jsonNestsDeeperThan = (text: string, limit: number) => nestsDeeperThan(Buffer.from(text), limit);
 
 describe('jsonNestsDeeperThan', () => {
   const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
@@ -19,6 +21,10 @@ describe('jsonNestsDeeperThan', () => {
     expect(jsonNestsDeeperThan(`{"a":"${'['.repeat(100)}"}`, 1)).toBe(false);
     expect(jsonNestsDeeperThan(`{"a":"\\"${'{'.repeat(100)}\\\\"}`, 1)).toBe(false);
     expect(jsonNestsDeeperThan(`["\\\\",${nested(5)}]`, 5)).toBe(true);
+  });
+
+  it('reads multi-byte UTF-8 inside strings as string content', () => {
+    expect(jsonNestsDeeperThan('{"ключ":"значение [[[[ 模型 🚀","b":[1]}', 2)).toBe(false);
   });
 
   it('stops at the first level over the limit, whatever follows', () => {
