@@ -115,7 +115,7 @@ export async function runCommand(inv: Invocation, io: Io): Promise<number> {
         response = await client.stats(args.name, options.from, options.to);
       } catch (error) {
         // A 404 for the route itself (not for the model): this registry does not serve statistics yet.
-        if (error instanceof ApiError && error.status === 404 && /^Cannot GET /.test(error.detail)) {
+        if (error instanceof ApiError && error.status === 404 && (error.body as { type?: unknown } | undefined)?.type === '/problems/route-not-found') {
           throw new CliError(`the registry at ${client.registry} does not serve statistics yet (GET /v1/models/{name}/stats answered 404)`);
         }
         throw error;

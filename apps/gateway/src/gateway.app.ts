@@ -17,10 +17,8 @@ export async function createGatewayApp(): Promise<NestFastifyApplication> {
     description: 'Predictions from the champion and challenger of each model; Open Inference Protocol v2.',
     bodyLimit: env.GATEWAY_MAX_BODY_BYTES,
     oipRoutes: /^\/v2(\/|\?|$)/,
-    // Predictions are JSON only: without Fastify's default text/plain parser, anything else is a 415.
     configure: async (app) => {
       const fastify = app.getHttpAdapter().getInstance();
-      fastify.removeContentTypeParser('text/plain');
       // Inference routes have no HTTP log line of their own; one that failed still gets one.
       const inference = new Set(INFERENCE_ROUTES);
       const logger = new Logger('http');

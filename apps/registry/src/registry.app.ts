@@ -12,6 +12,7 @@ export async function createRegistryApp(): Promise<NestFastifyApplication> {
     keys: (app) => app.get(KeysService),
     title: 'Switchyard registry',
     description: 'Models, versions, ONNX artifacts, aliases, traffic and audit.',
+    multipartRoutes: ['POST /v1/models/:name/versions'],
     configure: async (app) => {
       const maxArtifactBytes = app.get(TypedConfig).get('MAX_ARTIFACT_BYTES');
       await app.register(multipart as never, {

@@ -94,6 +94,11 @@ describe('dashboard in a real browser', () => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
     const pageErrors: string[] = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));
+    // Anything the page's Content-Security-Policy blocks is reported on the console.
+    const blocked: string[] = [];
+    page.on('console', (message) => {
+      if (message.text().includes('Content Security Policy')) blocked.push(message.text());
+    });
     // The operator's key, as if typed into the page's key field (the page keeps it for the tab).
     await page.addInitScript((key) => (globalThis as unknown as { sessionStorage: { setItem(k: string, v: string): void } }).sessionStorage.setItem('switchyard-key', key), process.env.SWITCHYARD_BOOTSTRAP_ADMIN_KEY!);
     await page.goto(`${registry.url}/dashboard#model=${model}`);
@@ -131,6 +136,7 @@ describe('dashboard in a real browser', () => {
     });
     expect(drawn).toEqual(['traffic-chart', 'latency-chart', 'outcome-chart']);
     expect(pageErrors).toEqual([]);
+    expect(blocked).toEqual([]);
 
     fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
@@ -141,6 +147,11 @@ describe('dashboard in a real browser', () => {
   it('serves the page itself without data and Chart.js from the installed package', async () => {
     const html = await fetch(`${registry.url}/dashboard`);
     expect(html.headers.get('content-type')).toContain('text/html');
+    // Scripts from this origin only, and no page may frame it.
+    const policy = (html.headers.get('content-security-policy') ?? '').split(';').map((d) => d.trim());
+    expect(policy).toEqual(expect.arrayContaining(["default-src 'none'", "script-src 'self'", "frame-ancestors 'none'"]));
+    expect(policy.join(';')).not.toContain('unsafe-');
+    expect(html.headers.get('x-frame-options')).toBe('DENY');
     const script = await fetch(`${registry.url}/dashboard/chart.umd.js`);
     expect(script.status).toBe(200);
     expect(await script.text()).toContain('Chart.js');

@@ -23,6 +23,8 @@ export function problemKindOf(code: DomainErrorCode): ProblemKind {
   switch (code) {
     case 'VALIDATION_FAILED':
       return { status: 400, title: 'Invalid request' };
+    case 'MALFORMED_REQUEST':
+      return { status: 400, title: 'Malformed request' };
     case 'INVALID_CURSOR':
       return { status: 400, title: 'Invalid cursor' };
     case 'ARTIFACT_MISSING':
@@ -41,6 +43,10 @@ export function problemKindOf(code: DomainErrorCode): ProblemKind {
       return { status: 404, title: 'Not found' };
     case 'METHOD_NOT_ALLOWED':
       return { status: 405, title: 'Method not allowed' };
+    case 'REQUEST_TIMEOUT':
+      return { status: 408, title: 'Request timeout' };
+    case 'HEADERS_TOO_LARGE':
+      return { status: 431, title: 'Request header fields too large' };
     case 'MODEL_ALREADY_EXISTS':
       return { status: 409, title: 'Model already exists' };
     case 'VERSION_NOT_READY':

@@ -1,4 +1,4 @@
-import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { type ArgumentMetadata, ValidationPipe, type ValidationError } from '@nestjs/common';
 import { DomainError, type FieldError } from './domain-error';
 
 function flatten(errors: ValidationError[], parent = ''): FieldError[] {
@@ -9,9 +9,19 @@ function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   });
 }
 
+/**
+ * Leaves path parameters as the client sent them, for their own pipes to parse: the stock pipe
+ * converts a parameter typed `number` with `+value`, which reads `0x1`, `1.0` and `1e0` as 1.
+ */
+class StrictParamsValidationPipe extends ValidationPipe {
+  protected override transformPrimitive(value: unknown, metadata: ArgumentMetadata): unknown {
+    return metadata.type === 'param' ? value : super.transformPrimitive(value, metadata);
+  }
+}
+
 /** DTO validation: unknown fields are refused, and every problem is reported per field. */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new StrictParamsValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,

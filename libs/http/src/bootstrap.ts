@@ -8,7 +8,10 @@ import { type AppName, ruleFor, type TokenBuckets } from '../../auth/src';
 import { TypedConfig } from '../../config/src';
 import { ProblemDetailsFilter, createValidationPipe } from '../../errors/src';
 import { installAccessGuard, type KeyLookup } from './access-guard';
+import { clientErrorHandler } from './client-errors';
+import { installJsonBodyParser } from './json-body';
 import { MetricsRegistry } from './metrics';
+import { answerError, installRequestChecks } from './request-checks';
 import { recordRoutes } from './routes';
 
 /**
@@ -29,6 +32,8 @@ export interface HttpAppOptions {
   bodyLimit?: number;
   /** Paths whose errors follow the Open Inference Protocol (`{"error": ...}`) rather than problem+json. */
   oipRoutes?: RegExp;
+  /** Routes that take `multipart/form-data` (`"POST /v1/models/:name/versions"`); all others take JSON. */
+  multipartRoutes?: string[];
   /** Where the guard finds API keys; absent on an app whose routes are all public. */
   keys?: (app: NestFastifyApplication) => KeyLookup;
   /** Per-key request budget, for the gateway. */
@@ -42,17 +47,24 @@ export interface HttpAppOptions {
  * OpenAPI at /openapi.json with Swagger UI at /docs, request metrics, graceful shutdown.
  */
 export async function createHttpApp(module: DynamicModule, options: HttpAppOptions): Promise<NestFastifyApplication> {
+  const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const adapter = new FastifyAdapter({
-    bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    bodyLimit,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     http: { maxHeaderSize: MAX_HEADER_BYTES },
     // A request id for every response: echoed from X-Request-Id or generated.
     requestIdHeader: 'x-request-id',
     genReqId: () => crypto.randomUUID(),
     return503OnClosing: true,
+    // What Node's HTTP parser and Fastify's router refuse before any hook runs (a malformed request,
+    // 431, 408, an over-long path segment) is answered in the same shapes as every other error.
+    clientErrorHandler: clientErrorHandler(options.oipRoutes),
+    frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => answerError(request, reply, error, options.oipRoutes),
   });
   recordRoutes(adapter.getInstance());
-  const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { bufferLogs: true, abortOnError: false });
+  installJsonBodyParser(adapter.getInstance(), bodyLimit);
+  // bodyParser: false keeps Nest from adding its own JSON and form-urlencoded parsers.
+  const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { bufferLogs: true, abortOnError: false, bodyParser: false });
   app.useLogger(app.get(Logger));
   app.flushLogs();
   app.enableShutdownHooks();
@@ -83,6 +95,7 @@ export async function createHttpApp(module: DynamicModule, options: HttpAppOptio
     rateLimit: options.rateLimit,
     oipRoutes: options.oipRoutes,
   });
+  installRequestChecks(fastify, { oipRoutes: options.oipRoutes, multipartRoutes: options.multipartRoutes });
   if (options.configure) await options.configure(app);
 
   const document = SwaggerModule.createDocument(

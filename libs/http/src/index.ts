@@ -6,3 +6,6 @@ export * from './actor';
 export * from './dependency-health.module';
 export * from './access-guard';
 export * from './routes';
+export * from './json-body';
+export * from './request-checks';
+export * from './client-errors';

@@ -3,3 +3,4 @@ export * from './queue-contract';
 export * from './bullmq.module';
 export * from './deployment-contract';
 export * from './prediction-log-contract';
+export * from './version-number';

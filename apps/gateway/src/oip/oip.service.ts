@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '../../../../libs/errors/src';
 import type { ModelSignature, TensorSpec } from '../../../../libs/onnx/src';
+import { parseVersionNumber } from '../../../../libs/queues/src';
 import { decodeInferRequest, encodeInferResponse, TensorDecodeError } from '../../../../libs/tensor/src';
 import { DeploymentSync } from '../deployments/deployment-sync.service';
 import { PredictionRecorder } from '../prediction-log/prediction-recorder.service';
@@ -18,11 +19,12 @@ export interface OipInferRequest {
   requestId: string;
 }
 
-/** A version in an OIP path is a string; Switchyard's are positive integers. */
+/** A version in an OIP path is a string; Switchyard's are integers from 1, and no other string names one. */
 function versionNumber(model: string, version: string | undefined): number | undefined {
   if (version === undefined) return undefined;
-  if (!/^[1-9][0-9]{0,9}$/.test(version)) throw new DomainError('VERSION_NOT_FOUND', `model "${model}" has no version "${version}"`);
-  return Number(version);
+  const number = parseVersionNumber(version);
+  if (number === undefined) throw new DomainError('VERSION_NOT_FOUND', `model "${model}" has no version "${version}"`);
+  return number;
 }
 
 const metadataTensor = (spec: TensorSpec) => ({ name: spec.name, datatype: spec.datatype, shape: spec.shape });

@@ -1,5 +1,6 @@
 import { type ArgumentMetadata, Injectable, type PipeTransform } from '@nestjs/common';
 import { DomainError } from '../../../../libs/errors/src';
+import { MAX_VERSION_NUMBER, parseVersionNumber } from '../../../../libs/queues/src';
 import { MODEL_NAME_PATTERN } from '../models/dto/model.dto';
 
 /** `{name}` in a path: a string that cannot be a model name is refused before any lookup. */
@@ -15,16 +16,18 @@ export class ModelNamePipe implements PipeTransform<string, string> {
   }
 }
 
-/** `{version}` in a path: a positive integer. */
+/** `{version}` in a path: decimal digits, 1 to 2147483647 (the global ValidationPipe leaves path parameters as sent). */
 @Injectable()
 export class VersionNumberPipe implements PipeTransform<string, number> {
   transform(value: string, _metadata: ArgumentMetadata): number {
-    if (!/^[1-9][0-9]{0,9}$/.test(value)) {
-      throw new DomainError('VALIDATION_FAILED', `"${value}" is not a version number; versions are positive integers`, {
-        errors: [{ field: 'version', message: 'must be a positive integer' }],
+    const version = parseVersionNumber(value);
+    if (version === undefined) {
+      const message = `must be a decimal integer from 1 to ${MAX_VERSION_NUMBER}`;
+      throw new DomainError('VALIDATION_FAILED', `"${value}" is not a version number; versions are decimal integers from 1 to ${MAX_VERSION_NUMBER}`, {
+        errors: [{ field: 'version', message }],
       });
     }
-    return Number(value);
+    return version;
   }
 }
 

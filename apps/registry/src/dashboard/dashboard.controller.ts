@@ -2,7 +2,7 @@ import { Controller, Get, Header } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { DASHBOARD_HTML, DASHBOARD_JS } from './dashboard-page';
+import { DASHBOARD_CSP, DASHBOARD_HTML, DASHBOARD_JS } from './dashboard-page';
 
 /** Chart.js's browser build, read once from the installed package (nothing fetched from a CDN). */
 const CHART_JS = readFileSync(path.join(path.dirname(require.resolve('chart.js')), 'chart.umd.js'), 'utf8');
@@ -14,6 +14,9 @@ export class DashboardController {
   @Get()
   @Header('content-type', 'text/html; charset=utf-8')
   @Header('cache-control', 'no-cache')
+  @Header('content-security-policy', DASHBOARD_CSP)
+  // frame-ancestors for browsers that predate it.
+  @Header('x-frame-options', 'DENY')
   page(): string {
     return DASHBOARD_HTML;
   }

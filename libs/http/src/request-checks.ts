@@ -1,0 +1,73 @@
+import { Logger } from '@nestjs/common';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { sendOipError, sendProblem, toProblem } from '../../errors/src';
+import { DomainError } from '../../errors/src';
+import { methodsServing } from './routes';
+
+const logger = new Logger('RequestChecks');
+
+/** Answers an error in the route's own shape: `{"error"}` on OIP routes, problem+json elsewhere. */
+export function answerError(request: FastifyRequest, reply: FastifyReply, error: unknown, oipRoutes?: RegExp): FastifyReply {
+  const problem = toProblem(error, request.url, logger);
+  if (oipRoutes?.test(request.url)) sendOipError(reply, problem);
+  else sendProblem(reply, problem);
+  return reply;
+}
+
+/** RFC 2046: 1–70 characters from this set, the last not a space. */
+const BOUNDARY = /^[0-9A-Za-z'()+_,./:=? -]{0,69}[0-9A-Za-z'()+_,./:=?-]$/;
+
+/** The `boundary` parameter of a Content-Type, unquoted; undefined when it has none. */
+export function boundaryOf(contentType: string): string | undefined {
+  for (const parameter of contentType.split(';').slice(1)) {
+    const separator = parameter.indexOf('=');
+    if (separator < 0 || parameter.slice(0, separator).trim().toLowerCase() !== 'boundary') continue;
+    const value = parameter.slice(separator + 1).trim();
+    return value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value;
+  }
+  return undefined;
+}
+
+export interface RequestChecksOptions {
+  oipRoutes?: RegExp;
+  /** Routes that take `multipart/form-data` (`POST /v1/models/:name/versions`); every other route takes JSON. */
+  multipartRoutes?: string[];
+}
+
+/**
+ * Checks Fastify's router and body parsers leave to the app, made before a body is read:
+ * - a path some route serves, asked with another method: 405 with `Allow` (Fastify answers 404);
+ * - `multipart/form-data` only where a route takes it (415 elsewhere, where the multipart parser
+ *   would otherwise hand the route an empty body), and only with a valid `boundary` (400), which the
+ *   multipart parser would otherwise fail on as a 500.
+ * JSON is the only other body type any app parses (json-body.ts): anything else is Fastify's 415.
+ */
+export function installRequestChecks(fastify: FastifyInstance, options: RequestChecksOptions): void {
+  const multipartRoutes = new Set(options.multipartRoutes ?? []);
+  fastify.addHook('onRequest', async (request, reply) => {
+    const routeUrl = request.routeOptions.url;
+    if (routeUrl === undefined) {
+      const allowed = methodsServing(fastify, request.url);
+      if (allowed.length === 0) return;
+      void reply.header('Allow', allowed.join(', '));
+      return answerError(request, reply, new DomainError('METHOD_NOT_ALLOWED', `this path does not take ${request.method}; it takes ${allowed.join(', ')}`), options.oipRoutes);
+    }
+    const contentType = request.headers['content-type'];
+    if (contentType === undefined || request.method === 'GET' || request.method === 'HEAD') return;
+    if (contentType.split(';', 1)[0].trim().toLowerCase() !== 'multipart/form-data') return;
+    if (!multipartRoutes.has(`${request.method} ${routeUrl}`)) {
+      return answerError(request, reply, new DomainError('UNSUPPORTED_MEDIA_TYPE', 'this route takes a JSON body: send it as application/json'), options.oipRoutes);
+    }
+    const boundary = boundaryOf(contentType);
+    if (boundary === undefined || !BOUNDARY.test(boundary)) {
+      return answerError(
+        request,
+        reply,
+        new DomainError('VALIDATION_FAILED', 'multipart/form-data needs a boundary parameter of 1 to 70 characters (RFC 2046), the one that delimits the body\'s parts', {
+          errors: [{ field: 'content-type', message: 'must name the boundary: multipart/form-data; boundary=...' }],
+        }),
+        options.oipRoutes,
+      );
+    }
+  });
+}
