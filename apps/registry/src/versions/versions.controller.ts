@@ -35,7 +35,7 @@ export class VersionsController {
       required: ['artifact'],
       properties: {
         artifact: { type: 'string', format: 'binary', description: 'the .onnx file' },
-        metadata: { type: 'string', description: 'JSON object: {description?, tags?, metrics?, source?}' },
+        metadata: { type: 'string', description: 'JSON object: {description?, tags?, metrics?, source?}; at most 64 KiB (413 above)' },
       },
     },
   })
