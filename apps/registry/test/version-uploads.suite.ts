@@ -372,7 +372,11 @@ export function describeVersionUploads(storeName: string, storeEnv: () => Record
       ['right after the artifact part begins', artifactHead],
       ['inside the metadata part', metadataPart.subarray(0, metadataPart.length - 8)],
       ['after a whole artifact part', Buffer.concat([artifactHead, randomBytes(1000), Buffer.from('\r\n')])],
-    ])('answers 400 to a body that ends %s without its closing boundary, the socket left open', async (_label, body) => {
+      [
+        'it used another boundary than its Content-Type declares',
+        Buffer.concat([Buffer.from(artifactHead.toString('latin1').replace(boundary, 'another'), 'latin1'), randomBytes(1000), Buffer.from('\r\n--another--\r\n')]),
+      ],
+    ])('answers 400 to a body that ends without its closing boundary (%s), the socket left open', async (_label, body) => {
       const model = await newModel();
       const answer = await sendAndHold(
         registry.url,
