@@ -1,11 +1,72 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
 import * as http from 'node:http';
+import * as net from 'node:net';
+import * as path from 'node:path';
 import { eventually, storedKeys } from '../../../test/support/artifacts';
-import { authHeaders, call, expectProblem, uploadForm } from '../../../test/support/client';
+import { authHeaders, call, expectProblem, testAdminKey, uploadForm } from '../../../test/support/client';
 import { type RunningApp, startRegistry } from '../../../test/support/http-app';
 import { uniqueSuffix } from '../../../test/support/test-env';
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+/**
+ * Folders under the model's folder of a file store (the model's folder itself as '.') that hold no
+ * file, however deep. An object store has no folders.
+ */
+async function emptyFolders(storeUrl: string, model: string): Promise<string[]> {
+  if (!storeUrl.startsWith('file://')) return [];
+  const root = path.join(storeUrl.slice('file://'.length), 'models', model);
+  let entries;
+  try {
+    entries = await readdir(root, { recursive: true, withFileTypes: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  const files = entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+  const folders = [root, ...entries.filter((e) => e.isDirectory()).map((e) => path.join(e.parentPath, e.name))];
+  return folders.filter((folder) => !files.some((file) => file.startsWith(folder + path.sep))).map((folder) => path.relative(root, folder) || '.');
+}
+
+interface RawAnswer {
+  status: number;
+  head: string;
+  body: any;
+}
+
+/**
+ * Sends a request head and `body` on a plain socket and keeps the socket open, as a client whose
+ * body never finishes would; resolves with the first response, rejects if none comes in `deadlineMs`.
+ */
+function sendAndHold(url: string, requestPath: string, headers: Record<string, string>, body: Buffer, deadlineMs = 30_000): Promise<RawAnswer> {
+  const { port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(port), '127.0.0.1');
+    let received = Buffer.alloc(0);
+    const finish = (outcome: () => void) => {
+      clearTimeout(deadline);
+      socket.destroy();
+      outcome();
+    };
+    const deadline = setTimeout(() => finish(() => reject(new Error(`no answer within ${deadlineMs} ms`))), deadlineMs);
+    socket.on('error', (error) => finish(() => reject(error)));
+    socket.on('data', (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      const end = received.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const head = received.subarray(0, end).toString('latin1');
+      const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? 0);
+      if (received.length < end + 4 + length) return;
+      const text = received.subarray(end + 4, end + 4 + length).toString('utf8');
+      finish(() => resolve({ status: Number(head.split(' ')[1]), head, body: text ? JSON.parse(text) : text }));
+    });
+    socket.on('close', () => finish(() => reject(new Error(`the connection closed without a whole answer: ${received.toString('latin1')}`))));
+    const lines = Object.entries({ host: '127.0.0.1', authorization: `Bearer ${testAdminKey()}`, ...headers }).map(([k, v]) => `${k}: ${v}\r\n`);
+    socket.write(`POST ${requestPath} HTTP/1.1\r\n${lines.join('')}\r\n`);
+    socket.write(body);
+  });
+}
 
 /** The same upload contract, run once per artifact store. */
 export function describeVersionUploads(storeName: string, storeEnv: () => Record<string, string>): void {
@@ -124,8 +185,60 @@ export function describeVersionUploads(storeName: string, storeEnv: () => Record
       const unknown = uploadForm(randomBytes(10));
       unknown.append('comment', 'hi');
       expectProblem(await upload(model, unknown), 400);
+      const metadataAfter = uploadForm(randomBytes(10), 'not json');
+      expectProblem(await upload(model, metadataAfter), 400);
       expect((await call(`${registry.url}/v1/models/${model}/versions`)).body.items).toEqual([]);
       expect(await eventually(() => storedKeys(storeUrl, model), (keys) => keys.length === 0)).toEqual([]);
+      expect(await emptyFolders(storeUrl, model)).toEqual([]);
+    });
+
+    it('refuses a metadata part over 64 KiB with 413 naming the limit, as a field, typed JSON or a file; 64 KiB is accepted', async () => {
+      const model = await newModel();
+      const sized = (bytes: number) => JSON.stringify({ description: 'd'.repeat(bytes - '{"description":""}'.length) });
+      const tooLarge = sized(64 * 1024 + 1);
+      const asField = uploadForm(randomBytes(100), tooLarge);
+      const asTypedField = new FormData();
+      asTypedField.append('metadata', new Blob([tooLarge], { type: 'application/json' }));
+      asTypedField.append('artifact', new Blob([randomBytes(100)]), 'model.onnx');
+      const asFile = new FormData();
+      asFile.append('artifact', new Blob([randomBytes(100)]), 'model.onnx');
+      asFile.append('metadata', new Blob([tooLarge], { type: 'application/json' }), 'meta.json');
+      for (const form of [asField, asTypedField, asFile]) {
+        const refused = expectProblem(await upload(model, form), 413);
+        expect(refused.detail).toContain('65536 bytes');
+        expect(refused.errors).toEqual([{ field: 'metadata', message: 'at most 65536 bytes' }]);
+      }
+      expect((await call(`${registry.url}/v1/models/${model}/versions`)).body.items).toEqual([]);
+      expect(await eventually(() => storedKeys(storeUrl, model), (keys) => keys.length === 0)).toEqual([]);
+      expect(await emptyFolders(storeUrl, model)).toEqual([]);
+
+      const atLimit = await upload(model, uploadForm(randomBytes(100), sized(64 * 1024)));
+      expect(atLimit.status).toBe(201);
+      expect(atLimit.body.metadata.description).toHaveLength(64 * 1024 - '{"description":""}'.length);
+    });
+
+    it('keeps every stored version when uploads to the same model fail alongside, and leaves no empty folder', async () => {
+      const model = await newModel();
+      const answers = await Promise.all(
+        Array.from({ length: 16 }, (_, i) =>
+          // Every other upload is refused after its artifact is stored (metadata that is not JSON).
+          upload(model, uploadForm(randomBytes(1000 + i), i % 2 ? 'not json' : '{}')),
+        ),
+      );
+      expect(answers.map((a) => a.status).sort()).toEqual([...Array(8).fill(201), ...Array(8).fill(400)]);
+      const created = answers.filter((a) => a.status === 201).map((a) => a.body.version as number);
+      for (const version of created) {
+        const download = await fetch(`${registry.url}/v1/models/${model}/versions/${version}/artifact`, { headers: authHeaders() });
+        expect(download.status).toBe(200);
+      }
+      expect(await eventually(() => storedKeys(storeUrl, model), (keys) => keys.length === created.length)).toHaveLength(created.length);
+      expect(await emptyFolders(storeUrl, model)).toEqual([]);
+
+      for (const version of created) {
+        expect((await call(`${registry.url}/v1/models/${model}/versions/${version}`, { method: 'DELETE' })).status).toBe(204);
+      }
+      expect(await storedKeys(storeUrl, model)).toEqual([]);
+      expect(await emptyFolders(storeUrl, model)).toEqual([]);
     });
 
     it.each([
@@ -187,6 +300,7 @@ export function describeVersionUploads(storeName: string, storeEnv: () => Record
       request.destroy();
 
       expect(await eventually(() => storedKeys(storeUrl, model), (keys) => keys.length === 0)).toEqual([]);
+      expect(await eventually(() => emptyFolders(storeUrl, model), (folders) => folders.length === 0)).toEqual([]);
       expect((await call(`${registry.url}/v1/models/${model}/versions`)).body.items).toEqual([]);
       // The registry still takes uploads for the model afterwards.
       expect((await upload(model, uploadForm(randomBytes(10)))).status).toBe(201);
@@ -214,12 +328,97 @@ export function describeVersionUploads(storeName: string, storeEnv: () => Record
       expect(expectProblem(tooLarge, 413).detail).toContain('100000');
       expect((await call(`${registry.url}/v1/models/${model}/versions`)).body.items).toEqual([]);
       expect(await eventually(() => storedKeys(storeUrl, model), (keys) => keys.length === 0)).toEqual([]);
+      expect(await emptyFolders(storeUrl, model)).toEqual([]);
 
       const atLimit = await call(`${registry.url}/v1/models/${model}/versions`, {
         method: 'POST',
         body: uploadForm(randomBytes(100_000)),
       });
       expect(atLimit.status).toBe(201);
+    });
+  });
+
+  describe(`unfinished bodies (${storeName} store)`, () => {
+    let registry: RunningApp;
+    let storeUrl: string;
+    const boundary = 'switchyard-unfinished';
+    const artifactHead = Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="artifact"; filename="model.onnx"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+    );
+    const metadataPart = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="metadata"\r\n\r\n{"source":"ci"}\r\n`);
+
+    beforeAll(async () => {
+      // Short, so a stalled body is answered soon; the test waits for the answer with a generous deadline.
+      const env: Record<string, string> = { ...storeEnv(), UPLOAD_IDLE_TIMEOUT_MS: '1000' };
+      storeUrl = env.ARTIFACT_STORE_URL;
+      registry = await startRegistry(env);
+    });
+    afterAll(() => registry.close());
+
+    async function newModel(): Promise<string> {
+      const name = `m-${uniqueSuffix()}`;
+      expect((await call(`${registry.url}/v1/models`, { method: 'POST', json: { name } })).status).toBe(201);
+      return name;
+    }
+
+    async function expectNothingLeft(model: string): Promise<void> {
+      expect((await call(`${registry.url}/v1/models/${model}/versions`)).body.items).toEqual([]);
+      expect(await eventually(() => storedKeys(storeUrl, model), (keys) => keys.length === 0)).toEqual([]);
+      expect(await eventually(() => emptyFolders(storeUrl, model), (folders) => folders.length === 0)).toEqual([]);
+    }
+
+    it.each([
+      ['inside the artifact', Buffer.concat([metadataPart, artifactHead, randomBytes(70_000)])],
+      ['right after the artifact part begins', artifactHead],
+      ['inside the metadata part', metadataPart.subarray(0, metadataPart.length - 8)],
+      ['after a whole artifact part', Buffer.concat([artifactHead, randomBytes(1000), Buffer.from('\r\n')])],
+      [
+        'it used another boundary than its Content-Type declares',
+        Buffer.concat([Buffer.from(artifactHead.toString('latin1').replace(boundary, 'another'), 'latin1'), randomBytes(1000), Buffer.from('\r\n--another--\r\n')]),
+      ],
+    ])('answers 400 to a body that ends without its closing boundary (%s), the socket left open', async (_label, body) => {
+      const model = await newModel();
+      const answer = await sendAndHold(
+        registry.url,
+        `/v1/models/${model}/versions`,
+        { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(body.length) },
+        body,
+      );
+      expect(answer.status).toBe(400);
+      expect(answer.head).toMatch(/content-type: application\/problem\+json/i);
+      expect(answer.body).toMatchObject({ type: '/problems/upload-incomplete', status: 400, detail: expect.stringContaining('closing boundary') });
+      await expectNothingLeft(model);
+    });
+
+    it.each([
+      ['declares more bytes than it sends', { 'content-length': String(10_000_000) }, Buffer.concat([artifactHead, randomBytes(70_000)])],
+      [
+        'sends chunks and never the last one',
+        { 'transfer-encoding': 'chunked' },
+        Buffer.concat([Buffer.from(`${(artifactHead.length + 5).toString(16)}\r\n`), artifactHead, Buffer.from('bytes\r\n')]),
+      ],
+      ['stops inside the metadata part', { 'content-length': String(10_000) }, metadataPart.subarray(0, 60)],
+    ])('answers 400 and closes the connection when a client that %s falls silent (UPLOAD_IDLE_TIMEOUT_MS)', async (_label, headers, body) => {
+      const model = await newModel();
+      const answer = await sendAndHold(
+        registry.url,
+        `/v1/models/${model}/versions`,
+        { 'content-type': `multipart/form-data; boundary=${boundary}`, ...headers },
+        body,
+      );
+      expect(answer.status).toBe(400);
+      expect(answer.head).toMatch(/\r\nconnection: close/i);
+      expect(answer.body).toMatchObject({ type: '/problems/upload-incomplete', status: 400, detail: expect.stringContaining('UPLOAD_IDLE_TIMEOUT_MS') });
+      await expectNothingLeft(model);
+      // The model still takes uploads.
+      expect((await call(`${registry.url}/v1/models/${model}/versions`, { method: 'POST', body: uploadForm(randomBytes(10)) })).status).toBe(201);
+    });
+
+    it('does not cut off a large upload while the store, not the client, is the slower side', async () => {
+      const model = await newModel();
+      // Several times the idle timeout's worth of bytes, sent as fast as they go: never idle.
+      const created = await call(`${registry.url}/v1/models/${model}/versions`, { method: 'POST', body: uploadForm(randomBytes(40_000_000)) });
+      expect(created.status).toBe(201);
     });
   });
 }

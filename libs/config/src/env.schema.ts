@@ -88,6 +88,12 @@ export const registryEnv = z.object({
     .int('expected an integer number of bytes')
     .positive('expected a positive number of bytes')
     .default(2 * GIB),
+  /** An upload whose client sends no byte for this long, before its closing boundary, is answered 400 and dropped. */
+  UPLOAD_IDLE_TIMEOUT_MS: z.coerce
+    .number({ error: 'expected a number of milliseconds' })
+    .int('expected an integer number of milliseconds')
+    .positive('expected a positive number of milliseconds')
+    .default(30_000),
 });
 
 export const gatewayEnv = z.object({

@@ -12,6 +12,7 @@ describe('validateEnv', () => {
     expect(env.HOST).toBe('127.0.0.1');
     expect(env.S3_FORCE_PATH_STYLE).toBe(false);
     expect(env.MAX_ARTIFACT_BYTES).toBe(2 * 1024 ** 3);
+    expect(env.UPLOAD_IDLE_TIMEOUT_MS).toBe(30_000);
   });
 
   it('coerces numbers and booleans from strings', () => {
@@ -29,6 +30,7 @@ describe('validateEnv', () => {
     ['S3_FORCE_PATH_STYLE', 'yes'],
     ['REDIS_PREFIX', 'has space'],
     ['MAX_ARTIFACT_BYTES', '-1'],
+    ['UPLOAD_IDLE_TIMEOUT_MS', '0'],
   ])('names %s when it is %j', (variable, value) => {
     const attempt = () => validateEnv({ [variable]: value });
     expect(attempt).toThrow(InvalidConfigurationError);

@@ -31,6 +31,8 @@ export function problemKindOf(code: DomainErrorCode): ProblemKind {
       return { status: 400, title: 'Artifact missing' };
     case 'ARTIFACT_EMPTY':
       return { status: 400, title: 'Artifact empty' };
+    case 'UPLOAD_INCOMPLETE':
+      return { status: 400, title: 'Upload incomplete' };
     case 'MODEL_NOT_FOUND':
       return { status: 404, title: 'Model not found' };
     case 'VERSION_NOT_FOUND':

@@ -55,3 +55,38 @@ describe('the file store cannot be led outside its root', () => {
     expect(stored.uri).toBe(`file://${path.join(parent, 'root', 'models', 'fraud-scorer_2', '7', 'model.onnx')}`);
   });
 });
+
+describe('the file store leaves no empty folder behind', () => {
+  let root: string;
+  let store: FileArtifactStore;
+  beforeEach(async () => {
+    root = await mkdtemp(path.join(os.tmpdir(), 'switchyard-store-'));
+    store = new FileArtifactStore(root);
+  });
+  afterEach(() => rm(root, { recursive: true, force: true }));
+
+  const failing = () =>
+    new Readable({
+      read() {
+        this.destroy(new Error('the client went away'));
+      },
+    });
+
+  it('removes the folders of a failed put, up to the root', async () => {
+    await expect(store.put(artifactKey('m', 1), failing())).rejects.toThrow('the client went away');
+    expect(await readdir(root)).toEqual([]);
+  });
+
+  it('removes the version folder a delete empties, and the model folder once its last version goes', async () => {
+    await store.put(artifactKey('m', 1), Readable.from([Buffer.from('one')]));
+    await store.put(artifactKey('m', 2), Readable.from([Buffer.from('two')]));
+    await expect(store.put(artifactKey('m', 3), failing())).rejects.toThrow();
+    await store.delete(artifactKey('m', 1));
+    expect(await readdir(path.join(root, 'models', 'm'))).toEqual(['2']);
+    await store.delete(artifactKey('m', 2));
+    expect(await readdir(root)).toEqual([]);
+    // A later put makes its folders again.
+    await store.put(artifactKey('m', 4), Readable.from([Buffer.from('four')]));
+    expect(await store.exists(artifactKey('m', 4))).toBe(true);
+  });
+});

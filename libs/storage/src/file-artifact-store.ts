@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat, access, constants } from 'node:fs/promises';
+import { createReadStream, type WriteStream } from 'node:fs';
+import { mkdir, open, rename, rm, rmdir, stat, access, constants } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -34,18 +34,47 @@ export class FileArtifactStore implements ArtifactStore {
 
   async put(key: string, body: Readable): Promise<StoredObject> {
     const target = this.pathOf(key);
-    await mkdir(path.dirname(target), { recursive: true });
     const partial = `${target}.partial-${randomUUID()}`;
     try {
-      await pipeline(body, createWriteStream(partial, { flags: 'wx' }));
+      await pipeline(body, await this.createInFolder(partial));
       await fsyncPath(partial);
       await rename(partial, target);
       await fsyncPath(path.dirname(target));
     } catch (error) {
       await rm(partial, { force: true });
+      await this.removeEmptyFolders(path.dirname(target));
       throw error;
     }
     return { uri: `file://${target}` };
+  }
+
+  /**
+   * Opens a new file, creating its folders. A failed upload of another version may remove the model's
+   * folder the moment it becomes empty (removeEmptyFolders), between our mkdir and our open: then the
+   * folders are made again. Once the file exists its folders are not empty, so they stay.
+   */
+  private async createInFolder(file: string): Promise<WriteStream> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await mkdir(path.dirname(file), { recursive: true });
+        const handle = await open(file, 'wx');
+        return handle.createWriteStream();
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt === 5) throw error;
+      }
+    }
+  }
+
+  /** Removes `folder` and then each parent below the root, as long as they are empty. */
+  private async removeEmptyFolders(folder: string): Promise<void> {
+    for (let current = folder; current.startsWith(this.root + path.sep); current = path.dirname(current)) {
+      try {
+        // rmdir refuses a folder that is not empty, atomically: a concurrent upload's file is never lost.
+        await rmdir(current);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return;
+      }
+    }
   }
 
   async get(key: string): Promise<Readable> {
@@ -67,8 +96,11 @@ export class FileArtifactStore implements ArtifactStore {
     }
   }
 
+  /** Removes the object and the folders it leaves empty (its version's, then its model's). */
   async delete(key: string): Promise<void> {
-    await rm(this.pathOf(key), { force: true });
+    const target = this.pathOf(key);
+    await rm(target, { force: true });
+    await this.removeEmptyFolders(path.dirname(target));
   }
 
   async check(): Promise<void> {

@@ -11,15 +11,20 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../../../../libs/errors/src';
 import { Actor } from '../../../../libs/http/src';
+import { TypedConfig } from '../../../../libs/config/src';
 import { ListQueryDto } from '../common/list-query.dto';
 import { ModelNamePipe, VersionNumberPipe } from '../common/path-params';
 import { VersionPage, VersionResponse } from './dto/version.dto';
+import { UPLOAD_PARSER_OPTIONS, watchForStalledBody } from './upload-body';
 import { presentVersion, VersionsService } from './versions.service';
 
 @ApiTags('versions')
 @Controller('v1/models/:name/versions')
 export class VersionsController {
-  constructor(private readonly versions: VersionsService) {}
+  constructor(
+    private readonly versions: VersionsService,
+    private readonly config: TypedConfig,
+  ) {}
 
   @Post()
   @HttpCode(201)
@@ -33,7 +38,7 @@ export class VersionsController {
         metadata: {
           type: 'string',
           description:
-            'JSON object: {description?, tags?, metrics?, source?, input_example?}; input_example is a /v1 predict body ({"inputs": {...}} or {"instances": [...]}, at most 16384 values), checked for form here (400 naming the field) and against the signature by validation',
+            'JSON object: {description?, tags?, metrics?, source?, input_example?}, at most 64 KiB (413 above); input_example is a /v1 predict body ({"inputs": {...}} or {"instances": [...]}, at most 16384 values), checked for form here (400 naming the field) and against the signature by validation',
         },
       },
     },
@@ -48,9 +53,18 @@ export class VersionsController {
     if (!request.isMultipart()) {
       throw new DomainError('UNSUPPORTED_MEDIA_TYPE', 'upload a version as multipart/form-data with a file part named "artifact"');
     }
-    const version = await this.versions.upload(name, request.parts(), actor);
-    void reply.header('Location', `/v1/models/${name}/versions/${version.version}`);
-    return presentVersion(name, version);
+    const watch = watchForStalledBody(request.raw, this.config.get('UPLOAD_IDLE_TIMEOUT_MS'));
+    try {
+      const version = await this.versions.upload(name, { parts: request.parts(UPLOAD_PARSER_OPTIONS), stalled: watch.stalled }, actor);
+      void reply.header('Location', `/v1/models/${name}/versions/${version.version}`);
+      return presentVersion(name, version);
+    } catch (error) {
+      // The rest of a stalled body will not be read: close the connection once the answer is sent.
+      if (watch.stalled.aborted) void reply.header('Connection', 'close');
+      throw error;
+    } finally {
+      watch.stop();
+    }
   }
 
   @Get()

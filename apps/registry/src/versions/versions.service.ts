@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import type { Multipart, MultipartFile } from '@fastify/multipart';
+import type { MultipartFile } from '@fastify/multipart';
 import type { Readable } from 'node:stream';
 import { DataSource, Repository } from 'typeorm';
 import { DomainError } from '../../../../libs/errors/src';
@@ -20,6 +20,7 @@ import { ModelsService } from '../models/models.service';
 import type { VersionResponse } from './dto/version.dto';
 import { HashingStream } from './hashing-stream';
 import { ValidationQueue } from './validation-queue';
+import { asUploadError, incompleteUpload, untilAborted, type UploadBody } from './upload-body';
 import { parseVersionMetadata } from './version-metadata';
 
 interface StoredArtifact {
@@ -32,18 +33,25 @@ interface StoredArtifact {
 
 const MAX_METADATA_PART_BYTES = 64 * 1024;
 
-async function readSmallPart(part: MultipartFile): Promise<string> {
+/** Reads the `metadata` part, refusing it (413) as soon as it passes its limit rather than cutting it. */
+async function readMetadataPart(part: MultipartFile, stalled: AbortSignal): Promise<string> {
+  const onStalled = () => part.file.destroy(stalled.reason as Error);
+  stalled.addEventListener('abort', onStalled, { once: true });
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of part.file as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_METADATA_PART_BYTES) {
-      part.file.resume();
-      throw new DomainError('VALIDATION_FAILED', `metadata must be at most ${MAX_METADATA_PART_BYTES} bytes`, {
-        errors: [{ field: 'metadata', message: 'too large' }],
-      });
+  try {
+    for await (const chunk of part.file as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > MAX_METADATA_PART_BYTES) {
+        part.file.resume();
+        throw new DomainError('PAYLOAD_TOO_LARGE', `the "metadata" part exceeds the limit of ${MAX_METADATA_PART_BYTES} bytes (64 KiB); nothing was stored`, {
+          errors: [{ field: 'metadata', message: `at most ${MAX_METADATA_PART_BYTES} bytes` }],
+        });
+      }
+      chunks.push(chunk);
     }
-    chunks.push(chunk);
+  } finally {
+    stalled.removeEventListener('abort', onStalled);
   }
   return Buffer.concat(chunks).toString('utf8');
 }
@@ -82,17 +90,21 @@ export class VersionsService {
    * Streams the `artifact` part straight into the store (hashing on the way), then commits the row.
    * A 201 therefore means the bytes are durable and the row committed; any failure removes the object.
    * Version numbers are taken from a per-model counter, so concurrent uploads never collide; a number
-   * taken by an upload that then fails is not reused.
+   * taken by an upload that then fails is not reused (docs/decisions.md, "Version numbers").
    */
-  async upload(modelName: string, parts: AsyncIterableIterator<Multipart>, actor: string): Promise<ModelVersionEntity> {
-    const model = await this.modelsService.getByName(modelName);
+  async upload(modelName: string, body: UploadBody, actor: string): Promise<ModelVersionEntity> {
+    const { parts, stalled } = body;
+    const model = await untilAborted(this.modelsService.getByName(modelName), stalled);
     let metadata: VersionMetadata = {};
     let stored: StoredArtifact | undefined;
     try {
-      for await (const part of parts) {
+      for (;;) {
+        const next = await untilAborted(parts.next(), stalled);
+        if (next.done) break;
+        const part = next.value;
         if (part.type === 'file' && part.fieldname === 'metadata') {
-          // `curl -F metadata=@meta.json` sends the metadata as a file part; it is read like the field.
-          metadata = parseVersionMetadata(await readSmallPart(part));
+          // Always a stream (UPLOAD_PARSER_OPTIONS): a field, `curl -F metadata=@meta.json`, or typed application/json.
+          metadata = parseVersionMetadata(await readMetadataPart(part, stalled));
         } else if (part.type === 'file') {
           if (part.fieldname !== 'artifact' || stored) {
             part.file.resume();
@@ -100,10 +112,7 @@ export class VersionsService {
               errors: [{ field: part.fieldname, message: 'unexpected file part' }],
             });
           }
-          stored = await this.storeArtifact(model, part);
-        } else if (part.fieldname === 'metadata') {
-          // A field sent with Content-Type: application/json arrives already parsed.
-          metadata = parseVersionMetadata(typeof part.value === 'string' ? part.value : JSON.stringify(part.value));
+          stored = await this.storeArtifact(model, part, stalled);
         } else {
           throw new DomainError('VALIDATION_FAILED', `unknown form field "${part.fieldname}"; allowed: artifact (file), metadata (JSON)`, {
             errors: [{ field: part.fieldname, message: 'unknown field' }],
@@ -134,7 +143,7 @@ export class VersionsService {
       return created;
     } catch (error) {
       if (stored) await this.discard(stored.key);
-      throw error;
+      throw asUploadError(error);
     }
   }
 
@@ -150,37 +159,52 @@ export class VersionsService {
     return (result.raw as Array<{ last_version: number }>)[0].last_version;
   }
 
-  private async storeArtifact(model: ModelEntity, part: MultipartFile): Promise<StoredArtifact> {
+  private async storeArtifact(model: ModelEntity, part: MultipartFile, stalled: AbortSignal): Promise<StoredArtifact> {
     const limit = this.config.get('MAX_ARTIFACT_BYTES');
-    const version = await this.nextVersionNumber(model);
-    const key = artifactKey(model.name, version);
     const hashing = new HashingStream();
     const tooLarge = () =>
       new DomainError('ARTIFACT_TOO_LARGE', `the artifact exceeds the limit of ${limit} bytes (MAX_ARTIFACT_BYTES); nothing was stored`);
-    // put() reports a failure of this stream; the listener keeps one raised before put() has
-    // attached its own (while it creates folders) from surfacing as an unhandled 'error' event.
+    // Every listener goes on before the first await: busboy reports a body that ends inside this part
+    // by emitting 'error' on it once, at once, and a listener added later would wait forever.
+    // put() reports a failure of `hashing`; this listener keeps one raised before put() has attached
+    // its own from surfacing as an unhandled 'error' event.
     hashing.on('error', () => undefined);
     part.file.on('limit', () => hashing.destroy(tooLarge()));
-    part.file.on('error', (error) => hashing.destroy(error));
+    part.file.on('error', (error) => hashing.destroy(asUploadError(error) as Error));
+    // A part that closes before its end (busboy gave up on the body) would leave `hashing` waiting.
+    const abandoned = () => {
+      if (!part.file.readableEnded) hashing.destroy(asUploadError(part.file.errored ?? incompleteUpload()) as Error);
+    };
+    part.file.on('close', abandoned);
+    if (part.file.destroyed) abandoned();
+    const onStalled = () => hashing.destroy(stalled.reason as Error);
+    stalled.addEventListener('abort', onStalled, { once: true });
     part.file.pipe(hashing);
-    let uri: string;
     try {
-      ({ uri } = await this.store.put(key, hashing));
-    } catch (error) {
-      await this.discard(key);
-      throw error;
+      const version = await this.nextVersionNumber(model);
+      if (hashing.errored) throw hashing.errored;
+      const key = artifactKey(model.name, version);
+      let uri: string;
+      try {
+        ({ uri } = await this.store.put(key, hashing));
+      } catch (error) {
+        await this.discard(key);
+        throw error;
+      }
+      if (part.file.truncated) {
+        await this.discard(key);
+        throw tooLarge();
+      }
+      if (hashing.bytes === 0) {
+        await this.discard(key);
+        throw new DomainError('ARTIFACT_EMPTY', 'the "artifact" part is empty; attach the .onnx file', {
+          errors: [{ field: 'artifact', message: 'empty file' }],
+        });
+      }
+      return { key, uri, version, sha256: hashing.digest(), sizeBytes: hashing.bytes };
+    } finally {
+      stalled.removeEventListener('abort', onStalled);
     }
-    if (part.file.truncated) {
-      await this.discard(key);
-      throw tooLarge();
-    }
-    if (hashing.bytes === 0) {
-      await this.discard(key);
-      throw new DomainError('ARTIFACT_EMPTY', 'the "artifact" part is empty; attach the .onnx file', {
-        errors: [{ field: 'artifact', message: 'empty file' }],
-      });
-    }
-    return { key, uri, version, sha256: hashing.digest(), sizeBytes: hashing.bytes };
   }
 
   private async discard(key: string): Promise<void> {

@@ -49,7 +49,11 @@ export class VersionMetadataResponse {
 
 export class VersionResponse {
   @ApiProperty() model: string;
-  @ApiProperty() version: number;
+  @ApiProperty({
+    description:
+      'increasing per model and never reused, but not always contiguous: an upload that fails after its artifact began to be stored uses up its number',
+  })
+  version: number;
   @ApiProperty({ enum: ['pending', 'ready', 'failed'] }) status: string;
   @ApiProperty({ type: String, nullable: true }) status_reason: string | null;
   @ApiProperty({ description: 'lowercase hex sha256 of the artifact' }) sha256: string;
