@@ -17,8 +17,10 @@ export interface ServableGraph {
   /** Outputs now served as the probability tensor that fed a ZipMap, each with its class labels in column order. */
   classLabels: Record<string, ClassLabel[]>;
   omittedOutputs: OmittedOutput[];
-  /** One sentence per change, for the uploader: what is served differently from what the artifact declares. */
+  /** One sentence per derived output, for the uploader: what is served instead of what the artifact declares. */
   changes: string[];
+  /** One sentence per omitted output: that it cannot be returned, and how to export the model without it. */
+  warnings: string[];
 }
 
 const ML_DOMAIN = 'ai.onnx.ml';
@@ -42,7 +44,7 @@ const HOW_TO_EXPORT =
  * for the runtime to refuse with its own reason.
  */
 export function servableGraph(bytes: Uint8Array): ServableGraph {
-  const unchanged: ServableGraph = { bytes: asBuffer(bytes), classLabels: {}, omittedOutputs: [], changes: [] };
+  const unchanged: ServableGraph = { bytes: asBuffer(bytes), classLabels: {}, omittedOutputs: [], changes: [], warnings: [] };
   let model: onnx.ModelProto;
   try {
     model = onnx.ModelProto.decode(bytes);
@@ -64,14 +66,14 @@ export function servableGraph(bytes: Uint8Array): ServableGraph {
   const omittedCount = plans.filter((plan) => !plan.labels).length;
   if (plans.length === 0 || omittedCount === graph.output.length) return unchanged;
 
-  const result: ServableGraph = { bytes: unchanged.bytes, classLabels: {}, omittedOutputs: [], changes: [] };
+  const result: ServableGraph = { bytes: unchanged.bytes, classLabels: {}, omittedOutputs: [], changes: [], warnings: [] };
   const omitted = new Set<string>();
   for (const { output, name, index, producer, labels } of plans) {
     if (!producer || !labels) {
       const kind = kindOf(output.type!);
       omitted.add(name);
       result.omittedOutputs.push({ name, kind });
-      result.changes.push(`output "${name}" (${kind}) cannot be returned by onnxruntime-node and is not served; the other outputs are. To serve it, ${HOW_TO_EXPORT}`);
+      result.warnings.push(`output "${name}" (${kind}) cannot be returned by onnxruntime-node and is not served; the other outputs are. To serve it, ${HOW_TO_EXPORT}`);
       continue;
     }
     graph.node[index] = onnx.NodeProto.create({ name: `${producer.name || 'ZipMap'}:as_tensor`, opType: 'Identity', domain: '', input: [producer.input?.[0] ?? ''], output: [name] });

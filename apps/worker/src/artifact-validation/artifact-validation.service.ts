@@ -4,6 +4,7 @@ import * as ort from 'onnxruntime-node';
 import { type QueryDeepPartialEntity, Repository } from 'typeorm';
 import { isDomainError } from '../../../../libs/errors/src';
 import { ModelVersionEntity } from '../../../../libs/persistence/src';
+import { servableGraph, withClassLabels } from '../../../../libs/onnx/src';
 import { ARTIFACT_STORE, type ArtifactStore, keyFromUri } from '../../../../libs/storage/src';
 import { TypedConfig } from '../../../../libs/config/src';
 import { failureReason, messageOf, storeUnreadableReason } from './failure-reason';
@@ -77,17 +78,21 @@ export class ArtifactValidationService {
     const inspection = inspectModel(bytes);
     if (!inspection.ok) return this.fail(version, inspection.reason, new Error(inspection.reason));
 
-    const result = await this.sandbox.smokeTest(bytes);
+    // What the gateways will load: the same graph, derived where onnxruntime-node cannot return an output.
+    const servable = servableGraph(bytes);
+    const result = await this.sandbox.smokeTest(servable.bytes);
     if (!result.ok) return this.fail(version, failureReason(result.step, result.error), result.error);
     return this.finish(version.id, {
       status: 'ready',
       statusReason: null,
-      signature: result.signature,
+      signature: withClassLabels(result.signature, servable),
       validation: {
         runtime: RUNTIME,
         load_ms: roundMs(result.loadMs),
         inference_ms: roundMs(result.inferenceMs),
         validated_at: new Date().toISOString(),
+        graph_changes: servable.changes,
+        warnings: servable.warnings,
       },
     });
   }

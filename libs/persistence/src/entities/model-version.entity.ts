@@ -12,6 +12,10 @@ export interface ValidationReport {
   load_ms: number;
   inference_ms: number;
   validated_at: string;
+  /** How the served graph differs from the artifact (a ZipMap's probability tensor served in its place); see servable-graph. */
+  graph_changes?: string[];
+  /** What the version cannot do that its artifact declares (outputs that cannot be returned), and how to fix it. */
+  warnings?: string[];
 }
 
 export interface VersionMetadata {
