@@ -112,6 +112,11 @@ describe('scikit-learn classifiers exported with a ZipMap', () => {
     expect(v1.body.outputs.output_label).toEqual(want.labels);
     expectClose(v1.body.outputs.output_probability, want.probabilities);
 
+    // The Open Inference Protocol's metadata lists the outputs as served.
+    expect((await call(`${system.gateway}/v2/models/${model}`)).body.outputs).toEqual([
+      { name: 'output_label', datatype: 'INT64', shape: [-1] },
+      { name: 'output_probability', datatype: 'FP32', shape: [-1, 3] },
+    ]);
     const v2 = await call(`${system.gateway}/v2/models/${model}/infer`, {
       method: 'POST',
       json: { inputs: [{ name: 'float_input', shape: [ROWS.length, 3], datatype: 'FP32', data: ROWS.flat() }] },
@@ -122,6 +127,13 @@ describe('scikit-learn classifiers exported with a ZipMap', () => {
     expect(outputs.output_probability).toMatchObject({ datatype: 'FP32', shape: [ROWS.length, 3] });
     const flat = outputs.output_probability.data;
     expectClose(ROWS.map((_, i) => flat.slice(i * 3, i * 3 + 3)), want.probabilities);
+  });
+
+  it("describes class_labels, graph_changes and warnings in the registry's OpenAPI", async () => {
+    const { schemas } = (await call(`${system.registry}/openapi.json`)).body.components;
+    expect(schemas.TensorSpecResponse.properties.class_labels).toMatchObject({ type: 'array', items: { oneOf: [{ type: 'integer' }, { type: 'string' }] } });
+    expect(schemas.TensorSpecResponse.properties.class_labels.description).toContain('ZipMap');
+    expect(schemas.ValidationResponse.properties).toMatchObject({ graph_changes: { type: 'array' }, warnings: { type: 'array' } });
   });
 
   it('keeps serving an ai.onnx.ml tree ensemble, with string class labels', async () => {
