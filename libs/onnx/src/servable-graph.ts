@@ -4,22 +4,14 @@ import type { ModelSignature } from './signature';
 /** A class as a classifier's attributes name it: classlabels_int64s give numbers, classlabels_strings strings. */
 export type ClassLabel = number | string;
 
-/** An output left out of the served graph because onnxruntime-node cannot return its type. */
-export interface OmittedOutput {
-  name: string;
-  /** What the artifact declares it to be, e.g. "a sequence of maps". */
-  kind: string;
-}
-
 export interface ServableGraph {
   /** What to load: the artifact's own bytes when nothing needed changing, otherwise the derived model. */
   bytes: Buffer;
   /** Outputs now served as the probability tensor that fed a ZipMap, each with its class labels in column order. */
   classLabels: Record<string, ClassLabel[]>;
-  omittedOutputs: OmittedOutput[];
   /** One sentence per derived output, for the uploader: what is served instead of what the artifact declares. */
   changes: string[];
-  /** One sentence per omitted output: that it cannot be returned, and how to export the model without it. */
+  /** One sentence per output left out (onnxruntime-node cannot return it): what it is, and how to export the model without it. */
   warnings: string[];
 }
 
@@ -27,7 +19,7 @@ const ML_DOMAIN = 'ai.onnx.ml';
 /** Identity is in every opset; 13 is one onnxruntime supports, for a model that imported no default domain. */
 const IDENTITY_OPSET = 13;
 const HOW_TO_EXPORT =
-  'export the model without it (for a scikit-learn classifier, skl2onnx\'s options={id(model): {"zipmap": False}} gives the probabilities as a tensor)';
+  'to return what it holds, export it as a tensor output instead (for a scikit-learn classifier, skl2onnx\'s options={id(model): {"zipmap": False}} gives the probabilities as a tensor)';
 
 /**
  * The graph onnxruntime-node can serve for a model whose outputs are not all tensors. onnxruntime-node
@@ -44,7 +36,7 @@ const HOW_TO_EXPORT =
  * for the runtime to refuse with its own reason.
  */
 export function servableGraph(bytes: Uint8Array): ServableGraph {
-  const unchanged: ServableGraph = { bytes: asBuffer(bytes), classLabels: {}, omittedOutputs: [], changes: [], warnings: [] };
+  const unchanged: ServableGraph = { bytes: asBuffer(bytes), classLabels: {}, changes: [], warnings: [] };
   let model: onnx.ModelProto;
   try {
     model = onnx.ModelProto.decode(bytes);
@@ -66,14 +58,12 @@ export function servableGraph(bytes: Uint8Array): ServableGraph {
   const omittedCount = plans.filter((plan) => !plan.labels).length;
   if (plans.length === 0 || omittedCount === graph.output.length) return unchanged;
 
-  const result: ServableGraph = { bytes: unchanged.bytes, classLabels: {}, omittedOutputs: [], changes: [], warnings: [] };
+  const result: ServableGraph = { bytes: unchanged.bytes, classLabels: {}, changes: [], warnings: [] };
   const omitted = new Set<string>();
   for (const { output, name, index, producer, labels } of plans) {
     if (!producer || !labels) {
-      const kind = kindOf(output.type!);
       omitted.add(name);
-      result.omittedOutputs.push({ name, kind });
-      result.warnings.push(`output "${name}" (${kind}) cannot be returned by onnxruntime-node and is not served; the other outputs are. To serve it, ${HOW_TO_EXPORT}`);
+      result.warnings.push(`output "${name}" (${kindOf(output.type!)}) cannot be returned by onnxruntime-node, so the version serves its other outputs only; ${HOW_TO_EXPORT}`);
       continue;
     }
     graph.node[index] = onnx.NodeProto.create({ name: `${producer.name || 'ZipMap'}:as_tensor`, opType: 'Identity', domain: '', input: [producer.input?.[0] ?? ''], output: [name] });
