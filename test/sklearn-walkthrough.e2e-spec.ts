@@ -4,7 +4,9 @@
  * Redis prefix of its own) with curl: register, upload, wait for validation, champion, challenger on
  * 20 %, predict, report outcomes, read the statistics. Switchyard's answers must be scikit-learn's
  * own predictions, to a relative 1e-5 (the models run in FP32; predictions are around 150, where FP32
- * steps are 1.5e-5 apart).
+ * steps are 1.5e-5 apart). Then a classifier, a StandardScaler + LogisticRegression pipeline exported
+ * as skl2onnx does (ai.onnx.ml operators, ending in a ZipMap): its labels must be scikit-learn's
+ * `predict` and its probabilities `predict_proba`, to 1e-5, on /v1 and on /v2.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -102,6 +104,46 @@ describe('examples/sklearn/walkthrough.sh', () => {
       expect({ row: i, version: answer.version }).toEqual({ row: i, version: answer.variant === 'champion' ? 1 : 2 });
       expect({ row: i, close: relative(answer.outputs.progression[0][0], byVersion[answer.version][i]) <= 1e-5 }).toEqual({ row: i, close: true });
     });
+  });
+
+  it("serves the iris classifier: labels equal scikit-learn's predict and probabilities its predict_proba, on /v1 and /v2", async () => {
+    expect(run.output).toMatch(/\/v1: 45 of 45 labels equal predict/);
+    expect(run.output).toMatch(/\/v2: 45 of 45 labels equal predict/);
+    const described = await call(`${system.registry}/v1/models/iris/versions/1`);
+    expect(described.body).toMatchObject({
+      status: 'ready',
+      signature: {
+        inputs: [{ name: 'float_input', datatype: 'FP32', shape: [-1, 4] }],
+        outputs: [
+          { name: 'output_label', datatype: 'BYTES', shape: [-1] },
+          { name: 'output_probability', datatype: 'FP32', shape: [-1, 3], class_labels: ['setosa', 'versicolor', 'virginica'] },
+        ],
+      },
+      metadata: { metrics: { accuracy: expect.any(Number) } },
+    });
+
+    const expected = JSON.parse(readFileSync(path.join(work, 'classifier_rows.json'), 'utf8')) as { classes: string[]; predict: string[]; predict_proba: number[][] };
+    // classes_ is the order of predict_proba's columns, and the order the signature names.
+    expect(expected.classes).toEqual(['setosa', 'versicolor', 'virginica']);
+    expect(new Set(expected.predict).size).toBe(3);
+    const v1 = JSON.parse(readFileSync(path.join(work, 'classifier_v1.json'), 'utf8')) as { outputs: { output_label: string[]; output_probability: number[][] } };
+    const v2 = JSON.parse(readFileSync(path.join(work, 'classifier_v2.json'), 'utf8')) as { outputs: Array<{ name: string; shape: number[]; data: Array<string | number> }> };
+    const v2Outputs = Object.fromEntries(v2.outputs.map((output) => [output.name, output]));
+    const n = expected.predict.length;
+    expect(v2Outputs.output_probability.shape).toEqual([n, 3]);
+    const answers = {
+      v1: { labels: v1.outputs.output_label, probabilities: v1.outputs.output_probability },
+      v2: {
+        labels: v2Outputs.output_label.data,
+        probabilities: expected.predict.map((_, i) => v2Outputs.output_probability.data.slice(i * 3, i * 3 + 3) as number[]),
+      },
+    };
+    for (const [route, answer] of Object.entries(answers)) {
+      expect({ route, labels: answer.labels }).toEqual({ route, labels: expected.predict });
+      answer.probabilities.forEach((row, i) =>
+        row.forEach((p, k) => expect({ route, row: i, column: k, close: Math.abs(p - expected.predict_proba[i][k]) <= 1e-5 }).toEqual({ route, row: i, column: k, close: true })),
+      );
+    }
   });
 
   it('turns the reported outcomes into statistics for both variants', async () => {

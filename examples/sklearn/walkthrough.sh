@@ -6,6 +6,7 @@
 # Settings (environment):
 #   REGISTRY, GATEWAY       where Switchyard runs (default http://localhost:3000, http://localhost:8080)
 #   MODEL                   model name to register (default diabetes; it must not exist yet)
+#   CLASSIFIER              the classifier's model name (default iris; it must not exist yet)
 #   PYTHON                  a python3 with scikit-learn and onnx (Debian: python3-sklearn python3-onnx)
 #   WORK                    folder for the models and the answers (default: a new temporary folder)
 #   SWITCHYARD_API_KEY      sent as a bearer token when set
@@ -14,6 +15,7 @@ set -euo pipefail
 REGISTRY=${REGISTRY:-http://localhost:3000}
 GATEWAY=${GATEWAY:-http://localhost:8080}
 MODEL=${MODEL:-diabetes}
+CLASSIFIER=${CLASSIFIER:-iris}
 PYTHON=${PYTHON:-python3}
 WORK=${WORK:-$(mktemp -d)}
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -27,8 +29,34 @@ json() { curl -fsS ${AUTH[@]+"${AUTH[@]}"} -H 'content-type: application/json' "
 # Reads one value out of the JSON on stdin: field 'version', or a Python expression over d.
 field() { "$PYTHON" -c 'import json, sys; d = json.load(sys.stdin); print(eval(sys.argv[1], {"d": d}))' "$1"; }
 step() { printf '\n== %s\n' "$*"; }
+# Polls a version until the worker has validated it; prints the version and fails unless it is ready.
+wait_ready() {
+  local model=$1 version=$2 status
+  for attempt in $(seq 1 120); do
+    status=$(api "$REGISTRY/v1/models/$model/versions/$version" | field 'd["status"]')
+    [ "$status" != pending ] && break
+    sleep 0.5
+  done
+  echo "$model version $version: $status"
+  if [ "$status" != ready ]; then
+    api "$REGISTRY/v1/models/$model/versions/$version"
+    exit 1
+  fi
+}
+# Polls the deployment until every gateway serves its latest revision.
+wait_served() {
+  local model=$1 served
+  for attempt in $(seq 1 120); do
+    served=$(api "$REGISTRY/v1/models/$model/deployment" |
+      field 'len(d["rollout"]) > 0 and all(r["serving_revision"] >= d["revision"] for r in d["rollout"])')
+    [ "$served" = True ] && break
+    sleep 0.5
+  done
+  [ "$served" = True ] || { echo "the gateways did not load the deployment of $model"; exit 1; }
+  echo "served"
+}
 
-step "1. train v1 (LinearRegression) and v2 (Ridge) on scikit-learn's diabetes data, export to ONNX"
+step "1. train v1 (LinearRegression) and v2 (Ridge) on scikit-learn's diabetes data, and an iris classifier; export to ONNX"
 "$PYTHON" "$HERE/train.py" --out "$WORK"
 
 step "2. register the model"
@@ -42,18 +70,7 @@ v2=$(api -F "artifact=@$WORK/v2.onnx" -F "metadata=@$WORK/v2.meta.json;type=appl
 echo "uploaded versions $v1 and $v2"
 
 step "4. wait until the worker has validated both"
-for version in "$v1" "$v2"; do
-  for attempt in $(seq 1 120); do
-    status=$(api "$REGISTRY/v1/models/$MODEL/versions/$version" | field 'd["status"]')
-    [ "$status" != pending ] && break
-    sleep 0.5
-  done
-  echo "version $version: $status"
-  if [ "$status" != ready ]; then
-    api "$REGISTRY/v1/models/$MODEL/versions/$version"
-    exit 1
-  fi
-done
+for version in "$v1" "$v2"; do wait_ready "$MODEL" "$version"; done
 
 step "5. v1 champion, v2 challenger on 20 % of callers"
 json -X PUT "$REGISTRY/v1/models/$MODEL/aliases/champion" -d "{\"version\":$v1}" >/dev/null
@@ -64,14 +81,7 @@ json -X PUT "$REGISTRY/v1/models/$MODEL/traffic" -H "If-Match: $etag" -d '{"chal
 echo
 
 step "6. wait until every gateway serves the new split"
-for attempt in $(seq 1 120); do
-  served=$(api "$REGISTRY/v1/models/$MODEL/deployment" |
-    field 'len(d["rollout"]) > 0 and all(r["serving_revision"] >= d["revision"] for r in d["rollout"])')
-  [ "$served" = True ] && break
-  sleep 0.5
-done
-[ "$served" = True ] || { echo "the gateways did not load the deployment"; exit 1; }
-echo "served"
+wait_served "$MODEL"
 
 step "7. predict: one call per patient (X-Routing-Key keeps each patient on one variant)"
 rows=$("$PYTHON" -c 'import json, sys; print(len(json.load(open(sys.argv[1]))["rows"]))' "$WORK/test_rows.json")
@@ -123,3 +133,54 @@ echo "$(wc -l <"$WORK/feedback.jsonl") outcomes reported"
 step "10. statistics per variant"
 api "$REGISTRY/v1/models/$MODEL/stats"
 echo
+
+step "11. a classifier: register $CLASSIFIER, upload the iris pipeline (its probabilities end in a ZipMap), wait for validation"
+json -X POST "$REGISTRY/v1/models" -d "{\"name\":\"$CLASSIFIER\",\"description\":\"iris species\",\"tags\":{\"example\":\"sklearn\"}}" >/dev/null
+classifier=$(api -F "artifact=@$WORK/classifier.onnx" -F "metadata=@$WORK/classifier.meta.json;type=application/json" "$REGISTRY/v1/models/$CLASSIFIER/versions" | field 'd["version"]')
+wait_ready "$CLASSIFIER" "$classifier"
+# onnxruntime-node cannot return ZipMap's sequence of maps: Switchyard serves the probability tensor
+# that feeds it, and the signature names the class of each column (class_labels).
+api "$REGISTRY/v1/models/$CLASSIFIER/versions/$classifier" >"$WORK/classifier_version.json"
+"$PYTHON" - "$WORK/classifier_version.json" <<'PY'
+import json, sys
+version = json.load(open(sys.argv[1]))
+for output in version["signature"]["outputs"]:
+    print("output:", json.dumps(output))
+for change in version["validation"]["graph_changes"]:
+    print("served:", change)
+PY
+
+step "12. make it the champion and wait until the gateways serve it"
+json -X PUT "$REGISTRY/v1/models/$CLASSIFIER/aliases/champion" -d "{\"version\":$classifier}" >/dev/null
+wait_served "$CLASSIFIER"
+
+step "13. predict every held-out flower on /v1 and on /v2 (Open Inference Protocol)"
+"$PYTHON" -c 'import json, sys; print(json.dumps({"inputs": {"float_input": json.load(open(sys.argv[1]))["rows"]}}))' "$WORK/classifier_rows.json" >"$WORK/classifier_request_v1.json"
+"$PYTHON" -c 'import json, sys; rows = json.load(open(sys.argv[1]))["rows"]; print(json.dumps({"inputs": [{"name": "float_input", "shape": [len(rows), len(rows[0])], "datatype": "FP32", "data": [v for r in rows for v in r]}]}))' "$WORK/classifier_rows.json" >"$WORK/classifier_request_v2.json"
+json -X POST "$GATEWAY/v1/models/$CLASSIFIER/predict" -d "@$WORK/classifier_request_v1.json" >"$WORK/classifier_v1.json"
+json -X POST "$GATEWAY/v2/models/$CLASSIFIER/infer" -d "@$WORK/classifier_request_v2.json" >"$WORK/classifier_v2.json"
+"$PYTHON" -c 'import json, sys; d = json.load(open(sys.argv[1])); print("first flower:", d["outputs"]["output_label"][0], d["outputs"]["output_probability"][0])' "$WORK/classifier_v1.json"
+
+step "14. compare with scikit-learn's predict and predict_proba"
+"$PYTHON" - "$WORK" <<'PY'
+import json, os, sys
+work = sys.argv[1]
+expected = json.load(open(os.path.join(work, "classifier_rows.json")))
+labels = json.load(open(os.path.join(work, "classifier_version.json")))["signature"]["outputs"][1]["class_labels"]
+# Columns are in class_labels order; look each of scikit-learn's classes_ up by name.
+columns = [labels.index(c) for c in expected["classes"]]
+v1 = json.load(open(os.path.join(work, "classifier_v1.json")))["outputs"]
+v2 = {o["name"]: o for o in json.load(open(os.path.join(work, "classifier_v2.json")))["outputs"]}
+n, k = len(expected["rows"]), len(labels)
+answers = {
+    "/v1": (v1["output_label"], v1["output_probability"]),
+    "/v2": (v2["output_label"]["data"], [v2["output_probability"]["data"][i * k:(i + 1) * k] for i in range(n)]),
+}
+ok = True
+for route, (got_labels, got_probabilities) in answers.items():
+    same = sum(g == e for g, e in zip(got_labels, expected["predict"]))
+    worst = max(abs(row[columns[j]] - p) for row, want in zip(got_probabilities, expected["predict_proba"]) for j, p in enumerate(want))
+    print(f"{route}: {same} of {n} labels equal predict; largest difference from predict_proba {worst:.1e}")
+    ok = ok and same == n and len(got_labels) == n and worst <= 1e-5
+sys.exit(0 if ok else 1)
+PY

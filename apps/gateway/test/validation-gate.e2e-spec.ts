@@ -66,7 +66,7 @@ describe('validation gate to gateway', () => {
   ])('validates and serves %s, with its signature', async (_case, build, request, outputs) => {
     const { model, version } = await deploy(build());
     expect(version.signature.inputs[0]).toMatchObject({ name: 'x', datatype: 'FP32' });
-    expect(version.validation.warnings).toBeUndefined();
+    expect(version.validation.warnings).toEqual([]);
     const answer = await predict(model, request);
     expect(answer.status).toBe(200);
     expect(answer.body).toMatchObject({ outputs, version: 1, variant: 'champion' });

@@ -68,7 +68,7 @@ describe('artifact validation (worker)', () => {
         },
         validation: { runtime: RUNTIME, load_ms: expect.any(Number), inference_ms: expect.any(Number), smoke_input: 'input [1, 4] (zeros)' },
       });
-      expect(version.validation.warnings).toBeUndefined();
+      expect(version.validation.warnings).toEqual([]);
       expect(version.validation.load_ms).toBeGreaterThan(0);
       expect(version.validation.inference_ms).toBeGreaterThan(0);
       const validatedAt = Date.parse(version.validation.validated_at);
@@ -179,7 +179,7 @@ describe('artifact validation (worker)', () => {
     ])('is ready with its signature: %s runs once the length grows', async (_case, build, signature, smokeInput) => {
       const version = await stack.settled(await stack.upload(build()));
       expect(version).toMatchObject({ status: 'ready', status_reason: null, signature, validation: { smoke_input: smokeInput, inference_ms: expect.any(Number) } });
-      expect(version.validation.warnings).toBeUndefined();
+      expect(version.validation.warnings).toEqual([]);
     });
 
     it('is ready with warnings, and its signature, when it loads but no synthetic input runs', async () => {

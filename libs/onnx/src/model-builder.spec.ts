@@ -6,12 +6,14 @@ import * as ort from 'onnxruntime-node';
 import {
   VERSION_TAG_METADATA_KEY,
   buildAffine,
+  buildLinearClassifier,
   buildMlp,
   buildModelWithCustomDomain,
   buildModelWithExternalData,
   buildModelWithOpset,
   buildModelWithSequenceInput,
   buildMultiTypeModel,
+  ML_DOMAIN,
 } from './model-builder';
 
 const load = (bytes: Uint8Array) => ort.InferenceSession.create(Buffer.from(bytes));
@@ -255,5 +257,41 @@ describe('buildModelWithExternalData', () => {
     } finally {
       rmSync(directory, { recursive: true });
     }
+  });
+});
+
+describe('buildLinearClassifier', () => {
+  const pipeline = (classLabels: number[] | string[], zipMap?: boolean) =>
+    buildLinearClassifier({
+      offset: [0, 0],
+      scale: [1, 1],
+      coefficients: classLabels.map((_, k) => [k, -k]),
+      intercepts: classLabels.map(() => 0),
+      classLabels,
+      postTransform: classLabels.length > 2 ? 'SOFTMAX' : 'LOGISTIC',
+      zipMap,
+    });
+  const nodes = (bytes: Uint8Array) => decodeGraph(bytes).node.map((node) => `${node.domain || 'ai.onnx'}:${node.opType}`);
+
+  it("writes skl2onnx's nodes for a StandardScaler + LogisticRegression, importing ai.onnx.ml 1", () => {
+    const bytes = pipeline([0, 1, 2]);
+    expect(onnx.ModelProto.decode(bytes).opsetImport.map(({ domain, version }) => [domain, Number(version)])).toEqual([
+      ['', 17],
+      [ML_DOMAIN, 1],
+    ]);
+    expect(nodes(bytes)).toEqual(['ai.onnx.ml:Scaler', 'ai.onnx.ml:LinearClassifier', 'ai.onnx.ml:Normalizer', 'ai.onnx:Cast', 'ai.onnx.ml:ZipMap']);
+    expect(decodeGraph(bytes).output.map((output) => output.name)).toEqual(['output_label', 'output_probability']);
+    expect(decodeGraph(bytes).output[1].type?.sequenceType?.elemType?.mapType?.keyType).toBe(onnx.TensorProto.DataType.INT64);
+  });
+
+  it('normalizes only more than two classes, labels strings with an Identity, and leaves the ZipMap out with zipMap: false', () => {
+    expect(nodes(pipeline(['no', 'yes']))).toEqual(['ai.onnx.ml:Scaler', 'ai.onnx.ml:LinearClassifier', 'ai.onnx:Identity', 'ai.onnx.ml:ZipMap']);
+    const withoutZipMap = pipeline([0, 1, 2], false);
+    expect(nodes(withoutZipMap)).not.toContain('ai.onnx.ml:ZipMap');
+    expect(decodeGraph(withoutZipMap).output[1].type?.tensorType?.elemType).toBe(onnx.TensorProto.DataType.FLOAT);
+  });
+
+  it('refuses parameters whose sizes do not agree', () => {
+    expect(() => buildLinearClassifier({ offset: [0], scale: [1, 1], coefficients: [[1]], intercepts: [0], classLabels: [0], postTransform: 'LOGISTIC' })).toThrow(/needs 1 scales/);
   });
 });

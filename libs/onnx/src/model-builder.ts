@@ -220,6 +220,137 @@ export function buildModelThatLoops(iterations: number): Uint8Array {
   });
 }
 
+/** scikit-learn's operators (Scaler, LinearClassifier, ZipMap…) live in this domain; skl2onnx imports its version 1. */
+export const ML_DOMAIN = 'ai.onnx.ml';
+const ML_OPSET: onnx.IOperatorSetIdProto = { domain: ML_DOMAIN, version: 1 };
+
+export interface LinearClassifierOptions {
+  /** StandardScaler as skl2onnx exports it: y = (x - offset) * scale, with offset = mean_ and scale = 1 / scale_. */
+  offset: number[];
+  scale: number[];
+  /**
+   * One row per class (classes × features), as skl2onnx flattens `coef_`; for two classes skl2onnx
+   * writes two rows, -coef_ and coef_ (and intercepts -b, b), so LOGISTIC gives [1 - p, p].
+   */
+  coefficients: number[][];
+  intercepts: number[];
+  /** Integer labels become classlabels_ints (and a Cast to INT64), strings classlabels_strings (and an Identity). */
+  classLabels: number[] | string[];
+  /** SOFTMAX for a multinomial LogisticRegression, LOGISTIC for one-vs-rest or two classes. */
+  postTransform: 'SOFTMAX' | 'LOGISTIC';
+  /** skl2onnx's `zipmap` option: true (its default) ends in a ZipMap, false leaves the probability tensor. */
+  zipMap?: boolean;
+}
+
+/**
+ * A StandardScaler + LogisticRegression pipeline as skl2onnx exports it with its defaults: Scaler →
+ * LinearClassifier → Normalizer (L1; skl2onnx adds it when there are more than two classes) →
+ * Cast (label) and ZipMap (probabilities), named `float_input`, `output_label`, `output_probability`.
+ * With `zipMap: false` the probability tensor is the output itself, as `options={'zipmap': False}` gives.
+ */
+export function buildLinearClassifier(options: LinearClassifierOptions): Uint8Array {
+  const { offset, scale, coefficients, intercepts, classLabels, postTransform, zipMap = true } = options;
+  const features = offset.length;
+  const classes = classLabels.length;
+  if (scale.length !== features || coefficients.length !== classes || intercepts.length !== classes || coefficients.some((row) => row.length !== features)) {
+    throw new Error(`a linear classifier over ${features} features and ${classes} classes needs ${features} scales, ${classes} intercepts and ${classes} × ${features} coefficients`);
+  }
+  const labelsAttribute = classLabelsAttribute(classLabels, 'classlabels_ints', 'classlabels_strings');
+  const intLabels = labelsAttribute.name === 'classlabels_ints';
+  const probabilities = zipMap ? 'probabilities' : 'output_probability';
+  // skl2onnx normalizes a multi-class classifier's scores to sum to 1; two classes' already do.
+  const normalize = classes > 2;
+  const scores = normalize ? 'probability_tensor' : probabilities;
+  const nodes: onnx.INodeProto[] = [
+    mlNode('Scaler', ['float_input'], ['variable'], [floats('offset', offset), floats('scale', scale)]),
+    mlNode('LinearClassifier', ['variable'], ['label', scores], [
+      floats('coefficients', coefficients.flat()),
+      floats('intercepts', intercepts),
+      int('multi_class', postTransform === 'SOFTMAX' && classes > 2 ? 1 : 0),
+      text('post_transform', postTransform),
+      labelsAttribute,
+    ]),
+    ...(normalize ? [mlNode('Normalizer', [scores], [probabilities], [text('norm', 'L1')])] : []),
+    intLabels ? { ...node('Cast', ['label'], ['output_label']), attribute: [int('to', DataType.INT64)] } : node('Identity', ['label'], ['output_label']),
+    ...(zipMap ? [mlNode('ZipMap', [probabilities], ['output_probability'], [classLabelsAttribute(classLabels, 'classlabels_int64s', 'classlabels_strings')])] : []),
+  ];
+  const labelType = intLabels ? DataType.INT64 : DataType.STRING;
+  return encodeModel(
+    {
+      name: 'pipeline_standard_scaler_logistic_regression',
+      node: nodes,
+      input: [tensorValueInfo('float_input', DataType.FLOAT, [BATCH_DIM, features])],
+      output: [
+        tensorValueInfo('output_label', labelType, [BATCH_DIM]),
+        zipMap ? zipMapValueInfo('output_probability', labelType) : tensorValueInfo('output_probability', DataType.FLOAT, [BATCH_DIM, classes]),
+      ],
+    },
+    { opsetImports: [{ domain: DEFAULT_DOMAIN, version: DEFAULT_OPSET }, ML_OPSET] },
+  );
+}
+
+export interface TreeStumpClassifierOptions {
+  /** The one split: `features[feature] <= threshold` goes to the first leaf, anything else to the second. */
+  feature: number;
+  threshold: number;
+  features: number;
+  /** Class probabilities at each leaf, in classLabels order. */
+  leaves: [number[], number[]];
+  classLabels: number[] | string[];
+}
+
+/**
+ * A DecisionTreeClassifier of depth 1 as skl2onnx exports it: TreeEnsembleClassifier (ai.onnx.ml) →
+ * label and probability tensor → Cast or Identity and ZipMap, the same outputs as buildLinearClassifier.
+ */
+export function buildTreeStumpClassifier(options: TreeStumpClassifierOptions): Uint8Array {
+  const { feature, threshold, features, leaves, classLabels } = options;
+  const classes = classLabels.length;
+  const labelsAttribute = classLabelsAttribute(classLabels, 'classlabels_int64s', 'classlabels_strings');
+  const intLabels = labelsAttribute.name === 'classlabels_int64s';
+  // Node 0 splits; nodes 1 and 2 are leaves, each carrying one weight per class.
+  const leafIds = leaves.flatMap((_, leaf) => new Array<number>(classes).fill(leaf + 1));
+  const tree = mlNode('TreeEnsembleClassifier', ['input'], ['label', 'probabilities'], [
+    ints('nodes_treeids', [0, 0, 0]),
+    ints('nodes_nodeids', [0, 1, 2]),
+    ints('nodes_featureids', [feature, 0, 0]),
+    floats('nodes_values', [threshold, 0, 0]),
+    { name: 'nodes_modes', type: onnx.AttributeProto.AttributeType.STRINGS, strings: ['BRANCH_LEQ', 'LEAF', 'LEAF'].map(utf8) },
+    ints('nodes_truenodeids', [1, 0, 0]),
+    ints('nodes_falsenodeids', [2, 0, 0]),
+    ints('class_treeids', new Array<number>(leafIds.length).fill(0)),
+    ints('class_nodeids', leafIds),
+    ints('class_ids', leaves.flatMap(() => classLabels.map((_, index) => index))),
+    floats('class_weights', leaves.flat()),
+    text('post_transform', 'NONE'),
+    labelsAttribute,
+  ]);
+  const labelType = intLabels ? DataType.INT64 : DataType.STRING;
+  return encodeModel(
+    {
+      name: 'decision_tree_classifier',
+      node: [
+        tree,
+        intLabels ? { ...node('Cast', ['label'], ['output_label']), attribute: [int('to', DataType.INT64)] } : node('Identity', ['label'], ['output_label']),
+        mlNode('ZipMap', ['probabilities'], ['output_probability'], [labelsAttribute]),
+      ],
+      input: [tensorValueInfo('input', DataType.FLOAT, [BATCH_DIM, features])],
+      output: [tensorValueInfo('output_label', labelType, [BATCH_DIM]), zipMapValueInfo('output_probability', labelType)],
+    },
+    { opsetImports: [{ domain: DEFAULT_DOMAIN, version: DEFAULT_OPSET }, ML_OPSET] },
+  );
+}
+
+/**
+ * y = x, plus `copies` = SequenceConstruct(x, x): a valid model with one output onnxruntime-node can
+ * return and one (a sequence of tensors) that it cannot.
+ */
+export function buildModelWithSequenceOutput(): Uint8Array {
+  const floatRows: onnx.ITypeProto = { tensorType: { elemType: DataType.FLOAT } };
+  const graph = identityGraph('sequence_output', [node('Identity', ['x'], ['y']), node('SequenceConstruct', ['x', 'x'], ['copies'])]);
+  return encodeModel({ ...graph, output: [...graph.output!, { name: 'copies', type: { sequenceType: { elemType: floatRows } } }] });
+}
+
 /**
  * y = Pad(x, mode reflect, `pads` on both ends of the last axis), x [batch, length]: reflection needs
  * more values than it pads, so no length up to `pads` runs (a batch of ones fails), as in audio models
@@ -363,4 +494,40 @@ function int64Initializer(name: string, dims: number[], values: BigInt64Array): 
   const view = new DataView(bytes.buffer);
   values.forEach((value, index) => view.setBigInt64(index * BigInt64Array.BYTES_PER_ELEMENT, value, true));
   return { name, dims, dataType: DataType.INT64, rawData: bytes };
+}
+
+function mlNode(opType: string, inputs: string[], outputs: string[], attributes: onnx.IAttributeProto[]): onnx.INodeProto {
+  return { ...node(opType, inputs, outputs), domain: ML_DOMAIN, attribute: attributes };
+}
+
+function floats(name: string, values: number[]): onnx.IAttributeProto {
+  return { name, type: onnx.AttributeProto.AttributeType.FLOATS, floats: values };
+}
+
+function ints(name: string, values: number[]): onnx.IAttributeProto {
+  return { name, type: onnx.AttributeProto.AttributeType.INTS, ints: values };
+}
+
+function int(name: string, value: number): onnx.IAttributeProto {
+  return { name, type: onnx.AttributeProto.AttributeType.INT, i: value };
+}
+
+function text(name: string, value: string): onnx.IAttributeProto {
+  return { name, type: onnx.AttributeProto.AttributeType.STRING, s: utf8(value) };
+}
+
+function utf8(value: string): Uint8Array {
+  return new TextEncoder().encode(value);
+}
+
+/** The same labels under the attribute name each operator gives integer labels (`…_ints` or `…_int64s`). */
+function classLabelsAttribute(labels: number[] | string[], intName: string, stringName: string): onnx.IAttributeProto {
+  return labels.every((label): label is number => typeof label === 'number')
+    ? ints(intName, labels)
+    : { name: stringName, type: onnx.AttributeProto.AttributeType.STRINGS, strings: (labels as string[]).map(utf8) };
+}
+
+/** What ZipMap returns: a sequence with one map per row, class label → probability. */
+function zipMapValueInfo(name: string, keyType: onnx.TensorProto.DataType): onnx.IValueInfoProto {
+  return { name, type: { sequenceType: { elemType: { mapType: { keyType, valueType: { tensorType: { elemType: DataType.FLOAT } } } } } } };
 }

@@ -7,6 +7,11 @@ export interface TensorSpec {
   datatype: string;
   /** Fixed sizes, DYNAMIC_DIMENSION where the model leaves a size open; [] for a scalar. */
   shape: number[];
+  /**
+   * For a classifier's probability tensor derived from a ZipMap (see servable-graph): the class each
+   * column is the probability of, in column order.
+   */
+  class_labels?: Array<number | string>;
 }
 
 export interface ModelSignature {

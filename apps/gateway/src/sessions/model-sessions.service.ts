@@ -2,7 +2,7 @@ import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import * as ort from 'onnxruntime-node';
 import { TypedConfig } from '../../../../libs/config/src';
 import { DomainError } from '../../../../libs/errors/src';
-import { inferTask, SERVING_SESSION_OPTIONS, signatureOfSession } from '../../../../libs/onnx/src';
+import { inferTask, SERVING_SESSION_OPTIONS, servableGraph, signatureOfSession } from '../../../../libs/onnx/src';
 import type { DeploymentView, LoadableVersionView, ModelTask } from '../../../../libs/queues/src';
 import { GatewayMetrics } from '../gateway-metrics';
 import { registryHeaders } from '../registry-credentials';
@@ -180,7 +180,8 @@ export class ModelSessions implements OnApplicationShutdown {
 
   async loadVersion(model: string, view: LoadableVersionView): Promise<LoadedVersion> {
     const started = performance.now();
-    const bytes = await this.cache.bytes(view.sha256, view.artifact_url);
+    // The graph validation ran: a ZipMap classifier serves its probability tensor (see servable-graph).
+    const { bytes } = servableGraph(await this.cache.bytes(view.sha256, view.artifact_url));
     // From bytes, never a path: a model cannot reach external-data files next to it.
     const session = await ort.InferenceSession.create(bytes, SERVING_SESSION_OPTIONS);
     let runner: VersionRunner = new InlineRunner(session);

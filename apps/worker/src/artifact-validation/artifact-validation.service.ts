@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import * as ort from 'onnxruntime-node';
 import { type QueryDeepPartialEntity, Repository } from 'typeorm';
 import { isDomainError } from '../../../../libs/errors/src';
+import { servableGraph, withClassLabels } from '../../../../libs/onnx/src';
 import { type ModelSignature, ModelVersionEntity, type ValidationReport } from '../../../../libs/persistence/src';
 import { ARTIFACT_STORE, type ArtifactStore, keyFromUri } from '../../../../libs/storage/src';
 import { TypedConfig } from '../../../../libs/config/src';
@@ -80,7 +81,9 @@ export class ArtifactValidationService {
     const inspection = inspectModel(bytes);
     if (!inspection.ok) return this.fail(version, inspection.reason, new Error(inspection.reason));
 
-    const opened = await this.sandbox.open(bytes);
+    // What the gateways will load: the same graph, derived where onnxruntime-node cannot return an output.
+    const servable = servableGraph(bytes);
+    const opened = await this.sandbox.open(servable.bytes);
     if (!opened.ok) return this.fail(version, failureReason('load', opened.error), opened.error);
     const model = opened.model;
     let smoke: SmokeOutcome;
@@ -90,16 +93,18 @@ export class ArtifactValidationService {
       model.close();
     }
     // Whatever the smoke run says, the model loaded: its signature is recorded, failed or not.
+    const signature = withClassLabels(model.signature, servable);
     const validation: ValidationReport = {
       runtime: RUNTIME,
       load_ms: roundMs(model.loadMs),
       inference_ms: smoke.kind === 'ran' ? roundMs(smoke.inferenceMs) : null,
       smoke_input: smoke.kind === 'ran' ? smoke.input : null,
-      ...(smoke.kind === 'unchecked' ? { warnings: smoke.warnings } : {}),
+      graph_changes: servable.changes,
+      warnings: [...servable.warnings, ...(smoke.kind === 'unchecked' ? smoke.warnings : [])],
       validated_at: new Date().toISOString(),
     };
-    if (smoke.kind === 'failed') return this.fail(version, smoke.reason, smoke.error, { signature: model.signature, validation });
-    return this.finish(version.id, { status: 'ready', statusReason: null, signature: model.signature, validation });
+    if (smoke.kind === 'failed') return this.fail(version, smoke.reason, smoke.error, { signature, validation });
+    return this.finish(version.id, { status: 'ready', statusReason: null, signature, validation });
   }
 
   /** Counts one more start of the version's validation; returns the count. */

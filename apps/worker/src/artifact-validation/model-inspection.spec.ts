@@ -1,5 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { buildAffine, buildMlp, buildModelWithCustomDomain, buildModelWithDeclaredSize, buildModelWithExternalData, buildMultiTypeModel } from '../../../../libs/onnx/src';
+import {
+  buildAffine,
+  buildLinearClassifier,
+  buildMlp,
+  buildModelWithCustomDomain,
+  buildModelWithDeclaredSize,
+  buildModelWithExternalData,
+  buildMultiTypeModel,
+  buildTreeStumpClassifier,
+} from '../../../../libs/onnx/src';
 import { inspectModel } from './model-inspection';
 
 describe('inspectModel', () => {
@@ -7,6 +16,11 @@ describe('inspectModel', () => {
     ['an affine model', buildAffine({ scale: 2, bias: 1, features: 4 })],
     ['an MLP', buildMlp({ layers: [8, 16, 4], seed: 1 })],
     ['a model of several datatypes', buildMultiTypeModel()],
+    [
+      'a scikit-learn pipeline of ai.onnx.ml operators (Scaler, LinearClassifier, Normalizer, ZipMap)',
+      buildLinearClassifier({ offset: [0, 0], scale: [1, 1], coefficients: [[1, 0], [0, 1], [1, 1]], intercepts: [0, 0, 0], classLabels: [0, 1, 2], postTransform: 'SOFTMAX' }),
+    ],
+    ['an ai.onnx.ml tree ensemble', buildTreeStumpClassifier({ feature: 0, threshold: 0, features: 1, leaves: [[1, 0], [0, 1]], classLabels: ['a', 'b'] })],
   ])('lets %s through', (_label, bytes) => {
     expect(inspectModel(bytes)).toEqual({ ok: true });
   });

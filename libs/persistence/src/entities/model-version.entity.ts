@@ -14,9 +14,15 @@ export interface ValidationReport {
   inference_ms: number | null;
   /** What the smoke inference ran: "input_example", or the synthetic input that ran; null when none did. */
   smoke_input: string | null;
-  /** What validation could not check, for the uploader; absent or empty when everything was checked. */
+  /**
+   * What the uploader should know: what validation could not check (no synthetic input ran), and what
+   * the version cannot do that its artifact declares (outputs that cannot be returned), each with how
+   * to fix it. Empty when there is nothing to say; absent on versions validated before it existed.
+   */
   warnings?: string[];
   validated_at: string;
+  /** How the served graph differs from the artifact (a ZipMap's probability tensor served in its place); see servable-graph. */
+  graph_changes?: string[];
 }
 
 /** A /v1 predict body given at upload (MLflow's input_example): the smoke input and each gateway's warm-up. */

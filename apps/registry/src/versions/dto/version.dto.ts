@@ -5,6 +5,14 @@ export class TensorSpecResponse {
   @ApiProperty() name: string;
   @ApiProperty({ example: 'FP32', description: 'Open Inference Protocol datatype' }) datatype: string;
   @ApiProperty({ type: [Number], example: [-1, 4], description: '-1 for a dynamic dimension, [] for a scalar' }) shape: number[];
+  @ApiPropertyOptional({
+    type: 'array',
+    items: { oneOf: [{ type: 'integer' }, { type: 'string' }] },
+    example: [0, 1, 2],
+    description:
+      "Only on a classifier's probability output whose artifact ends in a ZipMap (skl2onnx's default export): that sequence of maps is served as the FP32 [N, classes] tensor that fed it, and column i is the probability of class_labels[i] (the ZipMap's classlabels_int64s or classlabels_strings — scikit-learn's classes_ order, as predict_proba returns)",
+  })
+  class_labels?: Array<number | string>;
 }
 
 export class SignatureResponse {
@@ -30,6 +38,16 @@ export class ValidationResponse {
   })
   warnings?: string[];
   @ApiProperty() validated_at: string;
+  @ApiPropertyOptional({
+    type: [String],
+    description: 'how the served graph differs from the artifact, which is kept as uploaded (a ZipMap served as the probability tensor that feeds it)',
+  })
+  graph_changes?: string[];
+  @ApiPropertyOptional({
+    type: [String],
+    description: 'what the version serves short of what its artifact declares (an output onnxruntime-node cannot return: a sequence or map that is not a ZipMap), and how to export without it',
+  })
+  warnings?: string[];
 }
 
 export class VersionMetadataResponse {
