@@ -34,7 +34,8 @@ export class ValidationResponse {
   smoke_input: string | null;
   @ApiPropertyOptional({
     type: [String],
-    description: 'what validation could not check: the model loaded and its signature is recorded, but no synthetic input ran; upload with metadata.input_example to have it checked',
+    description:
+      'what the uploader should know, empty when nothing: what validation could not check (the model loaded and its signature is recorded, but no synthetic input ran; upload with metadata.input_example to have it checked), and outputs the version does not serve (a sequence or map that is not a ZipMap) with how to export without them',
   })
   warnings?: string[];
   @ApiProperty() validated_at: string;
@@ -43,11 +44,6 @@ export class ValidationResponse {
     description: 'how the served graph differs from the artifact, which is kept as uploaded (a ZipMap served as the probability tensor that feeds it)',
   })
   graph_changes?: string[];
-  @ApiPropertyOptional({
-    type: [String],
-    description: 'what the version serves short of what its artifact declares (an output onnxruntime-node cannot return: a sequence or map that is not a ZipMap), and how to export without it',
-  })
-  warnings?: string[];
 }
 
 export class VersionMetadataResponse {
