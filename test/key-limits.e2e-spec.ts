@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { KeyCache } from '../apps/gateway/src/keys/key-cache.service';
 import { buildAffine } from '../libs/onnx/src';
 import { eventually } from './support/artifacts';
 import { type Answer, call, expectProblem } from './support/client';
@@ -185,6 +186,44 @@ describe('per-key rate limits and key changes on running gateways', () => {
     const predictOnly = await createKey(registry.url, ['predict'], { name: 'no-states' });
     expectProblem(await call(`${registry.url}/v1/keys/states`, { key: predictOnly.key }), 403);
     expectProblem(await call(`${registry.url}/v1/keys/states`, { key: null }), 401);
+  });
+});
+
+/** With N gateways, each holds a key to its share of the limit, so the limit is the fleet's. */
+describe('a rate limit across gateway replicas', () => {
+  const cleanup = new Cleanup();
+  afterAll(() => cleanup.run());
+
+  it("each of two gateways allows half of a key's burst, and a gateway that leaves gives its share back", async () => {
+    const databaseUrl = await createIsolatedDatabase();
+    cleanup.defer(() => dropIsolatedDatabase(databaseUrl));
+    const shared = { DATABASE_URL: databaseUrl, REDIS_PREFIX: isolatedRedisPrefix() };
+    const registry = await startRegistry({ ...fileStoreEnv(), ...shared });
+    cleanup.defer(() => registry.close());
+    const model = await createModel(registry.url, 'fleet');
+    await uploadReadyVersion(registry.url, model, buildAffine({ scale: 1, bias: 1, features: 4 }), databaseUrl);
+    expect((await call(`${registry.url}/v1/models/${model}/aliases/champion`, { method: 'PUT', json: { version: 1 } })).status).toBe(200);
+    const env = { ...shared, REGISTRY_URL: registry.url, DEPLOYMENT_POLL_MS: '500', KEY_REFRESH_MS: '500' };
+    const [a, b] = [
+      await startGateway({ ...env, GATEWAY_CACHE_DIR: path.join(testRun().workDir, `fleet-a-${uniqueSuffix()}`) }),
+      await startGateway({ ...env, GATEWAY_CACHE_DIR: path.join(testRun().workDir, `fleet-b-${uniqueSuffix()}`) }),
+    ];
+    cleanup.defer(() => a.close());
+    const counted = (gateway: RunningApp) => Promise.resolve(gateway.app.get(KeyCache).replicaCount);
+    for (const gateway of [a, b]) expect(await eventually(() => counted(gateway), (n) => n === 2, 20_000)).toBe(2);
+
+    const limited = await createKey(registry.url, ['predict'], { name: 'fleet-limited', rate_limit_per_second: 0.01, burst: 4 });
+    // Created after the limited key: a gateway that knows it knows the limited key too.
+    const warmup = await createKey(registry.url, ['predict'], { name: 'fleet-warmup' });
+    const predictOn = (gateway: RunningApp, key: string) => call(`${gateway.url}/v1/models/${model}/predict`, { method: 'POST', json: INSTANCES, key });
+    for (const gateway of [a, b]) expect((await eventually(() => predictOn(gateway, warmup.key), (x) => x.status === 200, 10_000)).status).toBe(200);
+    const statuses: number[] = [];
+    for (const gateway of [a, b]) for (let i = 0; i < 3; i++) statuses.push((await predictOn(gateway, limited.key)).status);
+    // A burst of 4 over two replicas: 2 on each, 4 in all.
+    expect(statuses).toEqual([200, 200, 429, 200, 200, 429]);
+
+    await b.close();
+    expect(await eventually(() => counted(a), (n) => n === 1, 20_000)).toBe(1);
   });
 });
 

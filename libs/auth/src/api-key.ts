@@ -21,7 +21,7 @@ export interface ApiKeyRecord {
   /** Models the key is limited to; null means every model. */
   models: string[] | null;
   revoked: boolean;
-  /** Requests per second on each gateway replica; null (or absent, from an older registry): no limit. */
+  /** Requests per second through all the gateways; null (or absent, from an older registry): no limit. */
   rateLimitPerSecond?: number | null;
   /** Requests the key may make at once before the rate applies; set whenever the rate is. */
   burst?: number | null;

@@ -12,7 +12,7 @@ interface Bucket {
 
 /**
  * Token buckets by key, each with the key's own limit; a key without one is never limited. Buckets live
- * in this process only, so the limit holds per gateway replica. A changed limit applies to the next
+ * in this process only: each gateway replica is given its share of a key's limit (replica-share.ts). A changed limit applies to the next
  * request (the bucket keeps its tokens, capped at the new burst). Buckets untouched long enough to have
  * refilled are dropped, so revoked or idle keys do not accumulate.
  */

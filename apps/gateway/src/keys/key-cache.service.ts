@@ -3,7 +3,18 @@ import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { type ApiKeyRecord, type KeyState, keysChannel, keysHashKey, parseMirroredKeys, withKeyStates } from '../../../../libs/auth/src';
+import {
+  type ApiKeyRecord,
+  countReplicas,
+  gatewayReplicasKey,
+  type KeyState,
+  keysChannel,
+  keysHashKey,
+  parseMirroredKeys,
+  rateLimitOf,
+  replicaShare,
+  withKeyStates,
+} from '../../../../libs/auth/src';
 import { TypedConfig } from '../../../../libs/config/src';
 import type { KeyLookup } from '../../../../libs/http/src';
 import { REDIS_CLIENT } from '../../../../libs/queues/src';
@@ -19,6 +30,10 @@ const SNAPSHOT_FILE = 'keys.json';
  * also come straight from the registry (GET /v1/keys/states) every KEY_REFRESH_MS, so they reach the
  * gateway while Redis is down; keys created during an outage wait for Redis (their hashes travel only
  * through the mirror), which fails closed.
+ *
+ * A key's rate limit is the fleet's: every KEY_REFRESH_MS this replica beats in Redis, counts the
+ * replicas that beat lately, and holds each key to its share (libs/auth/src/replica-share.ts). While
+ * Redis is down the last count stays.
  */
 @Injectable()
 export class KeyCache implements KeyLookup, OnApplicationBootstrap, OnApplicationShutdown {
@@ -31,6 +46,10 @@ export class KeyCache implements KeyLookup, OnApplicationBootstrap, OnApplicatio
   private states: KeyState[] = [];
   private statesAreNewer = false;
   private readingStates = false;
+  /** This process's name in the heartbeat hash: unique per run, so a restarted replica is a new one. */
+  private readonly replica = randomUUID();
+  private replicas = 1;
+  private beating = false;
   private records: Map<string, ApiKeyRecord> | null = null;
   private lastSnapshot = '';
   private timer?: NodeJS.Timeout;
@@ -62,16 +81,53 @@ export class KeyCache implements KeyLookup, OnApplicationBootstrap, OnApplicatio
     this.subscriber.on('error', (error) => this.logger.debug({ err: error }, 'redis subscriber error'));
     void this.subscriber.subscribe(keysChannel(this.prefix)).catch(() => undefined);
     void this.subscriber.connect().catch(() => undefined);
-    this.timer = setInterval(() => void Promise.all([this.reload(), this.readStates()]), this.config.get('KEY_REFRESH_MS'));
+    this.timer = setInterval(() => void Promise.all([this.reload(), this.readStates(), this.beat()]), this.config.get('KEY_REFRESH_MS'));
     this.timer.unref();
     // Not awaited: a registry that is down must not hold up the start (the snapshot and mirror do not need it).
     void this.readStates();
+    void this.beat();
     if (!(await this.reload())) await this.restoreSnapshot();
   }
 
-  onApplicationShutdown(): void {
+  async onApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     this.subscriber.disconnect();
+    if (!this.config.get('AUTH_ENABLED')) return;
+    // Leaving at once gives the other replicas their larger shares now rather than after the TTL.
+    const leave = this.redis.hdel(gatewayReplicasKey(this.prefix), this.replica).catch(() => undefined);
+    await Promise.race([leave, new Promise((resolve) => setTimeout(resolve, 500).unref())]);
+  }
+
+  /** Replicas this one counts, itself included (for its share of each key's rate limit). */
+  get replicaCount(): number {
+    return this.replicas;
+  }
+
+  /**
+   * Beats and counts the replicas in one pipeline; forgets replicas silent for three refreshes (at least
+   * 10 s), so a replica that died stops shrinking the others' shares soon after.
+   */
+  private async beat(): Promise<void> {
+    if (this.beating) return;
+    this.beating = true;
+    try {
+      const key = gatewayReplicasKey(this.prefix);
+      const now = Date.now();
+      const results = await this.redis.pipeline().hset(key, this.replica, String(now)).hgetall(key).exec();
+      const [error, beats] = results?.[1] ?? [new Error('no reply')];
+      if (error) throw error;
+      const { count, stale } = countReplicas(beats as Record<string, string>, this.replica, now, Math.max(10_000, 3 * this.config.get('KEY_REFRESH_MS')));
+      if (stale.length > 0) await this.redis.hdel(key, ...stale);
+      if (count !== this.replicas) {
+        this.logger.log({ replicas: count }, 'gateway replicas changed; each key with a rate limit gets its share of it here');
+        this.replicas = count;
+        this.merge();
+      }
+    } catch (error) {
+      this.logger.debug({ err: error instanceof Error ? error.message : error }, 'could not count gateway replicas; keeping the last count');
+    } finally {
+      this.beating = false;
+    }
   }
 
   /**
@@ -135,7 +191,17 @@ export class KeyCache implements KeyLookup, OnApplicationBootstrap, OnApplicatio
   }
 
   private merge(): void {
-    if (this.mirrored) this.records = withKeyStates(this.mirrored, this.states, this.statesAreNewer);
+    if (!this.mirrored) return;
+    const merged = withKeyStates(this.mirrored, this.states, this.statesAreNewer);
+    if (this.replicas > 1) {
+      for (const [id, record] of merged) {
+        const limit = rateLimitOf(record);
+        if (!limit) continue;
+        const share = replicaShare(limit, this.replicas);
+        merged.set(id, { ...record, rateLimitPerSecond: share.ratePerSecond, burst: share.burst });
+      }
+    }
+    this.records = merged;
   }
 
   private async restoreSnapshot(): Promise<void> {

@@ -24,7 +24,7 @@ export class ApiKeyEntity {
   @Column({ type: 'jsonb', nullable: true })
   models: string[] | null;
 
-  /** Requests per second on each gateway replica; null: no limit. */
+  /** Requests per second through all the gateways together; null: no limit. */
   @Column({ name: 'rate_limit_per_second', type: 'double precision', nullable: true })
   rateLimitPerSecond: number | null;
 

@@ -9,7 +9,7 @@ export const KEY_NAME_PATTERN = /^[\w .@:/+-]{1,64}$/;
 export const MAX_RATE_LIMIT = 1_000_000;
 
 const RATE_DESCRIPTION =
-  'requests per second this key may make on each gateway replica (token bucket; fractions allowed, e.g. 0.5); null or absent: no limit';
+  'requests per second this key may make through all the gateways together, each replica enforcing its share (token bucket; fractions allowed, e.g. 0.5); null or absent: no limit';
 const BURST_DESCRIPTION = 'requests the key may make at once before the rate applies (the bucket size); defaults to one second of the rate, at least 1';
 
 /** The per-key limit fields POST and PATCH share. */
