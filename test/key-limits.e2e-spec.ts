@@ -68,6 +68,8 @@ describe('per-key rate limits and key changes on running gateways', () => {
     expect(changed.body).toMatchObject({ id: open.body.id, rate_limit_per_second: 10, burst: 20 });
     expect((await patch(open.body.id, { burst: 5 })).body).toMatchObject({ rate_limit_per_second: 10, burst: 5 });
     expect(await listed(open.body.id)).toMatchObject({ rate_limit_per_second: 10, burst: 5 });
+    expect((await patch(open.body.id, { rate_limit_per_second: 40 })).body).toMatchObject({ rate_limit_per_second: 40, burst: 5 });
+    expect((await patch(open.body.id, { burst: null })).body).toMatchObject({ rate_limit_per_second: 40, burst: 40 });
     expect((await patch(open.body.id, { rate_limit_per_second: null })).body).toMatchObject({ rate_limit_per_second: null, burst: null });
     expect(await listed(open.body.id)).toMatchObject({ rate_limit_per_second: null, burst: null });
     expectProblem(await patch('zzzzzzzzzzzz', { rate_limit_per_second: 1 }), 404);

@@ -35,9 +35,9 @@ interface KeyLimit {
 }
 
 /**
- * The limit a key has after a change: an absent field keeps its value, null removes the limit. A burst
- * needs a rate; a rate without a burst gets one second of it (at least 1 request), as a token bucket
- * that starts full would allow anyway.
+ * The limit a key has after a change: an absent field keeps its value; a null rate removes the limit,
+ * a null burst asks for the default. A burst needs a rate; a rate without a burst gets one second of it
+ * (at least 1 request).
  */
 export function nextLimit(current: KeyLimit, change: Pick<UpdateKeyDto, 'rate_limit_per_second' | 'burst'>): KeyLimit {
   const rate = change.rate_limit_per_second === undefined ? current.rateLimitPerSecond : change.rate_limit_per_second;
@@ -49,7 +49,8 @@ export function nextLimit(current: KeyLimit, change: Pick<UpdateKeyDto, 'rate_li
     }
     return { rateLimitPerSecond: null, burst: null };
   }
-  const burst = change.burst ?? current.burst ?? Math.max(1, Math.ceil(rate));
+  const oneSecond = Math.max(1, Math.ceil(rate));
+  const burst = change.burst === null ? oneSecond : (change.burst ?? current.burst ?? oneSecond);
   return { rateLimitPerSecond: rate, burst };
 }
 
