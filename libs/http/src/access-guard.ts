@@ -105,7 +105,7 @@ export function installAccessGuard(fastify: FastifyInstance, options: AccessGuar
         return refuse(
           request,
           reply,
-          new DomainError('RATE_LIMITED', `this key is over its request rate on this gateway; retry after ${taken.retryAfterSeconds} s`),
+          new DomainError('RATE_LIMITED', `this key is over its rate limit (this gateway's share of the limit an admin set on it); retry after ${taken.retryAfterSeconds} s`),
           { 'Retry-After': String(taken.retryAfterSeconds) },
         );
       }
