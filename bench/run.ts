@@ -908,12 +908,12 @@ class Bench {
   /**
    * Scenario 1's load on a gateway with auth on, as deployed by default: a predict key checked on
    * every request (a map lookup, a salted sha256, a constant-time compare) and its rate limit counted
-   * (set high enough never to refuse). The other scenarios run with auth off, comparable across runs.
+   * (the key's own limit, set high enough never to refuse). The other scenarios run with auth off, comparable across runs.
    */
   private async withAuth(record: ScenarioRecord, open: LoadOutcome, openCpuUsPerRequest: number): Promise<void> {
-    const created = expectStatus(await call(`${this.registryUrl}/v1/keys`, 'POST', { name: 'bench', roles: ['predict'] }), 201, 'bench predict key');
+    const created = expectStatus(await call(`${this.registryUrl}/v1/keys`, 'POST', { name: 'bench', roles: ['predict'], rate_limit_per_second: 1_000_000, burst: 1_000_000 }), 201, 'bench predict key');
     const authorization = { authorization: `Bearer ${created.body.key as string}` };
-    const gateway = await this.extraGateway('gateway-auth', { AUTH_ENABLED: 'true', GATEWAY_RATE_LIMIT_PER_SECOND: '1000000', GATEWAY_RATE_LIMIT_BURST: '1000000' }, authorization);
+    const gateway = await this.extraGateway('gateway-auth', { AUTH_ENABLED: 'true' }, authorization);
     try {
       const { outcome: authed, cpuUsPerRequest } = await loadWithCpu(this.spec('gateway /v1 predict, auth on', gateway.url, { headers: authorization }), gateway.process.child.pid!);
       record.failures.push(...servedEverything(authed, 'scenario 1 (auth on)'));

@@ -45,8 +45,5 @@ export default async function globalSetup(): Promise<void> {
     // that is not about auth needs to know nothing about it.
     SWITCHYARD_BOOTSTRAP_ADMIN_KEY: adminKey,
     REGISTRY_API_KEY: adminKey,
-    // Load tests send thousands of requests a second with that one key; the rate limit has its own
-    // test (test/auth.e2e-spec.ts), which sets it.
-    GATEWAY_RATE_LIMIT_PER_SECOND: '0',
   });
 }

@@ -1,4 +1,4 @@
-import { bearerToken, issueKey, parseKey, secretMatches } from './api-key';
+import { bearerToken, issueKey, parseKey, rateLimitOf, redactKeys, secretMatches } from './api-key';
 
 describe('API keys', () => {
   it('issues sy_<id>_<secret> keys whose secret matches the stored hash, and nothing else does', () => {
@@ -30,5 +30,23 @@ describe('API keys', () => {
     expect(bearerToken('Basic abc')).toBeUndefined();
     expect(bearerToken('Bearer a b')).toBeUndefined();
     expect(bearerToken(undefined)).toBeUndefined();
+  });
+
+  it('redacts every key-shaped value, keeping the id of a well-formed key', () => {
+    const { key, id } = issueKey();
+    expect(redactKeys(`/v1/models?api_key=${key}&limit=5`)).toBe(`/v1/models?api_key=sy_${id}_[Redacted]&limit=5`);
+    expect(redactKeys(`Bearer ${key}`)).toBe(`Bearer sy_${id}_[Redacted]`);
+    // Truncated or mistyped keys are hidden too.
+    expect(redactKeys(`x=${key.slice(0, 30)}`)).toBe(`x=sy_${id}_[Redacted]`);
+    expect(redactKeys('token sy_NOT-A-REAL-KEY-but-secret')).toBe('token sy_[Redacted]');
+    // Names that merely contain "sy_" are left alone.
+    expect(redactKeys('/v1/models/easy_classification_model/predict')).toBe('/v1/models/easy_classification_model/predict');
+    expect(redactKeys('/v1/models/sy_short')).toBe('/v1/models/sy_short');
+  });
+
+  it('reads a rate limit only when both rate and burst are set', () => {
+    expect(rateLimitOf({ rateLimitPerSecond: 5, burst: 10 })).toEqual({ ratePerSecond: 5, burst: 10 });
+    expect(rateLimitOf({ rateLimitPerSecond: null, burst: null })).toBeNull();
+    expect(rateLimitOf({})).toBeNull();
   });
 });

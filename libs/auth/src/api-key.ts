@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Role } from './roles';
+import type { RateLimit } from './token-bucket';
 
 /**
  * An API key reads `sy_<id>_<secret>`: the id (12 lowercase base32 characters) finds the record, the
@@ -20,6 +21,15 @@ export interface ApiKeyRecord {
   /** Models the key is limited to; null means every model. */
   models: string[] | null;
   revoked: boolean;
+  /** Requests per second through all the gateways; null (or absent, from an older registry): no limit. */
+  rateLimitPerSecond?: number | null;
+  /** Requests the key may make at once before the rate applies; set whenever the rate is. */
+  burst?: number | null;
+}
+
+/** The key's rate limit, or null when it has none. */
+export function rateLimitOf(record: Pick<ApiKeyRecord, 'rateLimitPerSecond' | 'burst'>): RateLimit | null {
+  return record.rateLimitPerSecond && record.burst ? { ratePerSecond: record.rateLimitPerSecond, burst: record.burst } : null;
 }
 
 export interface IssuedKey {
@@ -61,6 +71,18 @@ export function secretMatches(record: Pick<ApiKeyRecord, 'salt' | 'hash'>, secre
   const expected = Buffer.from(record.hash, 'hex');
   const actual = Buffer.from(hashSecret(record.salt, secret), 'hex');
   return expected.length === actual.length && timingSafeEqual(expected, actual);
+}
+
+/**
+ * Anything shaped like a key: `sy_` at the start of a word, then key characters. Looser than KEY_PATTERN
+ * on purpose, so a truncated or mistyped key is hidden too; the id of a well-formed one is kept, since
+ * it names the key (GET /v1/keys) without proving anything.
+ */
+const KEY_LIKE = /(?<![A-Za-z0-9])sy_(?:([a-z2-7]{12})_)?[A-Za-z0-9_-]{12,}/g;
+
+/** The text with every key-shaped value replaced, for logs. */
+export function redactKeys(text: string): string {
+  return text.includes('sy_') ? text.replace(KEY_LIKE, (_match, id: string | undefined) => (id ? `sy_${id}_[Redacted]` : 'sy_[Redacted]')) : text;
 }
 
 /** The bearer token of an Authorization header, or undefined. */

@@ -83,7 +83,10 @@ export const ROUTE_RULES: Record<AppName, Record<string, Rule>> = {
     'GET /dashboard/chart.umd.js': 'public',
     'POST /v1/keys': 'admin',
     'GET /v1/keys': 'admin',
+    'PATCH /v1/keys/:id': 'admin',
     'DELETE /v1/keys/:id': 'admin',
+    // Gateways read it with their viewer key (REGISTRY_API_KEY): ids, revocations and limits, no secret material.
+    'GET /v1/keys/states': 'viewer',
   },
   gateway: {
     ...OPEN_ON_EVERY_APP,

@@ -131,10 +131,6 @@ export const gatewayEnv = z.object({
     .int('expected an integer number of milliseconds')
     .positive('expected a positive number of milliseconds')
     .default(2_000),
-  /** Requests per second each key may make on one gateway replica (token bucket; 0: no limit). */
-  GATEWAY_RATE_LIMIT_PER_SECOND: z.coerce.number({ error: 'expected a number ≥ 0' }).nonnegative('expected a number ≥ 0').default(1_000),
-  /** Requests a key may make at once before the rate applies (the bucket's size). */
-  GATEWAY_RATE_LIMIT_BURST: z.coerce.number({ error: 'expected an integer ≥ 1' }).int('expected an integer ≥ 1').positive('expected an integer ≥ 1').default(2_000),
   /** Name this replica reports in rollout status; defaults to host:port:pid. */
   GATEWAY_REPLICA_ID: z.string().regex(/^[\w.:@-]{1,100}$/, 'expected letters, digits, ".", ":", "@", "_" or "-"').optional(),
 });

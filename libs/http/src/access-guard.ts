@@ -10,6 +10,7 @@ import {
   hashSecret,
   modelOfRequest,
   parseKey,
+  rateLimitOf,
   type Role,
   ruleFor,
   secretMatches,
@@ -45,7 +46,7 @@ export interface AccessGuardOptions {
   enabled: boolean;
   /** Absent on an app whose routes are all public (the worker). */
   keys?: KeyLookup;
-  /** Per-key request budget (the gateway). */
+  /** Per-key request budgets, for keys that have a limit (the gateway). */
   rateLimit?: TokenBuckets;
   oipRoutes?: RegExp;
 }
@@ -99,12 +100,12 @@ export function installAccessGuard(fastify: FastifyInstance, options: AccessGuar
     request.principal = { id: record.id, name: record.name, roles: record.roles, models: record.models };
 
     if (options.rateLimit) {
-      const taken = options.rateLimit.take(record.id);
+      const taken = options.rateLimit.take(record.id, rateLimitOf(record));
       if (!taken.allowed) {
         return refuse(
           request,
           reply,
-          new DomainError('RATE_LIMITED', `this key is over its request rate on this gateway; retry after ${taken.retryAfterSeconds} s`),
+          new DomainError('RATE_LIMITED', `this key is over its rate limit (this gateway's share of the limit an admin set on it); retry after ${taken.retryAfterSeconds} s`),
           { 'Retry-After': String(taken.retryAfterSeconds) },
         );
       }

@@ -1,5 +1,6 @@
 import { RequestMethod } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
+import { redactKeys } from '../../auth/src';
 
 /** A route left out of the per-request HTTP log, as Nest's middleware exclusion names it. */
 export interface UnloggedRoute {
@@ -7,9 +8,39 @@ export interface UnloggedRoute {
   method: RequestMethod;
 }
 
+/** A value with every key-shaped string in it redacted (strings, and arrays of them as headers repeat). */
+function scrub(value: unknown): unknown {
+  if (typeof value === 'string') return redactKeys(value);
+  if (Array.isArray(value)) return value.map(scrub);
+  return value;
+}
+
+function scrubAll(values: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  return values && Object.fromEntries(Object.entries(values).map(([name, value]) => [name, scrub(value)]));
+}
+
 /**
- * Structured JSON logs (pino). Authorization headers are redacted at the source so a key never
- * reaches a log line. `unlogged` routes get no HTTP log line of their own: pino-http serializes (and
+ * The request as pino-http logs it, with keys sent in the wrong place (`?api_key=`, `X-Api-Key`, any
+ * header or query value shaped like `sy_…`) redacted. Copies: the headers object is the live request's.
+ */
+export function requestWithoutKeys(req: Record<string, unknown>): Record<string, unknown> {
+  return {
+    ...req,
+    url: scrub(req.url),
+    query: scrubAll(req.query as Record<string, unknown> | undefined),
+    headers: scrubAll(req.headers as Record<string, unknown> | undefined),
+  };
+}
+
+/** A log line's own fields (a URL, a problem's instance) with key-shaped strings redacted. */
+export function logFieldsWithoutKeys(fields: Record<string, unknown>): Record<string, unknown> {
+  for (const value of Object.values(fields)) if (typeof value === 'string' && value.includes('sy_')) return scrubAll(fields)!;
+  return fields;
+}
+
+/**
+ * Structured JSON logs (pino). Authorization headers are redacted at the source, and so is any other
+ * header, query or log field value that looks like a key (`sy_…`), so a key never reaches a log line. `unlogged` routes get no HTTP log line of their own: pino-http serializes (and
  * redacts) each request into a child logger before it knows whether a line will be written, which
  * cost the gateway about a quarter of its throughput on predict (bench scenario 1, 3959 → 5135 req/s
  * without it); the gateway's predictions are recorded one by one in the prediction log instead.
@@ -24,6 +55,8 @@ export function loggingModule(app: string, unlogged: UnloggedRoute[] = []) {
       level: process.env.LOG_LEVEL ?? 'info',
       base: { app },
       redact: ['req.headers.authorization', 'req.headers.cookie'],
+      serializers: { req: requestWithoutKeys },
+      formatters: { log: logFieldsWithoutKeys },
       autoLogging: { ignore: (req) => req.url === '/metrics' || (req.url ?? '').startsWith('/health') },
       customLogLevel: (_req, res, error) =>
         error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',

@@ -1,7 +1,7 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Actor } from '../../../../libs/http/src';
-import { CreatedKeyResponse, CreateKeyDto, KeyList } from './dto/key.dto';
+import { CreatedKeyResponse, CreateKeyDto, KeyList, KeyResponse, KeyStateList, UpdateKeyDto } from './dto/key.dto';
 import { KeysService } from './keys.service';
 
 @ApiTags('keys')
@@ -19,6 +19,22 @@ export class KeysController {
   @ApiOkResponse({ type: KeyList, description: 'every key, revoked ones included, newest first; never a secret' })
   async list(): Promise<KeyList> {
     return { items: await this.keys.list() };
+  }
+
+  @Get('states')
+  @ApiOkResponse({
+    type: KeyStateList,
+    description:
+      "every key's revocation and rate limit, for gateways (a viewer key): how they learn revocations and limits while Redis is down; no names, salts or hashes",
+  })
+  async states(): Promise<KeyStateList> {
+    return { items: await this.keys.states() };
+  }
+
+  @Patch(':id')
+  @ApiOkResponse({ type: KeyResponse, description: 'the key with its new rate limit; the gateways apply it within seconds, as a revocation' })
+  update(@Param('id') id: string, @Body() dto: UpdateKeyDto, @Actor() actor: string): Promise<KeyResponse> {
+    return this.keys.update(id, dto, actor);
   }
 
   @Delete(':id')

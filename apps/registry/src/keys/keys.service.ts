@@ -2,13 +2,13 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Redis } from 'ioredis';
 import { IsNull, Repository } from 'typeorm';
-import { type ApiKeyRecord, grants, hashSecret, issueKey, mirrorKeys, parseKey } from '../../../../libs/auth/src';
+import { type ApiKeyRecord, grants, hashSecret, issueKey, type KeyState, mirrorKeys, parseKey } from '../../../../libs/auth/src';
 import { TypedConfig } from '../../../../libs/config/src';
 import { DomainError } from '../../../../libs/errors/src';
 import type { KeyLookup } from '../../../../libs/http/src';
 import { ApiKeyEntity } from '../../../../libs/persistence/src';
 import { REDIS_CLIENT } from '../../../../libs/queues/src';
-import type { CreatedKeyResponse, CreateKeyDto, KeyResponse } from './dto/key.dto';
+import type { CreatedKeyResponse, CreateKeyDto, KeyResponse, UpdateKeyDto } from './dto/key.dto';
 
 /** The mirror is rewritten this often too, so gateways converge after a Redis outage or a missed write. */
 const REMIRROR_INTERVAL_MS = 30_000;
@@ -16,8 +16,45 @@ const REMIRROR_INTERVAL_MS = 30_000;
 export const BOOTSTRAP_KEY_NAME = 'bootstrap';
 
 export function toRecord(key: ApiKeyEntity): ApiKeyRecord {
-  return { id: key.id, name: key.name, salt: key.salt, hash: key.hash, roles: key.roles, models: key.models, revoked: key.revokedAt !== null };
+  return {
+    id: key.id,
+    name: key.name,
+    salt: key.salt,
+    hash: key.hash,
+    roles: key.roles,
+    models: key.models,
+    revoked: key.revokedAt !== null,
+    rateLimitPerSecond: key.rateLimitPerSecond,
+    burst: key.burst,
+  };
 }
+
+interface KeyLimit {
+  rateLimitPerSecond: number | null;
+  burst: number | null;
+}
+
+/**
+ * The limit a key has after a change: an absent field keeps its value; a null rate removes the limit,
+ * a null burst asks for the default. A burst needs a rate; a rate without a burst gets one second of it
+ * (at least 1 request).
+ */
+export function nextLimit(current: KeyLimit, change: Pick<UpdateKeyDto, 'rate_limit_per_second' | 'burst'>): KeyLimit {
+  const rate = change.rate_limit_per_second === undefined ? current.rateLimitPerSecond : change.rate_limit_per_second;
+  if (rate === null) {
+    if (change.burst !== undefined && change.burst !== null) {
+      throw new DomainError('VALIDATION_FAILED', 'burst needs a rate: set rate_limit_per_second too (a key without a rate is not limited)', {
+        errors: [{ field: 'burst', message: 'needs rate_limit_per_second' }],
+      });
+    }
+    return { rateLimitPerSecond: null, burst: null };
+  }
+  const oneSecond = Math.max(1, Math.ceil(rate));
+  const burst = change.burst === null ? oneSecond : (change.burst ?? current.burst ?? oneSecond);
+  return { rateLimitPerSecond: rate, burst };
+}
+
+const stateOf = (key: ApiKeyEntity): KeyState => ({ id: key.id, revoked: key.revokedAt !== null, rate_limit_per_second: key.rateLimitPerSecond, burst: key.burst });
 
 function present(key: ApiKeyEntity): KeyResponse {
   return {
@@ -25,6 +62,8 @@ function present(key: ApiKeyEntity): KeyResponse {
     name: key.name,
     roles: key.roles,
     models: key.models,
+    rate_limit_per_second: key.rateLimitPerSecond,
+    burst: key.burst,
     created_at: key.createdAt.toISOString(),
     created_by: key.createdBy,
     revoked_at: key.revokedAt?.toISOString() ?? null,
@@ -77,9 +116,10 @@ export class KeysService implements KeyLookup, OnApplicationBootstrap, OnApplica
         errors: [{ field: 'models', message: 'not allowed with the admin role' }],
       });
     }
+    const limit = nextLimit({ rateLimitPerSecond: null, burst: null }, dto);
     const issued = issueKey();
     const saved = await this.keys.save(
-      this.keys.create({ id: issued.id, name: dto.name, salt: issued.salt, hash: issued.hash, roles: dto.roles, models: dto.models ?? null, createdBy: actor }),
+      this.keys.create({ id: issued.id, name: dto.name, salt: issued.salt, hash: issued.hash, roles: dto.roles, models: dto.models ?? null, ...limit, createdBy: actor }),
     );
     await this.mirror();
     return { ...present(saved), key: issued.key };
@@ -87,6 +127,29 @@ export class KeysService implements KeyLookup, OnApplicationBootstrap, OnApplica
 
   async list(): Promise<KeyResponse[]> {
     return (await this.keys.find({ order: { createdAt: 'DESC', id: 'ASC' } })).map(present);
+  }
+
+  /** Changes a key's rate limit; the gateways apply it within the same bound as a revocation. */
+  async update(id: string, dto: UpdateKeyDto, actor: string): Promise<KeyResponse> {
+    if (dto.rate_limit_per_second === undefined && dto.burst === undefined) {
+      throw new DomainError('VALIDATION_FAILED', 'nothing to change: send rate_limit_per_second and/or burst (null removes the limit)', {
+        errors: [{ field: 'rate_limit_per_second', message: 'send rate_limit_per_second and/or burst' }],
+      });
+    }
+    const updated = await this.keys.manager.transaction(async (manager) => {
+      const key = await manager.findOne(ApiKeyEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (!key) throw new DomainError('KEY_NOT_FOUND', `no API key with id "${id}"; GET /v1/keys lists them`);
+      Object.assign(key, nextLimit(key, dto));
+      return manager.save(key);
+    });
+    this.logger.log({ key: id, actor, rate_limit_per_second: updated.rateLimitPerSecond, burst: updated.burst }, 'API key limit changed');
+    await this.mirror();
+    return present(updated);
+  }
+
+  /** What gateways need to learn without Redis: revocations and limits of every key (no names, salts or hashes). */
+  async states(): Promise<KeyState[]> {
+    return (await this.keys.find({ order: { id: 'ASC' } })).map(stateOf);
   }
 
   /** Idempotent; refuses to revoke the last active admin key, which would lock every admin out. */

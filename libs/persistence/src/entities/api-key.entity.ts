@@ -24,6 +24,14 @@ export class ApiKeyEntity {
   @Column({ type: 'jsonb', nullable: true })
   models: string[] | null;
 
+  /** Requests per second through all the gateways together; null: no limit. */
+  @Column({ name: 'rate_limit_per_second', type: 'double precision', nullable: true })
+  rateLimitPerSecond: number | null;
+
+  /** Requests at once before the rate applies; set exactly when the rate is. */
+  @Column({ type: 'integer', nullable: true })
+  burst: number | null;
+
   @Column({ name: 'created_by', type: 'varchar', length: 200 })
   createdBy: string;
 
