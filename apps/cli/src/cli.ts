@@ -12,7 +12,6 @@ import {
   resolveGlobals,
 } from './args';
 import * as commands from './commands';
-import { type Context, type Io } from './commands';
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './errors';
 
 export type Commands = typeof commands;
@@ -23,7 +22,7 @@ const EXIT_CODES = 'Exit codes: 0 ok, 1 refused by the registry or the version f
  * The whole CLI: parses, runs, and turns every failure into a message and an exit code (never a stack trace).
  * `run` holds the commands' implementations, replaceable so that the parsing can be tested on its own.
  */
-export async function main(argv: string[], env: Record<string, string | undefined>, io: Io, run: Commands = commands): Promise<number> {
+export async function main(argv: string[], env: Record<string, string | undefined>, io: commands.Io, run: Commands = commands): Promise<number> {
   let exitCode = EXIT_OK;
   const program = buildProgram(run, io, env, (code) => (exitCode = code));
   try {
@@ -40,13 +39,13 @@ export async function main(argv: string[], env: Record<string, string | undefine
   }
 }
 
-function buildProgram(run: Commands, io: Io, env: Record<string, string | undefined>, exit: (code: number) => void): Command {
+function buildProgram(run: Commands, io: commands.Io, env: Record<string, string | undefined>, exit: (code: number) => void): Command {
   /** An action: the command's arguments and options (commander passes the Command last) to its implementation. */
   const action =
-    <A extends unknown[]>(implementation: (ctx: Context, ...args: A) => Promise<number>) =>
+    <A extends unknown[]>(implementation: (ctx: commands.Context, ...args: A) => Promise<number>) =>
     async (...args: unknown[]) => {
       const command = args[args.length - 1] as Command;
-      const ctx: Context = { global: resolveGlobals(command.optsWithGlobals<GlobalFlags>(), env), io };
+      const ctx: commands.Context = { global: resolveGlobals(command.optsWithGlobals<GlobalFlags>(), env), io };
       exit(await implementation(ctx, ...(args.slice(0, -1) as A)));
     };
 
@@ -55,7 +54,7 @@ function buildProgram(run: Commands, io: Io, env: Record<string, string | undefi
     .usage('<command> [arguments] [options]')
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })
-    .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
+    .configureHelp({ showGlobalOptions: true })
     .option('--registry <url>', `registry URL (env SWITCHYARD_REGISTRY_URL, default ${DEFAULT_REGISTRY})`, parseRegistryUrl)
     .option('--key, --api-key <key>', 'API key, sent as Authorization: Bearer (env SWITCHYARD_API_KEY)')
     .option('--actor <name>', 'who makes the change, sent as X-Actor, for a registry with auth off (env SWITCHYARD_ACTOR)')
