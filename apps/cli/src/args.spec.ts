@@ -1,90 +1,173 @@
-import { DEFAULT_REGISTRY, type Invocation, parseCommandLine, parseKeyValues, parseMetrics, parsePercent, parseVersion, uploadMetadata } from './args';
+import { DEFAULT_REGISTRY, parseJsonObject, parseKeyValue, parseMetric, parsePercent, parseVersion, resolveGlobals, uploadMetadata } from './args';
+import { type Commands, main } from './cli';
+import * as commands from './commands';
 import { UsageError } from './errors';
 
-function invocation(argv: string[], env: Record<string, string> = {}): Invocation {
-  const parsed = parseCommandLine(argv, env);
-  if ('help' in parsed) throw new Error('expected a command');
-  return parsed;
+interface Call {
+  command: string;
+  args: unknown[];
 }
 
-describe('parseCommandLine', () => {
-  it('reads a grouped command, its positionals and repeated flags', () => {
-    const inv = invocation(['models', 'create', 'fraud', '--description', 'scores', '--tag', 'team=risk', '--tag', 'q=a=b']);
-    expect(inv.command).toBe('models create');
-    expect(inv.args).toEqual({ name: 'fraud' });
-    expect(inv.options.description).toBe('scores');
-    expect(inv.options.tags).toEqual({ team: 'risk', q: 'a=b' });
-    expect(inv.global).toEqual({ registry: DEFAULT_REGISTRY, key: undefined, actor: undefined, json: false });
+/** Parses argv with the real program; the commands only record how they were called (no registry, no process exit). */
+async function parse(argv: string[], env: Record<string, string> = {}) {
+  const calls: Call[] = [];
+  const run = Object.fromEntries(
+    Object.keys(commands).map((command) => [
+      command,
+      (...args: unknown[]) => {
+        calls.push({ command, args });
+        return Promise.resolve(0);
+      },
+    ]),
+  ) as unknown as Commands;
+  let stdout = '';
+  let stderr = '';
+  const io = {
+    stdout: { write: (text: string) => Boolean((stdout += text)) },
+    stderr: { write: (text: string) => Boolean((stderr += text)) },
+  };
+  const code = await main(argv, env, io, run);
+  return { code, stdout, stderr, calls };
+}
+
+/** The one command argv ran: its name, the global options, and its arguments and options. */
+async function call(argv: string[], env: Record<string, string> = {}) {
+  const { code, stderr, calls } = await parse(argv, env);
+  expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+  expect(calls).toHaveLength(1);
+  const [{ command, args }] = calls;
+  const [ctx, ...rest] = args as [{ global: unknown }, ...unknown[]];
+  return { command, global: ctx.global, args: rest };
+}
+
+describe('the command line', () => {
+  it('reads a grouped command, its positionals and repeated flags', async () => {
+    const parsed = await call(['models', 'create', 'fraud', '--description', 'scores', '--tag', 'team=risk', '--tag', 'q=a=b']);
+    expect(parsed.command).toBe('createModel');
+    expect(parsed.args).toEqual(['fraud', { description: 'scores', tag: { team: 'risk', q: 'a=b' } }]);
+    expect(parsed.global).toEqual({ registry: DEFAULT_REGISTRY, key: undefined, actor: undefined, json: false });
   });
 
-  it('takes the registry and key from the environment, flags winning', () => {
-    const env = { SWITCHYARD_REGISTRY_URL: 'http://reg:3000/', SWITCHYARD_API_KEY: 'k1' };
-    expect(invocation(['deployment', 'm'], env).global).toMatchObject({ registry: 'http://reg:3000', key: 'k1' });
-    expect(invocation(['deployment', 'm', '--registry', 'https://x', '--key', 'k2', '--actor', 'ci', '--json'], env).global).toEqual({
-      registry: 'https://x',
-      key: 'k2',
-      actor: 'ci',
-      json: true,
-    });
+  it('takes the registry, key and actor from the environment, flags winning, before or after the command', async () => {
+    const env = { SWITCHYARD_REGISTRY_URL: 'http://reg:3000/', SWITCHYARD_API_KEY: 'k1', SWITCHYARD_ACTOR: 'env-actor' };
+    expect((await call(['deployment', 'm'], env)).global).toEqual({ registry: 'http://reg:3000', key: 'k1', actor: 'env-actor', json: false });
+    const flags = { registry: 'https://x', key: 'k2', actor: 'ci', json: true };
+    expect((await call(['deployment', 'm', '--registry', 'https://x', '--key', 'k2', '--actor', 'ci', '--json'], env)).global).toEqual(flags);
+    expect((await call(['--json', '--api-key', 'k2', '--registry', 'https://x', '--actor', 'ci', 'deployment', 'm'], env)).global).toEqual(flags);
+    expect((await call(['deployment', 'm'], { SWITCHYARD_API_KEY: '' })).global).toMatchObject({ key: undefined });
   });
 
-  it('parses upload options', () => {
-    const inv = invocation(['versions', 'upload', 'm', 'model.onnx', '--metrics', 'rmse=0.31', '--wait', '--timeout', '5']);
-    expect(inv.args).toEqual({ name: 'm', file: 'model.onnx' });
-    expect(inv.options).toMatchObject({ metrics: { rmse: 0.31 }, wait: true, timeoutSeconds: 5 });
+  it('parses upload options, with the --timeout default', async () => {
+    const parsed = await call(['versions', 'upload', 'm', 'model.onnx', '--metrics', 'rmse=0.31', '--metrics', 'auc=0.9', '--input-example', 'example.json', '--wait', '--timeout', '5']);
+    expect(parsed.command).toBe('uploadVersion');
+    expect(parsed.args).toEqual(['m', 'model.onnx', { metrics: { rmse: 0.31, auc: 0.9 }, inputExample: 'example.json', wait: true, timeout: 5 }]);
+    expect((await call(['versions', 'upload', 'm', 'model.onnx'])).args).toEqual(['m', 'model.onnx', { timeout: 120 }]);
   });
 
-  it('returns help for --help', () => {
-    expect(parseCommandLine(['--help'])).toEqual({ help: true });
-    expect(parseCommandLine(['models', 'list', '-h'])).toEqual({ help: true });
+  it('hands over versions, percents and limits as numbers', async () => {
+    expect(await call(['alias', 'set', 'm', 'champion', 'v3', '--force'])).toMatchObject({ command: 'setAlias', args: ['m', 'champion', 3, { force: true }] });
+    expect(await call(['versions', 'get', 'm', '2'])).toMatchObject({ command: 'getVersion', args: ['m', 2, {}] });
+    expect(await call(['traffic', 'm', '12.5%'])).toMatchObject({ command: 'setTraffic', args: ['m', 12.5, {}] });
+    expect(await call(['models', 'list', '--limit', '10'])).toMatchObject({ command: 'listModels', args: [{ limit: 10 }] });
+    expect(await call(['promote', 'm', '--reason', 'better'])).toMatchObject({ command: 'promote', args: ['m', { reason: 'better' }] });
+  });
+
+  it('returns the exit code of the command', async () => {
+    const run = { ...commands, showDeployment: () => Promise.resolve(1) };
+    const io = { stdout: { write: () => true }, stderr: { write: () => true } };
+    expect(await main(['deployment', 'm'], {}, io, run)).toBe(1);
+  });
+
+  it('prints the help on stdout for --help, exit 0', async () => {
+    for (const argv of [['--help'], ['-h'], ['help']]) {
+      const result = await parse(argv);
+      expect(result).toMatchObject({ code: 0, stderr: '', calls: [] });
+      expect(result.stdout).toMatch(/^Usage: switchyard <command> \[arguments\] \[options\]/);
+      expect(result.stdout).toContain('traffic <name> <percent>');
+      expect(result.stdout).toContain('--key, --api-key <key>');
+      expect(result.stdout).toContain('Exit codes: 0 ok');
+    }
+    const upload = await parse(['versions', 'upload', '--help']);
+    expect(upload.code).toBe(0);
+    expect(upload.stdout).toMatch(/^Usage: switchyard versions upload \[options\] <name> <file>/);
+    expect(upload.stdout).toContain('--input-example <example.json>');
+    expect(upload.stdout).toContain('--timeout <seconds>');
+    expect(upload.stdout).toContain('Global Options:');
+  });
+
+  it('shows the help on stderr, exit 2, when the command is missing', async () => {
+    for (const argv of [[], ['models']]) {
+      const result = await parse(argv);
+      expect(result).toMatchObject({ code: 2, stdout: '', calls: [] });
+      expect(result.stderr).toMatch(/^Usage: switchyard/);
+    }
   });
 
   it.each([
-    [[]],
-    [['frobnicate']],
-    [['models']],
-    [['models', 'delete', 'x']],
-    [['promote']],
-    [['promote', 'a', 'b']],
-    [['traffic', 'm', '120']],
-    [['alias', 'set', 'm', 'champion', 'one']],
-    [['deployment', 'm', '--unknown']],
-    [['deployment', 'm', '--registry', 'ftp://x']],
-    [['versions', 'upload', 'm', 'f', '--timeout', '-1']],
-    [['versions', 'upload', 'm', 'f', '--metadata', '{nope']],
-  ])('rejects %j as a usage error', (argv) => {
-    expect(() => parseCommandLine(argv)).toThrow(UsageError);
+    [['frobnicate'], `unknown command 'frobnicate'; see "switchyard --help"`],
+    [['models', 'delete', 'x'], `unknown command 'delete'; see "switchyard models --help"`],
+    [['promote'], `missing required argument 'name'; see "switchyard promote --help"`],
+    [['versions', 'upload', 'm'], `missing required argument 'file'; see "switchyard versions upload --help"`],
+    [['promote', 'a', 'b'], 'too many arguments for \'promote\'. Expected 1 argument but got 2; see "switchyard promote --help"'],
+    [['traffic', 'm', '120'], `value '120' is invalid for argument 'percent'. Expected a number from 0 to 100; see "switchyard traffic --help"`],
+    [['alias', 'set', 'm', 'champion', 'one'], `value 'one' is invalid for argument 'version'`],
+    [['deployment', 'm', '--unknown'], `unknown option '--unknown'; see "switchyard deployment --help"`],
+    [['deployment', 'm', '--reason', 'r'], `unknown option '--reason'`],
+    [['deployment', 'm', '--registry', 'ftp://x'], `option '--registry <url>' argument 'ftp://x' is invalid. Expected an http(s) URL`],
+    [['versions', 'upload', 'm', 'f', '--timeout', '-1'], `option '--timeout <seconds>' argument '-1' is invalid`],
+    [['versions', 'upload', 'm', 'f', '--metadata', '{nope'], `option '--metadata <json>' argument '{nope' is invalid. Not valid JSON`],
+    [['versions', 'upload', 'm', 'f', '--metrics', 'rmse=high'], 'rmse is not a number'],
+    [['models', 'create', 'm', '--tag', 'team'], 'Expected key=value'],
+  ])('rejects %j with one line and exit 2', async (argv, message) => {
+    const result = await parse(argv);
+    expect(result).toMatchObject({ code: 2, stdout: '', calls: [] });
+    expect(result.stderr).toMatch(/^switchyard: [^\n]+\n$/);
+    expect(result.stderr).toContain(message);
+  });
+
+  it('rejects a registry URL from the environment that is not http(s), exit 2', async () => {
+    const result = await parse(['deployment', 'm'], { SWITCHYARD_REGISTRY_URL: 'ftp://x' });
+    expect(result).toMatchObject({ code: 2, calls: [] });
+    expect(result.stderr).toBe('switchyard: SWITCHYARD_REGISTRY_URL "ftp://x" is not an http(s) URL; see "switchyard --help"\n');
   });
 });
 
 describe('value parsers', () => {
-  it('parses key=value pairs and metrics', () => {
-    expect(parseKeyValues('--tag', ['a=1', 'b='])).toEqual({ a: '1', b: '' });
-    expect(() => parseKeyValues('--tag', ['=1'])).toThrow('--tag expects key=value');
-    expect(parseMetrics(['rmse=0.31', 'auc=1e-1'])).toEqual({ rmse: 0.31, auc: 0.1 });
-    expect(() => parseMetrics(['rmse=high'])).toThrow('must be a number');
-    expect(() => parseMetrics(['rmse='])).toThrow('must be a number');
+  it('adds key=value pairs and metrics to the ones before', () => {
+    expect(parseKeyValue('b=', parseKeyValue('a=1'))).toEqual({ a: '1', b: '' });
+    expect(parseKeyValue('q=a=b')).toEqual({ q: 'a=b' });
+    expect(() => parseKeyValue('=1')).toThrow('Expected key=value');
+    expect(parseMetric('auc=1e-1', parseMetric('rmse=0.31'))).toEqual({ rmse: 0.31, auc: 0.1 });
+    expect(() => parseMetric('rmse=high')).toThrow('rmse is not a number');
+    expect(() => parseMetric('rmse=')).toThrow('rmse is not a number');
   });
 
-  it('parses percents and versions', () => {
+  it('parses percents, versions and JSON objects', () => {
     expect(parsePercent('12.5')).toBe(12.5);
     expect(parsePercent('10%')).toBe(10);
-    expect(() => parsePercent('-1')).toThrow(UsageError);
+    expect(() => parsePercent('-1')).toThrow('from 0 to 100');
+    expect(() => parsePercent('')).toThrow('from 0 to 100');
     expect(parseVersion('3')).toBe(3);
     expect(parseVersion('v3')).toBe(3);
-    expect(() => parseVersion('0')).toThrow(UsageError);
+    expect(() => parseVersion('0')).toThrow('positive integer');
+    expect(parseJsonObject('{"a":1}')).toEqual({ a: 1 });
+    expect(() => parseJsonObject('[1]')).toThrow('Expected a JSON object');
+  });
+
+  it('resolves the global options: flags, then the environment, then the default', () => {
+    expect(resolveGlobals({}, {})).toEqual({ registry: DEFAULT_REGISTRY, key: undefined, actor: undefined, json: false });
+    expect(resolveGlobals({ registry: 'https://r//' }, { SWITCHYARD_REGISTRY_URL: 'ftp://ignored' }).registry).toBe('https://r');
+    expect(() => resolveGlobals({}, { SWITCHYARD_REGISTRY_URL: 'not a url' })).toThrow(UsageError);
   });
 
   it('merges upload metadata flags into --metadata', () => {
-    const inv = invocation(['versions', 'upload', 'm', 'f', '--metadata', '{"metrics":{"auc":0.9},"source":"git:1"}', '--metrics', 'rmse=0.3', '--description', 'd']);
-    expect(uploadMetadata(inv.options)).toEqual({ metrics: { auc: 0.9, rmse: 0.3 }, source: 'git:1', description: 'd' });
-    expect(uploadMetadata(invocation(['versions', 'upload', 'm', 'f']).options)).toBeUndefined();
+    const options = { metadata: { metrics: { auc: 0.9 }, source: 'git:1' }, metrics: { rmse: 0.3 }, description: 'd', timeout: 120 };
+    expect(uploadMetadata(options)).toEqual({ metrics: { auc: 0.9, rmse: 0.3 }, source: 'git:1', description: 'd' });
+    expect(uploadMetadata({ timeout: 120 })).toBeUndefined();
   });
 
-  it('keeps the --input-example path and merges the parsed example into the metadata', () => {
-    const inv = invocation(['versions', 'upload', 'm', 'f', '--input-example', 'example.json', '--description', 'd']);
-    expect(inv.options.inputExample).toBe('example.json');
+  it('merges the parsed --input-example into the metadata', () => {
     const example = { inputs: { x: [[1, 2]] } };
-    expect(uploadMetadata(inv.options, example)).toEqual({ description: 'd', input_example: example });
+    expect(uploadMetadata({ description: 'd', timeout: 120 }, example)).toEqual({ description: 'd', input_example: example });
   });
 });

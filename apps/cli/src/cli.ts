@@ -1,27 +1,147 @@
-import { parseCommandLine, USAGE } from './args';
-import { runCommand, type Io } from './commands';
-import { CliError, EXIT_FAILURE, EXIT_OK, UsageError } from './errors';
+import { Command, CommanderError, Option } from 'commander';
+import {
+  DEFAULT_REGISTRY,
+  type GlobalFlags,
+  parseJsonObject,
+  parseKeyValue,
+  parseMetric,
+  parsePercent,
+  parsePositiveNumber,
+  parseRegistryUrl,
+  parseVersion,
+  resolveGlobals,
+} from './args';
+import * as commands from './commands';
+import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './errors';
 
-/** The whole CLI: parses, runs, and turns every failure into a message and an exit code (never a stack trace). */
-export async function main(argv: string[], env: Record<string, string | undefined>, io: Io): Promise<number> {
-  const err = (text: string) => io.stderr.write(`${text}\n`);
+export type Commands = typeof commands;
+
+const EXIT_CODES = 'Exit codes: 0 ok, 1 refused by the registry or the version failed, 2 usage,\n3 registry unreachable.';
+
+/**
+ * The whole CLI: parses, runs, and turns every failure into a message and an exit code (never a stack trace).
+ * `run` holds the commands' implementations, replaceable so that the parsing can be tested on its own.
+ */
+export async function main(argv: string[], env: Record<string, string | undefined>, io: commands.Io, run: Commands = commands): Promise<number> {
+  let exitCode = EXIT_OK;
+  const program = buildProgram(run, io, env, (code) => (exitCode = code));
   try {
-    const parsed = parseCommandLine(argv, env);
-    if ('help' in parsed) {
-      io.stdout.write(`${USAGE}\n`);
-      return EXIT_OK;
-    }
-    return await runCommand(parsed, io);
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
   } catch (error) {
-    if (error instanceof UsageError) {
-      err(`switchyard: ${error.message}\n\n${USAGE}`);
-      return error.exitCode;
-    }
-    if (error instanceof CliError) {
-      err(`switchyard: ${error.message}`);
-      return error.exitCode;
-    }
-    err(`switchyard: unexpected error: ${error instanceof Error ? error.message : String(error)}`);
-    return EXIT_FAILURE;
+    // Commander has written its one-line message (or the help) already; only --help "fails" with 0.
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    const message = error instanceof Error ? error.message : String(error);
+    if (error instanceof UsageError) io.stderr.write(`switchyard: ${message}; see "switchyard --help"\n`);
+    else if (error instanceof CliError) io.stderr.write(`switchyard: ${message}\n`);
+    else io.stderr.write(`switchyard: unexpected error: ${message}\n`);
+    return error instanceof CliError ? error.exitCode : EXIT_FAILURE;
   }
+}
+
+function buildProgram(run: Commands, io: commands.Io, env: Record<string, string | undefined>, exit: (code: number) => void): Command {
+  /** An action: the command's arguments and options (commander passes the Command last) to its implementation. */
+  const action =
+    <A extends unknown[]>(implementation: (ctx: commands.Context, ...args: A) => Promise<number>) =>
+    async (...args: unknown[]) => {
+      const command = args[args.length - 1] as Command;
+      const ctx: commands.Context = { global: resolveGlobals(command.optsWithGlobals<GlobalFlags>(), env), io };
+      exit(await implementation(ctx, ...(args.slice(0, -1) as A)));
+    };
+
+  const program = new Command('switchyard')
+    .description('Registers ONNX models and versions with a Switchyard registry and steers their A/B deployment.')
+    .usage('<command> [arguments] [options]')
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })
+    .configureHelp({ showGlobalOptions: true })
+    .option('--registry <url>', `registry URL (env SWITCHYARD_REGISTRY_URL, default ${DEFAULT_REGISTRY})`, parseRegistryUrl)
+    .option('--key, --api-key <key>', 'API key, sent as Authorization: Bearer (env SWITCHYARD_API_KEY)')
+    .option('--actor <name>', 'who makes the change, sent as X-Actor, for a registry with auth off (env SWITCHYARD_ACTOR)')
+    .option('--json', "print the registry's JSON (one document) instead of text")
+    .addHelpText('after', '\nRun "switchyard <command> --help" for the arguments and options of a command.')
+    .addHelpText('afterAll', `\n${EXIT_CODES}`);
+
+  const limit = () => new Option('--limit <n>', 'at most n items').argParser(parsePositiveNumber);
+  const tags = (what: string) => new Option('--tag <key=value>', `${what} (repeatable)`).argParser(parseKeyValue);
+
+  const models = program.command('models').description('register a model, list models, show one (create, list, get)');
+  models.command('create').description('register a model').argument('<name>').option('--description <text>', 'what the model does').addOption(tags('a tag')).action(action(run.createModel));
+  models.command('list').description('list models').addOption(limit()).action(action(run.listModels));
+  models.command('get').description('one model, its aliases and deployment').argument('<name>').action(action(run.getModel));
+
+  const versions = program.command('versions').description('upload a version, list versions, show one (upload, list, get)');
+  versions
+    .command('upload')
+    .description(
+      'stream an artifact; with --wait, exit 0 when it is ready (warnings shown), 1 (with the reason) when it failed',
+    )
+    .argument('<name>', 'the model')
+    .argument('<file>', 'the .onnx file')
+    .option('--metadata <json>', 'metadata, a JSON object (the flags below are merged into it)', parseJsonObject)
+    .option('--metrics <key=value>', 'a numeric metric, into metadata.metrics (repeatable)', parseMetric)
+    .addOption(tags('a tag, into metadata.tags'))
+    .option('--source <source>', 'where the model comes from, metadata.source')
+    .option('--description <text>', 'metadata.description')
+    .option(
+      '--input-example <example.json>',
+      'a predict body ({"inputs": {...}} or {"instances": [...]}): validation runs it and gateways warm the version with it',
+    )
+    .option('--wait', 'wait for validation: exit 0 when the version is ready, 1 with the reason when it failed')
+    .option('--timeout <seconds>', 'how long --wait waits', parsePositiveNumber, 120)
+    .action(action(run.uploadVersion));
+  versions.command('list').description('versions, newest first').argument('<name>').addOption(limit()).action(action(run.listVersions));
+  versions.command('get').description('one version').argument('<name>').argument('<version>', '3 or v3', parseVersion).action(action(run.getVersion));
+
+  const alias = program.command('alias').description('point an alias at a version, or remove it (set, delete)');
+  alias
+    .command('set')
+    .description('point an alias (champion, challenger, …) at a version')
+    .argument('<name>')
+    .argument('<alias>')
+    .argument('<version>', '3 or v3', parseVersion)
+    .option('--force', "set a challenger whose inputs differ from the champion's")
+    .action(action(run.setAlias));
+  alias.command('delete').description('remove an alias').argument('<name>').argument('<alias>').action(action(run.deleteAlias));
+
+  program
+    .command('traffic')
+    .description("challenger share (0–100), guarded by the deployment's ETag")
+    .argument('<name>')
+    .argument('<percent>', '0 to 100, a trailing % allowed', parsePercent)
+    .action(action(run.setTraffic));
+  program.command('promote').description('the challenger becomes champion').argument('<name>').option('--reason <text>', 'why, for the audit log').action(action(run.promote));
+  program.command('rollback').description('the previous champion returns').argument('<name>').option('--reason <text>', 'why, for the audit log').action(action(run.rollback));
+  program.command('deployment').description('the current deployment').argument('<name>').action(action(run.showDeployment));
+  program
+    .command('stats')
+    .description('per-variant statistics')
+    .argument('<name>')
+    .option('--from <time>', 'start of the window (RFC 3339)')
+    .option('--to <time>', 'end of the window (RFC 3339)')
+    .action(action(run.showStats));
+
+  // Every error commander finds is one line naming the problem and the help to read.
+  for (const command of withSubcommands(program)) {
+    const help = `see "${commandPath(command)} --help"`;
+    command.configureOutput({ outputError: (text) => io.stderr.write(`switchyard: ${oneLine(text)}; ${help}\n`) });
+  }
+  return program;
+}
+
+/** `error: unknown option '--x'\n(Did you mean --y?)\n` → `unknown option '--x' (Did you mean --y?)` */
+function oneLine(commanderMessage: string): string {
+  return commanderMessage
+    .trim()
+    .replace(/^error: /, '')
+    .replace(/\s*\n\s*/g, ' ')
+    .replace(/\.$/, '');
+}
+
+function withSubcommands(command: Command): Command[] {
+  return [command, ...command.commands.flatMap(withSubcommands)];
+}
+
+function commandPath(command: Command): string {
+  return command.parent ? `${commandPath(command.parent)} ${command.name()}` : command.name();
 }

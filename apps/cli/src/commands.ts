@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { type Invocation, parseJsonObject, parsePercent, parseVersion, uploadMetadata } from './args';
+import { type GlobalOptions, parseJsonObject, type UploadOptions, uploadMetadata } from './args';
 import { RegistryClient } from './client';
-import { ApiError, CliError, EXIT_FAILURE, EXIT_OK } from './errors';
+import { ApiError, CliError, EXIT_FAILURE, EXIT_OK, UsageError } from './errors';
 import {
   formatDeployment,
   formatModel,
@@ -22,123 +22,145 @@ export interface Io {
   pollMs?: number;
 }
 
-/** Runs one parsed command; returns the exit code. Throws CliError for expected failures. */
-export async function runCommand(inv: Invocation, io: Io): Promise<number> {
-  const client = new RegistryClient({ registry: inv.global.registry, key: inv.global.key, actor: inv.global.actor });
-  const json = inv.global.json;
-  const out = (text: string) => io.stdout.write(`${text}\n`);
-  const err = (text: string) => io.stderr.write(`${text}\n`);
-  const print = (document: unknown, human: () => string) => out(json ? JSON.stringify(document, null, 2) : human());
-  const { args, options } = inv;
-
-  switch (inv.command) {
-    case 'models create': {
-      const body: { name: string; description?: string; tags?: Record<string, string> } = { name: args.name };
-      if (options.description !== undefined) body.description = options.description;
-      if (Object.keys(options.tags).length > 0) body.tags = options.tags;
-      const { body: model } = await client.createModel(body);
-      print(model, () => `created model ${String(model.name ?? args.name)}`);
-      return EXIT_OK;
-    }
-    case 'models list': {
-      const items: Json[] = [];
-      let cursor: string | undefined;
-      do {
-        const { body } = await client.listModels(options.limit ?? 100, cursor);
-        items.push(...body.items);
-        cursor = body.next_cursor ?? undefined;
-      } while (cursor && options.limit === undefined);
-      print({ items }, () => (items.length === 0 ? '(no models)' : items.map((m) => `${m.name}${m.description ? `\t${m.description}` : ''}`).join('\n')));
-      return EXIT_OK;
-    }
-    case 'models get': {
-      const { body } = await client.getModel(args.name);
-      print(body, () => formatModel(body));
-      return EXIT_OK;
-    }
-    case 'versions list': {
-      const { body } = await client.listVersions(args.name, options.limit);
-      print(body, () => (body.items.length === 0 ? '(no versions)' : body.items.map(formatVersionRow).join('\n')));
-      return EXIT_OK;
-    }
-    case 'versions get': {
-      const { body } = await client.getVersion(args.name, parseVersion(args.version));
-      print(body, () => formatVersion(args.name, body));
-      return EXIT_OK;
-    }
-    case 'versions upload':
-      return upload(inv, client, io, print, err);
-    case 'alias set': {
-      const { body } = await client.setAlias(args.name, args.alias, parseVersion(args.version), options.force);
-      print(body, () => `${args.name}: ${args.alias} → v${parseVersion(args.version)}\n${formatDeployment(args.name, body)}`);
-      return EXIT_OK;
-    }
-    case 'alias delete': {
-      const { body } = await client.deleteAlias(args.name, args.alias);
-      print(body ?? {}, () => `${args.name}: removed ${args.alias}${body ? `\n${formatDeployment(args.name, body)}` : ''}`);
-      return EXIT_OK;
-    }
-    case 'traffic': {
-      const percent = parsePercent(args.percent);
-      const current = await client.getDeployment(args.name);
-      const etag = current.headers.get('etag') ?? (current.body.revision === undefined ? null : `"${String(current.body.revision)}"`);
-      if (!etag) throw new CliError(`the registry did not say which revision the deployment of ${args.name} is at`);
-      try {
-        const { body } = await client.setTraffic(args.name, percent, etag);
-        print(body, () => `${args.name}: challenger now gets ${percent}% of traffic\n${formatDeployment(args.name, body)}`);
-      } catch (error) {
-        if (error instanceof ApiError && error.status === 412) {
-          throw new CliError(`someone else changed the deployment of ${args.name} since it was read (revision ${etag}); check it with "switchyard deployment ${args.name}" and retry`);
-        }
-        throw error;
-      }
-      return EXIT_OK;
-    }
-    case 'promote': {
-      const { body } = await client.promote(args.name, options.reason);
-      print(body, () => `${args.name}: promoted the challenger\n${formatDeployment(args.name, body)}`);
-      return EXIT_OK;
-    }
-    case 'rollback': {
-      const { body } = await client.rollback(args.name, options.reason);
-      print(body, () => `${args.name}: rolled back\n${formatDeployment(args.name, body)}`);
-      return EXIT_OK;
-    }
-    case 'deployment': {
-      const { body } = await client.getDeployment(args.name);
-      print(body, () => formatDeployment(args.name, body));
-      return EXIT_OK;
-    }
-    case 'stats': {
-      let response;
-      try {
-        response = await client.stats(args.name, options.from, options.to);
-      } catch (error) {
-        // A 404 for the route itself (not for the model): this registry does not serve statistics yet.
-        if (error instanceof ApiError && error.status === 404 && (error.body as { type?: unknown } | undefined)?.type === '/problems/route-not-found') {
-          throw new CliError(`the registry at ${client.registry} does not serve statistics yet (GET /v1/models/{name}/stats answered 404)`);
-        }
-        throw error;
-      }
-      print(response.body, () => JSON.stringify(response.body, null, 2));
-      return EXIT_OK;
-    }
-  }
+/** What every command runs with: the global options and the streams. */
+export interface Context {
+  global: GlobalOptions;
+  io: Io;
 }
 
-async function upload(
-  inv: Invocation,
-  client: RegistryClient,
-  io: Io,
-  print: (document: unknown, human: () => string) => void,
-  err: (text: string) => void,
-): Promise<number> {
-  const { args, options, global } = inv;
+type Print = (document: unknown, human: () => string) => void;
+
+/** The client and the printers of one command: `--json` prints the registry's document, else the text. */
+function session({ global, io }: Context) {
+  const client = new RegistryClient({ registry: global.registry, key: global.key, actor: global.actor });
+  const out = (text: string) => io.stdout.write(`${text}\n`);
+  const err = (text: string) => io.stderr.write(`${text}\n`);
+  const print: Print = (document, human) => out(global.json ? JSON.stringify(document, null, 2) : human());
+  return { client, print, err };
+}
+
+/* Each command returns its exit code and throws CliError for expected failures. */
+
+export async function createModel(ctx: Context, name: string, options: { description?: string; tag?: Record<string, string> }): Promise<number> {
+  const { client, print } = session(ctx);
+  const body: { name: string; description?: string; tags?: Record<string, string> } = { name };
+  if (options.description !== undefined) body.description = options.description;
+  if (options.tag !== undefined) body.tags = options.tag;
+  const { body: model } = await client.createModel(body);
+  print(model, () => `created model ${String(model.name ?? name)}`);
+  return EXIT_OK;
+}
+
+export async function listModels(ctx: Context, options: { limit?: number }): Promise<number> {
+  const { client, print } = session(ctx);
+  const items: Json[] = [];
+  let cursor: string | undefined;
+  do {
+    const { body } = await client.listModels(options.limit ?? 100, cursor);
+    items.push(...body.items);
+    cursor = body.next_cursor ?? undefined;
+  } while (cursor && options.limit === undefined);
+  print({ items }, () => (items.length === 0 ? '(no models)' : items.map((m) => `${m.name}${m.description ? `\t${m.description}` : ''}`).join('\n')));
+  return EXIT_OK;
+}
+
+export async function getModel(ctx: Context, name: string): Promise<number> {
+  const { client, print } = session(ctx);
+  const { body } = await client.getModel(name);
+  print(body, () => formatModel(body));
+  return EXIT_OK;
+}
+
+export async function listVersions(ctx: Context, name: string, options: { limit?: number }): Promise<number> {
+  const { client, print } = session(ctx);
+  const { body } = await client.listVersions(name, options.limit);
+  print(body, () => (body.items.length === 0 ? '(no versions)' : body.items.map(formatVersionRow).join('\n')));
+  return EXIT_OK;
+}
+
+export async function getVersion(ctx: Context, name: string, version: number): Promise<number> {
+  const { client, print } = session(ctx);
+  const { body } = await client.getVersion(name, version);
+  print(body, () => formatVersion(name, body));
+  return EXIT_OK;
+}
+
+export async function setAlias(ctx: Context, name: string, alias: string, version: number, options: { force?: boolean }): Promise<number> {
+  const { client, print } = session(ctx);
+  const { body } = await client.setAlias(name, alias, version, options.force ?? false);
+  print(body, () => `${name}: ${alias} → v${version}\n${formatDeployment(name, body)}`);
+  return EXIT_OK;
+}
+
+export async function deleteAlias(ctx: Context, name: string, alias: string): Promise<number> {
+  const { client, print } = session(ctx);
+  const { body } = await client.deleteAlias(name, alias);
+  print(body ?? {}, () => `${name}: removed ${alias}${body ? `\n${formatDeployment(name, body)}` : ''}`);
+  return EXIT_OK;
+}
+
+export async function setTraffic(ctx: Context, name: string, percent: number): Promise<number> {
+  const { client, print } = session(ctx);
+  const current = await client.getDeployment(name);
+  const etag = current.headers.get('etag') ?? (current.body.revision === undefined ? null : `"${String(current.body.revision)}"`);
+  if (!etag) throw new CliError(`the registry did not say which revision the deployment of ${name} is at`);
+  try {
+    const { body } = await client.setTraffic(name, percent, etag);
+    print(body, () => `${name}: challenger now gets ${percent}% of traffic\n${formatDeployment(name, body)}`);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 412) {
+      throw new CliError(`someone else changed the deployment of ${name} since it was read (revision ${etag}); check it with "switchyard deployment ${name}" and retry`);
+    }
+    throw error;
+  }
+  return EXIT_OK;
+}
+
+export async function promote(ctx: Context, name: string, options: { reason?: string }): Promise<number> {
+  const { client, print } = session(ctx);
+  const { body } = await client.promote(name, options.reason);
+  print(body, () => `${name}: promoted the challenger\n${formatDeployment(name, body)}`);
+  return EXIT_OK;
+}
+
+export async function rollback(ctx: Context, name: string, options: { reason?: string }): Promise<number> {
+  const { client, print } = session(ctx);
+  const { body } = await client.rollback(name, options.reason);
+  print(body, () => `${name}: rolled back\n${formatDeployment(name, body)}`);
+  return EXIT_OK;
+}
+
+export async function showDeployment(ctx: Context, name: string): Promise<number> {
+  const { client, print } = session(ctx);
+  const { body } = await client.getDeployment(name);
+  print(body, () => formatDeployment(name, body));
+  return EXIT_OK;
+}
+
+export async function showStats(ctx: Context, name: string, options: { from?: string; to?: string }): Promise<number> {
+  const { client, print } = session(ctx);
+  let response;
+  try {
+    response = await client.stats(name, options.from, options.to);
+  } catch (error) {
+    // A 404 for the route itself (not for the model): this registry does not serve statistics yet.
+    if (error instanceof ApiError && error.status === 404 && (error.body as { type?: unknown } | undefined)?.type === '/problems/route-not-found') {
+      throw new CliError(`the registry at ${client.registry} does not serve statistics yet (GET /v1/models/{name}/stats answered 404)`);
+    }
+    throw error;
+  }
+  print(response.body, () => JSON.stringify(response.body, null, 2));
+  return EXIT_OK;
+}
+
+export async function uploadVersion(ctx: Context, name: string, file: string, options: UploadOptions): Promise<number> {
+  const { client, print, err } = session(ctx);
+  const { global, io } = ctx;
   const inputExample = options.inputExample === undefined ? undefined : await readInputExample(options.inputExample);
   const status = StatusLine.for(io.stderr, global.json);
   let created: Json;
   try {
-    const response = await client.uploadVersion(args.name, args.file, uploadMetadata(options, inputExample), (sent, total) =>
+    const response = await client.uploadVersion(name, file, uploadMetadata(options, inputExample), (sent, total) =>
       status.update(`uploading ${formatProgressBar(sent, total)}`, sent === total),
     );
     created = response.body as Json;
@@ -146,24 +168,24 @@ async function upload(
     status.done();
   }
   if (!options.wait) {
-    print(created, () => `uploaded ${args.name} v${created.version} (${String(created.status)}, sha256 ${String(created.sha256)})`);
+    print(created, () => `uploaded ${name} v${created.version} (${String(created.status)}, sha256 ${String(created.sha256)})`);
     return EXIT_OK;
   }
-  if (!global.json) err(`uploaded ${args.name} v${created.version}; waiting for validation…`);
+  if (!global.json) err(`uploaded ${name} v${created.version}; waiting for validation…`);
 
   const version = Number(created.version);
   const started = Date.now();
-  const deadline = started + options.timeoutSeconds * 1000;
+  const deadline = started + options.timeout * 1000;
   const pollMs = io.pollMs ?? 500;
   let frame = 0;
   let current: Json = created;
-  const spinner = status.enabled ? setInterval(() => status.update(formatWaitLine(frame++, `validating ${args.name} v${version}`, Date.now() - started), true), 120) : undefined;
+  const spinner = status.enabled ? setInterval(() => status.update(formatWaitLine(frame++, `validating ${name} v${version}`, Date.now() - started), true), 120) : undefined;
   try {
     for (;;) {
-      current = (await client.getVersion(args.name, version)).body;
+      current = (await client.getVersion(name, version)).body;
       if (current.status !== 'pending') break;
       if (Date.now() >= deadline) {
-        throw new CliError(`${args.name} v${version} is still pending after ${options.timeoutSeconds} s; check it later with "switchyard versions get ${args.name} ${version}"`);
+        throw new CliError(`${name} v${version} is still pending after ${options.timeout} s; check it later with "switchyard versions get ${name} ${version}"`);
       }
       await new Promise((resolve) => setTimeout(resolve, pollMs));
     }
@@ -173,11 +195,11 @@ async function upload(
   }
 
   if (current.status === 'ready') {
-    print(current, () => formatVersion(args.name, current));
+    print(current, () => formatVersion(name, current));
     return EXIT_OK;
   }
   if (global.json) print(current, () => '');
-  err(`${args.name} v${version} failed validation: ${String(current.status_reason ?? 'no reason given')}`);
+  err(`${name} v${version} failed validation: ${String(current.status_reason ?? 'no reason given')}`);
   return EXIT_FAILURE;
 }
 
@@ -188,5 +210,9 @@ async function readInputExample(file: string): Promise<Record<string, unknown>> 
   } catch (error) {
     throw new CliError(`cannot read --input-example ${file}: ${(error as Error).message}`);
   }
-  return parseJsonObject(`--input-example ${file}`, text);
+  try {
+    return parseJsonObject(text);
+  } catch (error) {
+    throw new UsageError(`--input-example ${file}: ${(error as Error).message}`);
+  }
 }

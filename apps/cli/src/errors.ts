@@ -14,7 +14,7 @@ export class CliError extends Error {
   }
 }
 
-/** Bad command line: the message and the usage text, exit 2. */
+/** A bad value commander cannot see (an environment variable, the --input-example file): exit 2. */
 export class UsageError extends CliError {
   constructor(message: string) {
     super(message, EXIT_USAGE);
