@@ -8,7 +8,9 @@ import { type AppName, ruleFor, type TokenBuckets } from '../../auth/src';
 import { TypedConfig } from '../../config/src';
 import { ProblemDetailsFilter, createValidationPipe } from '../../errors/src';
 import { installAccessGuard, type KeyLookup } from './access-guard';
+import { installConnectionDrain } from './connection-drain';
 import { MetricsRegistry } from './metrics';
+import { installRequestIdRule, requestIdOf } from './request-id';
 import { recordRoutes } from './routes';
 
 /**
@@ -46,12 +48,14 @@ export async function createHttpApp(module: DynamicModule, options: HttpAppOptio
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     http: { maxHeaderSize: MAX_HEADER_BYTES },
-    // A request id for every response: echoed from X-Request-Id or generated.
-    requestIdHeader: 'x-request-id',
-    genReqId: () => crypto.randomUUID(),
-    return503OnClosing: true,
+    // A request id for every response: echoed from X-Request-Id when it follows the rule, or generated.
+    requestIdHeader: false,
+    genReqId: requestIdOf,
+    // While closing, requests on open sockets are answered (with Connection: close), not refused: see installConnectionDrain.
+    return503OnClosing: false,
   });
   recordRoutes(adapter.getInstance());
+  installConnectionDrain(adapter.getInstance());
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { bufferLogs: true, abortOnError: false });
   app.useLogger(app.get(Logger));
   app.flushLogs();
@@ -76,6 +80,7 @@ export async function createHttpApp(module: DynamicModule, options: HttpAppOptio
   if (!authEnabled) {
     new NestLogger(options.title).warn('AUTH_ENABLED=false: every route is open to anyone who can reach this port; use it for local experiments only');
   }
+  installRequestIdRule(fastify, options.oipRoutes);
   installAccessGuard(fastify, {
     app: options.app,
     enabled: authEnabled,

@@ -6,3 +6,5 @@ export * from './actor';
 export * from './dependency-health.module';
 export * from './access-guard';
 export * from './routes';
+export * from './request-id';
+export * from './connection-drain';
