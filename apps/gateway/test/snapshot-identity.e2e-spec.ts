@@ -51,7 +51,8 @@ describe('the gateway deployment snapshot and the registry it came from', () => 
       const firstPort = await freePort();
       const firstGatewayEnv = { ...first.env, REGISTRY_URL: `http://127.0.0.1:${firstPort}`, GATEWAY_CACHE_DIR: cache, DEPLOYMENT_POLL_MS: '300' };
       const firstGateway = await start(AppProcess.gateway(firstGatewayEnv));
-      expect((await predict(firstGateway.url, secondModel)).status).toBe(404);
+      // (A 503 is a model still loading: wait for the gateway to settle on an answer.)
+      expect((await eventually(() => predict(firstGateway.url, secondModel), (a) => a.status !== 503, 30_000)).status).toBe(404);
 
       // Its registry comes up: its own deployments are served, still nothing of the second's.
       const firstRegistry = await start(AppProcess.registry(first.env, firstPort));
