@@ -4,7 +4,9 @@ import { ModelBatching1764200000000 } from './1764200000000-ModelBatching';
 import { ApiKeys1764300000000 } from './1764300000000-ApiKeys';
 import { ValidationAttempts1764400000000 } from './1764400000000-ValidationAttempts';
 import { PredictionLog1764500000000 } from './1764500000000-PredictionLog';
+import { PredictionLogKeyedByModel1764600000000 } from './1764600000000-PredictionLogKeyedByModel';
 import { KeyRateLimits1764650000000 } from './1764650000000-KeyRateLimits';
+import { RegistryInstance1764700000000 } from './1764700000000-RegistryInstance';
 
 /** Every migration, in order. Listed explicitly so the compiled apps and the CLI see the same set. */
 export const MIGRATIONS: Function[] = [
@@ -14,5 +16,7 @@ export const MIGRATIONS: Function[] = [
   ApiKeys1764300000000,
   ValidationAttempts1764400000000,
   PredictionLog1764500000000,
+  PredictionLogKeyedByModel1764600000000,
   KeyRateLimits1764650000000,
+  RegistryInstance1764700000000,
 ];

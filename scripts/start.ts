@@ -48,7 +48,8 @@ async function keyEnvironment(env: Env): Promise<Record<string, string>> {
 
 /**
  * `npm start`: validate the environment, create the database and run migrations, then run the apps as
- * child processes (GATEWAY_REPLICAS gateways on consecutive ports). Ctrl-C (SIGINT) or SIGTERM stops
+ * child processes (GATEWAY_REPLICAS gateways on consecutive ports; the gateways and the worker once the
+ * registry answers). Ctrl-C (SIGINT) or SIGTERM stops
  * them all; if one dies, the rest are stopped.
  */
 async function main(): Promise<void> {
@@ -65,7 +66,8 @@ async function main(): Promise<void> {
     for (const child of children.values()) if (child.exitCode === null) child.kill(signal);
   };
 
-  for (const app of appProcesses(env.GATEWAY_PORT, env.GATEWAY_REPLICAS)) {
+  const [registry, ...others] = appProcesses(env.GATEWAY_PORT, env.GATEWAY_REPLICAS);
+  const start = (app: AppProcess) => {
     const child = spawn(process.execPath, [app.entry], { stdio: 'inherit', env: { ...process.env, ...keys, ...app.env } });
     children.set(app.name, child);
     child.on('exit', (code, signal) => {
@@ -77,9 +79,42 @@ async function main(): Promise<void> {
       }
       if (children.size === 0) process.exit();
     });
-  }
+  };
   process.on('SIGINT', () => stopAll('SIGINT'));
   process.on('SIGTERM', () => stopAll('SIGTERM'));
+
+  start(registry);
+  // A gateway that starts before the registry listens finds it unreachable and begins as in an outage
+  // (its snapshot, or nothing): start the gateways once the registry answers.
+  const live = new URL('/health/live', `http://${connectableHost(env.HOST)}:${env.REGISTRY_PORT}`);
+  if (!(await answers(live, REGISTRY_START_TIMEOUT_MS, () => stopping || !children.has(registry.name)))) {
+    if (stopping) return;
+    console.warn(`the registry did not answer ${live.href} within ${REGISTRY_START_TIMEOUT_MS / 1_000} s; starting the gateways anyway`);
+  }
+  for (const app of others) start(app);
+}
+
+/** How long `npm start` waits for the registry before starting the gateways anyway. */
+const REGISTRY_START_TIMEOUT_MS = 60_000;
+
+/** A wildcard listen address is reached through loopback. */
+function connectableHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/** Polls `url` until it answers 2xx, `give up` says so, or the bound; true when it answered. */
+async function answers(url: URL, timeoutMs: number, giveUp: () => boolean): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && !giveUp()) {
+    try {
+      if ((await fetch(url, { signal: AbortSignal.timeout(2_000) })).ok) return true;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return false;
 }
 
 main().catch((error: unknown) => {

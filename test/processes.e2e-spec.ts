@@ -50,6 +50,8 @@ describe('npm start (scripts/start.js)', () => {
       for (const port of [registryPort, gatewayPort, gatewayPort + 1, workerPort]) await waitForHttp(`http://127.0.0.1:${port}/health/ready`);
       expect(started.output()).toContain(`created database ${database}`);
       expect(started.output()).toContain('applied migrations: CreateModelsAndVersions');
+      // The gateways started once the registry listened: their first read of deployments did not fail.
+      expect(started.output()).not.toContain('could not read deployments');
 
       // The whole path through real processes: upload, validation by the worker, a 50/50 split.
       expect((await call(`${registry}/v1/models`, { method: 'POST', json: { name: 'started' } })).status).toBe(201);

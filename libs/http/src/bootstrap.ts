@@ -9,9 +9,11 @@ import { TypedConfig } from '../../config/src';
 import { ProblemDetailsFilter, createValidationPipe } from '../../errors/src';
 import { installAccessGuard, type KeyLookup } from './access-guard';
 import { clientErrorHandler } from './client-errors';
+import { installConnectionDrain } from './connection-drain';
 import { installJsonBodyParser } from './json-body';
 import { MetricsRegistry } from './metrics';
 import { answerError, installRequestChecks } from './request-checks';
+import { installRequestIdRule, requestIdOf } from './request-id';
 import { recordRoutes } from './routes';
 
 /**
@@ -52,16 +54,18 @@ export async function createHttpApp(module: DynamicModule, options: HttpAppOptio
     bodyLimit,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     http: { maxHeaderSize: MAX_HEADER_BYTES },
-    // A request id for every response: echoed from X-Request-Id or generated.
-    requestIdHeader: 'x-request-id',
-    genReqId: () => crypto.randomUUID(),
-    return503OnClosing: true,
+    // A request id for every response: echoed from X-Request-Id when it follows the rule, or generated.
+    requestIdHeader: false,
+    genReqId: requestIdOf,
+    // While closing, requests on open sockets are answered (with Connection: close), not refused: see installConnectionDrain.
+    return503OnClosing: false,
     // What Node's HTTP parser and Fastify's router refuse before any hook runs (a malformed request,
     // 431, 408, an over-long path segment) is answered in the same shapes as every other error.
     clientErrorHandler: clientErrorHandler(options.oipRoutes),
     frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => answerError(request, reply, error, options.oipRoutes),
   });
   recordRoutes(adapter.getInstance());
+  installConnectionDrain(adapter.getInstance());
   installJsonBodyParser(adapter.getInstance(), bodyLimit);
   // bodyParser: false keeps Nest from adding its own JSON and form-urlencoded parsers.
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { bufferLogs: true, abortOnError: false, bodyParser: false });
@@ -88,6 +92,7 @@ export async function createHttpApp(module: DynamicModule, options: HttpAppOptio
   if (!authEnabled) {
     new NestLogger(options.title).warn('AUTH_ENABLED=false: every route is open to anyone who can reach this port; use it for local experiments only');
   }
+  installRequestIdRule(fastify, options.oipRoutes);
   installAccessGuard(fastify, {
     app: options.app,
     enabled: authEnabled,

@@ -9,3 +9,5 @@ export * from './routes';
 export * from './json-body';
 export * from './request-checks';
 export * from './client-errors';
+export * from './request-id';
+export * from './connection-drain';

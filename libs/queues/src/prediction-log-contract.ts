@@ -33,6 +33,8 @@ export interface PredictionEvent {
 
 export interface FeedbackEvent {
   request_id: string;
+  /** The prediction's model, as the gateway resolved it; absent from events of gateways older than the (model, request id) key. */
+  model?: string;
   value: number | string;
   /** Epoch milliseconds when the gateway accepted it. */
   at: number;
@@ -45,8 +47,9 @@ export const feedbackStreamKey = (prefix: string): string => `${prefix}:feedback
 export const STREAM_BATCH_FIELD = 'batch';
 
 /**
- * Hourly hashes request id → model, written with each flush, so a gateway answering feedback can tell
- * a known request from an unknown or expired one without a database round trip.
+ * Hourly hashes request id → the models that used it (space-separated, first one first), written with
+ * each flush, so a gateway answering feedback can tell a known request from an unknown or expired one,
+ * and whose it is, without a database round trip.
  */
 export function requestIndexKey(prefix: string, epochMs: number): string {
   return `${prefix}:requests:${Math.floor(epochMs / 3_600_000)}`;

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import { TypedConfig } from '../../../../libs/config/src';
@@ -12,7 +13,23 @@ import {
 import { registryHeaders } from '../registry-credentials';
 import { ModelSessions } from '../sessions/model-sessions.service';
 
-const SNAPSHOT_FILE = 'deployments.json';
+/**
+ * What a snapshot says of its source. The file is named after the registry URL and Redis prefix this
+ * gateway is configured with, so two setups run from one checkout never share one; and it carries the
+ * registry's instance id (made once per registry database), so a snapshot from another registry that
+ * answered on the same URL is never taken for this one's.
+ */
+interface DeploymentSnapshot {
+  registry_url: string;
+  redis_prefix: string;
+  registry_instance: string | null;
+  deployments: DeploymentView[];
+}
+
+function isSnapshot(value: unknown): value is DeploymentSnapshot {
+  const snapshot = value as DeploymentSnapshot | null;
+  return typeof snapshot === 'object' && snapshot !== null && typeof snapshot.registry_url === 'string' && Array.isArray(snapshot.deployments);
+}
 
 /**
  * Keeps the gateway's sessions in step with the registry: at start (from the registry, or from the last
@@ -31,6 +48,9 @@ export class DeploymentSync implements OnApplicationBootstrap, OnApplicationShut
   /** True once a deployment list (from the registry or the snapshot) has been applied. */
   private synced = false;
   private known = new Set<string>();
+  private readonly snapshotFile: string;
+  /** The registry instance whose deployments are applied: from the last read, or from the snapshot restored at start. */
+  private instance: string | null = null;
 
   constructor(
     private readonly config: TypedConfig,
@@ -41,6 +61,8 @@ export class DeploymentSync implements OnApplicationBootstrap, OnApplicationShut
     this.replica = config.get('GATEWAY_REPLICA_ID') ?? `${hostname()}:${config.get('GATEWAY_PORT')}:${process.pid}`;
     // Subscriptions need their own connection; this one reconnects forever and resubscribes itself.
     this.subscriber = new Redis(config.get('REDIS_URL'), { lazyConnect: true, maxRetriesPerRequest: null });
+    const source = createHash('sha256').update(`${config.get('REGISTRY_URL')}\n${this.prefix}`).digest('hex').slice(0, 16);
+    this.snapshotFile = `deployments-${source}.json`;
   }
 
   get isSynced(): boolean {
@@ -53,7 +75,7 @@ export class DeploymentSync implements OnApplicationBootstrap, OnApplicationShut
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    const snapshot = await this.sessions.cache.readJson<DeploymentView[]>(SNAPSHOT_FILE);
+    const snapshot = await this.readSnapshot();
     this.subscriber.on('message', () => this.requestRefresh());
     // After a reconnect, notices sent while disconnected are lost: read the whole list again.
     this.subscriber.on('ready', () => this.requestRefresh());
@@ -63,10 +85,30 @@ export class DeploymentSync implements OnApplicationBootstrap, OnApplicationShut
     this.pollTimer = setInterval(() => this.requestRefresh(), this.config.get('DEPLOYMENT_POLL_MS'));
     this.pollTimer.unref();
     const fromRegistry = await this.refresh();
-    if (!fromRegistry && snapshot) {
-      this.logger.warn({ models: snapshot.length }, 'registry unreachable at start; serving the last known deployments');
-      await this.reconcile(snapshot);
+    if (fromRegistry && snapshot && snapshot.registry_instance !== this.instance) {
+      this.logger.warn(
+        { snapshot_instance: snapshot.registry_instance, registry_instance: this.instance },
+        'the deployment snapshot on disk came from another registry instance; ignored',
+      );
     }
+    if (!fromRegistry && snapshot) {
+      this.logger.warn(
+        { models: snapshot.deployments.length, registry_instance: snapshot.registry_instance },
+        'registry unreachable at start; serving the last known deployments of this registry URL, until the registry confirms they are its own',
+      );
+      this.instance = snapshot.registry_instance;
+      await this.reconcile(snapshot.deployments);
+    }
+  }
+
+  private async readSnapshot(): Promise<DeploymentSnapshot | null> {
+    const snapshot = await this.sessions.cache.readJson<unknown>(this.snapshotFile);
+    if (snapshot === null) return null;
+    if (!isSnapshot(snapshot) || snapshot.registry_url !== this.config.get('REGISTRY_URL') || snapshot.redis_prefix !== this.prefix) {
+      this.logger.warn({ file: this.snapshotFile }, 'the deployment snapshot on disk does not name this registry and Redis prefix; ignored');
+      return null;
+    }
+    return snapshot;
   }
 
   /** Coalesces bursts of notices into one read of the registry at a time. */
@@ -89,17 +131,30 @@ export class DeploymentSync implements OnApplicationBootstrap, OnApplicationShut
   /** Reads every deployment from the registry and applies it; false when the registry could not be read. */
   async refresh(): Promise<boolean> {
     let deployments: DeploymentView[];
+    let instance: string | null;
     try {
       const response = await fetch(new URL('/v1/deployments', this.config.get('REGISTRY_URL')), {
         headers: registryHeaders(this.config.get('REGISTRY_API_KEY')),
         signal: AbortSignal.timeout(5_000),
       });
       if (!response.ok) throw new Error(`registry answered ${response.status}`);
-      deployments = ((await response.json()) as { items: DeploymentView[] }).items;
+      const list = (await response.json()) as { items: DeploymentView[]; registry_instance?: string };
+      deployments = list.items;
+      instance = list.registry_instance ?? null;
     } catch (error) {
       this.logger.warn({ err: error instanceof Error ? error.message : error }, 'could not read deployments; serving what is loaded');
       return false;
     }
+    if (this.synced && instance !== this.instance) {
+      // A model of the same name and revision in another registry is another model: nothing loaded from
+      // that registry's snapshot may stand in for this one's, so drop it all and load afresh.
+      this.logger.warn(
+        { serving_instance: this.instance, registry_instance: instance },
+        'the registry is another instance than the one whose deployments are served; dropping them all',
+      );
+      await Promise.all(this.sessions.models().map((model) => this.sessions.remove(model)));
+    }
+    this.instance = instance;
     await this.reconcile(deployments);
     return true;
   }
@@ -126,7 +181,13 @@ export class DeploymentSync implements OnApplicationBootstrap, OnApplicationShut
    * so a change that could not be loaded (say, during an S3 outage) never replaces one that works.
    */
   private async saveSnapshot(): Promise<void> {
-    await this.sessions.cache.writeJson(SNAPSHOT_FILE, this.sessions.servedDeployments()).catch(() => undefined);
+    const snapshot: DeploymentSnapshot = {
+      registry_url: this.config.get('REGISTRY_URL'),
+      redis_prefix: this.prefix,
+      registry_instance: this.instance,
+      deployments: this.sessions.servedDeployments(),
+    };
+    await this.sessions.cache.writeJson(this.snapshotFile, snapshot).catch(() => undefined);
   }
 
   /** Each replica writes what it serves into a Redis hash per model; the registry shows it as rollout. */

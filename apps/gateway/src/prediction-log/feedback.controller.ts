@@ -1,5 +1,6 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiTags } from '@nestjs/swagger';
+import { CallerModels } from '../../../../libs/http/src';
 import { FeedbackAccepted, FeedbackDto } from './feedback.dto';
 import { FeedbackService } from './feedback.service';
 
@@ -8,11 +9,14 @@ import { FeedbackService } from './feedback.service';
 export class FeedbackController {
   constructor(private readonly feedback: FeedbackService) {}
 
-  /** 202: recorded durably (on the Redis stream); joined to its prediction by the worker shortly after. */
+  /**
+   * 202: recorded durably (on the Redis stream); joined to its prediction by the worker shortly after.
+   * 404 for a prediction this key may not see; 503 when the request-id index cannot be read.
+   */
   @Post()
   @HttpCode(202)
   @ApiAcceptedResponse({ type: FeedbackAccepted })
-  accept(@Body() dto: FeedbackDto): Promise<FeedbackAccepted> {
-    return this.feedback.accept(dto);
+  accept(@Body() dto: FeedbackDto, @CallerModels() callerModels: string[] | null): Promise<FeedbackAccepted> {
+    return this.feedback.accept(dto, callerModels);
   }
 }

@@ -1,13 +1,25 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsDefined, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsDefined, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { MAX_REQUEST_ID_LENGTH, REQUEST_ID_PATTERN, REQUEST_ID_RULE } from '../../../../libs/http/src';
 
 export class FeedbackDto {
-  @ApiProperty({ description: 'the request_id of the prediction (its X-Request-Id)', example: '7c0d…' })
+  @ApiProperty({ description: `the request_id of the prediction (its X-Request-Id): ${REQUEST_ID_RULE}`, example: '7c0d…', maxLength: MAX_REQUEST_ID_LENGTH })
   @IsString()
   @MinLength(1)
-  @MaxLength(128)
-  @Matches(/^[\x21-\x7e]+$/, { message: 'request_id must be printable ASCII without spaces' })
+  @MaxLength(MAX_REQUEST_ID_LENGTH)
+  @Matches(REQUEST_ID_PATTERN, { message: `request_id must be ${REQUEST_ID_RULE}` })
   request_id: string;
+
+  @ApiProperty({
+    required: false,
+    description: 'the model the prediction was made on; needed only when the request id was used on more than one model this key may use',
+    example: 'fraud-scorer',
+  })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(63)
+  model?: string;
 
   @ApiProperty({
     oneOf: [{ type: 'number' }, { type: 'string' }],

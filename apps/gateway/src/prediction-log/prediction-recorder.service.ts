@@ -18,6 +18,26 @@ const STREAM_MAX_ENTRIES = 200_000;
 const MAX_PAYLOAD_CHARS = 256 * 1024;
 /** How long shutdown waits for the last flush. */
 const FINAL_FLUSH_MS = 3_000;
+/**
+ * Adds each (request id, model) pair to an hourly index hash: a request id maps to the models that
+ * used it, space-separated in the order they first did. A later prediction never replaces an earlier
+ * one's model (a plain HSET let any caller move a client-chosen id to its own model), and feedback can
+ * tell an id used on one model from one used on several. Model names have no spaces.
+ */
+const CLAIM_REQUEST_IDS = `
+local key = KEYS[1]
+for i = 2, #ARGV, 2 do
+  local id, model = ARGV[i], ARGV[i + 1]
+  local models = redis.call('HGET', key, id)
+  if not models then
+    redis.call('HSET', key, id, model)
+  elseif not string.find(' ' .. models .. ' ', ' ' .. model .. ' ', 1, true) then
+    redis.call('HSET', key, id, models .. ' ' .. model)
+  end
+end
+redis.call('EXPIRE', key, ARGV[1])
+return 0
+`;
 
 export interface PredictionContext {
   requestId: string;
@@ -176,11 +196,11 @@ export class PredictionRecorder implements OnModuleInit, OnApplicationShutdown {
     const index = new Map<string, string[]>();
     for (const event of events) {
       const key = requestIndexKey(this.prefix, event.at);
-      let fields = index.get(key);
-      if (!fields) index.set(key, (fields = []));
-      fields.push(event.request_id, event.model);
+      let pairs = index.get(key);
+      if (!pairs) index.set(key, (pairs = []));
+      pairs.push(event.request_id, event.model);
     }
-    for (const [key, fields] of index) transaction.hset(key, ...fields).expire(key, this.indexTtlSeconds);
+    for (const [key, pairs] of index) transaction.eval(CLAIM_REQUEST_IDS, 1, key, String(this.indexTtlSeconds), ...pairs);
     try {
       const results = await transaction.exec();
       const failed = results?.find(([error]) => error);

@@ -30,6 +30,7 @@ export class DeploymentsController {
   @Get('deployments')
   @ApiOkResponse({ type: GatewayDeploymentList })
   async list(@CallerModels() visible: string[] | null): Promise<GatewayDeploymentList> {
-    return { items: await this.deployments.forGateways(visible) };
+    const [items, instance] = await Promise.all([this.deployments.forGateways(visible), this.deployments.instanceId()]);
+    return { items, registry_instance: instance };
   }
 }

@@ -10,6 +10,7 @@ import { inferTask } from '../../../../libs/onnx/src';
 import {
   AuditEntryEntity,
   DeploymentEntity,
+  RegistryInstanceEntity,
   ModelEntity,
   type ModelVersionEntity,
 } from '../../../../libs/persistence/src';
@@ -45,6 +46,7 @@ const ROLLOUT_REPORT_TTL_MS = 5 * 60_000;
 @Injectable()
 export class DeploymentsService {
   private readonly logger = new Logger(DeploymentsService.name);
+  private instance?: string;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -118,6 +120,16 @@ export class DeploymentsService {
       .getOne();
     const state = entry?.after ?? { champion: null, challenger: null, challenger_percent: 0, revision: 0, aliases: {}, batching: null };
     return { model: model.name, at: at.toISOString(), ...state };
+  }
+
+  /** The id its migration gave this registry's database; read once, it never changes. */
+  async instanceId(): Promise<string> {
+    if (!this.instance) {
+      const [row] = await this.dataSource.manager.find(RegistryInstanceEntity, { take: 1 });
+      if (!row) throw new Error('registry_instance has no row: the database was not migrated');
+      this.instance = row.id;
+    }
+    return this.instance;
   }
 
   /** What every gateway needs to load every model that has a champion; the polling fallback and start-up read. */

@@ -27,6 +27,7 @@ export function isFeedbackEvent(value: unknown): value is FeedbackEvent {
   if (!isObject(value)) return false;
   return (
     typeof value.request_id === 'string' && value.request_id.length >= 1 && value.request_id.length <= 128 &&
+    (value.model === undefined || (typeof value.model === 'string' && value.model.length >= 1 && value.model.length <= 63)) &&
     ((typeof value.value === 'number' && Number.isFinite(value.value)) || typeof value.value === 'string') &&
     Number.isFinite(value.at)
   );

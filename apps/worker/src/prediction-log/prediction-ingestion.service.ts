@@ -97,8 +97,8 @@ export class PredictionIngestion implements OnApplicationBootstrap, OnApplicatio
       const rows = (await manager.query(
         `INSERT INTO prediction_log (request_id, model_name, version, variant, routing_key_hash, predicted_at, latency_us, status, error, inputs, output, payload)
          SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::int[], $4::varchar[], $5::varchar[], $6::timestamptz[], $7::int[], $8::smallint[], $9::varchar[], $10::jsonb[], $11::jsonb[], $12::jsonb[])
-         ON CONFLICT (request_id) DO NOTHING
-         RETURNING request_id`,
+         ON CONFLICT (model_name, request_id) DO NOTHING
+         RETURNING model_name, request_id`,
         [
           events.map((e) => e.request_id),
           events.map((e) => e.model),
@@ -113,10 +113,10 @@ export class PredictionIngestion implements OnApplicationBootstrap, OnApplicatio
           events.map((e) => (e.output ? JSON.stringify(e.output) : null)),
           events.map((e) => (e.payload ? JSON.stringify(e.payload) : null)),
         ],
-      )) as { request_id: string }[];
+      )) as { model_name: string; request_id: string }[];
       // Only what this transaction inserted counts: a redelivered or repeated event adds nothing.
-      const fresh = new Set(rows.map((row) => row.request_id));
-      const counted = events.filter((event) => fresh.delete(event.request_id));
+      const fresh = new Set(rows.map((row) => predictionKey(row.model_name, row.request_id)));
+      const counted = events.filter((event) => fresh.delete(predictionKey(event.model, event.request_id)));
       await this.addToRollups(manager, counted);
       return counted.length;
     });
@@ -174,27 +174,30 @@ export class PredictionIngestion implements OnApplicationBootstrap, OnApplicatio
     const events = this.parse(entries, 'event', isFeedbackEvent);
     if (events.length === 0) return;
     const { applied, waiting } = await this.dataSource.transaction(async (manager) => {
-      // The first outcome reported for a request counts: of duplicates in one batch, the earliest.
+      // The first outcome reported for a prediction counts: of duplicates in one batch, the earliest.
       const earliest = new Map<string, FeedbackEvent>();
-      for (const event of events) if (!earliest.has(event.request_id)) earliest.set(event.request_id, event);
+      for (const event of events) {
+        const key = outcomeKey(event);
+        if (!earliest.has(key)) earliest.set(key, event);
+      }
       const earliestFirst = [...earliest.values()];
       const applied = await this.applyOutcomes(manager, earliestFirst);
-      const unmatched = earliestFirst.filter((e) => !applied.has(e.request_id));
+      const unmatched = earliestFirst.filter((e) => !applied.has(outcomeKey(e)));
       if (unmatched.length === 0) return { applied: applied.size, waiting: 0 };
       // Not applied: either the prediction already has its outcome (a duplicate), or it was not
       // visible to the UPDATE. That includes a prediction whose batch committed between the UPDATE and
       // this read (each statement sees what is committed when it starts), so only a prediction that
       // has an outcome counts as a duplicate; every other outcome waits for the pending sweep, which
       // applies it once the prediction is there.
-      const settled = (await manager.query(`SELECT request_id FROM prediction_log WHERE request_id = ANY($1::varchar[]) AND outcome IS NOT NULL`, [
+      const settled = (await manager.query(`SELECT model_name, request_id FROM prediction_log WHERE request_id = ANY($1::varchar[]) AND outcome IS NOT NULL`, [
         unmatched.map((e) => e.request_id),
-      ])) as { request_id: string }[];
-      const settledIds = new Set(settled.map((row) => row.request_id));
-      const early = unmatched.filter((e) => !settledIds.has(e.request_id));
+      ])) as { model_name: string; request_id: string }[];
+      const settledKeys = new Set(settled.flatMap((row) => [predictionKey(row.model_name, row.request_id), predictionKey('', row.request_id)]));
+      const early = unmatched.filter((e) => !settledKeys.has(outcomeKey(e)));
       if (early.length > 0) {
         await manager.query(
-          `INSERT INTO pending_outcomes (request_id, value, received_at) SELECT * FROM unnest($1::varchar[], $2::jsonb[], $3::timestamptz[]) ON CONFLICT (request_id) DO NOTHING`,
-          [early.map((e) => e.request_id), early.map((e) => JSON.stringify(e.value)), early.map((e) => new Date(e.at).toISOString())],
+          `INSERT INTO pending_outcomes (request_id, model_name, value, received_at) SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::jsonb[], $4::timestamptz[]) ON CONFLICT (request_id, model_name) DO NOTHING`,
+          [early.map((e) => e.request_id), early.map((e) => e.model ?? ''), early.map((e) => JSON.stringify(e.value)), early.map((e) => new Date(e.at).toISOString())],
         );
       }
       return { applied: applied.size, waiting: early.length };
@@ -204,15 +207,27 @@ export class PredictionIngestion implements OnApplicationBootstrap, OnApplicatio
     this.metrics.outcomes.inc({ result: 'duplicate' }, events.length - applied - waiting);
   }
 
-  /** Sets the outcome of predictions that have none yet and adds it to their rollups; returns the request ids it set. */
+  /**
+   * Sets the outcome of predictions that have none yet and adds it to their rollups; returns the keys
+   * ({@link outcomeKey}) of the outcomes it applied. An outcome names its prediction's model; one from
+   * an older gateway (model '') joins by request id alone.
+   */
   private async applyOutcomes(manager: EntityManager, outcomes: FeedbackEvent[]): Promise<Set<string>> {
     const joined = (await manager.query(
       `UPDATE prediction_log l SET outcome = i.value, outcome_at = i.received_at
-       FROM unnest($1::varchar[], $2::jsonb[], $3::timestamptz[]) AS i(request_id, value, received_at)
-       WHERE l.request_id = i.request_id AND l.outcome IS NULL
-       RETURNING l.request_id, l.model_name, l.predicted_at, l.variant, l.version, l.output, l.outcome`,
-      [outcomes.map((e) => e.request_id), outcomes.map((e) => JSON.stringify(e.value)), outcomes.map((e) => new Date(e.at).toISOString())],
-    )) as [{ request_id: string; model_name: string; predicted_at: Date; variant: string; version: number; output: JoinedOutcome['output']; outcome: number | string }[], number];
+       FROM unnest($1::varchar[], $2::varchar[], $3::jsonb[], $4::timestamptz[]) AS i(request_id, model_name, value, received_at)
+       WHERE l.request_id = i.request_id AND (i.model_name = '' OR l.model_name = i.model_name) AND l.outcome IS NULL
+       RETURNING l.request_id, i.model_name AS named_model, l.model_name, l.predicted_at, l.variant, l.version, l.output, l.outcome`,
+      [
+        outcomes.map((e) => e.request_id),
+        outcomes.map((e) => e.model ?? ''),
+        outcomes.map((e) => JSON.stringify(e.value)),
+        outcomes.map((e) => new Date(e.at).toISOString()),
+      ],
+    )) as [
+      { request_id: string; named_model: string; model_name: string; predicted_at: Date; variant: string; version: number; output: JoinedOutcome['output']; outcome: number | string }[],
+      number,
+    ];
     const rows = joined[0];
     const deltas = rollupOutcomes(
       rows.map((row) => ({ model: row.model_name, predictedAt: row.predicted_at.getTime(), variant: row.variant, version: row.version, output: row.output, outcome: row.outcome })),
@@ -238,22 +253,35 @@ export class PredictionIngestion implements OnApplicationBootstrap, OnApplicatio
         ],
       );
     }
-    return new Set(rows.map((row) => row.request_id));
+    return new Set(rows.map((row) => predictionKey(row.named_model, row.request_id)));
   }
 
   /** Outcomes that arrived before their prediction: matched once the prediction is in. */
   async applyPendingOutcomes(): Promise<number> {
     const applied = await this.dataSource.transaction(async (manager) => {
       const [rows] = (await manager.query(
-        `DELETE FROM pending_outcomes WHERE request_id IN (
-           SELECT p.request_id FROM pending_outcomes p JOIN prediction_log l USING (request_id) LIMIT ${PENDING_OUTCOME_BATCH} FOR UPDATE OF p SKIP LOCKED)
-         RETURNING request_id, value, received_at`,
-      )) as [{ request_id: string; value: number | string; received_at: Date }[], number];
+        `DELETE FROM pending_outcomes WHERE (request_id, model_name) IN (
+           SELECT p.request_id, p.model_name FROM pending_outcomes p
+           JOIN prediction_log l ON l.request_id = p.request_id AND (p.model_name = '' OR l.model_name = p.model_name)
+           LIMIT ${PENDING_OUTCOME_BATCH} FOR UPDATE OF p SKIP LOCKED)
+         RETURNING request_id, model_name, value, received_at`,
+      )) as [{ request_id: string; model_name: string; value: number | string; received_at: Date }[], number];
       if (rows.length === 0) return 0;
-      const set = await this.applyOutcomes(manager, rows.map((row) => ({ request_id: row.request_id, value: row.value, at: row.received_at.getTime() })));
+      const outcomes = rows.map((row) => ({ request_id: row.request_id, model: row.model_name || undefined, value: row.value, at: row.received_at.getTime() }));
+      const set = await this.applyOutcomes(manager, outcomes);
       return set.size;
     });
     this.metrics.outcomes.inc({ result: 'applied' }, applied);
     return applied;
   }
+}
+
+/** A prediction is its model and request id (a request id alone is the client's choice, and may be reused). */
+function predictionKey(model: string, requestId: string): string {
+  return `${model} ${requestId}`;
+}
+
+/** The prediction an outcome names; model '' (an older gateway's outcome) stands for any model. */
+function outcomeKey(event: FeedbackEvent): string {
+  return predictionKey(event.model ?? '', event.request_id);
 }

@@ -6,6 +6,7 @@ import { ModelAliasEntity } from './model-alias.entity';
 import { ModelVersionEntity } from './model-version.entity';
 import { PendingOutcomeEntity, PredictionLogEntity } from './prediction-log.entity';
 import { PredictionInputRollupEntity, PredictionRollupEntity } from './prediction-rollup.entity';
+import { RegistryInstanceEntity } from './registry-instance.entity';
 
 export * from './api-key.entity';
 export * from './audit-entry.entity';
@@ -16,6 +17,7 @@ export * from './model-version.entity';
 export * from './guardrail';
 export * from './prediction-log.entity';
 export * from './prediction-rollup.entity';
+export * from './registry-instance.entity';
 
 /** Listed explicitly, never globbed: what is here is exactly what the migrations must create. */
 export const ENTITIES = [
@@ -29,4 +31,5 @@ export const ENTITIES = [
   PendingOutcomeEntity,
   PredictionRollupEntity,
   PredictionInputRollupEntity,
+  RegistryInstanceEntity,
 ];

@@ -2,17 +2,18 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import type { OutputSummary } from '../../../queues/src/prediction-log-contract';
 
 /**
- * One row per prediction, keyed by request id so ingestion is idempotent. Kept for the retention
+ * One row per prediction, keyed by model and request id so ingestion is idempotent and a client-chosen
+ * id used on two models is two predictions, neither able to take the other's place or outcome. Kept for the retention
  * period (PREDICTION_LOG_RETENTION_DAYS); statistics read the rollups, which outlive it.
  */
 @Entity({ name: 'prediction_log' })
 @Index('ix_prediction_log_predicted_at', ['predictedAt'])
 export class PredictionLogEntity {
+  @PrimaryColumn({ name: 'model_name', type: 'varchar', length: 63 })
+  modelName: string;
+
   @PrimaryColumn({ name: 'request_id', type: 'varchar', length: 128 })
   requestId: string;
-
-  @Column({ name: 'model_name', type: 'varchar', length: 63 })
-  modelName: string;
 
   @Column({ type: 'integer' })
   version: number;
@@ -55,6 +56,10 @@ export class PredictionLogEntity {
 /** Feedback whose prediction has not been ingested yet; applied by the worker's sweep. */
 @Entity({ name: 'pending_outcomes' })
 export class PendingOutcomeEntity {
+  /** '' for an outcome from a gateway that did not name the model (an older release): it joins by request id alone. */
+  @PrimaryColumn({ name: 'model_name', type: 'varchar', length: 63 })
+  modelName: string;
+
   @PrimaryColumn({ name: 'request_id', type: 'varchar', length: 128 })
   requestId: string;
 

@@ -97,4 +97,9 @@ export class GatewayDeployment {
 
 export class GatewayDeploymentList {
   @ApiProperty({ type: [GatewayDeployment] }) items: GatewayDeployment[];
+  @ApiProperty({
+    format: 'uuid',
+    description: "this registry's instance id, made once per database: a gateway keeps its deployment snapshot only for the registry it came from",
+  })
+  registry_instance: string;
 }

@@ -1,0 +1,53 @@
+import type { Socket } from 'node:net';
+import { Server as NetServer } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+
+export interface DrainOptions {
+  /** A socket with no request for this long belongs to a client that is not sending: it may be closed. */
+  quietMs: number;
+  /** The drain never takes longer than this; requests still running then are awaited all the same. */
+  maxMs: number;
+}
+
+/** Sized for a client that sends again as soon as it has its answer, on a busy machine. */
+export const DEFAULT_DRAIN: DrainOptions = { quietMs: 500, maxMs: 10_000 };
+
+interface SocketState {
+  inFlight: number;
+  lastActive: number;
+}
+
+/**
+ * Closing without resetting a request. Node's `server.close()` closes every idle keep-alive socket at
+ * once, and a client that has just sent its next request on one gets ECONNRESET: the request reached
+ * the server and got no status. So when the app closes (SIGTERM), before Fastify closes the server:
+ * stop accepting connections, answer every request still arriving on an open socket (Fastify adds
+ * `Connection: close` to each answer while closing, so the client opens its next connection elsewhere),
+ * and wait until every socket is gone or has been quiet for `quietMs`, at most `maxMs`. Only then are
+ * idle sockets closed. The app must be built with `return503OnClosing: false`, or those requests would
+ * be refused instead of answered.
+ */
+export function installConnectionDrain(fastify: FastifyInstance, options: DrainOptions = DEFAULT_DRAIN): void {
+  const sockets = new Map<Socket, SocketState>();
+  fastify.server.on('connection', (socket: Socket) => {
+    sockets.set(socket, { inFlight: 0, lastActive: Date.now() });
+    socket.once('close', () => sockets.delete(socket));
+  });
+  fastify.server.on('request', (request, response) => {
+    const state = sockets.get(request.socket);
+    if (!state) return;
+    state.inFlight++;
+    response.once('close', () => {
+      state.inFlight--;
+      state.lastActive = Date.now();
+    });
+  });
+
+  fastify.addHook('preClose', async () => {
+    // net.Server's close stops accepting and leaves open sockets alone; http.Server's also closes idle ones.
+    if (fastify.server.listening) NetServer.prototype.close.call(fastify.server);
+    const deadline = Date.now() + options.maxMs;
+    const settled = () => [...sockets.values()].every((s) => s.inFlight === 0 && Date.now() - s.lastActive >= options.quietMs);
+    while (sockets.size > 0 && !settled() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  });
+}
