@@ -40,7 +40,7 @@ function esmPackages(root = path.join(__dirname, 'node_modules')) {
 module.exports = {
   rootDir: '.',
   testEnvironment: '<rootDir>/test/support/node-environment.js',
-  testMatch: ['<rootDir>/{apps,libs,scripts,test}/**/*.spec.ts', '<rootDir>/{apps,libs,test}/**/*.e2e-spec.ts'],
+  testMatch: ['<rootDir>/{apps,libs,scripts,bench,test}/**/*.spec.ts', '<rootDir>/{apps,libs,test}/**/*.e2e-spec.ts'],
   transform: { '^.+\\.(t|j|mj)s$': swc },
   transformIgnorePatterns: [`/node_modules/(?!(${esmPackages().join('|')})/)`],
   // GitHub's workflow parser (test/workflows.e2e-spec.ts) exports only an `import` condition, which

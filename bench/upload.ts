@@ -13,7 +13,7 @@ import { deleteRedisKeys } from './redis-keys';
  * the file store and to s3rver, sampling the registry's RSS from /proc while it runs. Prints a table
  * and writes bench/results/upload-<timestamp>.json. Target: RSS growth < 64 MiB.
  *
- * `measureUpload` is also what scenario 8 of bench/run.ts calls.
+ * `measureUpload` is also what scenario 8 of `npm run bench` calls (bench/scenarios/8-upload.ts).
  */
 const CHUNK = Buffer.alloc(1024 * 1024, 7);
 

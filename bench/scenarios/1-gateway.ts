@@ -1,0 +1,144 @@
+import { readFile } from 'node:fs/promises';
+import { type CpuProfile, summariseProfile } from '../cpu-profile';
+import { percentile, ratio, round1, times } from '../figures';
+import { predictionsByVariant } from '../gateway-metrics';
+import { call, expectStatus, poll, sleep } from '../http';
+import type { LoadOutcome } from '../load';
+import { LIGHT } from '../models';
+import { loadWithCpu } from '../process-cpu';
+import { check, loadRow, type ScenarioRecord, servedEverything, verdictOf, withoutHistogram } from '../record';
+import type { Bench, Scenario } from '../runner';
+
+/**
+ * 1, 1b, 1c: `POST /v1/models/light/predict` on one gateway (sticky A/B 90/10, /metrics scraped, the
+ * prediction log on), then the same load on a gateway with the log off, and on one with auth on.
+ */
+async function run(bench: Bench, record: ScenarioRecord): Promise<void> {
+  const { system } = bench;
+  const gateway = system.gateways[0];
+  const before = predictionsByVariant(await system.metrics(), LIGHT);
+  // "Metrics on": a scraper reads /metrics once a second during the run, as a (busy) Prometheus would.
+  const scrapes: number[] = [];
+  let scrapeFailures = 0;
+  let scraping = true;
+  const scraper = (async () => {
+    while (scraping) {
+      const t0 = performance.now();
+      try {
+        await system.metrics();
+        scrapes.push(performance.now() - t0);
+      } catch {
+        scrapeFailures++;
+      }
+      await sleep(1000);
+    }
+  })();
+  const profiling = system.profileFile !== null;
+  let outcome: LoadOutcome;
+  let cpuUsPerRequest: number;
+  try {
+    ({ outcome, cpuUsPerRequest } = await loadWithCpu(bench.spec('gateway /v1 predict', gateway.url), gateway.process.child.pid!, () => {
+      if (profiling) gateway.process.child.kill('SIGUSR1');
+    }));
+  } finally {
+    scraping = false;
+    await scraper;
+  }
+  if (profiling) {
+    gateway.process.child.kill('SIGUSR1');
+    const profile = await poll('CPU profile written', 20_000, async () => {
+      const text = await readFile(system.profileFile!, 'utf8');
+      return JSON.parse(text) as CpuProfile;
+    }, 250);
+    bench.profileSummary = summariseProfile(profile);
+    record.notes.push(`profiled run (sampling profiler on in the gateway): figures are lower than unprofiled; profile ${system.profileFile}`);
+  }
+  const after = predictionsByVariant(await system.metrics(), LIGHT);
+  const champion = (after.champion ?? 0) - (before.champion ?? 0);
+  const challenger = (after.challenger ?? 0) - (before.challenger ?? 0);
+  const share = champion + challenger > 0 ? (100 * challenger) / (champion + challenger) : null;
+  const r = bench.baselines.ratios(outcome);
+  record.checks.push(check('req/s ÷ bare req/s', r.rps, '>=', 0.85), check('p99 ÷ bare p99', r.p99, '<=', 1.5));
+  record.failures.push(...servedEverything(outcome, 'scenario 1'));
+  if (scrapeFailures) record.failures.push(`scenario 1: ${scrapeFailures} /metrics scrapes failed`);
+  record.runs.gateway = withoutHistogram(outcome);
+  record.extra = {
+    challenger_share_percent: share === null ? null : Number(share.toFixed(2)),
+    predictions_by_variant: { champion, challenger },
+    metrics_scrapes: scrapes.length,
+    metrics_scrape_ms_p50: percentile(scrapes, 50),
+    metrics_scrape_ms_max: scrapes.length ? Math.max(...scrapes) : null,
+    ratio_to_in_process: r.inProcess,
+    gateway_cpu_us_per_request: round1(cpuUsPerRequest),
+    profile_file: system.profileFile,
+    profile_top: bench.profileSummary,
+  };
+  if (share !== null) record.notes.push(`challenger share ${share.toFixed(1)}% of ${champion + challenger} predictions (target split 10%); ${scrapes.length} /metrics scrapes`);
+  record.rows.push(
+    loadRow('1', `gateway /v1 predict, light, A/B 90/10, ${bench.connections} conn`, outcome, {
+      ratio: `${times(r.rps)} bare, p99 ${times(r.p99)}, ${times(r.inProcess)} in-proc`,
+      target: '≥0.85× bare, p99 ≤1.5×',
+      verdict: verdictOf(record.checks),
+    }),
+  );
+  if (profiling) return;
+  // The same load on a gateway with the prediction log off: the price of logging, measured in this run.
+  const unlogged = await system.extraGateway('gateway-unlogged', { PREDICTION_LOG_ENABLED: 'false' });
+  try {
+    const { outcome: off, cpuUsPerRequest: offCpu } = await loadWithCpu(bench.spec('gateway /v1 predict, log off', unlogged.url), unlogged.process.child.pid!);
+    record.failures.push(...servedEverything(off, 'scenario 1 (log off)'));
+    const logging = check('req/s log on ÷ log off', ratio(outcome.rps, off.rps), '>=', 0.9);
+    record.checks.push(logging);
+    record.runs.gateway_log_off = withoutHistogram(off);
+    // The gateway's own price of logging, apart from the worker and PostgreSQL sharing the cores.
+    const byCpu = ratio(offCpu, cpuUsPerRequest);
+    record.extra.gateway_log_off_cpu_us_per_request = round1(offCpu);
+    record.extra.log_on_vs_off_by_gateway_cpu = byCpu;
+    record.notes.push(
+      `gateway CPU per request: ${round1(cpuUsPerRequest)} µs with the prediction log, ${round1(offCpu)} µs without (the throughput its own CPU allows: log on = ${times(byCpu)} log off)`,
+    );
+    record.rows.push(
+      loadRow('1b', 'same, prediction log off (for the ratio)', off, {
+        ratio: `log on = ${times(ratio(outcome.rps, off.rps))} log off (by gateway CPU: ${times(byCpu)})`,
+        target: 'log on ≥0.9× off',
+        verdict: verdictOf([logging]),
+      }),
+    );
+    record.verdict = verdictOf(record.checks);
+  } finally {
+    await system.stopProcess(unlogged.process);
+  }
+  await withAuth(bench, record, outcome, cpuUsPerRequest);
+}
+
+/**
+ * Scenario 1's load on a gateway with auth on, as deployed by default: a predict key checked on
+ * every request (a map lookup, a salted sha256, a constant-time compare) and its rate limit counted
+ * (the key's own limit, set high enough never to refuse). The other scenarios run with auth off, comparable across runs.
+ */
+async function withAuth(bench: Bench, record: ScenarioRecord, open: LoadOutcome, openCpuUsPerRequest: number): Promise<void> {
+  const { system } = bench;
+  const created = expectStatus(await call(`${system.registryUrl}/v1/keys`, 'POST', { name: 'bench', roles: ['predict'], rate_limit_per_second: 1_000_000, burst: 1_000_000 }), 201, 'bench predict key');
+  const authorization = { authorization: `Bearer ${created.body.key as string}` };
+  const gateway = await system.extraGateway('gateway-auth', { AUTH_ENABLED: 'true' }, authorization);
+  try {
+    const { outcome: authed, cpuUsPerRequest } = await loadWithCpu(bench.spec('gateway /v1 predict, auth on', gateway.url, { headers: authorization }), gateway.process.child.pid!);
+    record.failures.push(...servedEverything(authed, 'scenario 1 (auth on)'));
+    record.runs.gateway_auth_on = withoutHistogram(authed);
+    record.extra.gateway_auth_on_cpu_us_per_request = round1(cpuUsPerRequest);
+    record.rows.push(
+      loadRow('1c', 'same, auth on (predict key, rate limit counted)', authed, {
+        ratio: `auth on = ${times(ratio(authed.rps, open.rps))} auth off (by gateway CPU: ${times(ratio(openCpuUsPerRequest, cpuUsPerRequest))})`,
+      }),
+    );
+  } finally {
+    await system.stopProcess(gateway.process);
+  }
+}
+
+/** Scenario 1's measured run: the steady state scenarios 2 and 6 compare with (undefined when it did not run). */
+export function steadyRun(bench: Bench): LoadOutcome | undefined {
+  return bench.records.get(1)?.runs.gateway as LoadOutcome | undefined;
+}
+
+export const gatewayPredict: Scenario = { id: 1, name: 'gateway', title: 'gateway /v1 predict, light, A/B 90/10', needsSystem: true, comparesToBare: true, drivesGateways: true, run };

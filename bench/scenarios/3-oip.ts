@@ -1,0 +1,24 @@
+import { times } from '../figures';
+import { runLoads } from '../load';
+import { LIGHT, LIGHT_OIP_BODY } from '../models';
+import { check, loadRow, type ScenarioRecord, servedEverything, verdictOf, withoutHistogram } from '../record';
+import type { Bench, Scenario } from '../runner';
+
+/** `POST /v2/models/light/infer` (Open Inference Protocol), driven like scenario 1. */
+async function run(bench: Bench, record: ScenarioRecord): Promise<void> {
+  const [outcome] = await runLoads([bench.spec('gateway /v2 infer', bench.system.gateways[0].url, { path: `/v2/models/${LIGHT}/infer`, body: LIGHT_OIP_BODY })]);
+  const r = bench.baselines.ratios(outcome);
+  record.checks.push(check('req/s ÷ bare req/s', r.rps, '>=', 0.8));
+  record.failures.push(...servedEverything(outcome, 'scenario 3'));
+  record.runs.oip = withoutHistogram(outcome);
+  record.extra = { ratio_to_in_process: r.inProcess, p99_ratio_to_bare: r.p99 };
+  record.rows.push(
+    loadRow('3', `gateway /v2 infer (OIP), light, ${bench.connections} conn`, outcome, {
+      ratio: `${times(r.rps)} bare, p99 ${times(r.p99)}, ${times(r.inProcess)} in-proc`,
+      target: '≥0.8× bare',
+      verdict: verdictOf(record.checks),
+    }),
+  );
+}
+
+export const oip: Scenario = { id: 3, name: 'oip', title: 'gateway /v2 infer (OIP), light', needsSystem: true, comparesToBare: true, drivesGateways: true, run };

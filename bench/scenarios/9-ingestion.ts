@@ -1,0 +1,71 @@
+import { Redis } from 'ioredis';
+import { Client } from 'pg';
+import { poll } from '../http';
+import { check, type ScenarioRecord, verdictOf } from '../record';
+import type { Bench, Scenario } from '../runner';
+
+/** `--ingest-events` events pushed onto the stream as gateways would, timed until every one is a row in PostgreSQL. */
+async function run(bench: Bench, record: ScenarioRecord): Promise<void> {
+  const { system } = bench;
+  const total = bench.options.ingestEvents;
+  const model = `ingest-${Date.now()}`;
+  const redis = new Redis(system.redisUrl);
+  const pg = new Client({ connectionString: system.databaseUrl });
+  await pg.connect();
+  try {
+    const count = async () => Number((await pg.query('SELECT count(*) AS n FROM prediction_log WHERE model_name = $1', [model])).rows[0].n);
+    const at = Date.now();
+    const entries: string[] = [];
+    for (let entry = 0; entry < total / 500; entry++) {
+      entries.push(
+        JSON.stringify(
+          Array.from({ length: 500 }, (_, i) => ({
+            request_id: `${model}-${entry * 500 + i}`,
+            model,
+            version: 1,
+            variant: i % 10 === 0 ? 'challenger' : 'champion',
+            routing_key_hash: '0123456789abcdef0123456789abcdef',
+            at: at + entry,
+            latency_us: 200 + (i % 300),
+            status: 200,
+            error: null,
+            inputs: { 'x[0]': i / 500, 'x[1]': 1 - i / 500 },
+            output: { value: i / 1000 },
+            payload: null,
+          })),
+        ),
+      );
+    }
+    const started = performance.now();
+    for (let i = 0; i < entries.length; i += 50) {
+      const pipeline = redis.pipeline();
+      for (const entry of entries.slice(i, i + 50)) pipeline.xadd(`${system.prefix}:predictions`, '*', 'batch', entry);
+      await pipeline.exec();
+    }
+    await poll(`${total} events ingested`, 300_000, async () => ((await count()) >= total ? true : undefined), 100);
+    const seconds = (performance.now() - started) / 1_000;
+    const rate = total / seconds;
+    const rollupRequests = Number((await pg.query('SELECT coalesce(sum(requests), 0) AS n FROM prediction_rollups WHERE model_name = $1', [model])).rows[0].n);
+    if (rollupRequests !== total) record.failures.push(`scenario 9: rollups count ${rollupRequests} requests for ${total} events`);
+    const target = check('events/s into PostgreSQL', rate, '>=', 20_000);
+    record.checks.push(target);
+    record.extra = { events: total, seconds: Number(seconds.toFixed(2)), events_per_s: Math.round(rate), rollup_requests: rollupRequests };
+    record.rows.push({
+      id: '9',
+      scenario: `ingestion: ${total} events → Postgres (1 worker)`,
+      figure: `${Math.round(rate)}/s`,
+      p50: '—',
+      p99: '—',
+      non2xx: '—',
+      errors: '—',
+      ratio: `${seconds.toFixed(1)} s, rollups ${rollupRequests === total ? 'exact' : 'WRONG'}`,
+      target: '≥20,000 events/s',
+      verdict: verdictOf([target]),
+    });
+  } finally {
+    redis.disconnect();
+    await pg.end();
+  }
+}
+
+export const ingestion: Scenario = { id: 9, name: 'ingestion', title: 'prediction events → Postgres', needsSystem: true, run };

@@ -1,0 +1,224 @@
+import { mkdir, rm } from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { dropDatabase, ensureDatabase, runMigrations } from '../libs/persistence/src';
+import { freePort, freePortPair, runNode, type Spawned, stop, waitForHttp } from '../test/support/processes';
+import { series } from './gateway-metrics';
+import { call, expectStatus, poll } from './http';
+import { type BenchModels, HEAVY, LIGHT, LIGHT_PREDICT_BODY } from './models';
+import { deleteRedisKeys } from './redis-keys';
+
+export interface Gateway {
+  replica: string;
+  url: string;
+  process: Spawned;
+}
+
+/**
+ * The system under test and everything the bench starts for it on loopback: a fresh database and Redis
+ * prefix, a registry, a worker and one or two gateways (`dist/apps/*`), and a temporary directory for
+ * artifacts and gateway caches. `cleanup` stops every process it started by PID and removes the rest.
+ */
+export class SystemUnderTest {
+  readonly work = path.join(os.tmpdir(), `switchyard-bench-${process.pid}`);
+  readonly databaseUrl: string;
+  readonly redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/0';
+  readonly prefix = `sybench-${process.pid}`;
+  /** Scenario 8's own prefix: the bench's worker must not spend the rest of the run validating its filler. */
+  readonly uploadPrefix = `${this.prefix}-upload`;
+  registryUrl = '';
+  readonly gateways: Gateway[] = [];
+  /** Where the first gateway writes its CPU profile of scenario 1, when one is taken. */
+  profileFile: string | null = null;
+  private readonly spawned = new Set<Spawned>();
+  private databaseCreated = false;
+  private gatewayPort = 0;
+  private worker: Spawned | null = null;
+  private registry: Spawned | null = null;
+  private cleaned = false;
+
+  /** `profileDir`: take a CPU profile of the first gateway, into this directory. */
+  constructor(
+    readonly models: BenchModels,
+    private readonly profileDir: string | null,
+  ) {
+    const base = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/switchyard');
+    base.pathname = `/switchyard_bench_${process.pid}`;
+    this.databaseUrl = base.toString();
+  }
+
+  run(entry: string, env: Record<string, string>): Spawned {
+    const spawned = runNode(entry, env);
+    this.spawned.add(spawned);
+    void spawned.exited.then(() => this.spawned.delete(spawned));
+    return spawned;
+  }
+
+  async stopProcess(spawned: Spawned | null): Promise<void> {
+    if (!spawned) return;
+    await stop(spawned);
+    this.spawned.delete(spawned);
+  }
+
+  private commonEnv(): Record<string, string> {
+    return {
+      DATABASE_URL: this.databaseUrl,
+      REDIS_URL: this.redisUrl,
+      REDIS_PREFIX: this.prefix,
+      ARTIFACT_STORE_URL: `file://${path.join(this.work, 'artifacts')}`,
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      // The scenarios measure serving and hot swap, comparable with earlier runs; the key check is
+      // measured once, beside scenario 1 (row 1c).
+      AUTH_ENABLED: 'false',
+    };
+  }
+
+  private gatewayEnv(replica: string, port: number): Record<string, string> {
+    return {
+      ...this.commonEnv(),
+      GATEWAY_PORT: String(port),
+      GATEWAY_REPLICA_ID: replica,
+      GATEWAY_CACHE_DIR: path.join(this.work, `cache-${replica}`),
+      REGISTRY_URL: this.registryUrl,
+    };
+  }
+
+  async prepareDatabase(): Promise<void> {
+    await ensureDatabase(this.databaseUrl);
+    this.databaseCreated = true;
+    await runMigrations(this.databaseUrl);
+  }
+
+  /** The registry, the worker, the models registered and validated, and the first gateway serving them. */
+  async start(): Promise<void> {
+    const [registryPort, workerPort] = [await freePort(), await freePort()];
+    this.gatewayPort = await freePortPair();
+    this.registryUrl = `http://127.0.0.1:${registryPort}`;
+    this.registry = this.run('apps/registry/src/main.js', { ...this.commonEnv(), REGISTRY_PORT: String(registryPort) });
+    await waitForHttp(`${this.registryUrl}/health/ready`).catch((error: unknown) => {
+      throw new Error(`registry did not start: ${(error as Error).message}\n${this.registry!.output()}`);
+    });
+    this.worker = this.run('apps/worker/src/main.js', { ...this.commonEnv(), WORKER_PORT: String(workerPort) });
+    await waitForHttp(`http://127.0.0.1:${workerPort}/health/ready`).catch((error: unknown) => {
+      throw new Error(`worker did not start: ${(error as Error).message}\n${this.worker!.output()}`);
+    });
+    await this.registerModels();
+    await this.startGateway(0);
+  }
+
+  private async startGateway(index: number): Promise<void> {
+    const replica = `gateway-${index + 1}`;
+    const port = this.gatewayPort + index;
+    const profiled = index === 0 && this.profileDir !== null;
+    if (profiled) {
+      await mkdir(this.profileDir!, { recursive: true });
+      this.profileFile = path.join(this.profileDir!, `gateway-scenario1-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`);
+    }
+    const gateway = this.run(profiled ? 'bench/profiled-gateway.js' : 'apps/gateway/src/main.js', {
+      ...this.gatewayEnv(replica, port),
+      DEPLOYMENT_POLL_MS: '1000',
+      ...(profiled ? { BENCH_PROFILE_FILE: this.profileFile! } : {}),
+    });
+    const url = `http://127.0.0.1:${port}`;
+    this.gateways[index] = { replica, url, process: gateway };
+    await waitForHttp(`${url}/health/ready`).catch((error: unknown) => {
+      throw new Error(`${replica} did not become ready: ${(error as Error).message}\n${gateway.output()}`);
+    });
+    for (const model of [LIGHT, HEAVY]) await this.waitForRollout(model);
+  }
+
+  /** The second replica (port P+1), for the scenarios that use two; started once. */
+  async ensureSecondGateway(): Promise<void> {
+    if (!this.gateways[1]) await this.startGateway(1);
+  }
+
+  async stopSecondGateway(): Promise<void> {
+    if (!this.gateways[1]) return;
+    await this.stopProcess(this.gateways[1].process);
+    this.gateways.length = 1;
+  }
+
+  /** A gateway beside the measured ones, with its own settings; it is not counted in rollouts. */
+  async extraGateway(replica: string, env: Record<string, string>, headers: Record<string, string> = {}): Promise<{ url: string; process: Spawned }> {
+    const port = await freePort();
+    const gateway = this.run('apps/gateway/src/main.js', { ...this.gatewayEnv(replica, port), ...env });
+    const url = `http://127.0.0.1:${port}`;
+    await poll(`${replica} serving ${LIGHT}`, 30_000, async () => {
+      const answer = await fetch(`${url}/v1/models/${LIGHT}/predict`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: LIGHT_PREDICT_BODY }).catch(() => null);
+      return answer?.status === 200 ? true : undefined;
+    }).catch((error: unknown) => {
+      throw new Error(`${replica} did not serve: ${(error as Error).message}\n${gateway.output()}`);
+    });
+    return { url, process: gateway };
+  }
+
+  private async upload(model: string, bytes: Uint8Array): Promise<number> {
+    const form = new FormData();
+    form.append('artifact', new Blob([bytes]), 'model.onnx');
+    const response = await fetch(`${this.registryUrl}/v1/models/${model}/versions`, { method: 'POST', body: form });
+    const body = (await response.json()) as { version: number };
+    if (response.status !== 201) throw new Error(`upload of ${model} answered ${response.status}: ${JSON.stringify(body)}`);
+    const version = body.version;
+    await poll(`${model} v${version} validated`, 60_000, async () => {
+      const answer = await call(`${this.registryUrl}/v1/models/${model}/versions/${version}`, 'GET');
+      if (answer.body.status === 'failed') throw new Error(`${model} v${version} failed validation: ${answer.body.status_reason}`);
+      return answer.body.status === 'ready' ? true : undefined;
+    });
+    return version;
+  }
+
+  private async registerModels(): Promise<void> {
+    for (const name of [LIGHT, HEAVY]) expectStatus(await call(`${this.registryUrl}/v1/models`, 'POST', { name, description: 'bench' }), 201, `create ${name}`);
+    for (const bytes of this.models.light) await this.upload(LIGHT, bytes);
+    await this.upload(HEAVY, this.models.heavy);
+    const alias = (model: string, name: string, version: number) => call(`${this.registryUrl}/v1/models/${model}/aliases/${name}`, 'PUT', { version });
+    expectStatus(await alias(LIGHT, 'champion', 1), 200, 'light champion');
+    expectStatus(await alias(LIGHT, 'challenger', 2), 200, 'light challenger');
+    const deployment = await call(`${this.registryUrl}/v1/models/${LIGHT}/deployment`, 'GET');
+    expectStatus(await call(`${this.registryUrl}/v1/models/${LIGHT}/traffic`, 'PUT', { challenger_percent: 10 }, { 'if-match': deployment.headers.get('etag') ?? '' }), 200, 'light traffic 10%');
+    expectStatus(await alias(HEAVY, 'champion', 1), 200, 'heavy champion');
+  }
+
+  /** Until every running replica reports serving the model's current revision. */
+  async waitForRollout(model: string, timeoutMs = 30_000): Promise<number> {
+    const replicas = this.gateways.filter(Boolean).map((g) => g.replica);
+    return poll(`${model} rolled out to ${replicas.join(', ')}`, timeoutMs, async () => {
+      const answer = await call(`${this.registryUrl}/v1/models/${model}/deployment`, 'GET');
+      const revision = answer.body.revision as number;
+      const rollout = (answer.body.rollout ?? []) as Array<{ replica: string; serving_revision: number }>;
+      return replicas.every((r) => rollout.some((x) => x.replica === r && x.serving_revision === revision)) ? revision : undefined;
+    });
+  }
+
+  async metrics(index = 0): Promise<string> {
+    const response = await fetch(`${this.gateways[index].url}/metrics`, { signal: AbortSignal.timeout(10_000) });
+    if (!response.ok) throw new Error(`/metrics answered ${response.status}`);
+    return response.text();
+  }
+
+  /** Versions each running gateway has moved to inference threads (`switchyard_version_offloaded` = 1). */
+  async offloaded(): Promise<Record<string, string[]>> {
+    const result: Record<string, string[]> = {};
+    for (const [index, gateway] of this.gateways.entries()) {
+      if (!gateway) continue;
+      const text = await this.metrics(index).catch(() => '');
+      result[gateway.replica] = series(text, 'switchyard_version_offloaded')
+        .filter((s) => s.value === 1)
+        .map((s) => `${s.labels.model} v${s.labels.version}`)
+        .sort();
+    }
+    return result;
+  }
+
+  async cleanup(): Promise<void> {
+    if (this.cleaned) return;
+    this.cleaned = true;
+    for (const spawned of [...this.spawned]) await stop(spawned).catch(() => undefined);
+    if (this.databaseCreated) await dropDatabase(this.databaseUrl).catch((error: unknown) => console.error(`could not drop ${this.databaseUrl}: ${(error as Error).message}`));
+    for (const prefix of [this.prefix, this.uploadPrefix]) {
+      await deleteRedisKeys(this.redisUrl, prefix).catch((error: unknown) => console.error(`could not delete Redis keys ${prefix}:*: ${(error as Error).message}`));
+    }
+    await rm(this.work, { recursive: true, force: true });
+  }
+}
