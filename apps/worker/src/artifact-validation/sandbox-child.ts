@@ -7,6 +7,7 @@
  * is reported through the message instead.
  */
 import * as ort from 'onnxruntime-node';
+// Small modules only: the child starts for every validation, under the memory limit.
 import { messageOf } from './message-of';
 import type { ChildMessage, RunRequest } from './sandbox-protocol';
 
