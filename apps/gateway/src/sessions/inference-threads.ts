@@ -1,70 +1,24 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import * as ort from 'onnxruntime-node';
-import { SERVING_SESSION_OPTIONS } from '../../../../libs/onnx/src';
 import { Worker } from 'node:worker_threads';
 import { Gauge } from 'prom-client';
 import { MetricsRegistry } from '../../../../libs/http/src';
 import { TypedConfig } from '../../../../libs/config/src';
+import { programPath } from '../../../../libs/programs/src';
+import type { ThreadReply, ThreadRequest, WireTensor } from './inference-thread-protocol';
 import type { VersionRunner } from './version-runner';
 
-interface WireTensor {
-  type: ort.Tensor.Type;
-  dims: readonly number[];
-  data: ort.Tensor.DataType;
-}
-
-type Reply = { id: number; ok: true; outputs?: Record<string, WireTensor> } | { id: number; ok: false; error: string };
-
-/**
- * The thread's whole program. It is kept as source text and started with `eval` so the same code runs
- * from the compiled app and under the test runner (which cannot hand a worker a TypeScript file).
- * Sessions are keyed by the version's sha256; tensors cross as plain {type, dims, data} and the output
- * buffers are transferred, not copied.
- */
-const THREAD_SOURCE = `
-const { parentPort } = require('node:worker_threads');
-const ort = require('onnxruntime-node');
-const sessions = new Map();
-parentPort.on('message', async (message) => {
-  try {
-    if (message.kind === 'load') {
-      // SERVING_SESSION_OPTIONS: one intra-op thread that does not spin, so a saturated heavy model
-      // leaves the other core to the event loop and the light models on it.
-      sessions.set(message.key, await ort.InferenceSession.create(message.bytes, ${JSON.stringify(SERVING_SESSION_OPTIONS)}));
-      parentPort.postMessage({ id: message.id, ok: true });
-    } else if (message.kind === 'run') {
-      const session = sessions.get(message.key);
-      const feeds = {};
-      for (const [name, t] of Object.entries(message.feeds)) feeds[name] = new ort.Tensor(t.type, t.data, t.dims);
-      const results = message.outputNames ? await session.run(feeds, message.outputNames) : await session.run(feeds);
-      const outputs = {};
-      const transfer = [];
-      for (const [name, t] of Object.entries(results)) {
-        outputs[name] = { type: t.type, dims: t.dims, data: t.data };
-        if (t.data && t.data.buffer instanceof ArrayBuffer) transfer.push(t.data.buffer);
-      }
-      parentPort.postMessage({ id: message.id, ok: true, outputs }, transfer);
-    } else if (message.kind === 'release') {
-      const session = sessions.get(message.key);
-      sessions.delete(message.key);
-      if (session) await session.release();
-      parentPort.postMessage({ id: message.id, ok: true });
-    }
-  } catch (error) {
-    parentPort.postMessage({ id: message.id, ok: false, error: error && error.message ? error.message : String(error) });
-  }
-});
-`;
-
+/** One worker thread running inference-thread.ts: requests go in with an id, replies come back with it. */
 class InferenceThread {
   private readonly worker: Worker;
-  private readonly pending = new Map<number, { resolve: (reply: Reply) => void; reject: (error: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (reply: ThreadReply) => void; reject: (error: Error) => void }>();
   private nextId = 1;
   inFlight = 0;
 
   constructor() {
-    this.worker = new Worker(THREAD_SOURCE, { eval: true });
-    this.worker.on('message', (reply: Reply) => {
+    // The program compiled from inference-thread.ts (programPath says how tests running from source find it).
+    this.worker = new Worker(programPath(__filename, 'inference-thread'));
+    this.worker.on('message', (reply: ThreadReply) => {
       const waiter = this.pending.get(reply.id);
       this.pending.delete(reply.id);
       waiter?.resolve(reply);
@@ -79,11 +33,11 @@ class InferenceThread {
     this.pending.clear();
   }
 
-  async call(message: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<Reply & { ok: true }> {
+  async call(message: ThreadRequest, transfer: ArrayBuffer[] = []): Promise<ThreadReply & { ok: true }> {
     const id = this.nextId++;
     this.inFlight += 1;
     try {
-      const reply = await new Promise<Reply>((resolve, reject) => {
+      const reply = await new Promise<ThreadReply>((resolve, reject) => {
         this.pending.set(id, { resolve, reject });
         this.worker.postMessage({ ...message, id }, transfer);
       });

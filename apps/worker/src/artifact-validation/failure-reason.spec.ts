@@ -1,7 +1,7 @@
 import { DomainError } from '../../../../libs/errors/src';
 import { NonTensorValueError, UnsupportedDatatypeError } from '../../../../libs/onnx/src';
 import { capReason, failureReason, inferenceFailure, inferenceFailureReason, MAX_REASON_LENGTH, storeUnreadableReason } from './failure-reason';
-import { ValidationLimitError } from './runtime-sandbox';
+import { ValidationLimitError } from './validation-limit-error';
 import { ArtifactIntegrityError } from './verified-artifact';
 
 /** Messages exactly as onnxruntime-node 1.30 raised them for the models built in libs/onnx. */

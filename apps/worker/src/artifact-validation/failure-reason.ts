@@ -1,6 +1,7 @@
 import { isDomainError } from '../../../../libs/errors/src';
 import { NonTensorValueError, UnsupportedDatatypeError } from '../../../../libs/onnx/src';
-import { ValidationLimitError } from './runtime-sandbox';
+import { messageOf } from './message-of';
+import { ValidationLimitError } from './validation-limit-error';
 import { ArtifactIntegrityError } from './verified-artifact';
 
 /** Where validation stopped before the model could run: reading the stored bytes, or loading them in the runtime. */
@@ -121,15 +122,4 @@ function withoutSignature(text: string): string {
     }
   }
   return text;
-}
-
-/**
- * Duck-typed rather than `instanceof Error`: errors raised by onnxruntime's native binding can come
- * from another JavaScript realm (a test VM context), where they are not instances of this Error.
- */
-export function messageOf(error: unknown): string {
-  if (typeof error === 'object' && error !== null && 'message' in error && typeof error.message === 'string' && error.message) {
-    return error.message;
-  }
-  return String(error);
 }

@@ -3,6 +3,9 @@ import type * as ort from 'onnxruntime-node';
 import { type ChildProcess, type Serializable, spawn } from 'node:child_process';
 import { type ModelSignature, signatureOfMetadata } from '../../../../libs/onnx/src';
 import { TypedConfig } from '../../../../libs/config/src';
+import { programPath } from '../../../../libs/programs/src';
+import type { ChildMessage, RunRequest } from './sandbox-protocol';
+import { ValidationLimitError } from './validation-limit-error';
 
 /** How a sandboxed model's first message ended: loaded (with what it reads and returns), or not. */
 export type SandboxLoad = { ok: true; model: SandboxedModel } | { ok: false; error: unknown };
@@ -13,62 +16,8 @@ export type SandboxLoad = { ok: true; model: SandboxedModel } | { ok: false; err
  */
 export type SandboxRun = { ok: true; inferenceMs: number } | { ok: false; error: unknown; fatal: boolean };
 
-/** The model went past a limit the validation runs under; the message says which, for its uploader. */
-export class ValidationLimitError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ValidationLimitError';
-  }
-}
-
 /** How a child's runtime error is told apart from the model needing more memory than it may have. */
 const OUT_OF_MEMORY = /bad_alloc|failed to allocate|out of memory|allocation failed/i;
-
-type ChildMessage =
-  | { kind: 'loaded'; loadMs: number; inputs: ort.InferenceSession.ValueMetadata[]; outputs: ort.InferenceSession.ValueMetadata[] }
-  | { kind: 'ran'; inferenceMs: number }
-  | { kind: 'failed'; step: 'load' | 'inference'; message: string };
-
-/**
- * The child's whole program, run with `node -e` so the same code serves the compiled app and the test
- * runner. It reads the model from stdin (its size is argv[2]), loads it from bytes (never a path, so
- * no external-data file next to it can be reached), reports the session's inputs and outputs, then runs
- * each set of feeds it is sent and reports how that went, until it is killed. onnxruntime's own error
- * lines are silenced (severity 4): the failure is reported through the message instead.
- */
-const CHILD_SOURCE = `
-const ort = require(process.argv[1]);
-const size = Number(process.argv[2]);
-const bytes = Buffer.allocUnsafe(size);
-let received = 0;
-const messageOf = (e) => (e && typeof e.message === 'string' && e.message) || String(e);
-const finish = (message) => process.send(message, () => process.exit(0));
-process.stdin.on('data', (chunk) => {
-  chunk.copy(bytes, received);
-  received += chunk.length;
-});
-process.stdin.on('end', async () => {
-  let session;
-  const loadStarted = performance.now();
-  try {
-    session = await ort.InferenceSession.create(bytes.subarray(0, received), { logSeverityLevel: 4 });
-  } catch (error) {
-    return finish({ kind: 'failed', step: 'load', message: messageOf(error) });
-  }
-  process.on('message', async ({ feeds }) => {
-    const tensors = {};
-    for (const [name, t] of Object.entries(feeds)) tensors[name] = new ort.Tensor(t.type, t.data, t.dims);
-    const started = performance.now();
-    try {
-      await session.run(tensors);
-      process.send({ kind: 'ran', inferenceMs: performance.now() - started });
-    } catch (error) {
-      process.send({ kind: 'failed', step: 'inference', message: messageOf(error) });
-    }
-  });
-  process.send({ kind: 'loaded', loadMs: performance.now() - loadStarted, inputs: session.inputMetadata, outputs: session.outputMetadata });
-});
-`;
 
 /**
  * Loads an uploaded model and runs it on the inputs it is given in a child process with limits, so a
@@ -84,7 +33,6 @@ process.stdin.on('end', async () => {
 @Injectable()
 export class RuntimeSandbox implements OnApplicationShutdown {
   private readonly running = new Set<ChildProcess>();
-  private readonly runtimePath = require.resolve('onnxruntime-node');
 
   constructor(private readonly config: TypedConfig) {}
 
@@ -95,9 +43,11 @@ export class RuntimeSandbox implements OnApplicationShutdown {
   /** Loads the model in a new child; the caller runs it, then closes it. */
   async open(bytes: Buffer): Promise<SandboxLoad> {
     const { timeoutMs, memoryMb } = this.limits;
+    // The program compiled from sandbox-child.ts (programPath says how tests running from source find it).
+    const childPath = programPath(__filename, 'sandbox-child');
     const child = spawn(
       '/bin/sh',
-      ['-c', 'ulimit -d "$1" && shift && exec "$@"', 'sh', String(memoryMb * 1024), process.execPath, '-e', CHILD_SOURCE, this.runtimePath, String(bytes.length)],
+      ['-c', 'ulimit -d "$1" && shift && exec "$@"', 'sh', String(memoryMb * 1024), process.execPath, childPath, String(bytes.length)],
       { stdio: ['pipe', 'ignore', 'pipe', 'ipc'], serialization: 'advanced', env: { PATH: process.env.PATH ?? '' } },
     );
     this.running.add(child);
@@ -203,8 +153,8 @@ class SandboxChannel {
     return new Promise((resolve) => (this.waiting = resolve));
   }
 
-  send(message: unknown): void {
-    if (!this.ended && this.child.connected) this.child.send(message as Serializable);
+  send(message: RunRequest): void {
+    if (!this.ended && this.child.connected) this.child.send(message as unknown as Serializable);
   }
 
   close(): void {

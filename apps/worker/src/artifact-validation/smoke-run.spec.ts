@@ -1,6 +1,7 @@
 import type * as ort from 'onnxruntime-node';
 import type { ModelSignature } from '../../../../libs/onnx/src';
-import { ValidationLimitError, type SandboxRun } from './runtime-sandbox';
+import type { SandboxRun } from './runtime-sandbox';
+import { ValidationLimitError } from './validation-limit-error';
 import { type RunnableModel, smokeRun } from './smoke-run';
 
 const SIGNATURE: ModelSignature = { inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 4] }], outputs: [] };

@@ -1,0 +1,51 @@
+/**
+ * An inference thread's program (started by InferenceThreads, from inference-threads.ts): it holds the
+ * sessions of the heavy versions offloaded to it and runs them on request.
+ */
+import * as ort from 'onnxruntime-node';
+import { parentPort } from 'node:worker_threads';
+// The module itself, not libs/onnx's index: each thread loads only what it runs (no model builders, no onnx-proto).
+import { SERVING_SESSION_OPTIONS } from '../../../../libs/onnx/src/session-options';
+import type { ThreadMessage, ThreadReply, WireTensor } from './inference-thread-protocol';
+
+const sessions = new Map<string, ort.InferenceSession>();
+const port = parentPort!;
+
+async function answer(message: ThreadMessage): Promise<{ reply: ThreadReply; transfer?: ArrayBuffer[] }> {
+  switch (message.kind) {
+    case 'load':
+      // SERVING_SESSION_OPTIONS: one intra-op thread that does not spin, so a saturated heavy model
+      // leaves the other core to the event loop and the light models on it.
+      sessions.set(message.key, await ort.InferenceSession.create(message.bytes, SERVING_SESSION_OPTIONS));
+      return { reply: { id: message.id, ok: true } };
+    case 'run': {
+      const session = sessions.get(message.key);
+      if (!session) throw new Error(`no session ${message.key} in this inference thread`);
+      const feeds: Record<string, ort.Tensor> = {};
+      for (const [name, t] of Object.entries(message.feeds)) feeds[name] = new ort.Tensor(t.type, t.data as never, t.dims);
+      const results = message.outputNames ? await session.run(feeds, message.outputNames) : await session.run(feeds);
+      const outputs: Record<string, WireTensor> = {};
+      const transfer: ArrayBuffer[] = [];
+      for (const [name, t] of Object.entries(results)) {
+        outputs[name] = { type: t.type, dims: t.dims, data: t.data };
+        if (ArrayBuffer.isView(t.data) && t.data.buffer instanceof ArrayBuffer) transfer.push(t.data.buffer);
+      }
+      return { reply: { id: message.id, ok: true, outputs }, transfer };
+    }
+    case 'release': {
+      const session = sessions.get(message.key);
+      sessions.delete(message.key);
+      if (session) await session.release();
+      return { reply: { id: message.id, ok: true } };
+    }
+  }
+}
+
+port.on('message', async (message: ThreadMessage) => {
+  try {
+    const { reply, transfer } = await answer(message);
+    port.postMessage(reply, transfer);
+  } catch (error) {
+    port.postMessage({ id: message.id, ok: false, error: error instanceof Error && error.message ? error.message : String(error) } satisfies ThreadReply);
+  }
+});
