@@ -12,6 +12,9 @@ import { ValidationMetrics } from './validation-metrics';
  * before the environment is validated, while lock duration and concurrency are configuration
  * (VALIDATION_LOCK_MS, VALIDATION_CONCURRENCY).
  */
+/** How long shutdown waits for a validation in progress before it closes the worker by force. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
 @Injectable()
 export class ArtifactValidationWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(ArtifactValidationWorker.name);
@@ -41,10 +44,27 @@ export class ArtifactValidationWorker implements OnApplicationBootstrap, OnModul
 
   /**
    * Runs before the database and queue connections close (they close on application shutdown), and
-   * waits for jobs in progress so none is left half done.
+   * waits for a job in progress so none is left half done — for at most SHUTDOWN_GRACE_MS. BullMQ's
+   * close (and its disconnect) were seen waiting for minutes on a busy machine for a connection to
+   * end, with no job running; past the grace period shutdown goes on without them, the connections
+   * are dropped without waiting, and the process exits as usual: a job in progress keeps its lock
+   * until the lock expires, then the stalled check hands it to another worker, as after a crash, and
+   * validating a version that is no longer pending is a no-op. So shutdown is bounded, well inside a
+   * container's grace period, and nothing is lost.
    */
   async onModuleDestroy(): Promise<void> {
-    await this.worker?.close();
+    const worker = this.worker;
+    if (!worker) return;
+    let timer: NodeJS.Timeout | undefined;
+    const graceful = worker.close().then(() => true);
+    const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), SHUTDOWN_GRACE_MS)));
+    try {
+      if (await Promise.race([graceful, timedOut])) return;
+    } finally {
+      clearTimeout(timer);
+    }
+    this.logger.warn(`validation worker did not stop within ${SHUTDOWN_GRACE_MS} ms; dropping its connections (a job in progress is retried elsewhere)`);
+    void worker.disconnect().catch(() => undefined);
   }
 
   private async process(job: Job<ValidateVersionPayload, ValidationOutcome>): Promise<ValidationOutcome> {
