@@ -1,5 +1,5 @@
 import type { GuardrailConfig } from '../../persistence/src/entities/guardrail';
-import type { ModelTask } from '../../queues/src/prediction-log-contract';
+import type { ModelTask } from '../../domain/src';
 import { latencyBucketValue, mixtureSequentialTest, mixtureSequentialTestForProportions, quantileFromBuckets } from '../../statistics/src';
 import type { VariantAggregate } from './rollup-reader';
 

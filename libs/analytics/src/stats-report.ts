@@ -1,4 +1,4 @@
-import type { ModelTask } from '../../queues/src/prediction-log-contract';
+import type { ModelTask } from '../../domain/src';
 import {
   type Comparison,
   type Interval,

@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { inferTask } from '../../onnx/src/task';
-import type { ModelTask } from '../../queues/src/prediction-log-contract';
+import type { ModelTask } from '../../domain/src';
 import {
   DeploymentEntity,
   type DeploymentState,

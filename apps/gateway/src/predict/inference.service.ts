@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type * as ort from 'onnxruntime-node';
 import { TypedConfig } from '../../../../libs/config/src';
 import { DomainError } from '../../../../libs/errors/src';
-import type { InputExample } from '../../../../libs/persistence/src';
+import type { InputExample } from '../../../../libs/domain/src';
 import type { LoadableVersionView } from '../../../../libs/queues/src';
 import { type Variant, VariantPinError, WeightedRouter } from '../../../../libs/routing/src';
 import { GatewayMetrics } from '../gateway-metrics';

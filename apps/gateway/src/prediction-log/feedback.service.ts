@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { TypedConfig } from '../../../../libs/config/src';
 import { DomainError } from '../../../../libs/errors/src';
-import { type FeedbackEvent, feedbackStreamKey, type ModelTask, REDIS_CLIENT, requestIndexKey } from '../../../../libs/queues/src';
+import type { ModelTask } from '../../../../libs/domain/src';
+import { type FeedbackEvent, feedbackStreamKey, REDIS_CLIENT, requestIndexKey } from '../../../../libs/queues/src';
 import { ModelSessions } from '../sessions/model-sessions.service';
 import type { FeedbackAccepted, FeedbackDto } from './feedback.dto';
 

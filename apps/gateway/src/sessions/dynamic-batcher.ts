@@ -1,6 +1,6 @@
 import type * as ort from 'onnxruntime-node';
 import type { ModelSignature } from '../../../../libs/onnx/src';
-import type { BatchingConfig } from '../../../../libs/queues/src';
+import type { BatchingConfig } from '../../../../libs/domain/src';
 import { concatAlongBatch, splitAlongBatch } from '../../../../libs/tensor/src';
 import type { VersionRunner } from './version-runner';
 

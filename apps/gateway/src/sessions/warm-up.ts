@@ -1,6 +1,6 @@
 import type * as ort from 'onnxruntime-node';
 import { type ModelSignature, syntheticFeeds, syntheticInputs } from '../../../../libs/onnx/src';
-import type { InputExample } from '../../../../libs/persistence/src';
+import type { InputExample } from '../../../../libs/domain/src';
 import { decodePredictRequest, MAX_EXAMPLE_ELEMENTS } from '../../../../libs/tensor/src';
 
 /** The uploader's example did not run on this gateway, so the version must not take traffic here. */

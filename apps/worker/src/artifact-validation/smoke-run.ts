@@ -1,6 +1,6 @@
 import type * as ort from 'onnxruntime-node';
 import { describeSyntheticInput, type ModelSignature, SYNTHETIC_MAX_ELEMENTS, syntheticFeeds, syntheticInputs } from '../../../../libs/onnx/src';
-import type { InputExample } from '../../../../libs/persistence/src';
+import type { InputExample } from '../../../../libs/domain/src';
 import { decodePredictRequest, MAX_EXAMPLE_ELEMENTS, TensorDecodeError } from '../../../../libs/tensor/src';
 import { capReason, inferenceFailure, inferenceFailureReason } from './failure-reason';
 import type { SandboxRun } from './runtime-sandbox';

@@ -1,5 +1,6 @@
 import type { Counts } from '../../../../libs/persistence/src';
-import type { OutputSummary, PredictionEvent } from '../../../../libs/queues/src';
+import type { OutputSummary } from '../../../../libs/domain/src';
+import type { PredictionEvent } from '../../../../libs/queues/src';
 import { driftBin, latencyBucket } from '../../../../libs/statistics/src';
 
 const MINUTE_MS = 60_000;

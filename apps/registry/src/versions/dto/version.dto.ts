@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import type { InputExample } from '../../../../../libs/persistence/src';
+import type { InputExample } from '../../../../../libs/domain/src';
 
 export class TensorSpecResponse {
   @ApiProperty() name: string;
