@@ -3,7 +3,7 @@ import { DomainError } from '../../../../libs/errors/src';
 import type { ModelSignature, TensorSpec } from '../../../../libs/onnx/src';
 import { parseVersionNumber } from '../../../../libs/queues/src';
 import { decodeInferRequest, encodeInferResponse, TensorDecodeError } from '../../../../libs/tensor/src';
-import { DeploymentSync } from '../deployments/deployment-sync.service';
+import { DeploymentSync } from '../deployment-sync/deployment-sync.service';
 import { PredictionRecorder } from '../prediction-log/prediction-recorder.service';
 import { InferenceService, type Routed } from '../predict/inference.service';
 import { ModelSessions } from '../sessions/model-sessions.service';

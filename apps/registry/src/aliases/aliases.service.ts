@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DomainError } from '../../../../libs/errors/src';
 import { type ModelSignature, ModelAliasEntity, ModelVersionEntity } from '../../../../libs/persistence/src';
 import { signatureCompatibility } from '../../../../libs/onnx/src';
-import { CHALLENGER, CHAMPION, type ChangeContext, DeploymentChangesService, TRAFFIC_ALIASES } from '../../../../libs/deployments/src';
+import { CHALLENGER, CHAMPION, type ChangeContext, DeploymentChangesService, TRAFFIC_ALIASES } from '../../../../libs/deployment-changes/src';
 import type { SetAliasDto } from './dto/alias.dto';
 
 export const ALIAS_PATTERN = /^[a-z][a-z0-9_-]{0,31}$/;

@@ -21,7 +21,7 @@ import type {
   GatewayDeployment,
   LoadableVersion,
 } from './dto/deployment.dto';
-import { CHALLENGER, CHAMPION, type AliasTarget, loadAliases, percentFromBasisPoints } from '../../../../libs/deployments/src';
+import { CHALLENGER, CHAMPION, type AliasTarget, loadAliases, percentFromBasisPoints } from '../../../../libs/deployment-changes/src';
 
 function versionRef(version: ModelVersionEntity | undefined | null): DeploymentVersionRef | null {
   return version ? { version: version.version, sha256: version.sha256, status: version.status } : null;

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { TypedConfig } from '../../../../libs/config/src';
-import { DeploymentChangesService } from '../../../../libs/deployments/src';
+import { DeploymentChangesService } from '../../../../libs/deployment-changes/src';
 import { DomainError } from '../../../../libs/errors/src';
 import { type GuardrailConfig, type GuardrailEvaluation, guardrailEvaluationKey, ModelEntity } from '../../../../libs/persistence/src';
 import { REDIS_CLIENT } from '../../../../libs/queues/src';

@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { QueryFailedError, Repository } from 'typeorm';
 import { DomainError } from '../../../../libs/errors/src';
 import { decodeCursor, ModelEntity, type Page, toPage } from '../../../../libs/persistence/src';
-import { DeploymentChangesService } from '../../../../libs/deployments/src';
+import { DeploymentChangesService } from '../../../../libs/deployment-changes/src';
 import { DeploymentsService } from '../deployments/deployments.service';
 import type { CreateModelDto, ModelResponse, ModelSummary, UpdateModelDto } from './dto/model.dto';
 

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { buildStatsReport, RollupReader, type StatsReport } from '../../../../libs/analytics/src';
-import { modelTask } from '../../../../libs/deployments/src';
+import { modelTask } from '../../../../libs/deployment-changes/src';
 import { DeploymentsService } from '../deployments/deployments.service';
 import { ModelsService } from '../models/models.service';
 import type { StatsWindow } from './stats-query';

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DomainError } from '../../../../libs/errors/src';
 import { ModelAliasEntity, ModelVersionEntity } from '../../../../libs/persistence/src';
 import { pointAlias } from '../aliases/aliases.service';
-import { CHALLENGER, CHAMPION, DeploymentChangesService } from '../../../../libs/deployments/src';
+import { CHALLENGER, CHAMPION, DeploymentChangesService } from '../../../../libs/deployment-changes/src';
 
 /** The challenger's share, promotion and rollback: the moves of an A/B test. */
 @Injectable()

@@ -15,7 +15,7 @@ import {
 } from '../../../../libs/persistence/src';
 import { ARTIFACT_STORE, type ArtifactStore, artifactKey } from '../../../../libs/storage/src';
 import { TypedConfig } from '../../../../libs/config/src';
-import { TRAFFIC_ALIASES } from '../../../../libs/deployments/src';
+import { TRAFFIC_ALIASES } from '../../../../libs/deployment-changes/src';
 import { ModelsService } from '../models/models.service';
 import type { VersionResponse } from './dto/version.dto';
 import { HashingStream } from './hashing-stream';

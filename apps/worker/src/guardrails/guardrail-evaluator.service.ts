@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
 import { judgeGuardrail, RollupReader } from '../../../../libs/analytics/src';
 import { TypedConfig } from '../../../../libs/config/src';
-import { DeploymentChangesService, modelTask } from '../../../../libs/deployments/src';
+import { DeploymentChangesService, modelTask } from '../../../../libs/deployment-changes/src';
 import { isDomainError } from '../../../../libs/errors/src';
 import { DeploymentEntity, type GuardrailEvaluation, guardrailEvaluationKey, type ModelEntity } from '../../../../libs/persistence/src';
 import { REDIS_CLIENT } from '../../../../libs/queues/src';
