@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { buildAffine, buildReflectPad, buildReshapeThatNeverFits } from '../../../libs/onnx/src';
+import { buildAffine, buildReflectPad, buildReshapeThatNeverFits } from '../../../libs/onnx/src/testing';
 import { fileStoreEnv, type RunningApp, startRegistry, startWorker } from '../../../test/support/http-app';
 import { createIsolatedDatabase, dropIsolatedDatabase, isolatedRedisPrefix } from '../../../test/support/isolation';
 import { DIST } from '../../../test/support/processes';

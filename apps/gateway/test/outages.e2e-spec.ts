@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { Redis } from 'ioredis';
-import { buildAffine } from '../../../libs/onnx/src';
+import { buildAffine } from '../../../libs/onnx/src/testing';
 import { deploymentsChannel } from '../../../libs/queues/src';
 import { eventually } from '../../../test/support/artifacts';
 import { call } from '../../../test/support/client';

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import type { Browser } from 'playwright-core';
-import { buildAffine } from '../../../libs/onnx/src';
+import { buildAffine } from '../../../libs/onnx/src/testing';
 import { driftBin, latencyBucket } from '../../../libs/statistics/src';
 import { launchChromium } from '../../../test/support/chromium';
 import { call } from '../../../test/support/client';

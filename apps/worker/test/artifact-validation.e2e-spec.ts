@@ -16,7 +16,7 @@ import {
   buildReflectPad,
   buildReshapeThatNeverFits,
   buildRowsOf,
-} from '../../../libs/onnx/src';
+} from '../../../libs/onnx/src/testing';
 import { dropDatabase } from '../../../libs/persistence/src';
 import { VALIDATE_VERSION_JOB, VALIDATION_JOB_OPTIONS, validationJobId } from '../../../libs/queues/src';
 import { eventually } from '../../../test/support/artifacts';

@@ -1,4 +1,4 @@
-import { buildAffine } from '../../../libs/onnx/src';
+import { buildAffine } from '../../../libs/onnx/src/testing';
 import { dropDatabase } from '../../../libs/persistence/src';
 import { eventually } from '../../../test/support/artifacts';
 import { call, expectProblem } from '../../../test/support/client';

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
-import { buildAffine } from '../../../libs/onnx/src';
+import { buildAffine } from '../../../libs/onnx/src/testing';
 import { predictionStreamKey, type PredictionEvent } from '../../../libs/queues/src';
 import { eventually } from '../../../test/support/artifacts';
 import { call, expectProblem } from '../../../test/support/client';

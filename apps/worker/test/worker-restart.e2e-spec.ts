@@ -1,5 +1,5 @@
 import { QueueEvents } from 'bullmq';
-import { buildMlp } from '../../../libs/onnx/src';
+import { buildMlp } from '../../../libs/onnx/src/testing';
 import { dropDatabase } from '../../../libs/persistence/src';
 import { ARTIFACT_VALIDATION_QUEUE } from '../../../libs/queues/src';
 import { eventually } from '../../../test/support/artifacts';

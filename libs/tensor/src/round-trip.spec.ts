@@ -1,6 +1,6 @@
 import { onnx } from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
-import { buildMlp, buildMultiTypeModel } from '../../onnx/src/model-builder';
+import { buildMlp, buildMultiTypeModel } from '../../onnx/src/testing';
 import { signatureOfSession, type ModelSignature } from '../../onnx/src/signature';
 import { decodeInferRequest, encodeInferResponse } from './oip-codec';
 import { decodePredictRequest, encodeOutputsAsNested } from './predict-codec';
