@@ -134,6 +134,12 @@ async function startS3OutageStack(cleanup: Cleanup, apps: AppProcess[]): Promise
   return { databaseUrl, proxy, registry, gateway, gatewayEnv, cache };
 }
 
+/**
+ * Each outage test starts, stops and restarts several app processes (a gateway stop drains its
+ * sockets first); on a busy 2-core machine that alone can take minutes. The waits inside are bounded.
+ */
+const OUTAGE_TEST_TIMEOUT_MS = 240_000;
+
 describe('the gateway through dependency outages', () => {
   jest.setTimeout(60_000);
 
@@ -239,7 +245,7 @@ describe('the gateway through dependency outages', () => {
         }
       },
     );
-  });
+  }, OUTAGE_TEST_TIMEOUT_MS);
 
   it('registry stopped: keeps serving, and serves the new champion once the registry is back on its port', async () => {
     const cleanup = new Cleanup();
@@ -283,7 +289,7 @@ describe('the gateway through dependency outages', () => {
         }
       },
     );
-  });
+  }, OUTAGE_TEST_TIMEOUT_MS);
 
   it('Postgres unreachable from the registry: the gateway keeps serving; the registry recovers and a change propagates', async () => {
     const cleanup = new Cleanup();
@@ -344,7 +350,7 @@ describe('the gateway through dependency outages', () => {
         }
       },
     );
-  });
+  }, OUTAGE_TEST_TIMEOUT_MS);
 
   it('S3 unreachable: keeps serving; a restarted gateway loads from its disk cache, even with the registry down too', async () => {
     const cleanup = new Cleanup();
@@ -413,7 +419,7 @@ describe('the gateway through dependency outages', () => {
         }
       },
     );
-  });
+  }, OUTAGE_TEST_TIMEOUT_MS);
 
   it('a change that could not load during an S3 outage is retried and served once S3 returns', async () => {
     const cleanup = new Cleanup();
@@ -454,5 +460,5 @@ describe('the gateway through dependency outages', () => {
         }
       },
     );
-  });
+  }, OUTAGE_TEST_TIMEOUT_MS);
 });

@@ -83,9 +83,21 @@ describe('validation gate to gateway', () => {
   });
 
   it('serves a version validated ready with warnings (it loads, no synthetic input ran), unwarmed', async () => {
-    const { version } = await deploy(buildReshapeThatNeverFits());
+    const { model, version } = await deploy(buildReshapeThatNeverFits());
     expect(version.validation.warnings.length).toBeGreaterThan(0);
     expect(version.signature.inputs).toEqual([{ name: 'x', datatype: 'FP32', shape: [-1, 4] }]);
+    // Inputs that fit the signature but not the model are the caller's to fix: a 400 naming the node,
+    // on /v1 as problem+json and on /v2 as the protocol's {"error"}; never a 500.
+    const refused = await predict(model, { instances: [[1, 2, 3, 4]] });
+    expect(refused.status).toBe(400);
+    expect(refused.headers.get('content-type')).toContain('application/problem+json');
+    expect(refused.body).toMatchObject({ type: '/problems/inference-failed', detail: expect.stringContaining('the Reshape node') });
+    const infer = await call(`${gateway.url}/v2/models/${model}/infer`, {
+      method: 'POST',
+      json: { inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 4], data: [1, 2, 3, 4] }] },
+    });
+    expect(infer.status).toBe(400);
+    expect(infer.body.error).toContain('could not run on these inputs: the Reshape node');
   });
 
   it('keeps an ordinary MLP with a dynamic batch at the first, smallest guess', async () => {

@@ -33,6 +33,8 @@ export function problemKindOf(code: DomainErrorCode): ProblemKind {
       return { status: 400, title: 'Artifact empty' };
     case 'UPLOAD_INCOMPLETE':
       return { status: 400, title: 'Upload incomplete' };
+    case 'INFERENCE_FAILED':
+      return { status: 400, title: 'Inference failed' };
     case 'MODEL_NOT_FOUND':
       return { status: 404, title: 'Model not found' };
     case 'VERSION_NOT_FOUND':

@@ -4,3 +4,4 @@ export * from './task';
 export * from './session-options';
 export * from './synthetic-inputs';
 export * from './servable-graph';
+export * from './runtime-messages';

@@ -3,6 +3,7 @@ import type * as ort from 'onnxruntime-node';
 import { TypedConfig } from '../../../../libs/config/src';
 import { DomainError } from '../../../../libs/errors/src';
 import type { InputExample } from '../../../../libs/domain/src';
+import { nodeFailure } from '../../../../libs/onnx/src';
 import type { LoadableVersionView } from '../../../../libs/queues/src';
 import { type Variant, VariantPinError, WeightedRouter } from '../../../../libs/routing/src';
 import { GatewayMetrics } from '../gateway-metrics';
@@ -72,7 +73,7 @@ export class InferenceService {
       return { results, version, variant };
     } catch (error) {
       this.metrics.predictions.inc({ ...labels, status: 'error' });
-      throw error;
+      throw asInferenceFailure(error, version);
     } finally {
       release();
     }
@@ -108,4 +109,16 @@ export class InferenceService {
     // The version resource keeps the example in its metadata, as it was uploaded.
     return { ...found, input_example: found.metadata?.input_example ?? null };
   }
+}
+
+/**
+ * A node that failed while running on inputs that fit the signature: shapes or values the signature
+ * cannot express (a length a Reshape cannot divide, a Pad wider than the axis). The model and the
+ * server are fine and retrying will not help, so the caller gets a 400 naming the node and what the
+ * runtime said; anything else the runtime raises stays a 500, with the whole error in the log.
+ */
+function asInferenceFailure(error: unknown, version: LoadedVersion): unknown {
+  const failure = nodeFailure(error);
+  if (failure === null) return error;
+  return new DomainError('INFERENCE_FAILED', `version ${version.version} of "${version.model}" could not run on these inputs: ${failure}`, { cause: error });
 }

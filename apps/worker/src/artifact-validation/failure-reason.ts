@@ -1,6 +1,5 @@
 import { isDomainError } from '../../../../libs/errors/src';
-import { NonTensorValueError, UnsupportedDatatypeError } from '../../../../libs/onnx/src';
-import { messageOf } from './message-of';
+import { inferenceFailure, messageOf, NonTensorValueError, runtimeMessage, UnsupportedDatatypeError } from '../../../../libs/onnx/src';
 import { ValidationLimitError } from './validation-limit-error';
 import { ArtifactIntegrityError } from './verified-artifact';
 
@@ -83,43 +82,4 @@ function loadFailure(error: unknown): string {
   }
 
   return `the runtime could not load the model: ${message}`;
-}
-
-/** "Non-zero status code returned while running Reshape node. Name:'r' Status Message: …" → "the Reshape node "r" failed: …". */
-export function inferenceFailure(error: unknown): string {
-  const message = runtimeMessage(error);
-  const node = /^Non-zero status code returned while running (\w+) node\. Name:'([^']*)' Status Message:\s*/.exec(message);
-  if (!node) return message;
-  const name = node[2] ? ` "${node[2]}"` : '';
-  return `the ${node[1]} node${name} failed: ${message.slice(node[0].length)}`;
-}
-
-/** The runtime's message without C++ source locations, signatures, assertion text or wrappers. */
-function runtimeMessage(error: unknown): string {
-  let message = messageOf(error).replace(/^(?:Fatal error|Exception during initialization):\s*/, '');
-  for (let location = SOURCE_LOCATION.exec(message); location; location = SOURCE_LOCATION.exec(message)) {
-    message = message.slice(0, location.index) + withoutSignature(message.slice(location.index + location[0].length));
-  }
-  return message.replace(/\s+/g, ' ').trim();
-}
-
-/** `/onnxruntime_src/onnxruntime/core/graph/model_load_utils.h:46 ` and the like. */
-const SOURCE_LOCATION = /\S+\.(?:h|hpp|cc|cpp):\d+\s+/;
-
-/**
- * Drops "void onnxruntime::X::Y(const T&, int) " (balanced parentheses) and the assertion that
- * follows ("x == y was false. "), keeping the sentence meant for people. Text that does not start
- * with a qualified C++ name is kept whole.
- */
-function withoutSignature(text: string): string {
-  const open = text.indexOf('(');
-  if (open < 0 || !/^[\w:<>,*& ~]+::\w+$/.test(text.slice(0, open))) return text;
-  let depth = 0;
-  for (let i = open; i < text.length; i++) {
-    if (text[i] === '(') depth++;
-    else if (text[i] === ')' && --depth === 0) {
-      return text.slice(i + 1).replace(/^\s*[^.]*? was false\.\s*/, '').trimStart();
-    }
-  }
-  return text;
 }

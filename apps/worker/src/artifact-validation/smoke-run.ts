@@ -1,8 +1,8 @@
 import type * as ort from 'onnxruntime-node';
-import { describeSyntheticInput, type ModelSignature, SYNTHETIC_MAX_ELEMENTS, syntheticFeeds, syntheticInputs } from '../../../../libs/onnx/src';
+import { describeSyntheticInput, inferenceFailure, type ModelSignature, SYNTHETIC_MAX_ELEMENTS, syntheticFeeds, syntheticInputs } from '../../../../libs/onnx/src';
 import type { InputExample } from '../../../../libs/domain/src';
 import { decodePredictRequest, MAX_EXAMPLE_ELEMENTS, TensorDecodeError } from '../../../../libs/tensor/src';
-import { capReason, inferenceFailure, inferenceFailureReason } from './failure-reason';
+import { capReason, inferenceFailureReason } from './failure-reason';
 import type { SandboxRun } from './runtime-sandbox';
 
 /** What the smoke run needs of a loaded model: its signature, and running it on feeds. */
