@@ -1,5 +1,5 @@
-import type { ModelSignature } from '../../onnx/src/signature';
-import type { BatchingConfig, InputExample, ModelTask } from '../../domain/src';
+import type { ModelSignature } from '@switchyard/onnx';
+import type { BatchingConfig, InputExample, ModelTask } from '@switchyard/domain';
 
 /** One version as a gateway needs it to load: where to fetch the bytes and how to check them. */
 export interface LoadableVersionView {

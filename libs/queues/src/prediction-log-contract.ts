@@ -1,4 +1,4 @@
-import type { OutputSummary } from '../../domain/src';
+import type { OutputSummary } from '@switchyard/domain';
 
 /**
  * The prediction log as it travels from gateways to the worker: gateways append batches of events to

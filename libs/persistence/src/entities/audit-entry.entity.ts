@@ -1,4 +1,4 @@
-import type { BatchingConfig, ModelTask } from '../../../domain/src';
+import type { BatchingConfig, ModelTask } from '@switchyard/domain';
 import type { GuardrailConfig } from './guardrail';
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { ModelEntity } from './model.entity';

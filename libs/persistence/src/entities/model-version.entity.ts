@@ -1,9 +1,9 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique, UpdateDateColumn } from 'typeorm';
-import type { ModelSignature } from '../../../onnx/src/signature';
-import type { InputExample } from '../../../domain/src';
+import type { ModelSignature } from '@switchyard/onnx';
+import type { InputExample } from '@switchyard/domain';
 import { ModelEntity } from './model.entity';
 
-export type { ModelSignature, TensorSpec } from '../../../onnx/src/signature';
+export type { ModelSignature, TensorSpec } from '@switchyard/onnx';
 
 export type VersionStatus = 'pending' | 'ready' | 'failed';
 

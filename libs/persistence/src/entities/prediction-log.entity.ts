@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import type { OutputSummary } from '../../../domain/src';
+import type { OutputSummary } from '@switchyard/domain';
 
 /**
  * One row per prediction, keyed by model and request id so ingestion is idempotent and a client-chosen
