@@ -37,6 +37,17 @@ function esmPackages(root = path.join(__dirname, 'node_modules')) {
   return names;
 }
 
+// The @switchyard/<lib> aliases, read from tsconfig.json's paths so that Jest and tsc resolve them alike.
+function libAliases() {
+  const { paths } = JSON.parse(fs.readFileSync(path.join(__dirname, 'tsconfig.json'), 'utf8')).compilerOptions;
+  return Object.fromEntries(
+    Object.entries(paths).map(([alias, [target]]) => [
+      `^${alias.replace(/[.+]/g, '\\$&').replace('*', '([^/]+)')}$`,
+      `<rootDir>/${target.replace(/^\.\//, '').replace('*', '$1')}`,
+    ]),
+  );
+}
+
 module.exports = {
   rootDir: '.',
   testEnvironment: '<rootDir>/test/support/node-environment.js',
@@ -46,6 +57,7 @@ module.exports = {
   // GitHub's workflow parser (test/workflows.e2e-spec.ts) exports only an `import` condition, which
   // Jest's CommonJS resolver does not follow; its files are ES modules that the transform above compiles.
   moduleNameMapper: {
+    ...libAliases(),
     '^@actions/(workflow-parser|expressions)$': '<rootDir>/node_modules/@actions/$1/dist/index.js',
     '^@actions/(workflow-parser|expressions)/(.*)$': '<rootDir>/node_modules/@actions/$1/dist/$2.js',
   },

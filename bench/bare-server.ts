@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { fastify } from 'fastify';
 import * as ort from 'onnxruntime-node';
-import { SERVING_SESSION_OPTIONS } from '../libs/onnx/src';
+import { SERVING_SESSION_OPTIONS } from '@switchyard/onnx';
 
 /**
  * The bare baseline: the least a server can do for the gateway's job. Plain Fastify (the same HTTP

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { SERVING_SESSION_OPTIONS } from '../libs/onnx/src';
+import { SERVING_SESSION_OPTIONS } from '@switchyard/onnx';
 import { freePort, freePortPair, waitForHttp } from '../test/support/processes';
 import { ms, ratio, round, times } from './figures';
 import { combine, type LoadOutcome, runLoads } from './load';

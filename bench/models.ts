@@ -1,4 +1,4 @@
-import { buildMlp } from '../libs/onnx/src';
+import { buildMlp } from '@switchyard/onnx/testing';
 
 /** The models the bench registers and the requests it sends them. */
 

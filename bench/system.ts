@@ -1,7 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { dropDatabase, ensureDatabase, runMigrations } from '../libs/persistence/src';
+import { dropDatabase, ensureDatabase, runMigrations } from '@switchyard/persistence';
 import { freePort, freePortPair, runNode, type Spawned, stop, waitForHttp } from '../test/support/processes';
 import { series } from './gateway-metrics';
 import { call, expectStatus, poll } from './http';

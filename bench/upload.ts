@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import S3rver from 's3rver';
-import { dropDatabase, ensureDatabase, runMigrations } from '../libs/persistence/src';
+import { dropDatabase, ensureDatabase, runMigrations } from '@switchyard/persistence';
 import { freePort, runNode, stop, waitForHttp } from '../test/support/processes';
 import { deleteRedisKeys } from './redis-keys';
 

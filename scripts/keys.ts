@@ -1,8 +1,8 @@
 import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
-import { issueKey, mirrorKeys } from '../libs/auth/src';
-import { loadDotEnv, validateEnv } from '../libs/config/src';
-import { ApiKeyEntity, dataSourceOptions } from '../libs/persistence/src';
+import { issueKey, mirrorKeys } from '@switchyard/auth';
+import { loadDotEnv, validateEnv } from '@switchyard/config';
+import { ApiKeyEntity, dataSourceOptions } from '@switchyard/persistence';
 import { toRecord } from '../apps/registry/src/keys/keys.service';
 import { prepareDatabase } from './migrate';
 

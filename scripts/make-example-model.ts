@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { buildAffine } from '../libs/onnx/src';
+import { buildAffine } from '@switchyard/onnx/testing';
 
 const USAGE = 'usage: node dist/scripts/make-example-model.js <out.onnx> [--bias <number>]';
 

@@ -1,5 +1,5 @@
-import { loadDotEnv, validateEnv } from '../libs/config/src';
-import { ensureDatabase, runMigrations } from '../libs/persistence/src';
+import { loadDotEnv, validateEnv } from '@switchyard/config';
+import { ensureDatabase, runMigrations } from '@switchyard/persistence';
 
 /** Creates the database if it is missing and applies pending migrations. `npm start` runs it first. */
 export async function prepareDatabase(databaseUrl: string): Promise<void> {

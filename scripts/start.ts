@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { issueKey, isWellFormedKey } from '../libs/auth/src';
-import { type Env, loadDotEnv, validateEnv } from '../libs/config/src';
+import { issueKey, isWellFormedKey } from '@switchyard/auth';
+import { type Env, loadDotEnv, validateEnv } from '@switchyard/config';
 import { prepareDatabase } from './migrate';
 
 interface AppProcess {

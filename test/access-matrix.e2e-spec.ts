@@ -1,5 +1,5 @@
-import { accessFor, type AppName, grants, ROLES, type Role, ROUTE_RULES, ruleFor } from '../libs/auth/src';
-import { registeredRoutes } from '../libs/http/src';
+import { accessFor, type AppName, grants, ROLES, type Role, ROUTE_RULES, ruleFor } from '@switchyard/auth';
+import { registeredRoutes } from '@switchyard/http';
 import { call } from './support/client';
 import { type RunningApp, startWorker } from './support/http-app';
 import { createIsolatedDatabase, dropIsolatedDatabase, isolatedRedisPrefix } from './support/isolation';

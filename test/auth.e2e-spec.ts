@@ -1,6 +1,6 @@
 import * as path from 'node:path';
-import { issueKey } from '../libs/auth/src';
-import { buildAffine } from '../libs/onnx/src';
+import { issueKey } from '@switchyard/auth';
+import { buildAffine } from '@switchyard/onnx/testing';
 import { eventually } from './support/artifacts';
 import { call, expectProblem } from './support/client';
 import { createModel, uploadReadyVersion } from './support/fixtures';

@@ -1,5 +1,5 @@
-import { type AppName } from '../libs/auth/src';
-import { MAX_JSON_DEPTH } from '../libs/http/src';
+import { type AppName } from '@switchyard/auth';
+import { MAX_JSON_DEPTH } from '@switchyard/http';
 import { type Answer, call } from './support/client';
 import { modelWithVersions } from './support/fixtures';
 import { type RunningApp, startWorker } from './support/http-app';

@@ -17,7 +17,7 @@ import * as path from 'node:path';
 import Ajv, { type ValidateFunction } from 'ajv';
 import { load, loadAll } from 'js-yaml';
 import { createGenerator } from 'ts-json-schema-generator';
-import { validateEnv } from '../libs/config/src';
+import { validateEnv } from '@switchyard/config';
 
 const ROOT = path.resolve(__dirname, '..');
 const K8S = path.join(ROOT, 'deploy', 'k8s');

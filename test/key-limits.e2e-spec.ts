@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { KeyCache } from '../apps/gateway/src/keys/key-cache.service';
-import { buildAffine } from '../libs/onnx/src';
+import { buildAffine } from '@switchyard/onnx/testing';
 import { eventually } from './support/artifacts';
 import { type Answer, call, expectProblem } from './support/client';
 import { createModel, uploadReadyVersion } from './support/fixtures';

@@ -7,7 +7,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { buildAffine } from '../libs/onnx/src';
+import { buildAffine } from '@switchyard/onnx/testing';
 import { call } from './support/client';
 import { createModel, uploadReadyVersion } from './support/fixtures';
 import { fileStoreEnv, type RunningApp, startRegistry } from './support/http-app';

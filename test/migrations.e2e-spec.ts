@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { dataSourceOptions, dropDatabase, ensureDatabase, pendingSchemaChanges, runMigrations } from '../libs/persistence/src';
+import { dataSourceOptions, dropDatabase, ensureDatabase, pendingSchemaChanges, runMigrations } from '@switchyard/persistence';
 import { MIGRATIONS } from '../migrations';
 import { testRun, uniqueSuffix } from './support/test-env';
 

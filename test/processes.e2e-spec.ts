@@ -1,7 +1,7 @@
 import * as path from 'node:path';
-import { dropDatabase } from '../libs/persistence/src';
+import { dropDatabase } from '@switchyard/persistence';
 import { call, uploadForm } from './support/client';
-import { buildAffine } from '../libs/onnx/src';
+import { buildAffine } from '@switchyard/onnx/testing';
 import { eventually } from './support/artifacts';
 import { freePort, freePortPair, runNode, stop, waitForHttp } from './support/processes';
 import { testRun, uniqueSuffix } from './support/test-env';

@@ -11,7 +11,7 @@ import {
   buildModelWithSequenceOutput,
   buildTreeStumpClassifier,
   type LinearClassifierOptions,
-} from '../libs/onnx/src';
+} from '@switchyard/onnx/testing';
 import { eventually } from './support/artifacts';
 import { type Answer, call, uploadForm } from './support/client';
 import { type RunningSystem, startSystem } from './support/running-system';

@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { InferenceSession } from 'onnxruntime-node';
-import { type ModelSignature, signatureOfSession } from '../../libs/onnx/src';
+import { type ModelSignature, signatureOfSession } from '@switchyard/onnx';
 import { call, uploadForm } from './client';
 import { testRun, uniqueSuffix } from './test-env';
 

@@ -1,8 +1,9 @@
+import './lib-aliases';
 import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import S3rver from 's3rver';
-import { issueKey } from '../../libs/auth/src';
-import { ensureDatabase, runMigrations } from '../../libs/persistence/src';
+import { issueKey } from '@switchyard/auth';
+import { ensureDatabase, runMigrations } from '@switchyard/persistence';
 import { defaultTestDir, TEST_BUCKET, uniqueSuffix } from './test-env';
 
 const BASE_DATABASE_URL = process.env.TEST_DATABASE_BASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';

@@ -1,7 +1,8 @@
+import './lib-aliases';
 import { rm } from 'node:fs/promises';
 import { Redis } from 'ioredis';
 import type S3rver from 's3rver';
-import { dropDatabase } from '../../libs/persistence/src';
+import { dropDatabase } from '@switchyard/persistence';
 
 async function deleteKeys(redisUrl: string, prefix: string): Promise<void> {
   const redis = new Redis(redisUrl);

@@ -1,4 +1,4 @@
-import { dropDatabase, ensureDatabase, runMigrations } from '../../libs/persistence/src';
+import { dropDatabase, ensureDatabase, runMigrations } from '@switchyard/persistence';
 import { testRun, uniqueSuffix } from './test-env';
 
 /**

@@ -1,4 +1,4 @@
-import type { Role } from '../../libs/auth/src';
+import type { Role } from '@switchyard/auth';
 import { call } from './client';
 
 export interface TestKey {

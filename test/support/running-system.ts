@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
-import { dropDatabase } from '../../libs/persistence/src';
+import { dropDatabase } from '@switchyard/persistence';
 import { freePort, runNode, type Spawned, stop, waitForHttp } from './processes';
 import { testRun, uniqueSuffix } from './test-env';
 

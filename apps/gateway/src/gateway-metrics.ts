@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram } from 'prom-client';
-import { MetricsRegistry } from '../../../libs/http/src';
+import { MetricsRegistry } from '@switchyard/http';
 
 /** The gateway's own series, beside the per-route HTTP histogram every app has. */
 @Injectable()

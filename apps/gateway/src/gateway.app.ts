@@ -1,8 +1,8 @@
 import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { validateEnv } from '../../../libs/config/src';
-import { createHttpApp } from '../../../libs/http/src';
-import { TokenBuckets } from '../../../libs/auth/src';
+import { validateEnv } from '@switchyard/config';
+import { createHttpApp } from '@switchyard/http';
+import { TokenBuckets } from '@switchyard/auth';
 import { GatewayModule, INFERENCE_ROUTES } from './gateway.module';
 import { KeyCache } from './keys/key-cache.service';
 

@@ -1,8 +1,8 @@
 import { type DynamicModule, Module, RequestMethod } from '@nestjs/common';
-import { SwitchyardConfigModule } from '../../../libs/config/src';
-import { loggingModule, MetricsModule } from '../../../libs/http/src';
-import { RedisModule } from '../../../libs/queues/src';
-import { DeploymentsModule } from './deployments/deployments.module';
+import { SwitchyardConfigModule } from '@switchyard/config';
+import { loggingModule, MetricsModule } from '@switchyard/http';
+import { RedisModule } from '@switchyard/queues';
+import { DeploymentSyncModule } from './deployment-sync/deployment-sync.module';
 import { HealthModule } from './health/health.module';
 import { KeysModule } from './keys/keys.module';
 import { OipModule } from './oip/oip.module';
@@ -30,7 +30,7 @@ export class GatewayModule {
         MetricsModule,
         RedisModule,
         KeysModule,
-        DeploymentsModule,
+        DeploymentSyncModule,
         HealthModule,
         PredictModule,
         OipModule,

@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import * as path from 'node:path';
-import { buildAffine } from '../../../libs/onnx/src';
+import { buildAffine } from '@switchyard/onnx/testing';
 import { eventually } from '../../../test/support/artifacts';
 import { type Answer, call, expectProblem } from '../../../test/support/client';
 import { createModel, uploadReadyVersion } from '../../../test/support/fixtures';

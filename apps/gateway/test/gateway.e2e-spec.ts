@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { buildAffine, buildMultiTypeModel } from '../../../libs/onnx/src';
+import { buildAffine, buildMultiTypeModel } from '@switchyard/onnx/testing';
 import { eventually } from '../../../test/support/artifacts';
 import { call, expectProblem } from '../../../test/support/client';
 import { createModel, uploadReadyVersion } from '../../../test/support/fixtures';

@@ -1,5 +1,5 @@
 import * as ort from 'onnxruntime-node';
-import { buildAffine, buildMlp } from '../../../libs/onnx/src';
+import { buildAffine, buildMlp } from '@switchyard/onnx/testing';
 import { eventually } from '../../../test/support/artifacts';
 import { call } from '../../../test/support/client';
 import { createModel, uploadReadyVersion } from '../../../test/support/fixtures';

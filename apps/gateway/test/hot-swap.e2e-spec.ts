@@ -1,4 +1,4 @@
-import { buildAffine } from '../../../libs/onnx/src';
+import { buildAffine } from '@switchyard/onnx/testing';
 import { eventually } from '../../../test/support/artifacts';
 import { call } from '../../../test/support/client';
 import { createModel, uploadReadyVersion } from '../../../test/support/fixtures';

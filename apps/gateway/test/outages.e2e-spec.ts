@@ -1,8 +1,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { Redis } from 'ioredis';
-import { buildAffine } from '../../../libs/onnx/src';
-import { deploymentsChannel } from '../../../libs/queues/src';
+import { buildAffine } from '@switchyard/onnx/testing';
+import { deploymentsChannel } from '@switchyard/queues';
 import { eventually } from '../../../test/support/artifacts';
 import { call } from '../../../test/support/client';
 import { createModel, uploadReadyVersion } from '../../../test/support/fixtures';

@@ -1,6 +1,6 @@
 import * as http from 'node:http';
 import * as path from 'node:path';
-import { buildAffine } from '../../../libs/onnx/src';
+import { buildAffine } from '@switchyard/onnx/testing';
 import { eventually } from '../../../test/support/artifacts';
 import { call, testAdminKey } from '../../../test/support/client';
 import { createModel, uploadReadyVersion } from '../../../test/support/fixtures';

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { buildAffine } from '../../../libs/onnx/src';
+import { buildAffine } from '@switchyard/onnx/testing';
 import { eventually } from '../../../test/support/artifacts';
 import { call } from '../../../test/support/client';
 import { createModel, uploadReadyVersion } from '../../../test/support/fixtures';

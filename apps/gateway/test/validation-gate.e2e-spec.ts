@@ -1,4 +1,4 @@
-import { buildMlp, buildMovingSum, buildReflectPad, buildReshapeThatNeverFits, buildRowsOf } from '../../../libs/onnx/src';
+import { buildMlp, buildMovingSum, buildReflectPad, buildReshapeThatNeverFits, buildRowsOf } from '@switchyard/onnx/testing';
 import { eventually } from '../../../test/support/artifacts';
 import { call, uploadForm } from '../../../test/support/client';
 import { createModel } from '../../../test/support/fixtures';

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
-import { TypedConfig } from '../../../libs/config/src';
-import { listen } from '../../../libs/http/src';
+import { TypedConfig } from '@switchyard/config';
+import { listen } from '@switchyard/http';
 import { createRegistryApp } from './registry.app';
 
 async function main(): Promise<void> {

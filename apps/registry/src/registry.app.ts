@@ -1,7 +1,7 @@
 import multipart from '@fastify/multipart';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { TypedConfig } from '../../../libs/config/src';
-import { createHttpApp } from '../../../libs/http/src';
+import { TypedConfig } from '@switchyard/config';
+import { createHttpApp } from '@switchyard/http';
 import { KeysService } from './keys/keys.service';
 import { RegistryModule } from './registry.module';
 

@@ -1,5 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createHttpApp } from '../../../libs/http/src';
+import { createHttpApp } from '@switchyard/http';
 import { WorkerModule } from './worker.module';
 
 /** The worker's HTTP side is only health and metrics; its work comes from BullMQ queues. */

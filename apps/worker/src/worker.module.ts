@@ -1,9 +1,9 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { SwitchyardConfigModule } from '../../../libs/config/src';
-import { DependencyHealthModule, loggingModule, MetricsModule } from '../../../libs/http/src';
-import { PersistenceModule } from '../../../libs/persistence/src';
-import { QueuesModule, RedisModule } from '../../../libs/queues/src';
-import { StorageModule } from '../../../libs/storage/src';
+import { SwitchyardConfigModule } from '@switchyard/config';
+import { DependencyHealthModule, loggingModule, MetricsModule } from '@switchyard/http';
+import { PersistenceModule } from '@switchyard/persistence';
+import { QueuesModule, RedisModule } from '@switchyard/queues';
+import { StorageModule } from '@switchyard/storage';
 import { ArtifactValidationModule } from './artifact-validation/artifact-validation.module';
 import { GuardrailsModule } from './guardrails/guardrails.module';
 import { PredictionLogModule } from './prediction-log/prediction-log.module';

@@ -16,9 +16,9 @@ import {
   buildReflectPad,
   buildReshapeThatNeverFits,
   buildRowsOf,
-} from '../../../libs/onnx/src';
-import { dropDatabase } from '../../../libs/persistence/src';
-import { VALIDATE_VERSION_JOB, VALIDATION_JOB_OPTIONS, validationJobId } from '../../../libs/queues/src';
+} from '@switchyard/onnx/testing';
+import { dropDatabase } from '@switchyard/persistence';
+import { VALIDATE_VERSION_JOB, VALIDATION_JOB_OPTIONS, validationJobId } from '@switchyard/queues';
 import { eventually } from '../../../test/support/artifacts';
 import { call, uploadForm } from '../../../test/support/client';
 import { fileStoreEnv, type RunningApp, s3StoreEnv } from '../../../test/support/http-app';

@@ -1,5 +1,5 @@
-import { buildAffine } from '../../../libs/onnx/src';
-import { dropDatabase } from '../../../libs/persistence/src';
+import { buildAffine } from '@switchyard/onnx/testing';
+import { dropDatabase } from '@switchyard/persistence';
 import { eventually } from '../../../test/support/artifacts';
 import { call, expectProblem } from '../../../test/support/client';
 import { fileStoreEnv } from '../../../test/support/http-app';

@@ -1,7 +1,7 @@
 import { UnrecoverableError, Worker } from 'bullmq';
-import { buildMlp } from '../../../libs/onnx/src';
-import { dropDatabase } from '../../../libs/persistence/src';
-import { ARTIFACT_VALIDATION_QUEUE, VALIDATE_VERSION_JOB, VALIDATION_JOB_OPTIONS, type ValidateVersionPayload } from '../../../libs/queues/src';
+import { buildMlp } from '@switchyard/onnx/testing';
+import { dropDatabase } from '@switchyard/persistence';
+import { ARTIFACT_VALIDATION_QUEUE, VALIDATE_VERSION_JOB, VALIDATION_JOB_OPTIONS, type ValidateVersionPayload } from '@switchyard/queues';
 import { eventually } from '../../../test/support/artifacts';
 import { fileStoreEnv } from '../../../test/support/http-app';
 import { createIsolatedDatabase } from '../../../test/support/isolation';

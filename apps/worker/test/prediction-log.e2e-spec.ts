@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
-import { buildAffine } from '../../../libs/onnx/src';
-import { predictionStreamKey, type PredictionEvent } from '../../../libs/queues/src';
+import { buildAffine } from '@switchyard/onnx/testing';
+import { predictionStreamKey, type PredictionEvent } from '@switchyard/queues';
 import { eventually } from '../../../test/support/artifacts';
 import { call, expectProblem } from '../../../test/support/client';
 import { createModel, uploadReadyVersion } from '../../../test/support/fixtures';

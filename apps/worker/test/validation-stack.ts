@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import { Client } from 'pg';
-import { ARTIFACT_VALIDATION_QUEUE, type ValidateVersionPayload, validationJobId } from '../../../libs/queues/src';
+import { ARTIFACT_VALIDATION_QUEUE, type ValidateVersionPayload, validationJobId } from '@switchyard/queues';
 import { eventually } from '../../../test/support/artifacts';
 import { call, uploadForm } from '../../../test/support/client';
 import { type RunningApp, startRegistry, startWorker } from '../../../test/support/http-app';

@@ -1,7 +1,7 @@
 import { QueueEvents } from 'bullmq';
-import { buildMlp } from '../../../libs/onnx/src';
-import { dropDatabase } from '../../../libs/persistence/src';
-import { ARTIFACT_VALIDATION_QUEUE } from '../../../libs/queues/src';
+import { buildMlp } from '@switchyard/onnx/testing';
+import { dropDatabase } from '@switchyard/persistence';
+import { ARTIFACT_VALIDATION_QUEUE } from '@switchyard/queues';
 import { eventually } from '../../../test/support/artifacts';
 import { s3StoreEnv } from '../../../test/support/http-app';
 import { freePort, runNode, type Spawned, stop, waitForHttp } from '../../../test/support/processes';

@@ -1,4 +1,4 @@
-import { latencyBucket } from '../../statistics/src';
+import { latencyBucket } from '@switchyard/statistics';
 import { judgeGuardrail } from './guardrail-judgement';
 import type { VariantAggregate } from './rollup-reader';
 

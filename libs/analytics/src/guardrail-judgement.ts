@@ -1,6 +1,6 @@
-import type { GuardrailConfig } from '../../persistence/src/entities/guardrail';
-import type { ModelTask } from '../../queues/src/prediction-log-contract';
-import { latencyBucketValue, mixtureSequentialTest, mixtureSequentialTestForProportions, quantileFromBuckets } from '../../statistics/src';
+import type { GuardrailConfig } from '@switchyard/persistence';
+import type { ModelTask } from '@switchyard/domain';
+import { latencyBucketValue, mixtureSequentialTest, mixtureSequentialTestForProportions, quantileFromBuckets } from '@switchyard/statistics';
 import type { VariantAggregate } from './rollup-reader';
 
 export interface GuardrailJudgement {

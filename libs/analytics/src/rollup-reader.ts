@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import type { Counts } from '../../persistence/src';
+import type { Counts } from '@switchyard/persistence';
 
 /** Everything the rollups hold about one variant over a window: sufficient statistics and merged histograms. */
 export interface VariantAggregate {

@@ -1,4 +1,4 @@
-import { latencyBucket } from '../../statistics/src';
+import { latencyBucket } from '@switchyard/statistics';
 import type { VariantAggregate } from './rollup-reader';
 import { buildStatsReport, type ReportInput } from './stats-report';
 

@@ -1,4 +1,4 @@
-import type { ModelTask } from '../../queues/src/prediction-log-contract';
+import type { ModelTask } from '@switchyard/domain';
 import {
   type Comparison,
   type Interval,
@@ -14,7 +14,7 @@ import {
   sampleRatioMismatch,
   type SequentialTest,
   welchComparison,
-} from '../../statistics/src';
+} from '@switchyard/statistics';
 import type { SeriesPoint, VariantAggregate, Window } from './rollup-reader';
 
 export interface DeploymentSnapshot {

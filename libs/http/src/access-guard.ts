@@ -15,8 +15,8 @@ import {
   ruleFor,
   secretMatches,
   type TokenBuckets,
-} from '../../auth/src';
-import { DomainError, sendOipError, sendProblem, toProblem } from '../../errors/src';
+} from '@switchyard/auth';
+import { DomainError, sendOipError, sendProblem, toProblem } from '@switchyard/errors';
 
 /** The key a request was authenticated with; null when auth is off or the route is public. */
 export interface Principal {

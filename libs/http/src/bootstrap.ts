@@ -4,9 +4,9 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { type AppName, ruleFor, type TokenBuckets } from '../../auth/src';
-import { TypedConfig } from '../../config/src';
-import { ProblemDetailsFilter, createValidationPipe } from '../../errors/src';
+import { type AppName, ruleFor, type TokenBuckets } from '@switchyard/auth';
+import { TypedConfig } from '@switchyard/config';
+import { ProblemDetailsFilter, createValidationPipe } from '@switchyard/errors';
 import { installAccessGuard, type KeyLookup } from './access-guard';
 import { clientErrorHandler } from './client-errors';
 import { installConnectionDrain } from './connection-drain';

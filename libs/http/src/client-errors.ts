@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ConnectionError } from 'fastify';
-import { clientErrorProblem, oipErrorOf, PROBLEM_CONTENT_TYPE } from '../../errors/src';
+import { clientErrorProblem, oipErrorOf, PROBLEM_CONTENT_TYPE } from '@switchyard/errors';
 
 /** The request line as far as it arrived: `GET /v2/models/m HTTP/1.1` gives `/v2/models/m`. */
 const REQUEST_TARGET = /^[A-Z]+ (\/[^\s]{0,2048})/;

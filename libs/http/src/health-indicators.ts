@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import type { Redis } from 'ioredis';
-import { ARTIFACT_STORE, type ArtifactStore } from '../../storage/src';
-import { REDIS_CLIENT } from '../../queues/src';
+import { ARTIFACT_STORE, type ArtifactStore } from '@switchyard/storage';
+import { REDIS_CLIENT } from '@switchyard/queues';
 
 function reason(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

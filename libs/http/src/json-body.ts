@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { DomainError } from '../../errors/src';
+import { DomainError } from '@switchyard/errors';
 
 /**
  * Deepest nesting of arrays and objects a JSON body may have. A tensor of rank 8 inside

@@ -1,4 +1,4 @@
-import { issueKey } from '../../auth/src';
+import { issueKey } from '@switchyard/auth';
 import { logFieldsWithoutKeys, requestWithoutKeys } from './logging';
 
 describe('keys never reach a log line', () => {

@@ -1,6 +1,6 @@
 import { RequestMethod } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
-import { redactKeys } from '../../auth/src';
+import { redactKeys } from '@switchyard/auth';
 
 /** A route left out of the per-request HTTP log, as Nest's middleware exclusion names it. */
 export interface UnloggedRoute {

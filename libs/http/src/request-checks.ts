@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError, sendOipError, sendProblem, toProblem } from '../../errors/src';
+import { DomainError, sendOipError, sendProblem, toProblem } from '@switchyard/errors';
 import { methodsServing } from './routes';
 
 const logger = new Logger('RequestChecks');

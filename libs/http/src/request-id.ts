@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Logger } from '@nestjs/common';
-import { DomainError, sendOipError, sendProblem, toProblem } from '../../errors/src';
+import { DomainError, sendOipError, sendProblem, toProblem } from '@switchyard/errors';
 
 /**
  * One rule for a request id, wherever it comes from (the `X-Request-Id` header, the `request_id` of

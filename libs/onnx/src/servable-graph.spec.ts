@@ -1,6 +1,6 @@
 import { onnx } from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
-import { buildLinearClassifier, buildMlp, buildModelWithSequenceOutput, buildTreeStumpClassifier, type LinearClassifierOptions } from './model-builder';
+import { buildLinearClassifier, buildMlp, buildModelWithSequenceOutput, buildTreeStumpClassifier, type LinearClassifierOptions } from './testing';
 import { servableGraph, withClassLabels } from './servable-graph';
 import { signatureOfSession } from './signature';
 

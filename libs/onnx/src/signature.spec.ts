@@ -1,5 +1,5 @@
 import * as ort from 'onnxruntime-node';
-import { buildAffine, buildMlp, buildModelWithSequenceInput, buildMultiTypeModel } from './model-builder';
+import { buildAffine, buildMlp, buildModelWithSequenceInput, buildMultiTypeModel } from './testing';
 import { type ModelSignature, NonTensorValueError, signatureCompatibility, signatureOfSession } from './signature';
 
 async function withSession<T>(bytes: Uint8Array, use: (session: ort.InferenceSession) => Promise<T> | T): Promise<T> {

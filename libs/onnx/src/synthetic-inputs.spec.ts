@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { UnsupportedDatatypeError } from './datatypes';
-import { buildMlp, buildMovingSum, buildMultiTypeModel, buildReflectPad, buildReshapeThatNeverFits, buildRowsOf } from './model-builder';
+import { buildMlp, buildMovingSum, buildMultiTypeModel, buildReflectPad, buildReshapeThatNeverFits, buildRowsOf } from './testing';
 import { type ModelSignature, signatureOfSession } from './signature';
 import { describeSyntheticInput, SYNTHETIC_MAX_ELEMENTS, syntheticFeeds, syntheticInputs } from './synthetic-inputs';
 

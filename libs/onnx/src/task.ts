@@ -1,4 +1,4 @@
-import type { ModelTask } from '../../queues/src/prediction-log-contract';
+import type { ModelTask } from '@switchyard/domain';
 import type { ModelSignature } from './signature';
 
 const FLOATING = new Set(['FP16', 'FP32', 'FP64', 'BF16']);

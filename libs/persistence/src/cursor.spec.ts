@@ -1,4 +1,4 @@
-import { DomainError } from '../../errors/src';
+import { DomainError } from '@switchyard/errors';
 import { decodeCursor, encodeCursor, toPage } from './cursor';
 
 describe('cursor', () => {

@@ -1,4 +1,4 @@
-import { DomainError } from '../../errors/src';
+import { DomainError } from '@switchyard/errors';
 
 /**
  * Opaque keyset cursors: base64url of `{"after": <sort key of the last item>}`. Clients pass back what

@@ -1,6 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { TypedConfig } from '../../config/src';
+import { TypedConfig } from '@switchyard/config';
 import { ENTITIES } from './entities';
 import { dataSourceOptions } from './data-source-options';
 

@@ -1,6 +1,6 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Global, Module } from '@nestjs/common';
-import { TypedConfig } from '../../config/src';
+import { TypedConfig } from '@switchyard/config';
 import { ARTIFACT_VALIDATION_QUEUE } from './queue-contract';
 
 /**

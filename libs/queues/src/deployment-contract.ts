@@ -1,6 +1,5 @@
-import type { ModelSignature } from '../../onnx/src/signature';
-import type { InputExample } from '../../persistence/src/entities/model-version.entity';
-import type { ModelTask } from './prediction-log-contract';
+import type { ModelSignature } from '@switchyard/onnx';
+import type { BatchingConfig, InputExample, ModelTask } from '@switchyard/domain';
 
 /** One version as a gateway needs it to load: where to fetch the bytes and how to check them. */
 export interface LoadableVersionView {
@@ -16,14 +15,6 @@ export interface LoadableVersionView {
    * traffic; null without one (and absent from a snapshot written before examples existed).
    */
   input_example?: InputExample | null;
-}
-
-/** Per-model dynamic batching (Triton's dynamic batcher): null means every request runs on its own. */
-export interface BatchingConfig {
-  /** Most rows one session.run takes. */
-  max_batch_size: number;
-  /** Longest a request waits for others to join its batch. */
-  max_delay_ms: number;
 }
 
 /** An item of the registry's GET /v1/deployments: what every gateway replica serves. */

@@ -1,13 +1,9 @@
+import type { OutputSummary } from '@switchyard/domain';
+
 /**
  * The prediction log as it travels from gateways to the worker: gateways append batches of events to
  * a Redis stream; the worker ingests them into PostgreSQL. Feedback travels on a stream of its own.
  */
-
-/** What a model's outputs mean, which decides the outcome metric: a mean, or accuracy. */
-export type ModelTask = 'regression' | 'classification';
-
-/** A request's output, summarised: the first output's first row. */
-export type OutputSummary = { value: number } | { label: string };
 
 export interface PredictionEvent {
   request_id: string;

@@ -1,6 +1,6 @@
 import { Global, Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import { TypedConfig } from '../../config/src';
+import { TypedConfig } from '@switchyard/config';
 
 export const REDIS_CLIENT = Symbol('REDIS_CLIENT');
 

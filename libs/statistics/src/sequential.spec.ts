@@ -1,4 +1,4 @@
-import { mulberry32 } from '../../onnx/src';
+import { mulberry32 } from '@switchyard/onnx/testing';
 import { welchComparison } from './comparison';
 import type { MeanSummary } from './mean';
 import { DEFAULT_TAU_IN_STANDARD_DEVIATIONS, mixtureSequentialTest, mixtureSequentialTestForProportions } from './sequential';

@@ -1,4 +1,4 @@
-import type { Env } from '../../config/src';
+import type { Env } from '@switchyard/config';
 import type { ArtifactStore } from './artifact-store';
 import { FileArtifactStore } from './file-artifact-store';
 import { S3ArtifactStore } from './s3-artifact-store';

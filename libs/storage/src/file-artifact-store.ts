@@ -4,7 +4,7 @@ import { mkdir, open, rename, rm, rmdir, stat, access, constants } from 'node:fs
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { DomainError } from '../../errors/src';
+import { DomainError } from '@switchyard/errors';
 import { type ArtifactStore, assertSafeKey, type StoredObject } from './artifact-store';
 
 async function fsyncPath(target: string): Promise<void> {

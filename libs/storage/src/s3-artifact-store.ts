@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { Readable } from 'node:stream';
-import { DomainError } from '../../errors/src';
+import { DomainError } from '@switchyard/errors';
 import { type ArtifactStore, assertSafeKey, type StoredObject } from './artifact-store';
 
 export interface S3StoreOptions {

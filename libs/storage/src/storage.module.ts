@@ -1,5 +1,5 @@
 import { Global, Module } from '@nestjs/common';
-import { TypedConfig } from '../../config/src';
+import { TypedConfig } from '@switchyard/config';
 import { ARTIFACT_STORE } from './artifact-store';
 import { createArtifactStore } from './create-artifact-store';
 

@@ -1,4 +1,4 @@
-import { UnsupportedDatatypeError } from '../../onnx/src/datatypes';
+import { UnsupportedDatatypeError } from '@switchyard/onnx';
 import { codecForDatatype, codecForOrtType, findCodec, floatToJson, int64ToJson, type TensorData } from './element-codec';
 
 /** Writes one row and returns the data, or the refusal message of the first refused element. */

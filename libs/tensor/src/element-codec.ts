@@ -1,4 +1,4 @@
-import { ortTypeFromOip, oipFromOrtType, UnsupportedDatatypeError, type OipDatatype, type OrtTensorType } from '../../onnx/src/datatypes';
+import { ortTypeFromOip, oipFromOrtType, UnsupportedDatatypeError, type OipDatatype, type OrtTensorType } from '@switchyard/onnx';
 import { fromFloat16Bits, toFloat16Bits, FLOAT16_MAX } from './float16';
 import { describeJsonValue } from './json-value';
 

@@ -1,5 +1,5 @@
 import * as ort from 'onnxruntime-node';
-import type { ModelSignature } from '../../onnx/src/signature';
+import type { ModelSignature } from '@switchyard/onnx';
 import { decodeInferRequest, encodeInferResponse } from './oip-codec';
 import { TensorDecodeError } from './tensor-decode-error';
 

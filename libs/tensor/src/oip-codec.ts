@@ -1,6 +1,5 @@
 import type * as ort from 'onnxruntime-node';
-import type { OipDatatype } from '../../onnx/src/datatypes';
-import type { ModelSignature, TensorSpec } from '../../onnx/src/signature';
+import type { ModelSignature, OipDatatype, TensorSpec } from '@switchyard/onnx';
 import { codecForDatatype, codecForOrtType, findCodec, type TensorData } from './element-codec';
 import { writeFeeds, type DecodeLimits, type FeedPlan } from './feeds';
 import { describeJsonValue, isJsonObject } from './json-value';

@@ -1,5 +1,5 @@
 import * as ort from 'onnxruntime-node';
-import type { ModelSignature } from '../../onnx/src/signature';
+import type { ModelSignature } from '@switchyard/onnx';
 import { decodePredictRequest, encodeOutputsAsNested } from './predict-codec';
 import { TensorDecodeError, type TensorProblem } from './tensor-decode-error';
 

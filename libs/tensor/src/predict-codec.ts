@@ -1,5 +1,5 @@
 import type * as ort from 'onnxruntime-node';
-import type { ModelSignature, TensorSpec } from '../../onnx/src/signature';
+import type { ModelSignature, TensorSpec } from '@switchyard/onnx';
 import { codecForDatatype, codecForOrtType, type TensorData } from './element-codec';
 import { writeFeeds, type DecodeLimits, type FeedPlan } from './feeds';
 import { isJsonObject } from './json-value';

@@ -1,7 +1,7 @@
 import { onnx } from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
-import { buildMlp, buildMultiTypeModel } from '../../onnx/src/model-builder';
-import { signatureOfSession, type ModelSignature } from '../../onnx/src/signature';
+import { buildMlp, buildMultiTypeModel } from '@switchyard/onnx/testing';
+import { signatureOfSession, type ModelSignature } from '@switchyard/onnx';
 import { decodeInferRequest, encodeInferResponse } from './oip-codec';
 import { decodePredictRequest, encodeOutputsAsNested } from './predict-codec';
 

@@ -1,4 +1,4 @@
-import { DYNAMIC_DIMENSION, type TensorSpec } from '../../onnx/src/signature';
+import { DYNAMIC_DIMENSION, type TensorSpec } from '@switchyard/onnx';
 
 /** Number of elements of a tensor of this shape; 1 for a scalar ([]). */
 export function elementCountOf(shape: readonly number[]): number {

@@ -1,5 +1,5 @@
 import type * as ort from 'onnxruntime-node';
-import type { ModelTask, OutputSummary } from '../../queues/src/prediction-log-contract';
+import type { ModelTask, OutputSummary } from '@switchyard/domain';
 
 /** A 2-D input with at most this many columns is summarised per column (`x[0]`, `x[1]`, …). */
 export const MAX_SUMMARISED_COLUMNS = 32;

@@ -1,7 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
-import { DeploymentSync } from '../deployments/deployment-sync.service';
+import { DeploymentSync } from '../deployment-sync/deployment-sync.service';
 import { ModelSessions } from '../sessions/model-sessions.service';
 
 @ApiTags('health')

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { DeploymentsModule } from '../deployments/deployments.module';
+import { DeploymentSyncModule } from '../deployment-sync/deployment-sync.module';
 import { HealthController } from './health.controller';
 
-@Module({ imports: [TerminusModule.forRoot({ logger: false }), DeploymentsModule], controllers: [HealthController] })
+@Module({ imports: [TerminusModule.forRoot({ logger: false }), DeploymentSyncModule], controllers: [HealthController] })
 export class HealthModule {}

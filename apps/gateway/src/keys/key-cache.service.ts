@@ -14,10 +14,10 @@ import {
   rateLimitOf,
   replicaShare,
   withKeyStates,
-} from '../../../../libs/auth/src';
-import { TypedConfig } from '../../../../libs/config/src';
-import type { KeyLookup } from '../../../../libs/http/src';
-import { REDIS_CLIENT } from '../../../../libs/queues/src';
+} from '@switchyard/auth';
+import { TypedConfig } from '@switchyard/config';
+import type { KeyLookup } from '@switchyard/http';
+import { REDIS_CLIENT } from '@switchyard/queues';
 import { registryHeaders } from '../registry-credentials';
 
 const SNAPSHOT_FILE = 'keys.json';

@@ -1,9 +1,9 @@
 import { Module } from '@nestjs/common';
-import { DeploymentsModule } from '../deployments/deployments.module';
+import { DeploymentSyncModule } from '../deployment-sync/deployment-sync.module';
 import { PredictionLogModule } from '../prediction-log/prediction-log.module';
 import { PredictModule } from '../predict/predict.module';
 import { OipController } from './oip.controller';
 import { OipService } from './oip.service';
 
-@Module({ imports: [DeploymentsModule, PredictModule, PredictionLogModule], controllers: [OipController], providers: [OipService] })
+@Module({ imports: [DeploymentSyncModule, PredictModule, PredictionLogModule], controllers: [OipController], providers: [OipService] })
 export class OipModule {}

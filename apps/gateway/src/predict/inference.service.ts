@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import type * as ort from 'onnxruntime-node';
-import { TypedConfig } from '../../../../libs/config/src';
-import { DomainError } from '../../../../libs/errors/src';
-import type { InputExample } from '../../../../libs/persistence/src';
-import { nodeFailure } from '../../../../libs/onnx/src';
-import type { LoadableVersionView } from '../../../../libs/queues/src';
-import { type Variant, VariantPinError, WeightedRouter } from '../../../../libs/routing/src';
+import { TypedConfig } from '@switchyard/config';
+import { DomainError } from '@switchyard/errors';
+import type { InputExample } from '@switchyard/domain';
+import { nodeFailure } from '@switchyard/onnx';
+import type { LoadableVersionView } from '@switchyard/queues';
+import { type Variant, VariantPinError, WeightedRouter } from '@switchyard/routing';
 import { GatewayMetrics } from '../gateway-metrics';
 import { registryHeaders } from '../registry-credentials';
 import type { LoadedVersion } from '../sessions/loaded-version';

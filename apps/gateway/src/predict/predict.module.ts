@@ -1,9 +1,9 @@
 import { Module } from '@nestjs/common';
-import { DeploymentsModule } from '../deployments/deployments.module';
+import { DeploymentSyncModule } from '../deployment-sync/deployment-sync.module';
 import { PredictionLogModule } from '../prediction-log/prediction-log.module';
 import { InferenceService } from './inference.service';
 import { PredictController } from './predict.controller';
 import { PredictService } from './predict.service';
 
-@Module({ imports: [DeploymentsModule, PredictionLogModule], controllers: [PredictController], providers: [InferenceService, PredictService], exports: [InferenceService] })
+@Module({ imports: [DeploymentSyncModule, PredictionLogModule], controllers: [PredictController], providers: [InferenceService, PredictService], exports: [InferenceService] })
 export class PredictModule {}

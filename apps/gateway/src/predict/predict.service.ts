@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { DomainError } from '../../../../libs/errors/src';
-import type { ModelSignature } from '../../../../libs/onnx/src';
-import { decodePredictRequest, encodeOutputsAsNested, TensorDecodeError } from '../../../../libs/tensor/src';
+import { DomainError } from '@switchyard/errors';
+import type { ModelSignature } from '@switchyard/onnx';
+import { decodePredictRequest, encodeOutputsAsNested, TensorDecodeError } from '@switchyard/tensor';
 import { PredictionRecorder } from '../prediction-log/prediction-recorder.service';
 import { InferenceService } from './inference.service';
 

@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiTags } from '@nestjs/swagger';
-import { CallerModels } from '../../../../libs/http/src';
+import { CallerModels } from '@switchyard/http';
 import { FeedbackAccepted, FeedbackDto } from './feedback.dto';
 import { FeedbackService } from './feedback.service';
 

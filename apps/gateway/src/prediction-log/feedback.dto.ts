@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsDefined, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
-import { MAX_REQUEST_ID_LENGTH, REQUEST_ID_PATTERN, REQUEST_ID_RULE } from '../../../../libs/http/src';
+import { MAX_REQUEST_ID_LENGTH, REQUEST_ID_PATTERN, REQUEST_ID_RULE } from '@switchyard/http';
 
 export class FeedbackDto {
   @ApiProperty({ description: `the request_id of the prediction (its X-Request-Id): ${REQUEST_ID_RULE}`, example: '7c0d…', maxLength: MAX_REQUEST_ID_LENGTH })

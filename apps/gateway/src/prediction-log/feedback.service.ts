@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { TypedConfig } from '../../../../libs/config/src';
-import { DomainError } from '../../../../libs/errors/src';
-import { type FeedbackEvent, feedbackStreamKey, type ModelTask, REDIS_CLIENT, requestIndexKey } from '../../../../libs/queues/src';
+import { TypedConfig } from '@switchyard/config';
+import { DomainError } from '@switchyard/errors';
+import type { ModelTask } from '@switchyard/domain';
+import { type FeedbackEvent, feedbackStreamKey, REDIS_CLIENT, requestIndexKey } from '@switchyard/queues';
 import { ModelSessions } from '../sessions/model-sessions.service';
 import type { FeedbackAccepted, FeedbackDto } from './feedback.dto';
 

@@ -2,10 +2,10 @@ import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } fro
 import type { Redis } from 'ioredis';
 import { createHash } from 'node:crypto';
 import type * as ort from 'onnxruntime-node';
-import { TypedConfig } from '../../../../libs/config/src';
-import { isDomainError, problemKindOf } from '../../../../libs/errors/src';
-import { createRedisClient, type PredictionEvent, predictionStreamKey, requestIndexKey, STREAM_BATCH_FIELD } from '../../../../libs/queues/src';
-import { summarizeInputs, summarizeOutput } from '../../../../libs/tensor/src';
+import { TypedConfig } from '@switchyard/config';
+import { isDomainError, problemKindOf } from '@switchyard/errors';
+import { createRedisClient, type PredictionEvent, predictionStreamKey, requestIndexKey, STREAM_BATCH_FIELD } from '@switchyard/queues';
+import { summarizeInputs, summarizeOutput } from '@switchyard/tensor';
 import { GatewayMetrics } from '../gateway-metrics';
 import type { Routed } from '../predict/inference.service';
 import { ModelSessions } from '../sessions/model-sessions.service';

@@ -1,7 +1,7 @@
 import type * as ort from 'onnxruntime-node';
-import type { ModelSignature } from '../../../../libs/onnx/src';
-import type { BatchingConfig } from '../../../../libs/queues/src';
-import { concatAlongBatch, splitAlongBatch } from '../../../../libs/tensor/src';
+import type { ModelSignature } from '@switchyard/onnx';
+import type { BatchingConfig } from '@switchyard/domain';
+import { concatAlongBatch, splitAlongBatch } from '@switchyard/tensor';
 import type { VersionRunner } from './version-runner';
 
 

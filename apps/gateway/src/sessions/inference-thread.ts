@@ -5,7 +5,7 @@
 import * as ort from 'onnxruntime-node';
 import { parentPort } from 'node:worker_threads';
 // The module itself, not libs/onnx's index: each thread loads only what it runs (no model builders, no onnx-proto).
-import { SERVING_SESSION_OPTIONS } from '../../../../libs/onnx/src/session-options';
+import { SERVING_SESSION_OPTIONS } from '@switchyard/onnx/session-options';
 import type { ThreadMessage, ThreadReply, WireTensor } from './inference-thread-protocol';
 
 const sessions = new Map<string, ort.InferenceSession>();

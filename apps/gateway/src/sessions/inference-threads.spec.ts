@@ -1,7 +1,7 @@
 import * as ort from 'onnxruntime-node';
-import type { TypedConfig } from '../../../../libs/config/src';
-import { MetricsRegistry } from '../../../../libs/http/src';
-import { buildAffine } from '../../../../libs/onnx/src';
+import type { TypedConfig } from '@switchyard/config';
+import { MetricsRegistry } from '@switchyard/http';
+import { buildAffine } from '@switchyard/onnx/testing';
 import { InferenceThreads } from './inference-threads';
 
 // Constructed here, under Jest, from the TypeScript source: the thread itself runs inference-thread.ts

@@ -2,9 +2,9 @@ import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import * as ort from 'onnxruntime-node';
 import { Worker } from 'node:worker_threads';
 import { Gauge } from 'prom-client';
-import { MetricsRegistry } from '../../../../libs/http/src';
-import { TypedConfig } from '../../../../libs/config/src';
-import { programPath } from '../../../../libs/programs/src';
+import { MetricsRegistry } from '@switchyard/http';
+import { TypedConfig } from '@switchyard/config';
+import { programPath } from '@switchyard/programs';
 import type { ThreadReply, ThreadRequest, WireTensor } from './inference-thread-protocol';
 import type { VersionRunner } from './version-runner';
 

@@ -1,6 +1,6 @@
-import type { ModelSignature } from '../../../../libs/onnx/src';
+import type { ModelSignature } from '@switchyard/onnx';
 import type * as ort from 'onnxruntime-node';
-import type { BatchingConfig } from '../../../../libs/queues/src';
+import type { BatchingConfig } from '@switchyard/domain';
 import { DynamicBatcher, isBatchable } from './dynamic-batcher';
 import type { VersionRunner } from './version-runner';
 

@@ -1,9 +1,10 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import * as ort from 'onnxruntime-node';
-import { TypedConfig } from '../../../../libs/config/src';
-import { DomainError } from '../../../../libs/errors/src';
-import { inferTask, SERVING_SESSION_OPTIONS, servableGraph, signatureOfSession } from '../../../../libs/onnx/src';
-import type { DeploymentView, LoadableVersionView, ModelTask } from '../../../../libs/queues/src';
+import { TypedConfig } from '@switchyard/config';
+import { DomainError } from '@switchyard/errors';
+import { inferTask, SERVING_SESSION_OPTIONS, servableGraph, signatureOfSession } from '@switchyard/onnx';
+import type { ModelTask } from '@switchyard/domain';
+import type { DeploymentView, LoadableVersionView } from '@switchyard/queues';
 import { GatewayMetrics } from '../gateway-metrics';
 import { registryHeaders } from '../registry-credentials';
 import { ArtifactCache, ArtifactUnavailableError } from './artifact-cache';

@@ -1,5 +1,6 @@
 import * as ort from 'onnxruntime-node';
-import { buildMlp, buildReflectPad, buildReshapeThatNeverFits, signatureOfSession } from '../../../../libs/onnx/src';
+import { signatureOfSession } from '@switchyard/onnx';
+import { buildMlp, buildReflectPad, buildReshapeThatNeverFits } from '@switchyard/onnx/testing';
 import { warmUp, WarmUpError } from './warm-up';
 
 async function warmed(bytes: Uint8Array, example?: Parameters<typeof warmUp>[3]) {

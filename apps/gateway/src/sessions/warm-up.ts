@@ -1,7 +1,7 @@
 import type * as ort from 'onnxruntime-node';
-import { type ModelSignature, syntheticFeeds, syntheticInputs } from '../../../../libs/onnx/src';
-import type { InputExample } from '../../../../libs/persistence/src';
-import { decodePredictRequest, MAX_EXAMPLE_ELEMENTS } from '../../../../libs/tensor/src';
+import { type ModelSignature, syntheticFeeds, syntheticInputs } from '@switchyard/onnx';
+import type { InputExample } from '@switchyard/domain';
+import { decodePredictRequest, MAX_EXAMPLE_ELEMENTS } from '@switchyard/tensor';
 
 /** The uploader's example did not run on this gateway, so the version must not take traffic here. */
 export class WarmUpError extends Error {

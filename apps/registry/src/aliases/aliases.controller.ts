@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Headers, Param, Put, Res } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { Actor } from '../../../../libs/http/src';
+import { Actor } from '@switchyard/http';
 import { AliasNamePipe, ModelNamePipe } from '../common/path-params';
 import { parseRevisionPrecondition } from '../deployments/if-match';
 import { DeploymentResponse } from '../deployments/dto/deployment.dto';

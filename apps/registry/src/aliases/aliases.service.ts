@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { DomainError } from '../../../../libs/errors/src';
-import { type ModelSignature, ModelAliasEntity, ModelVersionEntity } from '../../../../libs/persistence/src';
-import { signatureCompatibility } from '../../../../libs/onnx/src';
-import { CHALLENGER, CHAMPION, type ChangeContext, DeploymentChangesService, TRAFFIC_ALIASES } from '../../../../libs/deployments/src';
+import { DomainError } from '@switchyard/errors';
+import { type ModelSignature, ModelAliasEntity, ModelVersionEntity } from '@switchyard/persistence';
+import { signatureCompatibility } from '@switchyard/onnx';
+import { CHALLENGER, CHAMPION, type ChangeContext, DeploymentChangesService, TRAFFIC_ALIASES } from '@switchyard/deployment-changes';
 import type { SetAliasDto } from './dto/alias.dto';
 
 export const ALIAS_PATTERN = /^[a-z][a-z0-9_-]{0,31}$/;

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { AuditEntryEntity, decodeCursor, type Page, toPage } from '../../../../libs/persistence/src';
+import { AuditEntryEntity, decodeCursor, type Page, toPage } from '@switchyard/persistence';
 import { ModelsService } from '../models/models.service';
 import type { AuditEntryResponse } from './dto/audit.dto';
 

@@ -1,6 +1,6 @@
 import { type ArgumentMetadata, Injectable, type PipeTransform } from '@nestjs/common';
-import { DomainError } from '../../../../libs/errors/src';
-import { MAX_VERSION_NUMBER, parseVersionNumber } from '../../../../libs/queues/src';
+import { DomainError } from '@switchyard/errors';
+import { MAX_VERSION_NUMBER, parseVersionNumber } from '@switchyard/queues';
 import { MODEL_NAME_PATTERN } from '../models/dto/model.dto';
 
 /** `{name}` in a path: a string that cannot be a model name is refused before any lookup. */

@@ -1,7 +1,7 @@
 import { Controller, Get, Param, Query, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { CallerModels } from '../../../../libs/http/src';
+import { CallerModels } from '@switchyard/http';
 import { ModelNamePipe } from '../common/path-params';
 import {
   DeploymentAtQuery,

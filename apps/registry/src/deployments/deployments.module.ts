@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { DeploymentChangesModule } from '../../../../libs/deployments/src';
+import { DeploymentChangesModule } from '@switchyard/deployment-changes';
 import { DeploymentsController } from './deployments.controller';
 import { DeploymentsService } from './deployments.service';
 

@@ -1,19 +1,19 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
-import { TypedConfig } from '../../../../libs/config/src';
-import { REDIS_CLIENT, type ReplicaRolloutStatus, rolloutKey } from '../../../../libs/queues/src';
+import { TypedConfig } from '@switchyard/config';
+import { REDIS_CLIENT, type ReplicaRolloutStatus, rolloutKey } from '@switchyard/queues';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { DomainError } from '../../../../libs/errors/src';
-import { inferTask } from '../../../../libs/onnx/src';
+import { DomainError } from '@switchyard/errors';
+import { inferTask } from '@switchyard/onnx';
 import {
   AuditEntryEntity,
   DeploymentEntity,
   RegistryInstanceEntity,
   ModelEntity,
   type ModelVersionEntity,
-} from '../../../../libs/persistence/src';
+} from '@switchyard/persistence';
 import type {
   DeploymentAtResponse,
   DeploymentResponse,
@@ -21,7 +21,7 @@ import type {
   GatewayDeployment,
   LoadableVersion,
 } from './dto/deployment.dto';
-import { CHALLENGER, CHAMPION, type AliasTarget, loadAliases, percentFromBasisPoints } from '../../../../libs/deployments/src';
+import { CHALLENGER, CHAMPION, type AliasTarget, loadAliases, percentFromBasisPoints } from '@switchyard/deployment-changes';
 
 function versionRef(version: ModelVersionEntity | undefined | null): DeploymentVersionRef | null {
   return version ? { version: version.version, sha256: version.sha256, status: version.status } : null;

@@ -1,4 +1,4 @@
-import { DomainError } from '../../../../libs/errors/src';
+import { DomainError } from '@switchyard/errors';
 
 /**
  * Parses an If-Match header holding a deployment revision: `"7"`, `W/"7"`, `7`, or `*` (any revision).

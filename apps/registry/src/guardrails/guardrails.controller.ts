@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Put } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { Actor } from '../../../../libs/http/src';
+import { Actor } from '@switchyard/http';
 import { ModelNamePipe } from '../common/path-params';
 import { GuardrailDto, GuardrailResponse } from './guardrail.dto';
 import { GuardrailsService } from './guardrails.service';

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { TypedConfig } from '../../../../libs/config/src';
-import { DeploymentChangesService } from '../../../../libs/deployments/src';
-import { DomainError } from '../../../../libs/errors/src';
-import { type GuardrailConfig, type GuardrailEvaluation, guardrailEvaluationKey, ModelEntity } from '../../../../libs/persistence/src';
-import { REDIS_CLIENT } from '../../../../libs/queues/src';
+import { TypedConfig } from '@switchyard/config';
+import { DeploymentChangesService } from '@switchyard/deployment-changes';
+import { DomainError } from '@switchyard/errors';
+import { type GuardrailConfig, type GuardrailEvaluation, guardrailEvaluationKey, ModelEntity } from '@switchyard/persistence';
+import { REDIS_CLIENT } from '@switchyard/queues';
 import { ModelsService } from '../models/models.service';
 import type { GuardrailDto, GuardrailResponse } from './guardrail.dto';
 

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { Actor } from '../../../../libs/http/src';
+import { Actor } from '@switchyard/http';
 import { CreatedKeyResponse, CreateKeyDto, KeyList, KeyResponse, KeyStateList, UpdateKeyDto } from './dto/key.dto';
 import { KeysService } from './keys.service';
 

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { ApiKeyEntity } from '../../../../libs/persistence/src';
+import { ApiKeyEntity } from '@switchyard/persistence';
 import { KeysController } from './keys.controller';
 import { KeysService } from './keys.service';
 

@@ -2,12 +2,12 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Redis } from 'ioredis';
 import { IsNull, Repository } from 'typeorm';
-import { type ApiKeyRecord, grants, hashSecret, issueKey, type KeyState, mirrorKeys, parseKey } from '../../../../libs/auth/src';
-import { TypedConfig } from '../../../../libs/config/src';
-import { DomainError } from '../../../../libs/errors/src';
-import type { KeyLookup } from '../../../../libs/http/src';
-import { ApiKeyEntity } from '../../../../libs/persistence/src';
-import { REDIS_CLIENT } from '../../../../libs/queues/src';
+import { type ApiKeyRecord, grants, hashSecret, issueKey, type KeyState, mirrorKeys, parseKey } from '@switchyard/auth';
+import { TypedConfig } from '@switchyard/config';
+import { DomainError } from '@switchyard/errors';
+import type { KeyLookup } from '@switchyard/http';
+import { ApiKeyEntity } from '@switchyard/persistence';
+import { REDIS_CLIENT } from '@switchyard/queues';
 import type { CreatedKeyResponse, CreateKeyDto, KeyResponse, UpdateKeyDto } from './dto/key.dto';
 
 /** The mirror is rewritten this often too, so gateways converge after a Redis outage or a missed write. */

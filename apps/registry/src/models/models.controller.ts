@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { Actor, CallerModels } from '../../../../libs/http/src';
+import { Actor, CallerModels } from '@switchyard/http';
 import { ListQueryDto } from '../common/list-query.dto';
 import { ModelNamePipe } from '../common/path-params';
 import { CreateModelDto, ModelPage, ModelResponse, UpdateModelDto } from './dto/model.dto';

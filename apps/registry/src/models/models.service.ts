@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { QueryFailedError, Repository } from 'typeorm';
-import { DomainError } from '../../../../libs/errors/src';
-import { decodeCursor, ModelEntity, type Page, toPage } from '../../../../libs/persistence/src';
-import { DeploymentChangesService } from '../../../../libs/deployments/src';
+import { DomainError } from '@switchyard/errors';
+import { decodeCursor, ModelEntity, type Page, toPage } from '@switchyard/persistence';
+import { DeploymentChangesService } from '@switchyard/deployment-changes';
 import { DeploymentsService } from '../deployments/deployments.service';
 import type { CreateModelDto, ModelResponse, ModelSummary, UpdateModelDto } from './dto/model.dto';
 

@@ -1,4 +1,4 @@
-import { DomainError } from '../../../../libs/errors/src';
+import { DomainError } from '@switchyard/errors';
 import { parseStatsQuery } from './stats-query';
 
 const NOW = new Date('2026-11-24T12:00:00Z');

@@ -1,4 +1,4 @@
-import { DomainError, type FieldError } from '../../../../libs/errors/src';
+import { DomainError, type FieldError } from '@switchyard/errors';
 
 const RFC_3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 const DAY_MS = 86_400_000;

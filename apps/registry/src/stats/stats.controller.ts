@@ -1,6 +1,6 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
-import type { StatsReport } from '../../../../libs/analytics/src';
+import type { StatsReport } from '@switchyard/analytics';
 import { ModelNamePipe } from '../common/path-params';
 import { parseStatsQuery, type RawStatsQuery } from './stats-query';
 import { STATS_REPORT_SCHEMA } from './stats.openapi';

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { buildStatsReport, RollupReader, type StatsReport } from '../../../../libs/analytics/src';
-import { modelTask } from '../../../../libs/deployments/src';
+import { buildStatsReport, RollupReader, type StatsReport } from '@switchyard/analytics';
+import { modelTask } from '@switchyard/deployment-changes';
 import { DeploymentsService } from '../deployments/deployments.service';
 import { ModelsService } from '../models/models.service';
 import type { StatsWindow } from './stats-query';

@@ -1,7 +1,7 @@
 import { Body, Controller, Headers, HttpCode, Param, Post, Put, Res } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { Actor } from '../../../../libs/http/src';
+import { Actor } from '@switchyard/http';
 import { ModelNamePipe } from '../common/path-params';
 import { DeploymentResponse } from '../deployments/dto/deployment.dto';
 import { DeploymentsService } from '../deployments/deployments.service';

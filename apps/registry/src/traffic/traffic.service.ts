@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { DomainError } from '../../../../libs/errors/src';
-import { ModelAliasEntity, ModelVersionEntity } from '../../../../libs/persistence/src';
+import { DomainError } from '@switchyard/errors';
+import { ModelAliasEntity, ModelVersionEntity } from '@switchyard/persistence';
 import { pointAlias } from '../aliases/aliases.service';
-import { CHALLENGER, CHAMPION, DeploymentChangesService } from '../../../../libs/deployments/src';
+import { CHALLENGER, CHAMPION, DeploymentChangesService } from '@switchyard/deployment-changes';
 
 /** The challenger's share, promotion and rollback: the moves of an A/B test. */
 @Injectable()

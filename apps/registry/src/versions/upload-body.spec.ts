@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { DomainError } from '../../../../libs/errors/src';
+import { DomainError } from '@switchyard/errors';
 import { asUploadError, untilAborted, watchForStalledBody } from './upload-body';
 
 describe('asUploadError', () => {

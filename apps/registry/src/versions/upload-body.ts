@@ -1,6 +1,6 @@
 import type { Multipart } from '@fastify/multipart';
 import type { IncomingMessage } from 'node:http';
-import { DomainError } from '../../../../libs/errors/src';
+import { DomainError } from '@switchyard/errors';
 
 /** An upload's multipart body, and the signal raised when its client stops sending before the end. */
 export interface UploadBody {

@@ -7,7 +7,7 @@ import {
   VALIDATION_JOB_OPTIONS,
   type ValidateVersionPayload,
   validationJobId,
-} from '../../../../libs/queues/src';
+} from '@switchyard/queues';
 
 /**
  * Asks the worker to validate a version. Called after the version's row is committed; if Redis is down

@@ -1,4 +1,4 @@
-import { DomainError } from '../../../../libs/errors/src';
+import { DomainError } from '@switchyard/errors';
 import { parseVersionMetadata } from './version-metadata';
 
 function fieldsOf(raw: string): string[] {

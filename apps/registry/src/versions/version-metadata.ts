@@ -1,6 +1,6 @@
-import { DomainError, type FieldError } from '../../../../libs/errors/src';
-import type { VersionMetadata } from '../../../../libs/persistence/src';
-import { predictBodyShapeProblems } from '../../../../libs/tensor/src';
+import { DomainError, type FieldError } from '@switchyard/errors';
+import type { VersionMetadata } from '@switchyard/persistence';
+import { predictBodyShapeProblems } from '@switchyard/tensor';
 
 const KNOWN_KEYS = ['description', 'tags', 'metrics', 'source', 'input_example'];
 const MAX_METADATA_CHARS = 64 * 1024;

@@ -9,9 +9,9 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError } from '../../../../libs/errors/src';
-import { Actor } from '../../../../libs/http/src';
-import { TypedConfig } from '../../../../libs/config/src';
+import { DomainError } from '@switchyard/errors';
+import { Actor } from '@switchyard/http';
+import { TypedConfig } from '@switchyard/config';
 import { ListQueryDto } from '../common/list-query.dto';
 import { ModelNamePipe, VersionNumberPipe } from '../common/path-params';
 import { VersionPage, VersionResponse } from './dto/version.dto';

@@ -3,7 +3,7 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import type { MultipartFile } from '@fastify/multipart';
 import type { Readable } from 'node:stream';
 import { DataSource, Repository } from 'typeorm';
-import { DomainError } from '../../../../libs/errors/src';
+import { DomainError } from '@switchyard/errors';
 import {
   decodeCursor,
   ModelAliasEntity,
@@ -12,10 +12,10 @@ import {
   type Page,
   toPage,
   type VersionMetadata,
-} from '../../../../libs/persistence/src';
-import { ARTIFACT_STORE, type ArtifactStore, artifactKey } from '../../../../libs/storage/src';
-import { TypedConfig } from '../../../../libs/config/src';
-import { TRAFFIC_ALIASES } from '../../../../libs/deployments/src';
+} from '@switchyard/persistence';
+import { ARTIFACT_STORE, type ArtifactStore, artifactKey } from '@switchyard/storage';
+import { TypedConfig } from '@switchyard/config';
+import { TRAFFIC_ALIASES } from '@switchyard/deployment-changes';
 import { ModelsService } from '../models/models.service';
 import type { VersionResponse } from './dto/version.dto';
 import { HashingStream } from './hashing-stream';

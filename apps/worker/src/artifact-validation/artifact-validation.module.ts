@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { MetricsModule } from '../../../../libs/http/src';
+import { MetricsModule } from '@switchyard/http';
 import { ArtifactValidationService } from './artifact-validation.service';
 import { ArtifactValidationWorker } from './artifact-validation.worker';
 import { PendingSweep } from './pending-sweep';

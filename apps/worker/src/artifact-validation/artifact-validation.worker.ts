@@ -1,8 +1,8 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import { performance } from 'node:perf_hooks';
-import { TypedConfig } from '../../../../libs/config/src';
-import { ARTIFACT_VALIDATION_QUEUE, VALIDATE_VERSION_JOB, type ValidateVersionPayload } from '../../../../libs/queues/src';
+import { TypedConfig } from '@switchyard/config';
+import { ARTIFACT_VALIDATION_QUEUE, VALIDATE_VERSION_JOB, type ValidateVersionPayload } from '@switchyard/queues';
 import { ArtifactValidationService, type ValidationOutcome } from './artifact-validation.service';
 import { ValidationMetrics } from './validation-metrics';
 

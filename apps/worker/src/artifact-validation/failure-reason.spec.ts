@@ -1,5 +1,5 @@
-import { DomainError } from '../../../../libs/errors/src';
-import { NonTensorValueError, UnsupportedDatatypeError } from '../../../../libs/onnx/src';
+import { DomainError } from '@switchyard/errors';
+import { NonTensorValueError, UnsupportedDatatypeError } from '@switchyard/onnx';
 import { capReason, failureReason, inferenceFailureReason, MAX_REASON_LENGTH, storeUnreadableReason } from './failure-reason';
 import { ValidationLimitError } from './validation-limit-error';
 import { ArtifactIntegrityError } from './verified-artifact';

@@ -1,5 +1,5 @@
-import { isDomainError } from '../../../../libs/errors/src';
-import { inferenceFailure, messageOf, NonTensorValueError, runtimeMessage, UnsupportedDatatypeError } from '../../../../libs/onnx/src';
+import { isDomainError } from '@switchyard/errors';
+import { inferenceFailure, messageOf, NonTensorValueError, runtimeMessage, UnsupportedDatatypeError } from '@switchyard/onnx';
 import { ValidationLimitError } from './validation-limit-error';
 import { ArtifactIntegrityError } from './verified-artifact';
 

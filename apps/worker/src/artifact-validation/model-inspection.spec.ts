@@ -8,7 +8,7 @@ import {
   buildModelWithExternalData,
   buildMultiTypeModel,
   buildTreeStumpClassifier,
-} from '../../../../libs/onnx/src';
+} from '@switchyard/onnx/testing';
 import { inspectModel } from './model-inspection';
 
 describe('inspectModel', () => {

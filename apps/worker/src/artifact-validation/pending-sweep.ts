@@ -3,16 +3,16 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy }
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Queue } from 'bullmq';
 import { Repository } from 'typeorm';
-import { TypedConfig } from '../../../../libs/config/src';
+import { TypedConfig } from '@switchyard/config';
 import { PeriodicTask } from '../periodic-task';
-import { ModelVersionEntity } from '../../../../libs/persistence/src';
+import { ModelVersionEntity } from '@switchyard/persistence';
 import {
   ARTIFACT_VALIDATION_QUEUE,
   VALIDATE_VERSION_JOB,
   VALIDATION_JOB_OPTIONS,
   type ValidateVersionPayload,
   validationJobId,
-} from '../../../../libs/queues/src';
+} from '@switchyard/queues';
 
 /** Oldest first; a larger backlog is worked through over the following sweeps. */
 const SWEEP_BATCH = 500;

@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-node';
-import type { TypedConfig } from '../../../../libs/config/src';
-import { buildAffine } from '../../../../libs/onnx/src';
+import type { TypedConfig } from '@switchyard/config';
+import { buildAffine } from '@switchyard/onnx/testing';
 import { RuntimeSandbox } from './runtime-sandbox';
 
 // Constructed here, under Jest, from the TypeScript source: the child runs sandbox-child.ts as

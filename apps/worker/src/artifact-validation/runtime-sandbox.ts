@@ -1,9 +1,9 @@
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type * as ort from 'onnxruntime-node';
 import { type ChildProcess, type Serializable, spawn } from 'node:child_process';
-import { type ModelSignature, signatureOfMetadata } from '../../../../libs/onnx/src';
-import { TypedConfig } from '../../../../libs/config/src';
-import { programPath } from '../../../../libs/programs/src';
+import { type ModelSignature, signatureOfMetadata } from '@switchyard/onnx';
+import { TypedConfig } from '@switchyard/config';
+import { programPath } from '@switchyard/programs';
 import type { ChildMessage, RunRequest } from './sandbox-protocol';
 import { ValidationLimitError } from './validation-limit-error';
 

@@ -9,7 +9,7 @@
 import * as ort from 'onnxruntime-node';
 // Small modules only: the child starts for every validation, under the memory limit.
 // Only what the child needs: the lib's index would load the model builders too.
-import { messageOf } from '../../../../libs/onnx/src/runtime-messages';
+import { messageOf } from '@switchyard/onnx/runtime-messages';
 import type { ChildMessage, RunRequest } from './sandbox-protocol';
 
 const send = (message: ChildMessage, callback?: () => void) => process.send!(message, undefined, undefined, callback);

@@ -1,5 +1,5 @@
 import type * as ort from 'onnxruntime-node';
-import type { ModelSignature } from '../../../../libs/onnx/src';
+import type { ModelSignature } from '@switchyard/onnx';
 import type { SandboxRun } from './runtime-sandbox';
 import { ValidationLimitError } from './validation-limit-error';
 import { type RunnableModel, smokeRun } from './smoke-run';

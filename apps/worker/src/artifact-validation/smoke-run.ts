@@ -1,7 +1,7 @@
 import type * as ort from 'onnxruntime-node';
-import { describeSyntheticInput, inferenceFailure, type ModelSignature, SYNTHETIC_MAX_ELEMENTS, syntheticFeeds, syntheticInputs } from '../../../../libs/onnx/src';
-import type { InputExample } from '../../../../libs/persistence/src';
-import { decodePredictRequest, MAX_EXAMPLE_ELEMENTS, TensorDecodeError } from '../../../../libs/tensor/src';
+import { describeSyntheticInput, inferenceFailure, type ModelSignature, SYNTHETIC_MAX_ELEMENTS, syntheticFeeds, syntheticInputs } from '@switchyard/onnx';
+import type { InputExample } from '@switchyard/domain';
+import { decodePredictRequest, MAX_EXAMPLE_ELEMENTS, TensorDecodeError } from '@switchyard/tensor';
 import { capReason, inferenceFailureReason } from './failure-reason';
 import type { SandboxRun } from './runtime-sandbox';
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Histogram } from 'prom-client';
-import { MetricsRegistry } from '../../../../libs/http/src';
+import { MetricsRegistry } from '@switchyard/http';
 
 /**
  * How a validation job attempt ended:

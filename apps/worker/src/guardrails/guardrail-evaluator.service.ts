@@ -2,12 +2,12 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleD
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
-import { judgeGuardrail, RollupReader } from '../../../../libs/analytics/src';
-import { TypedConfig } from '../../../../libs/config/src';
-import { DeploymentChangesService, modelTask } from '../../../../libs/deployments/src';
-import { isDomainError } from '../../../../libs/errors/src';
-import { DeploymentEntity, type GuardrailEvaluation, guardrailEvaluationKey, type ModelEntity } from '../../../../libs/persistence/src';
-import { REDIS_CLIENT } from '../../../../libs/queues/src';
+import { judgeGuardrail, RollupReader } from '@switchyard/analytics';
+import { TypedConfig } from '@switchyard/config';
+import { DeploymentChangesService, modelTask } from '@switchyard/deployment-changes';
+import { isDomainError } from '@switchyard/errors';
+import { DeploymentEntity, type GuardrailEvaluation, guardrailEvaluationKey, type ModelEntity } from '@switchyard/persistence';
+import { REDIS_CLIENT } from '@switchyard/queues';
 import { PeriodicTask } from '../periodic-task';
 
 /** The audit log's actor for changes the guardrail makes. */

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { DeploymentChangesModule } from '../../../../libs/deployments/src';
+import { DeploymentChangesModule } from '@switchyard/deployment-changes';
 import { GuardrailEvaluator } from './guardrail-evaluator.service';
 
 @Module({ imports: [DeploymentChangesModule], providers: [GuardrailEvaluator], exports: [GuardrailEvaluator] })

@@ -1,4 +1,4 @@
-import type { FeedbackEvent, PredictionEvent } from '../../../../libs/queues/src';
+import type { FeedbackEvent, PredictionEvent } from '@switchyard/queues';
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const isNumberMap = (value: unknown) => value === null || (isObject(value) && Object.values(value).every((v) => typeof v === 'number' && Number.isFinite(v)));

@@ -2,7 +2,7 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShut
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Redis } from 'ioredis';
 import { DataSource, type EntityManager } from 'typeorm';
-import { TypedConfig } from '../../../../libs/config/src';
+import { TypedConfig } from '@switchyard/config';
 import {
   createRedisClient,
   type FeedbackEvent,
@@ -10,7 +10,7 @@ import {
   type PredictionEvent,
   predictionStreamKey,
   STREAM_BATCH_FIELD,
-} from '../../../../libs/queues/src';
+} from '@switchyard/queues';
 import { PeriodicTask } from '../periodic-task';
 import { IngestionMetrics } from './ingestion-metrics';
 import { isFeedbackEvent, isPredictionEvent } from './event-shapes';

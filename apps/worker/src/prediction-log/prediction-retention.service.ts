@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { TypedConfig } from '../../../../libs/config/src';
+import { TypedConfig } from '@switchyard/config';
 import { PeriodicTask } from '../periodic-task';
 import { IngestionMetrics } from './ingestion-metrics';
 

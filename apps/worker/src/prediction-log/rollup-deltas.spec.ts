@@ -1,5 +1,5 @@
-import type { PredictionEvent } from '../../../../libs/queues/src';
-import { driftBin, latencyBucket } from '../../../../libs/statistics/src';
+import type { PredictionEvent } from '@switchyard/queues';
+import { driftBin, latencyBucket } from '@switchyard/statistics';
 import { rollupOutcomes, rollupPredictions } from './rollup-deltas';
 
 const MINUTE = 60_000;

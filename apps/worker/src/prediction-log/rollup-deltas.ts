@@ -1,6 +1,7 @@
-import type { Counts } from '../../../../libs/persistence/src';
-import type { OutputSummary, PredictionEvent } from '../../../../libs/queues/src';
-import { driftBin, latencyBucket } from '../../../../libs/statistics/src';
+import type { Counts } from '@switchyard/persistence';
+import type { OutputSummary } from '@switchyard/domain';
+import type { PredictionEvent } from '@switchyard/queues';
+import { driftBin, latencyBucket } from '@switchyard/statistics';
 
 const MINUTE_MS = 60_000;
 

@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
-import type { Role } from '../../../auth/src/roles';
+import type { Role } from '@switchyard/auth';
 
 /** One API key. The secret is never stored: only a per-key salt and sha256(salt ‖ secret). */
 @Entity({ name: 'api_keys' })

@@ -1,8 +1,9 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique, UpdateDateColumn } from 'typeorm';
-import type { ModelSignature } from '../../../onnx/src/signature';
+import type { ModelSignature } from '@switchyard/onnx';
+import type { InputExample } from '@switchyard/domain';
 import { ModelEntity } from './model.entity';
 
-export type { ModelSignature, TensorSpec } from '../../../onnx/src/signature';
+export type { ModelSignature, TensorSpec } from '@switchyard/onnx';
 
 export type VersionStatus = 'pending' | 'ready' | 'failed';
 
@@ -24,9 +25,6 @@ export interface ValidationReport {
   /** How the served graph differs from the artifact (a ZipMap's probability tensor served in its place); see servable-graph. */
   graph_changes?: string[];
 }
-
-/** A /v1 predict body given at upload (MLflow's input_example): the smoke input and each gateway's warm-up. */
-export type InputExample = { inputs: Record<string, unknown> } | { instances: unknown[] };
 
 export interface VersionMetadata {
   description?: string;

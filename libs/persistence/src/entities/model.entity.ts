@@ -1,5 +1,4 @@
-import type { BatchingConfig } from '../../../queues/src/deployment-contract';
-import type { ModelTask } from '../../../queues/src/prediction-log-contract';
+import type { BatchingConfig, ModelTask } from '@switchyard/domain';
 import type { GuardrailConfig } from './guardrail';
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 

@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import type { OutputSummary } from '../../../queues/src/prediction-log-contract';
+import type { OutputSummary } from '@switchyard/domain';
 
 /**
  * One row per prediction, keyed by model and request id so ingestion is idempotent and a client-chosen

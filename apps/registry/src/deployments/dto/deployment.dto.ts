@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsISO8601, IsNumber, IsOptional, Max, Min } from 'class-validator';
 import { SignatureResponse } from '../../versions/dto/version.dto';
-import type { InputExample } from '../../../../../libs/persistence/src';
+import type { InputExample } from '@switchyard/domain';
 
 export class BatchingDto {
   @ApiProperty({ minimum: 1, maximum: 4096, example: 32, description: 'most rows one inference takes' })

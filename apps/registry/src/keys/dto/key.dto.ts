@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsInt, IsNumber, IsOptional, IsPositive, IsString, Matches, Max, Min } from 'class-validator';
-import { ROLES, type Role } from '../../../../../libs/auth/src';
+import { ROLES, type Role } from '@switchyard/auth';
 import { MODEL_NAME_PATTERN } from '../../models/dto/model.dto';
 
 export const KEY_NAME_PATTERN = /^[\w .@:/+-]{1,64}$/;

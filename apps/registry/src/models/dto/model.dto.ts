@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import type { ModelTask } from '../../../../../libs/queues/src';
+import type { ModelTask } from '@switchyard/domain';
 import { BatchingDto, DeploymentResponse } from '../../deployments/dto/deployment.dto';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsObject, IsOptional, IsString, Matches, MaxLength, MinLength, Validate, ValidateNested, ValidatorConstraint, type ValidatorConstraintInterface } from 'class-validator';
 

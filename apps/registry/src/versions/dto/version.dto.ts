@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import type { InputExample } from '../../../../../libs/persistence/src';
+import type { InputExample } from '@switchyard/domain';
 
 export class TensorSpecResponse {
   @ApiProperty() name: string;

@@ -5,4 +5,4 @@ import { ModelSessions } from '../sessions/model-sessions.service';
 import { DeploymentSync } from './deployment-sync.service';
 
 @Module({ providers: [ModelSessions, DeploymentSync, GatewayMetrics, InferenceThreads], exports: [ModelSessions, DeploymentSync, GatewayMetrics] })
-export class DeploymentsModule {}
+export class DeploymentSyncModule {}

@@ -2,14 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
-import { DomainError } from '../../errors/src';
+import { DomainError } from '@switchyard/errors';
 import {
   type AuditAction,
   AuditEntryEntity,
   DeploymentEntity,
   type DeploymentState,
   ModelEntity,
-} from '../../persistence/src';
+} from '@switchyard/persistence';
 import { DeploymentPublisher } from './deployment-publisher';
 import { type AliasTarget, deploymentState, loadAliases } from './deployment-state';
 

@@ -1,13 +1,13 @@
 import type { EntityManager } from 'typeorm';
-import { inferTask } from '../../onnx/src/task';
-import type { ModelTask } from '../../queues/src/prediction-log-contract';
+import { inferTask } from '@switchyard/onnx';
+import type { ModelTask } from '@switchyard/domain';
 import {
   DeploymentEntity,
   type DeploymentState,
   ModelAliasEntity,
   type ModelEntity,
   ModelVersionEntity,
-} from '../../persistence/src';
+} from '@switchyard/persistence';
 
 export const CHAMPION = 'champion';
 export const CHALLENGER = 'challenger';

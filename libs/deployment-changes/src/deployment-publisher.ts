@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { TypedConfig } from '../../config/src';
-import { type DeploymentChangedMessage, deploymentsChannel, REDIS_CLIENT } from '../../queues/src';
+import { TypedConfig } from '@switchyard/config';
+import { type DeploymentChangedMessage, deploymentsChannel, REDIS_CLIENT } from '@switchyard/queues';
 
 /**
  * Tells gateways a deployment changed, after the change committed. A lost message is not fatal:

@@ -2,14 +2,14 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
-import { TypedConfig } from '../../../../libs/config/src';
+import { TypedConfig } from '@switchyard/config';
 import {
   type DeploymentView,
   deploymentsChannel,
   REDIS_CLIENT,
   type ReplicaRolloutStatus,
   rolloutKey,
-} from '../../../../libs/queues/src';
+} from '@switchyard/queues';
 import { registryHeaders } from '../registry-credentials';
 import { ModelSessions } from '../sessions/model-sessions.service';
 

@@ -1,4 +1,5 @@
 import { onnx } from 'onnx-proto';
+import { mulberry32 } from './random';
 
 /**
  * Builds small, real ONNX models in code so tests and fixtures never depend on checked-in binaries.
@@ -400,21 +401,6 @@ export function buildReshapeThatNeverFits(): Uint8Array {
     input: [tensorValueInfo('x', DataType.FLOAT, [BATCH_DIM, 4])],
     output: [tensorValueInfo('y', DataType.FLOAT, [3, 5])],
   });
-}
-
-/**
- * A Mulberry32 generator: four lines, 32-bit state, good enough to spread weights (and to seed test
- * simulations), and identical on every platform, which Math.random is not.
- */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface EncodeOptions {
