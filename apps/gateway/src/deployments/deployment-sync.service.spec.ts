@@ -146,8 +146,9 @@ describe('DeploymentSync', () => {
     return report ? (JSON.parse(report) as ReplicaRolloutStatus) : null;
   }
 
+  /** The snapshot files in the cache directory (not a write in progress, which is renamed into place when complete). */
   async function snapshots(): Promise<Array<{ file: string; content: Record<string, unknown> }>> {
-    const files = (await readdir(cacheDir)).filter((file) => file.startsWith('deployments-'));
+    const files = (await readdir(cacheDir)).filter((file) => /^deployments-[0-9a-f]{16}\.json$/.test(file));
     return Promise.all(files.map(async (file) => ({ file, content: JSON.parse(await readFile(path.join(cacheDir, file), 'utf8')) as Record<string, unknown> })));
   }
 
@@ -164,7 +165,6 @@ describe('DeploymentSync', () => {
     expect(await rolloutReport('m')).toMatchObject({ replica: 'replica-a', serving_revision: 1, target_revision: 1, state: 'serving', reason: null, champion: 1, challenger: null });
     await waitFor(async () => (await snapshots()).length === 1, 'a snapshot is written');
     const [snapshot] = await snapshots();
-    expect(snapshot.file).toMatch(/^deployments-[0-9a-f]{16}\.json$/);
     expect(snapshot.content).toMatchObject({ registry_url: REGISTRY_URL, redis_prefix: prefix, registry_instance: 'registry-a', deployments: [{ model: 'm', revision: 1 }] });
   });
 
