@@ -3,14 +3,13 @@ import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import { type ApiKeyRecord, gatewayReplicasKey, type KeyState, keysChannel, keysHashKey, mirrorKeys } from '../../../../libs/auth/src';
 import type { Env, TypedConfig } from '../../../../libs/config/src';
 import { KeyCache } from './key-cache.service';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/0';
-/** Nothing listens on port 1: a Redis that refuses every connection. */
-const UNREACHABLE_REDIS_URL = 'redis://127.0.0.1:1';
 const REGISTRY_URL = 'http://registry.invalid';
 
 function configOf(values: Partial<Env>): TypedConfig {
@@ -23,6 +22,27 @@ async function waitFor(condition: () => boolean | Promise<boolean>, what: string
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/**
+ * A Redis that accepts connections and never answers, for the notice subscription while Redis is down
+ * (a refused connection would leave ioredis a socket timer behind after disconnect).
+ */
+async function silentRedis(): Promise<{ url: string; close: () => Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
 }
 
 /** The few ioredis calls KeyCache makes, all failing as they do while Redis is down. */
@@ -46,6 +66,7 @@ describe('KeyCache', () => {
   /** What the registry answers on GET /v1/keys/states; null while it is down. */
   let registryStates: KeyState[] | null;
   const caches: KeyCache[] = [];
+  let unreachable: Awaited<ReturnType<typeof silentRedis>>;
 
   beforeAll(() => Logger.overrideLogger(false));
 
@@ -53,6 +74,7 @@ describe('KeyCache', () => {
     redis = new Redis(REDIS_URL);
     prefix = `${process.env.REDIS_PREFIX ?? 'sy'}-keys-${randomUUID().slice(0, 8)}`;
     cacheDir = await mkdtemp(path.join(tmpdir(), 'key-cache-'));
+    unreachable = await silentRedis();
     registryStates = [];
     jest.spyOn(globalThis, 'fetch').mockImplementation(async (input) => {
       if (new URL(String(input)).pathname !== '/v1/keys/states' || registryStates === null) throw new TypeError('fetch failed');
@@ -62,6 +84,7 @@ describe('KeyCache', () => {
 
   afterEach(async () => {
     for (const cache of caches.splice(0)) await cache.onApplicationShutdown();
+    await unreachable.close();
     jest.restoreAllMocks();
     const keys = await redis.keys(`${prefix}:*`);
     if (keys.length > 0) await redis.del(...keys);
@@ -74,6 +97,11 @@ describe('KeyCache', () => {
     const cache = new KeyCache(config, client);
     caches.push(cache);
     return cache;
+  }
+
+  async function shutDown(cache: KeyCache): Promise<void> {
+    caches.splice(caches.indexOf(cache), 1);
+    await cache.onApplicationShutdown();
   }
 
   it('checks keys against the mirror it loaded at start, and keeps an owner-only copy on disk', async () => {
@@ -152,7 +180,7 @@ describe('KeyCache', () => {
     await cache.onApplicationBootstrap();
     await waitFor(async () => (await redis.hlen(gatewayReplicasKey(prefix))) === 1, 'the replica beats');
 
-    await cache.onApplicationShutdown();
+    await shutDown(cache);
 
     expect(await redis.hlen(gatewayReplicasKey(prefix))).toBe(0);
   });
@@ -161,10 +189,10 @@ describe('KeyCache', () => {
     await mirrorKeys(redis, prefix, [keyRecord(ALICE)]);
     const before = keyCache();
     await before.onApplicationBootstrap();
-    await before.onApplicationShutdown();
+    await shutDown(before);
 
     registryStates = null;
-    const cache = keyCache({ REDIS_URL: UNREACHABLE_REDIS_URL }, unreachableRedis());
+    const cache = keyCache({ REDIS_URL: unreachable.url }, unreachableRedis());
     await cache.onApplicationBootstrap();
 
     expect(cache.ready).toBe(true);
@@ -175,17 +203,17 @@ describe('KeyCache', () => {
     await mirrorKeys(redis, prefix, [keyRecord(ALICE)]);
     const before = keyCache();
     await before.onApplicationBootstrap();
-    await before.onApplicationShutdown();
+    await shutDown(before);
 
     registryStates = [{ id: ALICE, revoked: true, rate_limit_per_second: null, burst: null }];
-    const cache = keyCache({ REDIS_URL: UNREACHABLE_REDIS_URL }, unreachableRedis());
+    const cache = keyCache({ REDIS_URL: unreachable.url }, unreachableRedis());
     await cache.onApplicationBootstrap();
 
     await waitFor(() => cache.find(ALICE)?.revoked === true, 'the revocation applies');
   });
 
   it('fails closed when Redis is down at start and there is no disk copy', async () => {
-    const cache = keyCache({ REDIS_URL: UNREACHABLE_REDIS_URL }, unreachableRedis());
+    const cache = keyCache({ REDIS_URL: unreachable.url }, unreachableRedis());
 
     await cache.onApplicationBootstrap();
 
