@@ -36,6 +36,7 @@ class FakeRegistry {
   deployments: DeploymentView[] = [];
   reads = 0;
   private readonly artifacts = new Map<string, Uint8Array>();
+  private readonly heldArtifacts = new Map<string, Promise<void>>();
   private held: Promise<void> | null = null;
   private releaseHeld: () => void = () => undefined;
 
@@ -49,7 +50,9 @@ class FakeRegistry {
         await this.held;
         return Response.json(body);
       }
-      const bytes = this.artifacts.get(url.pathname.split('/').pop() ?? '');
+      const sha256 = url.pathname.split('/').pop() ?? '';
+      await this.heldArtifacts.get(sha256);
+      const bytes = this.artifacts.get(sha256);
       return bytes ? new Response(bytes) : new Response('not found', { status: 404 });
     });
   }
@@ -75,6 +78,16 @@ class FakeRegistry {
     };
     this.deployments = [...this.deployments.filter((d) => d.model !== model), deployment];
     return deployment;
+  }
+
+  /** The artifact's bytes wait until the returned function is called. */
+  holdArtifact(sha256: string): () => void {
+    let release: () => void = () => undefined;
+    this.heldArtifacts.set(sha256, new Promise((resolve) => (release = resolve)));
+    return () => {
+      this.heldArtifacts.delete(sha256);
+      release();
+    };
   }
 
   /** Answers to deployment reads wait until release(); each answers the list as it was when read. */
@@ -182,6 +195,7 @@ describe('DeploymentSync', () => {
     expect(report).toMatchObject({ serving_revision: 1, target_revision: 2, champion: 1 });
     expect(report?.reason).toBeTruthy();
     expect(servingRevision(sessions, 'm')).toBe(1);
+    await waitFor(async () => (await snapshots()).length === 1, 'a snapshot is written');
     const [snapshot] = await snapshots();
     expect(snapshot.content).toMatchObject({ deployments: [{ model: 'm', revision: 1 }] });
   });
@@ -228,7 +242,8 @@ describe('DeploymentSync', () => {
     await waitFor(async () => (await snapshots()).length === 1, 'a snapshot is written');
 
     registry.up = false;
-    const { sessions, sync } = gateway();
+    // A save begun before the refresh may land after it; the next poll writes the snapshot again.
+    const { sessions, sync } = gateway({ DEPLOYMENT_POLL_MS: 50 });
     await sync.onApplicationBootstrap();
     await waitFor(() => servingRevision(sessions, 'm') === 1, 'the snapshot serves');
     const restored = sessions.serving('m')?.champion;
@@ -304,10 +319,31 @@ describe('DeploymentSync', () => {
     expect(registry.reads).toBe(2);
   });
 
+  it("never holds one model's change back behind another model's slow load", async () => {
+    registry.deploy('slow', 1, registry.version(1, affine(2)));
+    registry.deploy('quick', 1, registry.version(1, affine(3)));
+    const { sessions, sync } = gateway();
+    await sync.onApplicationBootstrap();
+    await waitFor(() => servingRevision(sessions, 'slow') === 1 && servingRevision(sessions, 'quick') === 1, 'both models serve');
+
+    const stuck = registry.version(2, affine(4));
+    const release = registry.holdArtifact(stuck.sha256);
+    registry.deploy('slow', 2, stuck);
+    registry.deploy('quick', 2, registry.version(2, affine(5)));
+    await sync.refresh();
+
+    await waitFor(() => servingRevision(sessions, 'quick') === 2, 'quick serves revision 2');
+    expect(sessions.status('slow')).toMatchObject({ state: 'loading', servingRevision: 1, targetRevision: 2 });
+    expect(servingRevision(sessions, 'slow')).toBe(1);
+    release();
+    await waitFor(() => servingRevision(sessions, 'slow') === 2, 'slow serves revision 2 once its bytes arrive');
+  });
+
   it('removes a model the registry no longer lists, and takes it out of the snapshot', async () => {
     registry.deploy('m', 1, registry.version(1, affine(2)));
     registry.deploy('n', 1, registry.version(1, affine(3)));
-    const { sessions, sync } = gateway();
+    // Saves of one reconcile can land in either order; every poll writes the snapshot again, as in production.
+    const { sessions, sync } = gateway({ DEPLOYMENT_POLL_MS: 50 });
     await sync.onApplicationBootstrap();
     await waitFor(() => servingRevision(sessions, 'm') === 1 && servingRevision(sessions, 'n') === 1, 'both models serve');
 
@@ -317,7 +353,7 @@ describe('DeploymentSync', () => {
     expect(sync.deployedModels()).toEqual(['m']);
     await waitFor(() => sessions.models().length === 1, 'n is removed');
     expect(sessions.serving('n')).toBeUndefined();
-    await waitFor(async () => ((await snapshots())[0]?.content.deployments as DeploymentView[]).length === 1, 'the snapshot lists m only');
-    expect((await snapshots())[0].content).toMatchObject({ deployments: [{ model: 'm' }] });
+    const snapshotModels = async () => ((await snapshots())[0]?.content.deployments as DeploymentView[] | undefined)?.map((d) => d.model).join(',');
+    await waitFor(async () => (await snapshotModels()) === 'm', 'the snapshot lists m only');
   });
 });

@@ -85,6 +85,18 @@ describe('PredictionRecorder', () => {
     return started;
   }
 
+  async function shutDown(log: PredictionRecorder): Promise<void> {
+    recorders.splice(recorders.indexOf(log), 1);
+    await log.onApplicationShutdown();
+  }
+
+  async function redisDown(): Promise<string> {
+    const proxy = await SwitchableProxy.start(new URL(REDIS_URL).hostname, Number(new URL(REDIS_URL).port || 6379));
+    proxies.push(proxy);
+    await proxy.cut();
+    return `redis://127.0.0.1:${proxy.port}`;
+  }
+
   const context = (requestId: string, model = 'm', extra: Partial<PredictionContext> = {}): PredictionContext => ({
     requestId,
     routed: routedTo(model),
@@ -235,10 +247,7 @@ describe('PredictionRecorder', () => {
   });
 
   it('keeps the events of a failed flush for the next as far as there is room, counts the rest, and writes them in order once Redis is back', async () => {
-    const proxy = await SwitchableProxy.start(new URL(REDIS_URL).hostname, Number(new URL(REDIS_URL).port || 6379));
-    proxies.push(proxy);
-    await proxy.cut();
-    const log = recorder({ REDIS_URL: `redis://127.0.0.1:${proxy.port}`, PREDICTION_LOG_BUFFER_EVENTS: 4 });
+    const log = recorder({ REDIS_URL: await redisDown(), PREDICTION_LOG_BUFFER_EVENTS: 4 });
     for (let i = 1; i <= 3; i++) log.recordSuccess(context(`req-${i}`), feeds, results, payload);
 
     const failing = log.flush();
@@ -250,7 +259,7 @@ describe('PredictionRecorder', () => {
 
     expect(log.pending).toBe(4);
     expect(await dropped('redis_unavailable')).toBe(2);
-    await proxy.restore();
+    await proxies[0].restore();
     await flushed(log);
     expect((await streamEntries()).flat().map((e) => e.request_id)).toEqual(['req-1', 'req-4', 'req-5', 'req-6']);
   });
@@ -261,10 +270,23 @@ describe('PredictionRecorder', () => {
     await flushed(log);
     log.recordSuccess(context('req-2'), feeds, results, payload);
 
-    await log.onApplicationShutdown();
+    await shutDown(log);
 
     expect((await streamEntries()).flat().map((e) => e.request_id)).toEqual(['req-1', 'req-2']);
     expect(await dropped('shutdown')).toBe(0);
+  });
+
+  it('never throws at callers while Redis is down, and counts what it could not write by shutdown', async () => {
+    const log = recorder({ REDIS_URL: await redisDown() });
+    log.recordSuccess(context('req-1'), feeds, results, payload);
+    log.recordFailure(context('req-2'), new Error('a bug'));
+    await log.flush();
+    expect(log.pending).toBe(2);
+
+    await shutDown(log);
+
+    expect(await dropped('shutdown')).toBe(2);
+    expect(log.pending).toBe(2);
   });
 
   it('records nothing when the prediction log is off', async () => {

@@ -162,6 +162,22 @@ describe('ModelSessions', () => {
     expect(registry.fetches).toBe(fetched + 1);
   });
 
+  it("releases a challenger the new deployment no longer has, and keeps each model's status its own", async () => {
+    const champion = registry.version(1, affine(1));
+    await sessions.apply(deployment('m', 1, champion, { challenger: registry.version(2, affine(2)), challenger_percent: 50 }));
+    await sessions.apply(deployment('n', 1, registry.version(1, affine(3))));
+    const challenger = sessions.assertServing('m').challenger;
+
+    await sessions.apply(deployment('m', 2, champion));
+    await sessions.apply(deployment('n', 2, registry.version(2, buildModelWithCustomDomain())));
+
+    expect(sessions.assertServing('m').challenger).toBeNull();
+    expect(challenger?.isReleased).toBe(true);
+    expect(sessions.status('m')).toMatchObject({ state: 'serving', servingRevision: 2 });
+    expect(sessions.status('n')).toMatchObject({ state: 'failed', servingRevision: 1, targetRevision: 2 });
+    expect(sessions.models().sort()).toEqual(['m', 'n']);
+  });
+
   it('ignores a revision that is not newer than the one serving, and applies changes in the order they arrive', async () => {
     const first = registry.version(1, affine(1));
     const second = registry.version(2, affine(2));
