@@ -160,9 +160,9 @@ describe('DeploymentSync', () => {
   }
 
   /** The snapshot files in the cache directory (not a write in progress, which is renamed into place when complete). */
-  async function snapshots(): Promise<Array<{ file: string; content: Record<string, unknown> }>> {
+  async function snapshots(): Promise<Array<{ content: Record<string, unknown> }>> {
     const files = (await readdir(cacheDir)).filter((file) => /^deployments-[0-9a-f]{16}\.json$/.test(file));
-    return Promise.all(files.map(async (file) => ({ file, content: JSON.parse(await readFile(path.join(cacheDir, file), 'utf8')) as Record<string, unknown> })));
+    return Promise.all(files.map(async (file) => ({ content: JSON.parse(await readFile(path.join(cacheDir, file), 'utf8')) as Record<string, unknown> })));
   }
 
   it("applies the registry's deployments at start, reports its rollout and snapshots what it serves", async () => {
@@ -215,6 +215,17 @@ describe('DeploymentSync', () => {
     await waitFor(() => servingRevision(sessions, 'm') === 1, 'the snapshot revision serves from the disk cache');
     expect(await sync.refresh()).toBe(false);
     expect(servingRevision(sessions, 'm')).toBe(1);
+  });
+
+  it('keeps one snapshot per registry URL, so two setups sharing a cache directory never share one', async () => {
+    registry.deploy('m', 1, registry.version(1, affine(2)));
+    const ours = gateway();
+    const theirs = gateway({ REGISTRY_URL: 'http://other-registry.invalid' });
+    await Promise.all([ours.sync.onApplicationBootstrap(), theirs.sync.onApplicationBootstrap()]);
+
+    await waitFor(async () => (await snapshots()).length === 2, 'each setup writes its snapshot');
+    const written = await snapshots();
+    expect(written.map((snapshot) => snapshot.content.registry_url).sort()).toEqual(['http://other-registry.invalid', REGISTRY_URL]);
   });
 
   it.each([
