@@ -253,8 +253,7 @@ describe('DeploymentSync', () => {
     await waitFor(async () => (await snapshots()).length === 1, 'a snapshot is written');
 
     registry.up = false;
-    // A save begun before the refresh may land after it; the next poll writes the snapshot again.
-    const { sessions, sync } = gateway({ DEPLOYMENT_POLL_MS: 50 });
+    const { sessions, sync } = gateway();
     await sync.onApplicationBootstrap();
     await waitFor(() => servingRevision(sessions, 'm') === 1, 'the snapshot serves');
     const restored = sessions.serving('m')?.champion;
@@ -353,8 +352,8 @@ describe('DeploymentSync', () => {
   it('removes a model the registry no longer lists, and takes it out of the snapshot', async () => {
     registry.deploy('m', 1, registry.version(1, affine(2)));
     registry.deploy('n', 1, registry.version(1, affine(3)));
-    // Saves of one reconcile can land in either order; every poll writes the snapshot again, as in production.
-    const { sessions, sync } = gateway({ DEPLOYMENT_POLL_MS: 50 });
+    // No poll here: snapshot writes go one at a time, so the last one written lists what serves last.
+    const { sessions, sync } = gateway();
     await sync.onApplicationBootstrap();
     await waitFor(() => servingRevision(sessions, 'm') === 1 && servingRevision(sessions, 'n') === 1, 'both models serve');
 

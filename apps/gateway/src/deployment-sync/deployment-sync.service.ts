@@ -49,6 +49,7 @@ export class DeploymentSync implements OnApplicationBootstrap, OnApplicationShut
   private synced = false;
   private known = new Set<string>();
   private readonly snapshotFile: string;
+  private snapshotWrites: Promise<void> = Promise.resolve();
   /** The registry instance whose deployments are applied: from the last read, or from the snapshot restored at start. */
   private instance: string | null = null;
 
@@ -180,7 +181,14 @@ export class DeploymentSync implements OnApplicationBootstrap, OnApplicationShut
    * The snapshot a restart falls back on when the registry is down: the deployments actually served,
    * so a change that could not be loaded (say, during an S3 outage) never replaces one that works.
    */
-  private async saveSnapshot(): Promise<void> {
+  private saveSnapshot(): Promise<void> {
+    // One write at a time, each reading the served state when it runs: loads of several models finish
+    // in any order, and a write that started earlier must not land last with an older list.
+    this.snapshotWrites = this.snapshotWrites.then(() => this.writeSnapshot());
+    return this.snapshotWrites;
+  }
+
+  private async writeSnapshot(): Promise<void> {
     const snapshot: DeploymentSnapshot = {
       registry_url: this.config.get('REGISTRY_URL'),
       redis_prefix: this.prefix,
