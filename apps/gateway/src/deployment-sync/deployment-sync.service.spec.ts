@@ -4,7 +4,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { Env, TypedConfig } from '@switchyard/config';
+import type { Env } from '@switchyard/config';
 import { MetricsRegistry } from '@switchyard/http';
 import { buildAffine, buildModelWithCustomDomain } from '@switchyard/onnx/testing';
 import { type DeploymentView, deploymentsChannel, type LoadableVersionView, type ReplicaRolloutStatus, rolloutKey } from '@switchyard/queues';
@@ -12,22 +12,10 @@ import { GatewayMetrics } from '../gateway-metrics';
 import { InferenceThreads } from '../sessions/inference-threads';
 import { ModelSessions } from '../sessions/model-sessions.service';
 import { DeploymentSync } from './deployment-sync.service';
+import { configOf, deploymentOf, waitFor } from '../../../../test/support/unit';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/0';
 const REGISTRY_URL = 'http://registry.invalid';
-
-function configOf(values: Partial<Env>): TypedConfig {
-  return { get: (key: keyof Env) => values[key] } as TypedConfig;
-}
-
-/** Waits for a condition on a busy machine: polls until it holds, failing after a generous deadline. */
-async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 /** The registry as the gateway sees it: GET /v1/deployments and the artifact route. */
 class FakeRegistry {
@@ -64,18 +52,7 @@ class FakeRegistry {
   }
 
   deploy(model: string, revision: number, champion: LoadableVersionView): DeploymentView {
-    const deployment: DeploymentView = {
-      model,
-      revision,
-      salt: 'salt',
-      challenger_percent: 0,
-      champion,
-      challenger: null,
-      batching: null,
-      task: 'regression',
-      labels: null,
-      updated_at: new Date(0).toISOString(),
-    };
+    const deployment = deploymentOf(model, revision, champion);
     this.deployments = [...this.deployments.filter((d) => d.model !== model), deployment];
     return deployment;
   }

@@ -6,23 +6,12 @@ import { tmpdir } from 'node:os';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { type ApiKeyRecord, gatewayReplicasKey, type KeyState, keysChannel, keysHashKey, mirrorKeys } from '@switchyard/auth';
-import type { Env, TypedConfig } from '@switchyard/config';
+import type { Env } from '@switchyard/config';
 import { KeyCache } from './key-cache.service';
+import { configOf, waitFor } from '../../../../test/support/unit';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/0';
 const REGISTRY_URL = 'http://registry.invalid';
-
-function configOf(values: Partial<Env>): TypedConfig {
-  return { get: (key: keyof Env) => values[key] } as TypedConfig;
-}
-
-async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 /**
  * A Redis that accepts connections and never answers, for the notice subscription while Redis is down

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import * as ort from 'onnxruntime-node';
-import type { Env, TypedConfig } from '@switchyard/config';
+import type { Env } from '@switchyard/config';
 import { DomainError } from '@switchyard/errors';
 import { MetricsRegistry } from '@switchyard/http';
 import { type PredictionEvent, predictionStreamKey, requestIndexKey, STREAM_BATCH_FIELD } from '@switchyard/queues';
@@ -12,23 +12,12 @@ import type { Routed } from '../predict/inference.service';
 import { LoadedVersion } from '../sessions/loaded-version';
 import type { ModelSessions, Serving } from '../sessions/model-sessions.service';
 import { type PredictionContext, PredictionRecorder } from './prediction-recorder.service';
+import { configOf, waitFor } from '../../../../test/support/unit';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/0';
 const FEEDBACK_WINDOW_SECONDS = 86_400;
 /** An hour's start, so every event of a test falls in one request-index bucket. */
 const RECEIVED_AT = Date.UTC(2026, 0, 1, 12);
-
-function configOf(values: Partial<Env>): TypedConfig {
-  return { get: (key: keyof Env) => values[key] } as TypedConfig;
-}
-
-async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 /** A served version as the recorder sees it: a model, a version number and the output's name. */
 function routedTo(model: string, version = 1): Routed {

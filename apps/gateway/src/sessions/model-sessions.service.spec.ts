@@ -4,21 +4,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import type { Env, TypedConfig } from '@switchyard/config';
 import { DomainError } from '@switchyard/errors';
 import { MetricsRegistry } from '@switchyard/http';
 import { buildAffine, buildModelWithCustomDomain } from '@switchyard/onnx/testing';
-import type { DeploymentView, LoadableVersionView } from '@switchyard/queues';
+import type { LoadableVersionView } from '@switchyard/queues';
 import { GatewayMetrics } from '../gateway-metrics';
 import { InferenceThreads } from './inference-threads';
 import type { LoadedVersion } from './loaded-version';
 import { ModelSessions } from './model-sessions.service';
+import { configOf, deploymentOf } from '../../../../test/support/unit';
 
 const REGISTRY_URL = 'http://registry.invalid';
-
-function configOf(values: Partial<Env>): TypedConfig {
-  return { get: (key: keyof Env) => values[key] } as TypedConfig;
-}
 
 /**
  * The registry's artifact route, the one boundary ModelSessions crosses: answers the bytes it was given
@@ -58,22 +54,6 @@ class FakeArtifactRoute {
   }
 }
 
-function deployment(model: string, revision: number, champion: LoadableVersionView, extra: Partial<DeploymentView> = {}): DeploymentView {
-  return {
-    model,
-    revision,
-    salt: 'salt',
-    challenger_percent: 0,
-    champion,
-    challenger: null,
-    batching: null,
-    task: 'regression',
-    labels: null,
-    updated_at: new Date(0).toISOString(),
-    ...extra,
-  };
-}
-
 async function predict(version: LoadedVersion, row: number[]): Promise<number[]> {
   const results = await version.run({ x: new ort.Tensor('float32', Float32Array.from(row), [1, row.length]) });
   return Array.from(results.y.data as Float32Array);
@@ -107,7 +87,7 @@ describe('ModelSessions', () => {
 
   it('loads, warms and serves a deployment, and reports it served', async () => {
     const view = registry.version(1, affine(2), { input_example: { instances: [[1, 1]] } });
-    await sessions.apply(deployment('m', 1, view));
+    await sessions.apply(deploymentOf('m', 1, view));
 
     const serving = sessions.assertServing('m');
     expect(serving).toMatchObject({ model: 'm', revision: 1, salt: 'salt', challenger: null, task: 'regression' });
@@ -120,20 +100,20 @@ describe('ModelSessions', () => {
 
   it('keeps a version whose input example does not run out of traffic', async () => {
     const served = registry.version(1, affine(2));
-    await sessions.apply(deployment('m', 1, served));
+    await sessions.apply(deploymentOf('m', 1, served));
     // Three features for a model of two: warm-up fails, as validation would have.
-    await sessions.apply(deployment('m', 2, registry.version(2, affine(3), { input_example: { instances: [[1, 2, 3]] } })));
+    await sessions.apply(deploymentOf('m', 2, registry.version(2, affine(3), { input_example: { instances: [[1, 2, 3]] } })));
 
     expect(sessions.assertServing('m').revision).toBe(1);
     expect(sessions.status('m')).toMatchObject({ state: 'failed', targetRevision: 2, servingRevision: 1, reason: expect.stringContaining('input_example') });
   });
 
   it('swaps atomically: requests in flight finish on the old version, which is released after the last lease returns', async () => {
-    await sessions.apply(deployment('m', 1, registry.version(1, affine(2))));
+    await sessions.apply(deploymentOf('m', 1, registry.version(1, affine(2))));
     const old = sessions.assertServing('m').champion;
     const inFlight = old.lease();
 
-    await sessions.apply(deployment('m', 2, registry.version(2, affine(10))));
+    await sessions.apply(deploymentOf('m', 2, registry.version(2, affine(10))));
 
     const next = sessions.assertServing('m').champion;
     expect(next.version).toBe(2);
@@ -147,12 +127,12 @@ describe('ModelSessions', () => {
 
   it('reuses a version whose bytes are unchanged instead of loading it again', async () => {
     const champion = registry.version(1, affine(2));
-    await sessions.apply(deployment('m', 1, champion));
+    await sessions.apply(deploymentOf('m', 1, champion));
     const loaded = sessions.assertServing('m').champion;
     const fetched = registry.fetches;
 
     const challenger = registry.version(2, affine(5));
-    await sessions.apply(deployment('m', 2, champion, { challenger, challenger_percent: 12.5 }));
+    await sessions.apply(deploymentOf('m', 2, champion, { challenger, challenger_percent: 12.5 }));
 
     const serving = sessions.assertServing('m');
     expect(serving.champion).toBe(loaded);
@@ -164,12 +144,12 @@ describe('ModelSessions', () => {
 
   it("releases a challenger the new deployment no longer has, and keeps each model's status its own", async () => {
     const champion = registry.version(1, affine(1));
-    await sessions.apply(deployment('m', 1, champion, { challenger: registry.version(2, affine(2)), challenger_percent: 50 }));
-    await sessions.apply(deployment('n', 1, registry.version(1, affine(3))));
+    await sessions.apply(deploymentOf('m', 1, champion, { challenger: registry.version(2, affine(2)), challenger_percent: 50 }));
+    await sessions.apply(deploymentOf('n', 1, registry.version(1, affine(3))));
     const challenger = sessions.assertServing('m').challenger;
 
-    await sessions.apply(deployment('m', 2, champion));
-    await sessions.apply(deployment('n', 2, registry.version(2, buildModelWithCustomDomain())));
+    await sessions.apply(deploymentOf('m', 2, champion));
+    await sessions.apply(deploymentOf('n', 2, registry.version(2, buildModelWithCustomDomain())));
 
     expect(sessions.assertServing('m').challenger).toBeNull();
     expect(challenger?.isReleased).toBe(true);
@@ -182,21 +162,21 @@ describe('ModelSessions', () => {
     const first = registry.version(1, affine(1));
     const second = registry.version(2, affine(2));
     const third = registry.version(3, affine(3));
-    await Promise.all([sessions.apply(deployment('m', 1, first)), sessions.apply(deployment('m', 3, third))]);
+    await Promise.all([sessions.apply(deploymentOf('m', 1, first)), sessions.apply(deploymentOf('m', 3, third))]);
     expect(sessions.assertServing('m').revision).toBe(3);
 
-    await sessions.apply(deployment('m', 2, second));
-    await sessions.apply(deployment('m', 3, first));
+    await sessions.apply(deploymentOf('m', 2, second));
+    await sessions.apply(deploymentOf('m', 3, first));
 
     expect(sessions.assertServing('m')).toMatchObject({ revision: 3, champion: { version: 3 } });
     expect(sessions.status('m')).toMatchObject({ state: 'serving', targetRevision: 3 });
   });
 
   it('keeps the old version serving when a new one cannot load, marks that revision failed and does not retry it', async () => {
-    await sessions.apply(deployment('m', 1, registry.version(1, affine(2))));
+    await sessions.apply(deploymentOf('m', 1, registry.version(1, affine(2))));
     const old = sessions.assertServing('m').champion;
 
-    await sessions.apply(deployment('m', 2, registry.version(2, buildModelWithCustomDomain())));
+    await sessions.apply(deploymentOf('m', 2, registry.version(2, buildModelWithCustomDomain())));
 
     expect(sessions.assertServing('m').champion).toBe(old);
     expect(old.isReleased).toBe(false);
@@ -208,11 +188,11 @@ describe('ModelSessions', () => {
     expect(sessions.servedDeployments().map((d) => d.revision)).toEqual([1]);
 
     const fetched = registry.fetches;
-    await sessions.apply(deployment('m', 2, registry.version(2, buildModelWithCustomDomain())));
+    await sessions.apply(deploymentOf('m', 2, registry.version(2, buildModelWithCustomDomain())));
     expect(sessions.status('m')).toMatchObject({ state: 'failed', targetRevision: 2, attempts: 1 });
     expect(registry.fetches).toBe(fetched);
 
-    await sessions.apply(deployment('m', 3, registry.version(3, affine(4))));
+    await sessions.apply(deploymentOf('m', 3, registry.version(3, affine(4))));
     expect(sessions.assertServing('m').revision).toBe(3);
     expect(sessions.status('m')).toEqual({ targetRevision: 3, servingRevision: 3, state: 'serving', reason: null });
     expect(old.isReleased).toBe(true);
@@ -224,24 +204,24 @@ describe('ModelSessions', () => {
     const view = registry.version(1, affine(2));
     registry.unavailable.add(view.sha256);
 
-    await sessions.apply(deployment('m', 1, view));
+    await sessions.apply(deploymentOf('m', 1, view));
     expect(sessions.status('m')).toMatchObject({ state: 'failed', targetRevision: 1, servingRevision: 0, attempts: 1, retryAt: now + 1_000 });
     expect(() => sessions.assertServing('m')).toThrow(expect.objectContaining({ code: 'MODEL_NOT_LOADED' }));
 
     registry.unavailable.delete(view.sha256);
     now += 999;
-    await sessions.apply(deployment('m', 1, view));
+    await sessions.apply(deploymentOf('m', 1, view));
     expect(sessions.status('m')).toMatchObject({ state: 'failed', attempts: 1 });
 
     registry.unavailable.add(view.sha256);
     now += 1;
-    await sessions.apply(deployment('m', 1, view));
+    await sessions.apply(deploymentOf('m', 1, view));
     // The second attempt failed too: the wait doubles.
     expect(sessions.status('m')).toMatchObject({ state: 'failed', attempts: 2, retryAt: now + 2_000 });
 
     registry.unavailable.delete(view.sha256);
     now += 2_000;
-    await sessions.apply(deployment('m', 1, view));
+    await sessions.apply(deploymentOf('m', 1, view));
     expect(sessions.status('m')).toMatchObject({ state: 'serving', servingRevision: 1 });
   });
 
@@ -250,7 +230,7 @@ describe('ModelSessions', () => {
     expect(() => sessions.assertServing('m')).toThrow(expect.objectContaining({ code: 'MODEL_NOT_FOUND' }));
 
     registry.hold();
-    const applied = sessions.apply(deployment('m', 1, registry.version(1, affine(2))));
+    const applied = sessions.apply(deploymentOf('m', 1, registry.version(1, affine(2))));
     const fetchStarted = () => registry.fetches > 0;
     while (!fetchStarted()) await new Promise((resolve) => setImmediate(resolve));
 
@@ -263,7 +243,7 @@ describe('ModelSessions', () => {
 
   it('serves a pinned version from what serves, or loads it and keeps only the most recently pinned', async () => {
     const views = [1, 2, 3, 4, 5, 6].map((version) => registry.version(version, affine(version)));
-    await sessions.apply(deployment('m', 1, views[0]));
+    await sessions.apply(deploymentOf('m', 1, views[0]));
     const champion = sessions.assertServing('m').champion;
 
     expect(await sessions.pinnedVersion('m', views[0])).toBe(champion);
@@ -285,19 +265,19 @@ describe('ModelSessions', () => {
   });
 
   it('promotes a pinned version without loading it again', async () => {
-    await sessions.apply(deployment('m', 1, registry.version(1, affine(1))));
+    await sessions.apply(deploymentOf('m', 1, registry.version(1, affine(1))));
     const view = registry.version(2, affine(2));
     const pinned = await sessions.pinnedVersion('m', view);
     const fetched = registry.fetches;
 
-    await sessions.apply(deployment('m', 2, view));
+    await sessions.apply(deploymentOf('m', 2, view));
 
     expect(sessions.assertServing('m').champion).toBe(pinned);
     expect(registry.fetches).toBe(fetched);
   });
 
   it('forgets a removed model and releases its versions after their last request', async () => {
-    await sessions.apply(deployment('m', 1, registry.version(1, affine(2))));
+    await sessions.apply(deploymentOf('m', 1, registry.version(1, affine(2))));
     const champion = sessions.assertServing('m').champion;
     const inFlight = champion.lease();
 
@@ -313,20 +293,20 @@ describe('ModelSessions', () => {
 
   it('loads a restarted gateway from its disk cache while the registry cannot serve the bytes', async () => {
     const view = registry.version(1, affine(2));
-    await sessions.apply(deployment('m', 1, view));
+    await sessions.apply(deploymentOf('m', 1, view));
     sessions.onApplicationShutdown();
     registry.unavailable.add(view.sha256);
 
     const config = configOf({ GATEWAY_CACHE_DIR: cacheDir, REGISTRY_URL, GATEWAY_INFERENCE_THREADS: 0, GATEWAY_OFFLOAD_ABOVE_MS: 0 });
     const metricsRegistry = new MetricsRegistry();
     sessions = new ModelSessions(config, new GatewayMetrics(metricsRegistry), new InferenceThreads(config, metricsRegistry));
-    await sessions.apply(deployment('m', 1, view));
+    await sessions.apply(deploymentOf('m', 1, view));
 
     expect(await predict(sessions.assertServing('m').champion, [1, 2])).toEqual([2, 4]);
   });
 
   it('releases every version at shutdown', async () => {
-    await sessions.apply(deployment('m', 1, registry.version(1, affine(1)), { challenger: registry.version(2, affine(2)), challenger_percent: 50 }));
+    await sessions.apply(deploymentOf('m', 1, registry.version(1, affine(1)), { challenger: registry.version(2, affine(2)), challenger_percent: 50 }));
     const serving = sessions.assertServing('m');
     const pinned = await sessions.pinnedVersion('m', registry.version(3, affine(3)));
 
