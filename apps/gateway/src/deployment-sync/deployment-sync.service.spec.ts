@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import type { Env } from '@switchyard/config';
 import { MetricsRegistry } from '@switchyard/http';
 import { buildAffine, buildModelWithCustomDomain } from '@switchyard/onnx/testing';
-import { type DeploymentView, deploymentsChannel, type LoadableVersionView, type ReplicaRolloutStatus, rolloutKey } from '@switchyard/queues';
+import { type DeploymentView, type LoadableVersionView, type ReplicaRolloutStatus, rolloutKey } from '@switchyard/queues';
 import { GatewayMetrics } from '../gateway-metrics';
 import { InferenceThreads } from '../sessions/inference-threads';
 import { ModelSessions } from '../sessions/model-sessions.service';
@@ -267,19 +267,6 @@ describe('DeploymentSync', () => {
     expect(restored?.isReleased).toBe(false);
   });
 
-  it('reads the registry again on a notice', async () => {
-    registry.deploy('m', 1, registry.version(1, affine(2)));
-    const { sessions, sync } = gateway();
-    await sync.onApplicationBootstrap();
-    await waitFor(() => servingRevision(sessions, 'm') === 1, 'revision 1 serves');
-    await waitFor(async () => ((await redis.pubsub('NUMSUB', deploymentsChannel(prefix))) as [string, number])[1] > 0, 'the sync subscribes');
-
-    registry.deploy('m', 2, registry.version(2, affine(3)));
-    await redis.publish(deploymentsChannel(prefix), 'm');
-
-    await waitFor(() => servingRevision(sessions, 'm') === 2, 'revision 2 serves after the notice');
-  });
-
   it('polls the registry when no notice comes', async () => {
     registry.deploy('m', 1, registry.version(1, affine(2)));
     const { sessions, sync } = gateway({ DEPLOYMENT_POLL_MS: 50 });
@@ -304,26 +291,6 @@ describe('DeploymentSync', () => {
 
     await waitFor(() => servingRevision(sessions, 'm') === 2, 'revision 2 serves');
     expect(registry.reads).toBe(2);
-  });
-
-  it("never holds one model's change back behind another model's slow load", async () => {
-    registry.deploy('slow', 1, registry.version(1, affine(2)));
-    registry.deploy('quick', 1, registry.version(1, affine(3)));
-    const { sessions, sync } = gateway();
-    await sync.onApplicationBootstrap();
-    await waitFor(() => servingRevision(sessions, 'slow') === 1 && servingRevision(sessions, 'quick') === 1, 'both models serve');
-
-    const stuck = registry.version(2, affine(4));
-    const release = registry.holdArtifact(stuck.sha256);
-    registry.deploy('slow', 2, stuck);
-    registry.deploy('quick', 2, registry.version(2, affine(5)));
-    await sync.refresh();
-
-    await waitFor(() => servingRevision(sessions, 'quick') === 2, 'quick serves revision 2');
-    expect(sessions.status('slow')).toMatchObject({ state: 'loading', servingRevision: 1, targetRevision: 2 });
-    expect(servingRevision(sessions, 'slow')).toBe(1);
-    release();
-    await waitFor(() => servingRevision(sessions, 'slow') === 2, 'slow serves revision 2 once its bytes arrive');
   });
 
   it('removes a model the registry no longer lists, and takes it out of the snapshot', async () => {
