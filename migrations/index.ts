@@ -7,6 +7,7 @@ import { PredictionLog1764500000000 } from './1764500000000-PredictionLog';
 import { PredictionLogKeyedByModel1764600000000 } from './1764600000000-PredictionLogKeyedByModel';
 import { KeyRateLimits1764650000000 } from './1764650000000-KeyRateLimits';
 import { RegistryInstance1764700000000 } from './1764700000000-RegistryInstance';
+import { ShadowShare1764800000000 } from './1764800000000-ShadowShare';
 
 /** Every migration, in order. Listed explicitly so the compiled apps and the CLI see the same set. */
 export const MIGRATIONS: Function[] = [
@@ -19,4 +20,5 @@ export const MIGRATIONS: Function[] = [
   PredictionLogKeyedByModel1764600000000,
   KeyRateLimits1764650000000,
   RegistryInstance1764700000000,
+  ShadowShare1764800000000,
 ];

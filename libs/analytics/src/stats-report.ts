@@ -15,6 +15,7 @@ import {
   type SequentialTest,
   welchComparison,
 } from '@switchyard/statistics';
+import type { QualityComparison, ShadowReport, VariantQuality } from './report-sections';
 import type { SeriesPoint, VariantAggregate, Window } from './rollup-reader';
 
 export interface DeploymentSnapshot {
@@ -41,6 +42,8 @@ export interface VariantReport {
     | { metric: 'mean'; count: number; mean: number | null; std: number | null; interval: Interval | null }
     | { metric: 'accuracy'; count: number; accuracy: number | null; interval: Interval | null };
   drift: Array<{ input: string; psi: number; level: string }>;
+  /** Ground-truth model quality; null until labels arrive for this variant. */
+  quality?: VariantQuality | null;
 }
 
 export interface ComparisonReport {
@@ -51,6 +54,8 @@ export interface ComparisonReport {
   sequential: SequentialTest | null;
   error_rate: Comparison | null;
   sample_ratio: ReturnType<typeof sampleRatioMismatch>;
+  /** The primary model-quality comparison; null without labels on both sides. */
+  quality?: QualityComparison | null;
 }
 
 export type Decision = 'challenger_better' | 'champion_better' | 'continue' | 'no_challenger' | 'no_data' | 'sample_ratio_mismatch';
@@ -64,6 +69,8 @@ export interface StatsReport {
   variants: VariantReport[];
   drift_reference: { from: string; to: string; requests: number; scope: string };
   comparison: ComparisonReport | null;
+  /** The shadow's comparison with the champion; null when no shadow answered in the window. */
+  shadow?: ShadowReport | null;
   verdict: { decision: Decision; summary: string };
   series: { step_seconds: number; points: SeriesPointReport[] };
 }

@@ -11,6 +11,8 @@ import {
 
 export const CHAMPION = 'champion';
 export const CHALLENGER = 'challenger';
+/** Receives a copy of `shadow_percent` of the champion's requests; its answers are logged, never returned. */
+export const SHADOW = 'shadow';
 export const TRAFFIC_ALIASES = [CHAMPION, CHALLENGER];
 
 export interface AliasTarget {
@@ -42,6 +44,8 @@ export function deploymentState(
     champion: aliases.get(CHAMPION)?.version.version ?? null,
     challenger: aliases.get(CHALLENGER)?.version.version ?? null,
     challenger_percent: percentFromBasisPoints(deployment?.challengerBp ?? 0),
+    shadow: aliases.get(SHADOW)?.version.version ?? null,
+    shadow_percent: percentFromBasisPoints(deployment?.shadowBp ?? 0),
     revision: deployment?.revision ?? 0,
     aliases: Object.fromEntries([...aliases].map(([name, target]) => [name, target.version.version])),
   };

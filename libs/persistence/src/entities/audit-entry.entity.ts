@@ -10,6 +10,9 @@ export interface DeploymentState {
   champion: number | null;
   challenger: number | null;
   challenger_percent: number;
+  /** Absent from entries written before shadows existed. */
+  shadow?: number | null;
+  shadow_percent?: number;
   revision: number;
   /** Every alias (labels included) → version number. */
   aliases: Record<string, number>;

@@ -25,6 +25,10 @@ export class DeploymentEntity {
   @Column({ name: 'challenger_bp', type: 'integer', default: 0 })
   challengerBp: number;
 
+  /** Share of the champion's requests copied to the `shadow` alias, in basis points (0–10,000). */
+  @Column({ name: 'shadow_bp', type: 'integer', default: 0 })
+  shadowBp: number;
+
   /** Mixed into the routing hash so each experiment reshuffles which callers see the challenger. */
   @Column({ type: 'varchar', length: 64 })
   salt: string;
