@@ -53,6 +53,8 @@ describe('dashboard in a real browser', () => {
         [model, JSON.stringify({ runtime: 'onnxruntime-node', load_ms: 1, inference_ms: null, smoke_input: null, warnings: WARNINGS, validated_at: new Date().toISOString() })],
       );
       const now = Math.floor(Date.now() / 60_000) * 60_000;
+      // The deployment was set up before the traffic below: the stats compare only minutes it was in force.
+      await client.query(`UPDATE audit_log SET created_at = $1`, [new Date(now - 15 * 60_000).toISOString()]);
       for (let m = 10; m >= 1; m--) {
         const minute = new Date(now - m * 60_000).toISOString();
         for (const [variant, version, requests, errors, outcomeMean, low, high] of [

@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { Counts } from '@switchyard/persistence';
+import type { MinuteSplit, TimeRange } from './weight-timeline';
 
 /** Everything the rollups hold about one variant over a window: sufficient statistics and merged histograms. */
 export interface VariantAggregate {
@@ -36,6 +37,33 @@ export interface Window {
   to: Date;
 }
 
+/**
+ * Only the champion's rollups of one version and the challenger's of another, in some minute ranges:
+ * the traffic from while both current versions were live in their roles.
+ */
+export interface BothLive {
+  champion: number;
+  challenger: number;
+  ranges: TimeRange[];
+}
+
+/** SQL condition and parameters (from $2 on; $1 is the model) for a window or a both-live restriction. */
+function scope(window: Window, live: BothLive | undefined, rollupTable = true): { where: string; params: unknown[] } {
+  const params: unknown[] = [window.from.toISOString(), window.to.toISOString()];
+  let where = `model_name = $1 AND minute >= $2 AND minute < $3`;
+  if (live) {
+    params.push(live.ranges.map((r) => r.from.toISOString()), live.ranges.map((r) => r.to.toISOString()));
+    where += ` AND EXISTS (SELECT 1 FROM unnest($4::timestamptz[], $5::timestamptz[]) AS live(from_minute, to_minute) WHERE minute >= live.from_minute AND minute < live.to_minute)`;
+    if (rollupTable) {
+      params.push(live.champion, live.challenger);
+      where += ` AND ((variant = 'champion' AND version = $6) OR (variant = 'challenger' AND version = $7))`;
+    } else {
+      where += ` AND variant IN ('champion', 'challenger')`;
+    }
+  }
+  return { where, params };
+}
+
 const num = (value: unknown) => Number(value ?? 0);
 
 /**
@@ -45,9 +73,12 @@ const num = (value: unknown) => Number(value ?? 0);
 export class RollupReader {
   constructor(private readonly manager: EntityManager) {}
 
-  async variants(model: string, window: Window): Promise<VariantAggregate[]> {
-    const params = [model, window.from.toISOString(), window.to.toISOString()];
-    const where = `model_name = $1 AND minute >= $2 AND minute < $3`;
+  /** Per variant over the window; with `live`, only the champion and challenger traffic of those versions and minutes. */
+  async variants(model: string, window: Window, live?: BothLive): Promise<VariantAggregate[]> {
+    const { where, params: scoped } = scope(window, live);
+    const params = [model, ...scoped];
+    // Input rollups carry no version: restricted to the minutes only.
+    const inputScope = scope(window, live, false);
     const [totals, latency, labels, inputs] = await Promise.all([
       this.manager.query(
         `SELECT variant, array_agg(DISTINCT version ORDER BY version) AS versions,
@@ -63,8 +94,8 @@ export class RollupReader {
       this.manager.query(
         `SELECT r.variant, r.input, b.key, sum(b.value::numeric) AS count
          FROM prediction_input_rollups r CROSS JOIN LATERAL jsonb_each_text(r.bins) AS b
-         WHERE r.model_name = $1 AND r.minute >= $2 AND r.minute < $3 GROUP BY r.variant, r.input, b.key`,
-        params,
+         WHERE ${inputScope.where} GROUP BY r.variant, r.input, b.key`,
+        [model, ...inputScope.params],
       ) as Promise<{ variant: string; input: string; key: string; count: string }[]>,
     ]);
     return totals.map((row) => {
@@ -91,6 +122,17 @@ export class RollupReader {
         inputs: ownInputs,
       };
     });
+  }
+
+  /** Champion and challenger requests per minute, restricted like `variants`: what the sample ratio check weighs. */
+  async minuteSplits(model: string, window: Window, live?: BothLive): Promise<MinuteSplit[]> {
+    const { where, params } = scope(window, live);
+    const rows = (await this.manager.query(
+      `SELECT minute, sum(requests) FILTER (WHERE variant = 'champion') AS champion, sum(requests) FILTER (WHERE variant = 'challenger') AS challenger
+       FROM prediction_rollups WHERE ${where} AND variant IN ('champion', 'challenger') GROUP BY minute ORDER BY minute`,
+      [model, ...params],
+    )) as { minute: Date; champion: string | null; challenger: string | null }[];
+    return rows.map((row) => ({ minute: row.minute, champion: num(row.champion), challenger: num(row.challenger) }));
   }
 
   /** All variants' inputs over a window: the reference drift is measured against. */

@@ -23,17 +23,28 @@ const aggregate = (variant: string, overrides: Partial<VariantAggregate> = {}): 
   ...overrides,
 });
 
-const input = (overrides: Partial<ReportInput>): ReportInput => ({
-  model: 'm',
-  window,
-  task: 'regression',
-  deployment: { champion: 1, challenger: 2, challenger_percent: 50 },
-  variants: [],
-  reference,
-  series: [],
-  stepSeconds: 60,
-  ...overrides,
-});
+/** By default the deployment held all window long and every request was compared (the split check sees them as one minute). */
+function input(overrides: Partial<ReportInput>): ReportInput {
+  const deployment = overrides.deployment ?? { champion: 1, challenger: 2, challenger_percent: 50 };
+  const variants = overrides.variants ?? [];
+  const requests = (name: string) => variants.find((v) => v.variant === name)?.requests ?? 0;
+  const minutes = [{ minute: window.from, champion: requests('champion'), challenger: requests('challenger') }];
+  return {
+    model: 'm',
+    window,
+    task: 'regression',
+    deployment,
+    variants,
+    compared:
+      deployment.challenger === null
+        ? null
+        : { ranges: [window], variants, minutes, timeline: [{ from: new Date(0), champion: deployment.champion, challenger: deployment.challenger, challenger_percent: deployment.challenger_percent }] },
+    reference,
+    series: [],
+    stepSeconds: 60,
+    ...overrides,
+  };
+}
 
 describe('buildStatsReport', () => {
   it('says there is no data when nothing was logged', () => {
@@ -73,6 +84,38 @@ describe('buildStatsReport', () => {
     );
     expect(report.comparison?.sample_ratio?.mismatch).toBe(true);
     expect(report.verdict.decision).toBe('sample_ratio_mismatch');
+  });
+
+  it('compares only the traffic from while both current versions were live, and says so', () => {
+    const outcomes = (requests: number, mean: number) => ({ requests, outcomeCount: requests, outcomeSum: requests * mean, outcomeSumSquares: requests * (mean * mean + 1) });
+    // Over the whole window the old champion (v1) served before v2 was promoted at 08:30; v3 has been the challenger since.
+    const whole = [aggregate('champion', { versions: [1, 2], ...outcomes(2_000, 5) }), aggregate('challenger', { versions: [2, 3], ...outcomes(1_000, 5) })];
+    const live = [aggregate('champion', { versions: [2], ...outcomes(600, 5) }), aggregate('challenger', { versions: [3], ...outcomes(400, 5.05) })];
+    const after = { from: new Date('2026-11-24T08:30:00Z'), to: window.to };
+    const timeline = [
+      { from: new Date('2026-11-24T07:00:00Z'), champion: 1, challenger: 2, challenger_percent: 30 },
+      { from: after.from, champion: 2, challenger: 3, challenger_percent: 40 },
+    ];
+    const minutes = Array.from({ length: 30 }, (_, i) => ({ minute: new Date(after.from.getTime() + i * 60_000), champion: 20, challenger: i % 3 === 0 ? 14 : 13 }));
+    const report = buildStatsReport(
+      input({ deployment: { champion: 2, challenger: 3, challenger_percent: 40 }, variants: whole, compared: { ranges: [after], variants: live, minutes, timeline } }),
+    );
+    expect(report.variants.map((v) => v.requests)).toEqual([2_000, 1_000]);
+    expect(report.comparison?.window).toEqual({ from: '2026-11-24T08:30:00.000Z', to: '2026-11-24T09:00:00.000Z', minutes: 30 });
+    expect(report.comparison?.outcome?.difference).toBeCloseTo(0.05, 9);
+    expect(report.comparison?.sample_ratio?.mismatch).toBe(false);
+    expect(report.verdict.summary).toContain('Compared over 30 min between 2026-11-24T08:30:00.000Z and 2026-11-24T09:00:00.000Z when champion v2 and challenger v3 were both live');
+  });
+
+  it('compares nothing when the current versions were never both live in the window', () => {
+    const report = buildStatsReport(
+      input({
+        variants: [aggregate('champion'), aggregate('challenger')],
+        compared: { ranges: [], variants: [], minutes: [], timeline: [{ from: new Date(0), champion: 1, challenger: 2, challenger_percent: 0 }] },
+      }),
+    );
+    expect(report.comparison).toBeNull();
+    expect(report.verdict).toMatchObject({ decision: 'no_challenger', summary: expect.stringContaining('did not both receive traffic while both were live') });
   });
 
   it('declares the challenger better when the sequential test allows it, with accuracy for a classifier', () => {

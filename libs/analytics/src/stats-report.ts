@@ -17,6 +17,7 @@ import {
 } from '@switchyard/statistics';
 import type { QualityComparison, ShadowReport, VariantQuality } from './report-sections';
 import type { SeriesPoint, VariantAggregate, Window } from './rollup-reader';
+import { MINUTE_MS, type MinuteSplit, sampleRatioOverTimeline, type TimeRange, type WeightTimeline } from './weight-timeline';
 
 export interface DeploymentSnapshot {
   champion: number | null;
@@ -53,7 +54,16 @@ export interface ComparisonReport {
   outcome: Comparison | null;
   sequential: SequentialTest | null;
   error_rate: Comparison | null;
+  /**
+   * Observed split against the weights in force minute by minute, over the compared minutes in which
+   * nothing changed (a minute of change cannot be split by time); null while there is none.
+   */
   sample_ratio: ReturnType<typeof sampleRatioMismatch>;
+  /**
+   * The minutes compared: those when the current champion and challenger versions were both live in
+   * their roles with a challenger share above 0. `from`/`to` bound them; gaps inside are left out.
+   */
+  window: { from: string; to: string; minutes: number };
   /** The primary model-quality comparison; null without labels on both sides. */
   quality?: QualityComparison | null;
 }
@@ -134,17 +144,34 @@ function outcomeOf(aggregate: VariantAggregate, task: ModelTask): VariantReport[
   return { metric: 'mean', count: mean.count, mean: mean.mean, std: mean.std, interval: mean.interval };
 }
 
-function compare(control: VariantAggregate, treatment: VariantAggregate, task: ModelTask, deployment: DeploymentSnapshot): ComparisonReport {
+function compare(control: VariantAggregate, treatment: VariantAggregate, task: ModelTask, compared: ComparedTraffic): ComparisonReport {
   const errorRate = proportionComparison({ successes: control.errors, trials: control.requests }, { successes: treatment.errors, trials: treatment.requests });
-  const sampleRatio = sampleRatioMismatch([control.requests, treatment.requests], [100 - deployment.challenger_percent, deployment.challenger_percent]);
+  const common = {
+    control: 'champion' as const,
+    treatment: 'challenger' as const,
+    error_rate: errorRate,
+    sample_ratio: sampleRatioOverTimeline(compared.timeline, compared.minutes),
+    window: comparedWindow(compared.ranges),
+  };
   if (task === 'classification') {
     const c = { successes: control.outcomeCorrect, trials: control.outcomeCount };
     const t = { successes: treatment.outcomeCorrect, trials: treatment.outcomeCount };
-    return { control: 'champion', treatment: 'challenger', metric: 'accuracy', outcome: proportionComparison(c, t), sequential: mixtureSequentialTestForProportions(c, t), error_rate: errorRate, sample_ratio: sampleRatio };
+    return { ...common, metric: 'accuracy', outcome: proportionComparison(c, t), sequential: mixtureSequentialTestForProportions(c, t) };
   }
   const c = { count: control.outcomeCount, sum: control.outcomeSum, sumOfSquares: control.outcomeSumSquares };
   const t = { count: treatment.outcomeCount, sum: treatment.outcomeSum, sumOfSquares: treatment.outcomeSumSquares };
-  return { control: 'champion', treatment: 'challenger', metric: 'mean', outcome: welchComparison(c, t), sequential: mixtureSequentialTest(c, t), error_rate: errorRate, sample_ratio: sampleRatio };
+  return { ...common, metric: 'mean', outcome: welchComparison(c, t), sequential: mixtureSequentialTest(c, t) };
+}
+
+function comparedWindow(ranges: TimeRange[]): ComparisonReport['window'] {
+  const minutes = ranges.reduce((sum, range) => sum + (range.to.getTime() - range.from.getTime()) / MINUTE_MS, 0);
+  return { from: ranges[0].from.toISOString(), to: ranges[ranges.length - 1].to.toISOString(), minutes };
+}
+
+/** The sentence that says which traffic the comparison used. */
+function comparedScope(comparison: ComparisonReport, deployment: DeploymentSnapshot): string {
+  const { from, to, minutes } = comparison.window;
+  return `Compared over ${minutes} min between ${from} and ${to} when champion v${deployment.champion} and challenger v${deployment.challenger} were both live; traffic from before a promotion or while the challenger was at 0 % is left out.`;
 }
 
 const pct = (value: number) => `${(value * 100).toFixed(2)} %`;
@@ -154,29 +181,47 @@ function verdict(task: ModelTask, variants: VariantAggregate[], comparison: Comp
   if (!comparison) {
     return {
       decision: 'no_challenger',
-      summary: deployment.challenger === null ? 'There is no challenger: all traffic goes to the champion.' : 'Only one variant received traffic in the window: nothing to compare yet.',
+      summary:
+        deployment.challenger === null
+          ? 'There is no challenger: all traffic goes to the champion.'
+          : `Champion v${deployment.champion} and challenger v${deployment.challenger} did not both receive traffic while both were live in the window: nothing to compare yet.`,
     };
   }
+  const scope = comparedScope(comparison, deployment);
   if (comparison.sample_ratio?.mismatch) {
     const expected = comparison.sample_ratio.expected;
     return {
       decision: 'sample_ratio_mismatch',
-      summary: `The observed split does not match the configured ${deployment.challenger_percent} % (chi-square p = ${comparison.sample_ratio.p_value.toExponential(2)}, expected ≈ ${expected.map((n) => Math.round(n)).join(' / ')} requests): the assignment is broken or the weights changed in the window, so the outcome comparison cannot be trusted.`,
+      summary: `The observed split does not match the weights in force minute by minute (chi-square p = ${comparison.sample_ratio.p_value.toExponential(2)}, expected ≈ ${expected.map((n) => Math.round(n)).join(' / ')} requests): the assignment is broken, so the outcome comparison cannot be trusted. ${scope}`,
     };
   }
   const metric = task === 'classification' ? 'accuracy' : 'mean outcome';
   const sequential = comparison.sequential;
   const outcome = comparison.outcome;
-  if (!sequential || !outcome) return { decision: 'continue', summary: `Not enough outcomes yet to compare the ${metric} of the two variants: keep the test running and keep posting feedback.` };
+  if (!sequential || !outcome) return { decision: 'continue', summary: `Not enough outcomes yet to compare the ${metric} of the two variants: keep the test running and keep posting feedback. ${scope}` };
   const difference = task === 'classification' ? pct(outcome.difference) : outcome.difference.toPrecision(4);
   const interval = task === 'classification' ? `${pct(outcome.interval.low)} to ${pct(outcome.interval.high)}` : `${outcome.interval.low.toPrecision(4)} to ${outcome.interval.high.toPrecision(4)}`;
   if (sequential.decision === 'treatment_better') {
-    return { decision: 'challenger_better', summary: `The challenger is better on ${metric}: ${difference} (95 % CI ${interval}); the always-valid test allows the decision now (p = ${sequential.always_valid_p_value.toPrecision(3)}). Promote it.` };
+    return { decision: 'challenger_better', summary: `The challenger is better on ${metric}: ${difference} (95 % CI ${interval}); the always-valid test allows the decision now (p = ${sequential.always_valid_p_value.toPrecision(3)}). Promote it. ${scope}` };
   }
   if (sequential.decision === 'control_better') {
-    return { decision: 'champion_better', summary: `The challenger is worse on ${metric}: ${difference} (95 % CI ${interval}); the always-valid test allows the decision now (p = ${sequential.always_valid_p_value.toPrecision(3)}). Roll it back.` };
+    return { decision: 'champion_better', summary: `The challenger is worse on ${metric}: ${difference} (95 % CI ${interval}); the always-valid test allows the decision now (p = ${sequential.always_valid_p_value.toPrecision(3)}). Roll it back. ${scope}` };
   }
-  return { decision: 'continue', summary: `No decision yet on ${metric}: difference ${difference} (95 % CI ${interval}, always-valid p = ${sequential.always_valid_p_value.toPrecision(3)}). Keep the test running.` };
+  return { decision: 'continue', summary: `No decision yet on ${metric}: difference ${difference} (95 % CI ${interval}, always-valid p = ${sequential.always_valid_p_value.toPrecision(3)}). Keep the test running. ${scope}` };
+}
+
+/**
+ * What the comparison reads: the champion's and challenger's rollups restricted to the minutes when the
+ * current champion and challenger versions were both live (RollupReader with BothLive), the
+ * per-minute split, and the weights in force over the window.
+ */
+export interface ComparedTraffic {
+  /** Minutes when the two were live at some moment (bothLiveRanges 'any'): what the comparison reads. */
+  ranges: TimeRange[];
+  /** Per-minute split of the minutes when they were live throughout (bothLiveRanges 'whole'): what the sample ratio check weighs. */
+  variants: VariantAggregate[];
+  minutes: MinuteSplit[];
+  timeline: WeightTimeline;
 }
 
 export interface ReportInput {
@@ -184,7 +229,10 @@ export interface ReportInput {
   window: Window;
   task: ModelTask;
   deployment: DeploymentSnapshot;
+  /** Every variant over the whole window: what each variant served, whatever its version then. */
   variants: VariantAggregate[];
+  /** Null when there is no current challenger, or the two were never both live in the window. */
+  compared: ComparedTraffic | null;
   reference: DriftReference;
   series: SeriesPoint[];
   stepSeconds: number;
@@ -193,9 +241,11 @@ export interface ReportInput {
 /** The stats API's answer, from rollup aggregates: pure, so every number is unit-tested. */
 export function buildStatsReport(input: ReportInput): StatsReport {
   const { task, deployment } = input;
-  const champion = input.variants.find((v) => v.variant === 'champion');
-  const challenger = input.variants.find((v) => v.variant === 'challenger');
-  const comparison = champion && challenger && champion.requests > 0 && challenger.requests > 0 ? compare(champion, challenger, task, deployment) : null;
+  const { compared } = input;
+  const champion = compared?.variants.find((v) => v.variant === 'champion');
+  const challenger = compared?.variants.find((v) => v.variant === 'challenger');
+  const comparison =
+    compared && compared.ranges.length > 0 && champion && challenger && champion.requests > 0 && challenger.requests > 0 ? compare(champion, challenger, task, compared) : null;
   return {
     model: input.model,
     from: input.window.from.toISOString(),

@@ -53,7 +53,8 @@ export const STATS_REPORT_SCHEMA = {
     comparison: {
       type: 'object',
       nullable: true,
-      description: 'null unless both champion and challenger received traffic in the window',
+      description:
+        'null unless the current champion and challenger versions both received traffic while both were live in their roles (challenger share above 0); only that traffic is compared',
       properties: {
         control: { type: 'string' },
         treatment: { type: 'string' },
@@ -72,9 +73,16 @@ export const STATS_REPORT_SCHEMA = {
             decision: { type: 'string', enum: ['treatment_better', 'control_better', 'continue'] },
           },
         },
+        window: {
+          type: 'object',
+          description: 'added: the minutes compared — those when the current champion and challenger were both live; from/to bound them, gaps inside are left out',
+          properties: { from: { type: 'string', format: 'date-time' }, to: { type: 'string', format: 'date-time' }, minutes: { type: 'integer' } },
+        },
         sample_ratio: {
           type: 'object',
           nullable: true,
+          description:
+            'chi-square of the observed split against the weights in force minute by minute (from the audit history), over the compared minutes in which nothing changed; null while there is none',
           properties: {
             chi_square: { type: 'number' },
             degrees_of_freedom: { type: 'integer' },

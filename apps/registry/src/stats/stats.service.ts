@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { buildStatsReport, RollupReader, type StatsReport } from '@switchyard/analytics';
+import { bothLiveRanges, buildStatsReport, type ComparedTraffic, RollupReader, type StatsReport } from '@switchyard/analytics';
+import type { ModelEntity } from '@switchyard/persistence';
+import type { DeploymentResponse } from '../deployments/dto/deployment.dto';
 import { modelTask } from '@switchyard/deployment-changes';
 import { DeploymentsService } from '../deployments/deployments.service';
 import { ModelsService } from '../models/models.service';
@@ -27,6 +29,7 @@ export class StatsService {
       reader.series(name, window, window.stepSeconds),
     ]);
     return buildStatsReport({
+      compared: await this.compared(model, window, deployment, reader),
       model: name,
       window,
       task,
@@ -38,4 +41,19 @@ export class StatsService {
     });
   }
 
+  /** Champion and challenger traffic from the minutes when the current two versions were both live, with the weights then. */
+  private async compared(model: ModelEntity, window: StatsWindow, deployment: DeploymentResponse, reader: RollupReader): Promise<ComparedTraffic | null> {
+    const champion = deployment.champion?.version;
+    const challenger = deployment.challenger?.version;
+    if (champion === undefined || challenger === undefined) return null;
+    const timeline = await this.deployments.timeline(model, window, deployment);
+    const ranges = bothLiveRanges(timeline, window, champion, challenger, 'any');
+    if (ranges.length === 0) return { ranges, variants: [], minutes: [], timeline };
+    const whole = bothLiveRanges(timeline, window, champion, challenger, 'whole');
+    const [variants, minutes] = await Promise.all([
+      reader.variants(model.name, window, { champion, challenger, ranges }),
+      whole.length === 0 ? [] : reader.minuteSplits(model.name, window, { champion, challenger, ranges: whole }),
+    ]);
+    return { ranges, variants, minutes, timeline };
+  }
 }
