@@ -28,3 +28,5 @@ export {
   populationStabilityIndex,
 } from './drift';
 export type { PopulationStability, PopulationStabilityBin, PopulationStabilityLevel, PopulationStabilityOptions } from './drift';
+export { aucFromHistograms, LOG_LOSS_EPSILON, logLoss, logLossWithInterval, maeWithInterval, rmseWithInterval, SCORE_BINS, scoreBin } from './model-quality';
+export type { QualityEstimate } from './model-quality';

@@ -4,7 +4,7 @@ import { DeploymentEntity } from './deployment.entity';
 import { ModelEntity } from './model.entity';
 import { ModelAliasEntity } from './model-alias.entity';
 import { ModelVersionEntity } from './model-version.entity';
-import { PendingOutcomeEntity, PredictionLogEntity } from './prediction-log.entity';
+import { PendingLabelEntity, PendingOutcomeEntity, PredictionLogEntity } from './prediction-log.entity';
 import { PredictionInputRollupEntity, PredictionRollupEntity } from './prediction-rollup.entity';
 import { RegistryInstanceEntity } from './registry-instance.entity';
 
@@ -29,6 +29,7 @@ export const ENTITIES = [
   ApiKeyEntity,
   PredictionLogEntity,
   PendingOutcomeEntity,
+  PendingLabelEntity,
   PredictionRollupEntity,
   PredictionInputRollupEntity,
   RegistryInstanceEntity,

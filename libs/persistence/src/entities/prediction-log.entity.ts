@@ -51,6 +51,13 @@ export class PredictionLogEntity {
 
   @Column({ name: 'outcome_at', type: 'timestamptz', nullable: true })
   outcomeAt: Date | null;
+
+  /** The ground truth reported later through feedback (a number, or a class name); the first one reported counts. */
+  @Column({ type: 'jsonb', nullable: true })
+  label: number | string | null;
+
+  @Column({ name: 'label_at', type: 'timestamptz', nullable: true })
+  labelAt: Date | null;
 }
 
 /** Feedback whose prediction has not been ingested yet; applied by the worker's sweep. */
@@ -65,6 +72,26 @@ export class PendingOutcomeEntity {
 
   @Column({ type: 'jsonb' })
   value: number | string;
+
+  @Column({ name: 'received_at', type: 'timestamptz' })
+  receivedAt: Date;
+}
+
+/** Ground-truth labels whose prediction has not been ingested yet; applied by the worker's sweep. */
+@Entity({ name: 'pending_labels' })
+export class PendingLabelEntity {
+  @PrimaryColumn({ name: 'model_name', type: 'varchar', length: 63 })
+  modelName: string;
+
+  @PrimaryColumn({ name: 'request_id', type: 'varchar', length: 128 })
+  requestId: string;
+
+  @Column({ type: 'jsonb' })
+  label: number | string;
+
+  /** A classifier's class index, when the gateway knew the model's classes. */
+  @Column({ name: 'label_index', type: 'integer', nullable: true })
+  labelIndex: number | null;
 
   @Column({ name: 'received_at', type: 'timestamptz' })
   receivedAt: Date;

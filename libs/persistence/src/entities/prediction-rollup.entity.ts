@@ -62,6 +62,41 @@ export class PredictionRollupEntity {
   /** Classification: outcomes equal to the predicted label. */
   @Column({ name: 'outcome_correct', type: 'bigint', default: 0, transformer: bigintAsNumber })
   outcomeCorrect: number;
+
+  /** Predictions with a ground-truth label joined (regression and classification). */
+  @Column({ name: 'label_count', type: 'bigint', default: 0, transformer: bigintAsNumber })
+  labelCount: number;
+
+  /** Regression: Σ|prediction − label|, Σ(prediction − label)² and Σ(prediction − label)⁴ (MAE, RMSE and their intervals). */
+  @Column({ name: 'label_abs_error_sum', type: 'double precision', default: 0 })
+  labelAbsErrorSum: number;
+
+  @Column({ name: 'label_squared_error_sum', type: 'double precision', default: 0 })
+  labelSquaredErrorSum: number;
+
+  @Column({ name: 'label_squared_error_sum_squares', type: 'double precision', default: 0 })
+  labelSquaredErrorSumSquares: number;
+
+  /** Classification: labels equal to the predicted class. */
+  @Column({ name: 'label_correct', type: 'bigint', default: 0, transformer: bigintAsNumber })
+  labelCorrect: number;
+
+  /** Classification with probabilities served: count, Σ and Σ² of −ln p(true class). */
+  @Column({ name: 'label_log_loss_count', type: 'bigint', default: 0, transformer: bigintAsNumber })
+  labelLogLossCount: number;
+
+  @Column({ name: 'label_log_loss_sum', type: 'double precision', default: 0 })
+  labelLogLossSum: number;
+
+  @Column({ name: 'label_log_loss_sum_squares', type: 'double precision', default: 0 })
+  labelLogLossSumSquares: number;
+
+  /** Two classes: histograms (libs/statistics scoreBin) of p(class 1) for true class 1 and true class 0 (AUC). */
+  @Column({ name: 'label_scores_positive', type: 'jsonb', default: {} })
+  labelScoresPositive: Counts;
+
+  @Column({ name: 'label_scores_negative', type: 'jsonb', default: {} })
+  labelScoresNegative: Counts;
 }
 
 /** Per model, minute, variant and input: a histogram on the fixed drift grid (libs/statistics driftBin). */
