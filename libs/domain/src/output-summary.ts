@@ -1,2 +1,3 @@
 /** A request's output, summarised: the first output's first row. */
-export type OutputSummary = { value: number } | { label: string };
+/** A classifier's `probabilities` (class-index order) are kept when it serves them: log loss and AUC need them. */
+export type OutputSummary = { value: number } | { label: string; probabilities?: number[] };

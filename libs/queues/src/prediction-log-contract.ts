@@ -31,7 +31,12 @@ export interface FeedbackEvent {
   request_id: string;
   /** The prediction's model, as the gateway resolved it; absent from events of gateways older than the (model, request id) key. */
   model?: string;
-  value: number | string;
+  /** A business outcome (compared between variants by its mean, or as accuracy for a classifier's label). Absent when this is a label. */
+  value?: number | string;
+  /** Ground truth: a number for a regression, the class name for a classifier. Absent when this is an outcome. */
+  label?: number | string;
+  /** A classifier's class index of `label`, when known: which probability is the true class's. */
+  label_index?: number | null;
   /** Epoch milliseconds when the gateway accepted it. */
   at: number;
 }

@@ -36,8 +36,20 @@ describe('summarizeOutput', () => {
 
   it('gives a classifier the index of its highest score, named by its labels when it has them', () => {
     const scores = { p: f32([0.1, 0.7, 0.2, 0.9, 0, 0], [2, 3]) };
-    expect(summarizeOutput(scores, 'classification', null)).toEqual({ label: '1' });
-    expect(summarizeOutput(scores, 'classification', ['cat', 'dog', 'eel'])).toEqual({ label: 'dog' });
+    expect(summarizeOutput(scores, 'classification', null)).toEqual({ label: '1', probabilities: [expect.closeTo(0.1, 6), expect.closeTo(0.7, 6), expect.closeTo(0.2, 6)] });
+    expect(summarizeOutput(scores, 'classification', ['cat', 'dog', 'eel'])).toMatchObject({ label: 'dog' });
+  });
+
+  it('keeps probabilities only when the scores are probabilities', () => {
+    // Logits: not in [0, 1], so no probabilities.
+    expect(summarizeOutput({ logits: f32([-1, 3, 0.5], [1, 3]) }, 'classification', null)).toEqual({ label: '1' });
+    // In [0, 1] but not summing to 1 (independent sigmoids).
+    expect(summarizeOutput({ s: f32([0.9, 0.8], [1, 2]) }, 'classification', null)).toEqual({ label: '0' });
+  });
+
+  it('takes the probabilities from another output beside a label output, as scikit-learn models give them', () => {
+    const results = { label: new ort.Tensor('int64', BigInt64Array.from([1n]), [1]), probabilities: f32([0.25, 0.75], [1, 2]) };
+    expect(summarizeOutput(results, 'classification', null, 'label')).toEqual({ label: '1', probabilities: [0.25, 0.75] });
   });
 
   it('gives a label output its first label', () => {
@@ -47,7 +59,7 @@ describe('summarizeOutput', () => {
 
   it('reads the named output when one is given', () => {
     const results = { label: new ort.Tensor('int64', BigInt64Array.from([1n]), [1]), p: f32([0.9, 0.1], [1, 2]) };
-    expect(summarizeOutput(results, 'classification', null, 'p')).toEqual({ label: '0' });
+    expect(summarizeOutput(results, 'classification', null, 'p')).toEqual({ label: '0', probabilities: [expect.closeTo(0.9, 6), expect.closeTo(0.1, 6)] });
   });
 
   it('gives null for an empty output', () => {

@@ -40,10 +40,30 @@ export function summarizeInputs(feeds: Record<string, ort.Tensor>): Record<strin
   return Object.keys(summary).length > 0 ? summary : null;
 }
 
+/** A classifier's probabilities are kept for at most this many classes (log loss and AUC need them). */
+export const MAX_SUMMARISED_CLASSES = 64;
+/** How far from 1 a row of scores may sum and still be read as probabilities (float32 softmax rounding). */
+const PROBABILITY_SUM_TOLERANCE = 1e-3;
+
+/**
+ * The first row of a float output that holds class probabilities (values in [0, 1] summing to 1, as a
+ * softmax or scikit-learn's `probabilities` output gives), or undefined: logits and scores are not
+ * probabilities, and a log loss over them would mean nothing.
+ */
+function probabilityRow(tensor: ort.Tensor | undefined): number[] | undefined {
+  if (!tensor || (tensor.type !== 'float32' && tensor.type !== 'float64') || tensor.dims.length !== 2) return undefined;
+  const classes = tensor.dims[1];
+  if (classes < 2 || classes > MAX_SUMMARISED_CLASSES || tensor.size < classes) return undefined;
+  const row = Array.from((tensor.data as Float32Array | Float64Array).subarray(0, classes));
+  if (row.some((p) => !(p >= 0 && p <= 1))) return undefined;
+  return Math.abs(row.reduce((a, b) => a + b, 0) - 1) <= PROBABILITY_SUM_TOLERANCE ? row : undefined;
+}
+
 /**
  * A request's prediction as outcomes are compared with it: the first output's first row. For a
  * classifier, the label it holds (a label output) or the index of its highest score, named by the
- * model's labels when it has them; for a regression, the row's mean (usually its one value).
+ * model's labels when it has them, plus the class probabilities when that output or another one holds
+ * them (in class-index order); for a regression, the row's mean (usually its one value).
  */
 export function summarizeOutput(
   results: Record<string, ort.Tensor>,
@@ -55,14 +75,20 @@ export function summarizeOutput(
   if (!tensor || tensor.size === 0) return null;
   const rowLength = tensor.dims.length >= 2 ? tensor.dims.slice(1).reduce((a, b) => a * b, 1) : 1;
   if (rowLength === 0) return null;
-  if (tensor.type === 'string') return task === 'classification' ? { label: (tensor.data as string[])[0] } : null;
+  if (tensor.type === 'string') {
+    if (task !== 'classification') return null;
+    const probabilities = Object.values(results).map(probabilityRow).find((row) => row !== undefined);
+    return probabilities ? { label: (tensor.data as string[])[0], probabilities } : { label: (tensor.data as string[])[0] };
+  }
   if (!NUMERIC_TYPES.has(tensor.type)) return null;
   const data = tensor.data as NumericData;
   if (task === 'classification') {
-    if (LABEL_TYPES.has(tensor.type) || rowLength === 1) return { label: String(toNumber(data[0])) };
+    const probabilities = probabilityRow(tensor) ?? Object.values(results).map(probabilityRow).find((row) => row !== undefined);
+    const withProbabilities = (label: string): OutputSummary => (probabilities ? { label, probabilities } : { label });
+    if (LABEL_TYPES.has(tensor.type) || rowLength === 1) return withProbabilities(String(toNumber(data[0])));
     let best = 0;
     for (let i = 1; i < rowLength; i++) if (toNumber(data[i]) > toNumber(data[best])) best = i;
-    return { label: labels?.[best] ?? String(best) };
+    return withProbabilities(labels?.[best] ?? String(best));
   }
   let sum = 0;
   for (let i = 0; i < rowLength; i++) sum += toNumber(data[i]);

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsDefined, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { MAX_REQUEST_ID_LENGTH, REQUEST_ID_PATTERN, REQUEST_ID_RULE } from '@switchyard/http';
 
 export class FeedbackDto {
@@ -22,17 +22,29 @@ export class FeedbackDto {
   model?: string;
 
   @ApiProperty({
+    required: false,
     oneOf: [{ type: 'number' }, { type: 'string' }],
-    description: 'the outcome: a number for a regression model, a label (or class index) for a classifier',
+    description: 'a business outcome (converted, revenue…), compared between variants by its mean: a number for a regression model, a label (or class index) for a classifier. Give value or label, not both',
   })
-  @IsDefined({ message: 'value is required: a number for a regression model, a label for a classifier' })
-  value: number | string;
+  @IsOptional()
+  value?: number | string;
+
+  @ApiProperty({
+    required: false,
+    oneOf: [{ type: 'number' }, { type: 'string' }],
+    description:
+      'added: the ground truth for this prediction, from which model quality is measured (MAE and RMSE; accuracy, log loss, AUC): a number for a regression model, a class name from the model\'s labels or its class index for a classifier. Give value or label, not both',
+  })
+  @IsOptional()
+  label?: number | string;
 }
 
 export class FeedbackAccepted {
   @ApiProperty() request_id: string;
   @ApiProperty() model: string;
-  @ApiProperty({ description: 'the value as recorded (a classifier\'s class index is turned into its label)', oneOf: [{ type: 'number' }, { type: 'string' }] })
-  value: number | string;
+  @ApiProperty({ required: false, description: 'the value as recorded (a classifier\'s class index is turned into its label)', oneOf: [{ type: 'number' }, { type: 'string' }] })
+  value?: number | string;
+  @ApiProperty({ required: false, description: 'added: the label as recorded (a classifier\'s class index is turned into its class name)', oneOf: [{ type: 'number' }, { type: 'string' }] })
+  label?: number | string;
   @ApiProperty() accepted_at: string;
 }

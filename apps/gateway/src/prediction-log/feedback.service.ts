@@ -37,16 +37,23 @@ export class FeedbackService {
 
   /** `callerModels`: the models the caller's key is limited to (null: every model, or auth is off). */
   async accept(dto: FeedbackDto, callerModels: string[] | null): Promise<FeedbackAccepted> {
+    const field = feedbackField(dto);
     const model = await this.modelOf(dto, callerModels);
     const serving = this.sessions.serving(model);
-    const value = this.checkValue(model, serving?.task ?? (typeof dto.value === 'number' ? 'regression' : 'classification'), serving?.labels ?? null, dto.value);
-    const event: FeedbackEvent = { request_id: dto.request_id, model, value, at: Date.now() };
+    const given = dto[field];
+    // A model this replica does not serve (yet) is judged by the feedback's own type, as before.
+    const task = serving?.task ?? (typeof given === 'number' ? 'regression' : 'classification');
+    const checked = this.check(field, model, task, serving?.labels ?? null, given);
+    const event: FeedbackEvent =
+      field === 'value'
+        ? { request_id: dto.request_id, model, value: checked.value, at: Date.now() }
+        : { request_id: dto.request_id, model, label: checked.value, label_index: checked.index, at: Date.now() };
     try {
       await this.redis.xadd(feedbackStreamKey(this.prefix), '*', 'event', JSON.stringify(event));
     } catch (error) {
       throw new DomainError('DEPENDENCY_UNAVAILABLE', 'the feedback could not be recorded: Redis is unavailable; retry later', { cause: error });
     }
-    return { request_id: dto.request_id, model, value, accepted_at: new Date(event.at).toISOString() };
+    return { request_id: dto.request_id, model, [field]: checked.value, accepted_at: new Date(event.at).toISOString() };
   }
 
   /** The model whose prediction the feedback is about, among those the id was used on and the key may see. */
@@ -90,28 +97,51 @@ export class FeedbackService {
     return [...models];
   }
 
-  private checkValue(model: string, task: ModelTask, labels: string[] | null, value: unknown): number | string {
+  /**
+   * A value or label that suits the model's task; a classifier's class index becomes its class name.
+   * `index` is the class index when it is known (from the model's labels, or a label given as an
+   * index of a model without labels, whose predicted classes are indices too).
+   */
+  private check(field: FeedbackField, model: string, task: ModelTask, labels: string[] | null, value: unknown): { value: number | string; index: number | null } {
     if (task === 'regression') {
-      if (typeof value === 'number' && Number.isFinite(value)) return value;
-      throw invalidValue(`model "${model}" is a regression: value must be a finite number, not ${JSON.stringify(value)}`);
+      if (typeof value === 'number' && Number.isFinite(value)) return { value, index: null };
+      throw invalid(field, `model "${model}" is a regression: ${field} must be a finite number, not ${JSON.stringify(value)}`);
     }
     if (typeof value === 'number') {
-      if (!Number.isInteger(value) || value < 0) throw invalidValue(`model "${model}" is a classifier: value must be a label or a class index (an integer ≥ 0), not ${value}`);
-      if (labels && value >= labels.length) throw invalidValue(`model "${model}" has ${labels.length} classes: class index ${value} is out of range`);
-      return labels ? labels[value] : String(value);
+      if (!Number.isInteger(value) || value < 0) throw invalid(field, `model "${model}" is a classifier: ${field} must be a class name or a class index (an integer ≥ 0), not ${value}`);
+      if (labels && value >= labels.length) throw invalid(field, `model "${model}" has ${labels.length} classes: class index ${value} is out of range`);
+      return { value: labels ? labels[value] : String(value), index: value };
     }
     if (typeof value === 'string' && value.length >= 1 && value.length <= MAX_LABEL_LENGTH) {
-      if (labels && !labels.includes(value)) throw invalidValue(`model "${model}" has no class "${value}"; its labels are ${labels.slice(0, 20).map((l) => JSON.stringify(l)).join(', ')}${labels.length > 20 ? ', …' : ''}`);
-      return value;
+      if (labels && !labels.includes(value)) {
+        throw invalid(field, `model "${model}" has no class "${value}"; its labels are ${labels.slice(0, 20).map((l) => JSON.stringify(l)).join(', ')}${labels.length > 20 ? ', …' : ''}`);
+      }
+      const index = labels ? labels.indexOf(value) : /^(0|[1-9]\d{0,5})$/.test(value) ? Number(value) : null;
+      return { value, index };
     }
-    throw invalidValue(`model "${model}" is a classifier: value must be a label (1–${MAX_LABEL_LENGTH} characters) or a class index`);
+    throw invalid(field, `model "${model}" is a classifier: ${field} must be a class name (1–${MAX_LABEL_LENGTH} characters) or a class index`);
   }
+}
+
+type FeedbackField = 'value' | 'label';
+
+/** Feedback is either a business outcome (`value`) or ground truth (`label`): exactly one of them. */
+function feedbackField(dto: FeedbackDto): FeedbackField {
+  const hasValue = dto.value !== undefined && dto.value !== null;
+  const hasLabel = dto.label !== undefined && dto.label !== null;
+  if (hasValue && hasLabel) {
+    throw invalid('label', 'give either value (a business outcome, compared by its mean) or label (the ground truth, from which model quality is measured), not both');
+  }
+  if (!hasValue && !hasLabel) {
+    throw invalid('value', 'value or label is required: value for a business outcome (a number, or a class for a classifier), label for the ground truth (a number for a regression, a class name or index for a classifier)');
+  }
+  return hasValue ? 'value' : 'label';
 }
 
 function indexUnavailable(cause: unknown): DomainError {
   return new DomainError('DEPENDENCY_UNAVAILABLE', 'predictions cannot be looked up: Redis is unavailable; retry later', { cause });
 }
 
-function invalidValue(message: string): DomainError {
-  return new DomainError('VALIDATION_FAILED', message, { errors: [{ field: 'value', message }] });
+function invalid(field: FeedbackField, message: string): DomainError {
+  return new DomainError('VALIDATION_FAILED', message, { errors: [{ field, message }] });
 }

@@ -1,9 +1,12 @@
 import type { FeedbackEvent, PredictionEvent } from '@switchyard/queues';
 
+const isScalar = (value: unknown) => (typeof value === 'number' && Number.isFinite(value)) || (typeof value === 'string' && value.length <= 200);
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const isNumberMap = (value: unknown) => value === null || (isObject(value) && Object.values(value).every((v) => typeof v === 'number' && Number.isFinite(v)));
+const isProbabilities = (value: unknown) => value === undefined || (Array.isArray(value) && value.length <= 64 && value.every((p) => typeof p === 'number' && p >= 0 && p <= 1));
 const isOutput = (value: unknown) =>
-  value === null || (isObject(value) && ((typeof value.value === 'number' && Number.isFinite(value.value)) || typeof value.label === 'string'));
+  value === null ||
+  (isObject(value) && ((typeof value.value === 'number' && Number.isFinite(value.value)) || (typeof value.label === 'string' && isProbabilities(value.probabilities))));
 
 /** The stream is written by gateways of possibly another release: check each event before it reaches SQL. */
 export function isPredictionEvent(value: unknown): value is PredictionEvent {
@@ -28,7 +31,11 @@ export function isFeedbackEvent(value: unknown): value is FeedbackEvent {
   return (
     typeof value.request_id === 'string' && value.request_id.length >= 1 && value.request_id.length <= 128 &&
     (value.model === undefined || (typeof value.model === 'string' && value.model.length >= 1 && value.model.length <= 63)) &&
-    ((typeof value.value === 'number' && Number.isFinite(value.value)) || typeof value.value === 'string') &&
+    // Exactly one of an outcome (value) and a ground-truth label.
+    (value.value === undefined) !== (value.label === undefined) &&
+    (value.value === undefined || isScalar(value.value)) &&
+    (value.label === undefined || isScalar(value.label)) &&
+    (value.label_index === undefined || value.label_index === null || (Number.isInteger(value.label_index) && (value.label_index as number) >= 0)) &&
     Number.isFinite(value.at)
   );
 }

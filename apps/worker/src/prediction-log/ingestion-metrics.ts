@@ -8,6 +8,7 @@ export class IngestionMetrics {
   readonly duplicates: Counter;
   readonly rejected: Counter;
   readonly outcomes: Counter<'result'>;
+  readonly labels: Counter<'result'>;
   readonly batchSeconds: Histogram;
   readonly retentionDeleted: Counter;
 
@@ -19,6 +20,12 @@ export class IngestionMetrics {
     this.outcomes = new Counter({
       name: 'switchyard_outcomes_total',
       help: 'Feedback outcomes: applied to their prediction, pending (prediction not ingested yet) or duplicate (the prediction already had one)',
+      labelNames: ['result'],
+      registers,
+    });
+    this.labels = new Counter({
+      name: 'switchyard_labels_total',
+      help: 'Ground-truth labels: applied to their prediction, pending (prediction not ingested yet) or duplicate (the prediction already had one)',
       labelNames: ['result'],
       registers,
     });

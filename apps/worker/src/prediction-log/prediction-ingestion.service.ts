@@ -14,11 +14,11 @@ import {
 import { PeriodicTask } from '../periodic-task';
 import { IngestionMetrics } from './ingestion-metrics';
 import { isFeedbackEvent, isPredictionEvent } from './event-shapes';
-import { type JoinedOutcome, rollupOutcomes, rollupPredictions } from './rollup-deltas';
+import { type JoinedLabel, type JoinedOutcome, rollupLabels, rollupOutcomes, rollupPredictions } from './rollup-deltas';
 import { type StreamEntry, StreamConsumer } from './stream-consumer';
 
 const GROUP = 'ingest';
-/** How often outcomes that arrived before their prediction are matched again. */
+/** How often outcomes and labels that arrived before their prediction are matched again. */
 const PENDING_OUTCOME_SWEEP_MS = 2_000;
 const PENDING_OUTCOME_BATCH = 5_000;
 
@@ -35,8 +35,11 @@ export class PredictionIngestion implements OnApplicationBootstrap, OnApplicatio
   private readonly consumers: StreamConsumer[] = [];
   private readonly pendingOutcomes = new PeriodicTask(
     PENDING_OUTCOME_SWEEP_MS,
-    async () => void (await this.applyPendingOutcomes()),
-    (error) => this.logger.warn(`pending outcome sweep failed: ${(error as Error).message}`),
+    async () => {
+      await this.applyPendingOutcomes();
+      await this.applyPendingLabels();
+    },
+    (error) => this.logger.warn(`pending outcome and label sweep failed: ${(error as Error).message}`),
   );
 
   constructor(
@@ -171,7 +174,10 @@ export class PredictionIngestion implements OnApplicationBootstrap, OnApplicatio
   }
 
   async ingestFeedback(entries: StreamEntry[]): Promise<void> {
-    const events = this.parse(entries, 'event', isFeedbackEvent);
+    const parsed = this.parse(entries, 'event', isFeedbackEvent);
+    const labels = parsed.filter((event) => event.label !== undefined);
+    const events = parsed.filter((event) => event.label === undefined);
+    if (labels.length > 0) await this.ingestLabels(labels);
     if (events.length === 0) return;
     const { applied, waiting } = await this.dataSource.transaction(async (manager) => {
       // The first outcome reported for a prediction counts: of duplicates in one batch, the earliest.
@@ -254,6 +260,120 @@ export class PredictionIngestion implements OnApplicationBootstrap, OnApplicatio
       );
     }
     return new Set(rows.map((row) => predictionKey(row.named_model, row.request_id)));
+  }
+
+  /**
+   * Ground-truth labels join their prediction as outcomes do — the first label counts, one that arrives
+   * before its prediction waits in pending_labels — and add to the quality sums of the rollups.
+   */
+  async ingestLabels(events: FeedbackEvent[]): Promise<void> {
+    const { applied, waiting } = await this.dataSource.transaction(async (manager) => {
+      const earliest = new Map<string, FeedbackEvent>();
+      for (const event of events) if (!earliest.has(outcomeKey(event))) earliest.set(outcomeKey(event), event);
+      const earliestFirst = [...earliest.values()];
+      const applied = await this.applyLabels(manager, earliestFirst);
+      const unmatched = earliestFirst.filter((e) => !applied.has(outcomeKey(e)));
+      if (unmatched.length === 0) return { applied: applied.size, waiting: 0 };
+      // As for outcomes: only a prediction that already has a label makes this one a duplicate.
+      const settled = (await manager.query(`SELECT model_name, request_id FROM prediction_log WHERE request_id = ANY($1::varchar[]) AND label IS NOT NULL`, [
+        unmatched.map((e) => e.request_id),
+      ])) as { model_name: string; request_id: string }[];
+      const settledKeys = new Set(settled.flatMap((row) => [predictionKey(row.model_name, row.request_id), predictionKey('', row.request_id)]));
+      const early = unmatched.filter((e) => !settledKeys.has(outcomeKey(e)));
+      if (early.length > 0) {
+        await manager.query(
+          `INSERT INTO pending_labels (request_id, model_name, label, label_index, received_at) SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::jsonb[], $4::int[], $5::timestamptz[]) ON CONFLICT (model_name, request_id) DO NOTHING`,
+          [
+            early.map((e) => e.request_id),
+            early.map((e) => e.model ?? ''),
+            early.map((e) => JSON.stringify(e.label)),
+            early.map((e) => e.label_index ?? null),
+            early.map((e) => new Date(e.at).toISOString()),
+          ],
+        );
+      }
+      return { applied: applied.size, waiting: early.length };
+    });
+    this.metrics.labels.inc({ result: 'applied' }, applied);
+    this.metrics.labels.inc({ result: 'pending' }, waiting);
+    this.metrics.labels.inc({ result: 'duplicate' }, events.length - applied - waiting);
+  }
+
+  /** Sets the label of predictions that have none yet and adds it to their rollups; returns the keys it applied. */
+  private async applyLabels(manager: EntityManager, labels: FeedbackEvent[]): Promise<Set<string>> {
+    const [rows] = (await manager.query(
+      `UPDATE prediction_log l SET label = i.label, label_at = i.received_at
+       FROM unnest($1::varchar[], $2::varchar[], $3::jsonb[], $4::int[], $5::timestamptz[]) AS i(request_id, model_name, label, label_index, received_at)
+       WHERE l.request_id = i.request_id AND (i.model_name = '' OR l.model_name = i.model_name) AND l.label IS NULL
+       RETURNING l.request_id, i.model_name AS named_model, l.model_name, l.predicted_at, l.variant, l.version, l.output, l.label, i.label_index`,
+      [
+        labels.map((e) => e.request_id),
+        labels.map((e) => e.model ?? ''),
+        labels.map((e) => JSON.stringify(e.label)),
+        labels.map((e) => e.label_index ?? null),
+        labels.map((e) => new Date(e.at).toISOString()),
+      ],
+    )) as [
+      { request_id: string; named_model: string; model_name: string; predicted_at: Date; variant: string; version: number; output: JoinedLabel['output']; label: number | string; label_index: number | null }[],
+      number,
+    ];
+    const deltas = rollupLabels(
+      rows.map((row) => ({ model: row.model_name, predictedAt: row.predicted_at.getTime(), variant: row.variant, version: row.version, output: row.output, label: row.label, labelIndex: row.label_index })),
+    );
+    if (deltas.length > 0) {
+      await manager.query(
+        `INSERT INTO prediction_rollups AS r (model_name, minute, variant, version, label_count, label_abs_error_sum, label_squared_error_sum, label_squared_error_sum_squares,
+                                              label_correct, label_log_loss_count, label_log_loss_sum, label_log_loss_sum_squares, label_scores_positive, label_scores_negative)
+         SELECT * FROM unnest($1::varchar[], $2::timestamptz[], $3::varchar[], $4::int[], $5::bigint[], $6::float8[], $7::float8[], $8::float8[],
+                              $9::bigint[], $10::bigint[], $11::float8[], $12::float8[], $13::jsonb[], $14::jsonb[])
+         ON CONFLICT (model_name, minute, variant, version) DO UPDATE SET
+           label_count = r.label_count + excluded.label_count,
+           label_abs_error_sum = r.label_abs_error_sum + excluded.label_abs_error_sum,
+           label_squared_error_sum = r.label_squared_error_sum + excluded.label_squared_error_sum,
+           label_squared_error_sum_squares = r.label_squared_error_sum_squares + excluded.label_squared_error_sum_squares,
+           label_correct = r.label_correct + excluded.label_correct,
+           label_log_loss_count = r.label_log_loss_count + excluded.label_log_loss_count,
+           label_log_loss_sum = r.label_log_loss_sum + excluded.label_log_loss_sum,
+           label_log_loss_sum_squares = r.label_log_loss_sum_squares + excluded.label_log_loss_sum_squares,
+           label_scores_positive = switchyard_merge_counts(r.label_scores_positive, excluded.label_scores_positive),
+           label_scores_negative = switchyard_merge_counts(r.label_scores_negative, excluded.label_scores_negative)`,
+        [
+          deltas.map((d) => d.model),
+          deltas.map((d) => new Date(d.minute).toISOString()),
+          deltas.map((d) => d.variant),
+          deltas.map((d) => d.version),
+          deltas.map((d) => d.count),
+          deltas.map((d) => d.absErrorSum),
+          deltas.map((d) => d.squaredErrorSum),
+          deltas.map((d) => d.squaredErrorSumSquares),
+          deltas.map((d) => d.correct),
+          deltas.map((d) => d.logLossCount),
+          deltas.map((d) => d.logLossSum),
+          deltas.map((d) => d.logLossSumSquares),
+          deltas.map((d) => JSON.stringify(d.scoresPositive)),
+          deltas.map((d) => JSON.stringify(d.scoresNegative)),
+        ],
+      );
+    }
+    return new Set(rows.map((row) => predictionKey(row.named_model, row.request_id)));
+  }
+
+  /** Labels that arrived before their prediction: matched once the prediction is in. */
+  async applyPendingLabels(): Promise<number> {
+    const applied = await this.dataSource.transaction(async (manager) => {
+      const [rows] = (await manager.query(
+        `DELETE FROM pending_labels WHERE (request_id, model_name) IN (
+           SELECT p.request_id, p.model_name FROM pending_labels p
+           JOIN prediction_log l ON l.request_id = p.request_id AND (p.model_name = '' OR l.model_name = p.model_name)
+           LIMIT ${PENDING_OUTCOME_BATCH} FOR UPDATE OF p SKIP LOCKED)
+         RETURNING request_id, model_name, label, label_index, received_at`,
+      )) as [{ request_id: string; model_name: string; label: number | string; label_index: number | null; received_at: Date }[], number];
+      if (rows.length === 0) return 0;
+      const labels = rows.map((row) => ({ request_id: row.request_id, model: row.model_name || undefined, label: row.label, label_index: row.label_index, at: row.received_at.getTime() }));
+      return (await this.applyLabels(manager, labels)).size;
+    });
+    this.metrics.labels.inc({ result: 'applied' }, applied);
+    return applied;
   }
 
   /** Outcomes that arrived before their prediction: matched once the prediction is in. */

@@ -50,6 +50,7 @@ export class PredictionRetention implements OnApplicationBootstrap, OnModuleDest
     }
     const outcomeCutoff = new Date(now.getTime() - (this.config.get('FEEDBACK_WINDOW_SECONDS') + 3_600) * 1_000);
     await this.dataSource.query(`DELETE FROM pending_outcomes WHERE received_at < $1`, [outcomeCutoff.toISOString()]);
+    await this.dataSource.query(`DELETE FROM pending_labels WHERE received_at < $1`, [outcomeCutoff.toISOString()]);
     this.metrics.retentionDeleted.inc(total);
     return total;
   }

@@ -1,6 +1,6 @@
 import type { PredictionEvent } from '@switchyard/queues';
-import { driftBin, latencyBucket } from '@switchyard/statistics';
-import { rollupOutcomes, rollupPredictions } from './rollup-deltas';
+import { driftBin, latencyBucket, SCORE_BINS } from '@switchyard/statistics';
+import { type JoinedLabel, rollupLabels, rollupOutcomes, rollupPredictions } from './rollup-deltas';
 
 const MINUTE = 60_000;
 const T0 = Date.UTC(2026, 10, 24, 9, 0, 0);
@@ -75,6 +75,43 @@ describe('rollupOutcomes', () => {
     expect(deltas).toEqual([
       { model: 'm', minute: T0, variant: 'challenger', version: 2, count: 2, sum: 0, sumSquares: 0, correct: 1 },
       { model: 'm', minute: T0, variant: 'champion', version: 1, count: 2, sum: 8, sumSquares: 34, correct: 0 },
+    ]);
+  });
+});
+
+describe('rollupLabels', () => {
+  const joined = (overrides: Partial<JoinedLabel>): JoinedLabel => ({ model: 'm', predictedAt: T0, variant: 'champion', version: 1, output: null, label: 0, labelIndex: null, ...overrides });
+
+  it('adds regression errors: absolute, squared and to the fourth', () => {
+    const [delta, ...rest] = rollupLabels([joined({ output: { value: 3 }, label: 1 }), joined({ output: { value: 1 }, label: 2, predictedAt: T0 + 30_000 })]);
+    expect(rest).toEqual([]);
+    expect(delta).toMatchObject({ minute: T0, count: 2, absErrorSum: 3, squaredErrorSum: 5, squaredErrorSumSquares: 17, correct: 0, logLossCount: 0 });
+  });
+
+  it('adds a classifier\'s hits, log loss and, for two classes, the score of class 1 by true class', () => {
+    const [delta] = rollupLabels([
+      joined({ output: { label: 'yes', probabilities: [0.2, 0.8] }, label: 'yes', labelIndex: 1 }),
+      joined({ output: { label: 'yes', probabilities: [0.4, 0.6] }, label: 'no', labelIndex: 0 }),
+      // No probabilities served: accuracy only.
+      joined({ output: { label: 'no' }, label: 'no', labelIndex: 0 }),
+    ]);
+    expect(delta).toMatchObject({ count: 3, correct: 2, logLossCount: 2 });
+    expect(delta.logLossSum).toBeCloseTo(-Math.log(0.8) - Math.log(0.4), 12);
+    expect(delta.scoresPositive).toEqual({ [Math.floor(0.8 * SCORE_BINS)]: 1 });
+    expect(delta.scoresNegative).toEqual({ [Math.floor(0.6 * SCORE_BINS)]: 1 });
+  });
+
+  it('keeps apart minutes, variants and versions, and leaves out labels with no usable prediction', () => {
+    const deltas = rollupLabels([
+      joined({ output: { value: 1 }, label: 1 }),
+      joined({ output: { value: 1 }, label: 1, variant: 'challenger', version: 2 }),
+      joined({ output: { value: 1 }, label: 1, predictedAt: T0 + MINUTE }),
+      joined({ output: null, label: 1, predictedAt: T0 + 2 * MINUTE }),
+    ]);
+    expect(deltas.map((d) => [d.minute - T0, d.variant, d.count])).toEqual([
+      [0, 'challenger', 1],
+      [0, 'champion', 1],
+      [MINUTE, 'champion', 1],
     ]);
   });
 });

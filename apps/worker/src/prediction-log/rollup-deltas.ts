@@ -1,7 +1,7 @@
 import type { Counts } from '@switchyard/persistence';
 import type { OutputSummary } from '@switchyard/domain';
 import type { PredictionEvent } from '@switchyard/queues';
-import { driftBin, latencyBucket } from '@switchyard/statistics';
+import { driftBin, latencyBucket, logLoss, scoreBin } from '@switchyard/statistics';
 
 const MINUTE_MS = 60_000;
 
@@ -113,4 +113,77 @@ export function rollupOutcomes(joined: JoinedOutcome[]): OutcomeDelta[] {
     }
   }
   return [...deltas.values()].sort(byKey((r) => String(r.version).padStart(10, '0')));
+}
+
+export interface LabelDelta {
+  model: string;
+  minute: number;
+  variant: string;
+  version: number;
+  count: number;
+  absErrorSum: number;
+  squaredErrorSum: number;
+  squaredErrorSumSquares: number;
+  correct: number;
+  logLossCount: number;
+  logLossSum: number;
+  logLossSumSquares: number;
+  scoresPositive: Counts;
+  scoresNegative: Counts;
+}
+
+/** A prediction joined with its first ground-truth label. */
+export interface JoinedLabel {
+  model: string;
+  predictedAt: number;
+  variant: string;
+  version: number;
+  output: OutputSummary | null;
+  label: number | string;
+  /** A classifier's class index of the label, when the gateway knew it. */
+  labelIndex: number | null;
+}
+
+/**
+ * What labels add to the rollups of their predictions' minute. Regression: the error's absolute value,
+ * square and fourth power (MAE, RMSE and their intervals). Classification: whether the predicted class
+ * is the label; with probabilities served, −ln p(true class); with two classes, p(class 1) in the
+ * histogram of its true class (AUC). A label without a usable prediction (a failed request, or the
+ * wrong kind of output) adds nothing: there is no prediction to judge.
+ */
+export function rollupLabels(joined: JoinedLabel[]): LabelDelta[] {
+  const deltas = new Map<string, LabelDelta>();
+  for (const row of joined) {
+    const minute = minuteOf(row.predictedAt);
+    const key = `${row.model}\u0000${minute}\u0000${row.variant}\u0000${row.version}`;
+    let delta = deltas.get(key);
+    if (!delta) {
+      delta = {
+        model: row.model, minute, variant: row.variant, version: row.version, count: 0, absErrorSum: 0, squaredErrorSum: 0, squaredErrorSumSquares: 0,
+        correct: 0, logLossCount: 0, logLossSum: 0, logLossSumSquares: 0, scoresPositive: {}, scoresNegative: {},
+      };
+      deltas.set(key, delta);
+    }
+    const { output, label, labelIndex } = row;
+    if (typeof label === 'number') {
+      if (!output || !('value' in output)) continue;
+      delta.count += 1;
+      const error = output.value - label;
+      delta.absErrorSum += Math.abs(error);
+      delta.squaredErrorSum += error * error;
+      delta.squaredErrorSumSquares += error ** 4;
+      continue;
+    }
+    if (!output || !('label' in output)) continue;
+    delta.count += 1;
+    if (output.label === label) delta.correct += 1;
+    const probabilities = output.probabilities;
+    if (!probabilities || labelIndex === null || labelIndex >= probabilities.length) continue;
+    const loss = logLoss(probabilities[labelIndex]);
+    delta.logLossCount += 1;
+    delta.logLossSum += loss;
+    delta.logLossSumSquares += loss * loss;
+    if (probabilities.length === 2) increment(labelIndex === 1 ? delta.scoresPositive : delta.scoresNegative, scoreBin(probabilities[1]));
+  }
+  return [...deltas.values()].filter((d) => d.count > 0).sort(byKey((r) => String(r.version).padStart(10, '0')));
 }
