@@ -1,6 +1,6 @@
 import { latencyBucket } from '@switchyard/statistics';
 import { judgeGuardrail } from './guardrail-judgement';
-import type { VariantAggregate } from './rollup-reader';
+import { NO_LABELS, type VariantAggregate } from './rollup-reader';
 
 const variant = (name: string, overrides: Partial<VariantAggregate>): VariantAggregate => ({
   variant: name,
@@ -16,6 +16,7 @@ const variant = (name: string, overrides: Partial<VariantAggregate>): VariantAgg
   outcomeSum: 0,
   outcomeSumSquares: 0,
   outcomeCorrect: 0,
+  labels: NO_LABELS,
   inputs: {},
   ...overrides,
 });

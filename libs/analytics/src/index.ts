@@ -3,3 +3,4 @@ export * from './stats-report';
 export * from './guardrail-judgement';
 export * from './report-sections';
 export * from './weight-timeline';
+export * from './quality-report';

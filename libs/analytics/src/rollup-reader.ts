@@ -17,9 +17,38 @@ export interface VariantAggregate {
   outcomeSum: number;
   outcomeSumSquares: number;
   outcomeCorrect: number;
+  /** Sums over the predictions with a ground-truth label joined (model quality). */
+  labels: LabelSums;
   /** input → histogram on the drift grid. */
   inputs: Record<string, Counts>;
 }
+
+/** The rollups' label columns summed: see PredictionRollupEntity. */
+export interface LabelSums {
+  count: number;
+  absErrorSum: number;
+  squaredErrorSum: number;
+  squaredErrorSumSquares: number;
+  correct: number;
+  logLossCount: number;
+  logLossSum: number;
+  logLossSumSquares: number;
+  scoresPositive: Counts;
+  scoresNegative: Counts;
+}
+
+export const NO_LABELS: LabelSums = {
+  count: 0,
+  absErrorSum: 0,
+  squaredErrorSum: 0,
+  squaredErrorSumSquares: 0,
+  correct: 0,
+  logLossCount: 0,
+  logLossSum: 0,
+  logLossSumSquares: 0,
+  scoresPositive: {},
+  scoresNegative: {},
+};
 
 export interface SeriesPoint {
   at: Date;
@@ -79,18 +108,23 @@ export class RollupReader {
     const params = [model, ...scoped];
     // Input rollups carry no version: restricted to the minutes only.
     const inputScope = scope(window, live, false);
-    const [totals, latency, labels, inputs] = await Promise.all([
+    const [totals, latency, labels, scoresPositive, scoresNegative, inputs] = await Promise.all([
       this.manager.query(
         `SELECT variant, array_agg(DISTINCT version ORDER BY version) AS versions,
                 sum(requests) AS requests, sum(errors) AS errors,
                 sum(output_count) AS output_count, sum(output_sum) AS output_sum, sum(output_sum_squares) AS output_sum_squares,
                 sum(outcome_count) AS outcome_count, sum(outcome_sum) AS outcome_sum, sum(outcome_sum_squares) AS outcome_sum_squares,
-                sum(outcome_correct) AS outcome_correct
+                sum(outcome_correct) AS outcome_correct,
+                sum(label_count) AS label_count, sum(label_abs_error_sum) AS label_abs_error_sum, sum(label_squared_error_sum) AS label_squared_error_sum,
+                sum(label_squared_error_sum_squares) AS label_squared_error_sum_squares, sum(label_correct) AS label_correct,
+                sum(label_log_loss_count) AS label_log_loss_count, sum(label_log_loss_sum) AS label_log_loss_sum, sum(label_log_loss_sum_squares) AS label_log_loss_sum_squares
          FROM prediction_rollups WHERE ${where} GROUP BY variant ORDER BY variant`,
         params,
       ) as Promise<Record<string, unknown>[]>,
       this.histogram('prediction_rollups', 'latency_buckets', where, params),
       this.histogram('prediction_rollups', 'output_labels', where, params),
+      this.histogram('prediction_rollups', 'label_scores_positive', where, params),
+      this.histogram('prediction_rollups', 'label_scores_negative', where, params),
       this.manager.query(
         `SELECT r.variant, r.input, b.key, sum(b.value::numeric) AS count
          FROM prediction_input_rollups r CROSS JOIN LATERAL jsonb_each_text(r.bins) AS b
@@ -119,6 +153,18 @@ export class RollupReader {
         outcomeSum: num(row.outcome_sum),
         outcomeSumSquares: num(row.outcome_sum_squares),
         outcomeCorrect: num(row.outcome_correct),
+        labels: {
+          count: num(row.label_count),
+          absErrorSum: num(row.label_abs_error_sum),
+          squaredErrorSum: num(row.label_squared_error_sum),
+          squaredErrorSumSquares: num(row.label_squared_error_sum_squares),
+          correct: num(row.label_correct),
+          logLossCount: num(row.label_log_loss_count),
+          logLossSum: num(row.label_log_loss_sum),
+          logLossSumSquares: num(row.label_log_loss_sum_squares),
+          scoresPositive: scoresPositive.get(variant) ?? {},
+          scoresNegative: scoresNegative.get(variant) ?? {},
+        },
         inputs: ownInputs,
       };
     });

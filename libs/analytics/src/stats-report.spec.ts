@@ -1,5 +1,5 @@
 import { latencyBucket } from '@switchyard/statistics';
-import type { VariantAggregate } from './rollup-reader';
+import { NO_LABELS, type VariantAggregate } from './rollup-reader';
 import { buildStatsReport, type ReportInput } from './stats-report';
 
 const window = { from: new Date('2026-11-24T08:00:00Z'), to: new Date('2026-11-24T09:00:00Z') };
@@ -19,6 +19,7 @@ const aggregate = (variant: string, overrides: Partial<VariantAggregate> = {}): 
   outcomeSum: 0,
   outcomeSumSquares: 0,
   outcomeCorrect: 0,
+  labels: NO_LABELS,
   inputs: {},
   ...overrides,
 });
@@ -133,5 +134,66 @@ describe('buildStatsReport', () => {
     expect(report.comparison?.outcome?.difference).toBeCloseTo(0.15, 12);
     expect(report.verdict.decision).toBe('challenger_better');
     expect(report.verdict.summary).toContain('Promote');
+  });
+
+  describe('with ground-truth labels', () => {
+    /** n labelled predictions whose absolute errors are all `mae` except a spread of ±`spread`. */
+    const regressionLabels = (n: number, mae: number, spread: number) => ({
+      ...NO_LABELS,
+      count: n,
+      absErrorSum: n * mae,
+      // Half the errors mae − spread, half mae + spread: Σe² = n(mae² + spread²).
+      squaredErrorSum: n * (mae * mae + spread * spread),
+      squaredErrorSumSquares: (n / 2) * ((mae - spread) ** 4 + (mae + spread) ** 4),
+    });
+
+    it('decides on MAE, lower being better, whatever the mean outcome says', () => {
+      const outcomes = (mean: number) => ({ outcomeCount: 1_000, outcomeSum: 1_000 * mean, outcomeSumSquares: 1_000 * (mean * mean + 1) });
+      const report = buildStatsReport(
+        input({
+          variants: [
+            aggregate('champion', { ...outcomes(3), labels: regressionLabels(1_000, 2, 1) }),
+            // A higher mean outcome (the patients', not the model's), but a much lower MAE.
+            aggregate('challenger', { ...outcomes(2), labels: regressionLabels(1_000, 1, 0.5) }),
+          ],
+        }),
+      );
+      const [champion, challenger] = report.variants;
+      expect(champion.quality).toMatchObject({ task: 'regression', labelled: 1_000, metrics: { mae: { value: 2 }, rmse: { value: Math.sqrt(5) } } });
+      expect(challenger.quality?.metrics.mae?.interval?.high).toBeLessThan(champion.quality!.metrics.mae!.interval!.low);
+      expect(report.comparison?.quality).toMatchObject({ metric: 'mae', better: 'lower', difference: -1, sequential: { decision: 'treatment_better' } });
+      expect(report.comparison?.outcome?.difference).toBeCloseTo(-1, 9);
+      expect(report.verdict.decision).toBe('challenger_better');
+      expect(report.verdict.summary).toContain('better on MAE');
+    });
+
+    it('decides against a classifier with a lower accuracy, and reports log loss and AUC', () => {
+      const labels = (correct: number) => ({
+        ...NO_LABELS,
+        count: 1_000,
+        correct,
+        logLossCount: 1_000,
+        logLossSum: 1_000 * 0.4,
+        logLossSumSquares: 1_000 * 0.2,
+        scoresPositive: { 150: 400, 90: 100 },
+        scoresNegative: { 40: 400, 110: 100 },
+      });
+      const report = buildStatsReport(input({ task: 'classification', variants: [aggregate('champion', { labels: labels(900) }), aggregate('challenger', { labels: labels(800) })] }));
+      const quality = report.variants[0].quality!;
+      expect(quality.metrics.accuracy).toMatchObject({ value: 0.9 });
+      expect(quality.metrics.log_loss?.value).toBeCloseTo(0.4, 12);
+      // Positives in bin 150 beat all 500 negatives; those in bin 90 beat the 400 in bin 40: 240,000 of 250,000 pairs.
+      expect(quality.metrics.auc?.value).toBeCloseTo(0.96, 12);
+      expect(report.comparison?.quality).toMatchObject({ metric: 'accuracy', better: 'higher', sequential: { decision: 'control_better' } });
+      expect(report.comparison?.quality?.difference).toBeCloseTo(-0.1, 12);
+      expect(report.verdict.decision).toBe('champion_better');
+    });
+
+    it('leaves quality null without labels, and the verdict on outcomes', () => {
+      const report = buildStatsReport(input({ variants: [aggregate('champion'), aggregate('challenger')] }));
+      expect(report.variants.map((v) => v.quality)).toEqual([null, null]);
+      expect(report.comparison?.quality).toBeNull();
+      expect(report.verdict.summary).toContain('outcomes');
+    });
   });
 });

@@ -15,6 +15,7 @@ import {
   type SequentialTest,
   welchComparison,
 } from '@switchyard/statistics';
+import { qualityComparison, variantQuality } from './quality-report';
 import type { QualityComparison, ShadowReport, VariantQuality } from './report-sections';
 import type { SeriesPoint, VariantAggregate, Window } from './rollup-reader';
 import { MINUTE_MS, type MinuteSplit, sampleRatioOverTimeline, type TimeRange, type WeightTimeline } from './weight-timeline';
@@ -44,7 +45,7 @@ export interface VariantReport {
     | { metric: 'accuracy'; count: number; accuracy: number | null; interval: Interval | null };
   drift: Array<{ input: string; psi: number; level: string }>;
   /** Ground-truth model quality; null until labels arrive for this variant. */
-  quality?: VariantQuality | null;
+  quality: VariantQuality | null;
 }
 
 export interface ComparisonReport {
@@ -64,8 +65,8 @@ export interface ComparisonReport {
    * their roles with a challenger share above 0. `from`/`to` bound them; gaps inside are left out.
    */
   window: { from: string; to: string; minutes: number };
-  /** The primary model-quality comparison; null without labels on both sides. */
-  quality?: QualityComparison | null;
+  /** The primary model-quality comparison; null without labels on both sides. When present, the verdict is decided on it. */
+  quality: QualityComparison | null;
 }
 
 export type Decision = 'challenger_better' | 'champion_better' | 'continue' | 'no_challenger' | 'no_data' | 'sample_ratio_mismatch';
@@ -132,6 +133,7 @@ function variantReport(aggregate: VariantAggregate, task: ModelTask, reference: 
     output,
     outcome: outcomeOf(aggregate, task),
     drift,
+    quality: variantQuality(task, aggregate.labels),
   };
 }
 
@@ -152,6 +154,7 @@ function compare(control: VariantAggregate, treatment: VariantAggregate, task: M
     error_rate: errorRate,
     sample_ratio: sampleRatioOverTimeline(compared.timeline, compared.minutes),
     window: comparedWindow(compared.ranges),
+    quality: qualityComparison(task, control.labels, treatment.labels),
   };
   if (task === 'classification') {
     const c = { successes: control.outcomeCorrect, trials: control.outcomeCount };
@@ -195,6 +198,7 @@ function verdict(task: ModelTask, variants: VariantAggregate[], comparison: Comp
       summary: `The observed split does not match the weights in force minute by minute (chi-square p = ${comparison.sample_ratio.p_value.toExponential(2)}, expected ≈ ${expected.map((n) => Math.round(n)).join(' / ')} requests): the assignment is broken, so the outcome comparison cannot be trusted. ${scope}`,
     };
   }
+  if (comparison.quality) return qualityVerdict(comparison.quality, scope);
   const metric = task === 'classification' ? 'accuracy' : 'mean outcome';
   const sequential = comparison.sequential;
   const outcome = comparison.outcome;
@@ -222,6 +226,24 @@ export interface ComparedTraffic {
   variants: VariantAggregate[];
   minutes: MinuteSplit[];
   timeline: WeightTimeline;
+}
+
+const QUALITY_NAMES = { mae: 'MAE', rmse: 'RMSE', accuracy: 'accuracy', log_loss: 'log loss', auc: 'AUC' } as const;
+
+/** With ground-truth labels the verdict is about the models: decided on the primary quality metric. */
+function qualityVerdict(quality: QualityComparison, scope: string): StatsReport['verdict'] {
+  const name = QUALITY_NAMES[quality.metric];
+  const format = (value: number) => (quality.metric === 'accuracy' ? pct(value) : value.toPrecision(4));
+  const figures = `challenger − champion ${format(quality.difference)} (95 % CI ${format(quality.interval.low)} to ${format(quality.interval.high)}; ${quality.better} is better)`;
+  const sequential = quality.sequential;
+  const p = sequential ? `always-valid p = ${sequential.always_valid_p_value.toPrecision(3)}` : 'too few labels for the sequential test';
+  if (sequential?.decision === 'treatment_better') {
+    return { decision: 'challenger_better', summary: `On ground-truth labels the challenger is better on ${name}: ${figures}; the always-valid test allows the decision now (${p}). Promote it. ${scope}` };
+  }
+  if (sequential?.decision === 'control_better') {
+    return { decision: 'champion_better', summary: `On ground-truth labels the challenger is worse on ${name}: ${figures}; the always-valid test allows the decision now (${p}). Roll it back. ${scope}` };
+  }
+  return { decision: 'continue', summary: `No decision yet on ${name} from ground-truth labels: ${figures}, ${p}. Keep the test running and keep posting labels. ${scope}` };
 }
 
 export interface ReportInput {
