@@ -53,4 +53,16 @@ describe('judgeGuardrail', () => {
     const accuracy = (correct: number) => ({ outcomeCount: 1_000, outcomeCorrect: correct });
     expect(judgeGuardrail(config, 'classification', variant('champion', accuracy(900)), variant('challenger', accuracy(700))).state).toBe('tripped');
   });
+
+  it('trips on a significantly worse MAE on ground-truth labels when asked to, and not on a better one', () => {
+    const quality = { ...config, trip_on_worse_outcome: false, trip_on_worse_quality: true };
+    // 1,000 labels each, absolute errors mae ± 0.5.
+    const labels = (mae: number) => ({ labels: { ...NO_LABELS, count: 1_000, absErrorSum: 1_000 * mae, squaredErrorSum: 1_000 * (mae * mae + 0.25), squaredErrorSumSquares: 0 } });
+    const worse = judgeGuardrail(quality, 'regression', variant('champion', labels(1)), variant('challenger', labels(1.5)));
+    expect(worse.state).toBe('tripped');
+    expect(worse.detail).toContain('MAE on ground-truth labels is significantly worse');
+    expect(judgeGuardrail(quality, 'regression', variant('champion', labels(1.5)), variant('challenger', labels(1))).state).toBe('ok');
+    // The same labels do not trip a guardrail that does not check quality.
+    expect(judgeGuardrail({ ...quality, trip_on_worse_quality: false, max_error_rate_increase: 0.5 }, 'regression', variant('champion', labels(1)), variant('challenger', labels(1.5))).state).toBe('ok');
+  });
 });

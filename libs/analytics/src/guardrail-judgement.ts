@@ -1,6 +1,7 @@
 import type { GuardrailConfig } from '@switchyard/persistence';
 import type { ModelTask } from '@switchyard/domain';
 import { latencyBucketValue, mixtureSequentialTest, mixtureSequentialTestForProportions, quantileFromBuckets } from '@switchyard/statistics';
+import { qualityComparison } from './quality-report';
 import type { VariantAggregate } from './rollup-reader';
 
 export interface GuardrailJudgement {
@@ -48,6 +49,15 @@ export function judgeGuardrail(config: GuardrailConfig, task: ModelTask, champio
           );
     if (sequential?.decision === 'control_better') {
       reasons.push(`the challenger's ${task === 'classification' ? 'accuracy' : 'mean outcome'} is significantly worse (always-valid p = ${sequential.always_valid_p_value.toPrecision(3)})`);
+    }
+  }
+  if (config.trip_on_worse_quality) {
+    const quality = qualityComparison(task, champion.labels, challenger.labels);
+    if (quality?.sequential?.decision === 'control_better') {
+      const name = quality.metric === 'mae' ? 'MAE' : 'accuracy';
+      reasons.push(
+        `the challenger's ${name} on ground-truth labels is significantly worse (challenger − champion ${quality.difference.toPrecision(3)}, always-valid p = ${quality.sequential.always_valid_p_value.toPrecision(3)})`,
+      );
     }
   }
   if (reasons.length > 0) return { state: 'tripped', detail: reasons.join('; ') };

@@ -23,6 +23,14 @@ export class GuardrailDto {
   @IsBoolean()
   trip_on_worse_outcome?: boolean;
 
+  @ApiPropertyOptional({
+    default: false,
+    description: 'added: trip when the always-valid sequential test finds the challenger\'s model quality worse on ground-truth labels (MAE for a regression, accuracy for a classifier)',
+  })
+  @IsOptional()
+  @IsBoolean()
+  trip_on_worse_quality?: boolean;
+
   @ApiPropertyOptional({ default: 100, minimum: 1, maximum: 100_000_000, description: 'judge only when each variant has at least this many requests in the window' })
   @IsOptional()
   @IsInt()

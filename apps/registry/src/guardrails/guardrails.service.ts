@@ -39,11 +39,12 @@ export class GuardrailsService {
       max_error_rate_increase: dto.max_error_rate_increase ?? null,
       max_p99_latency_ratio: dto.max_p99_latency_ratio ?? null,
       trip_on_worse_outcome: dto.trip_on_worse_outcome ?? false,
+      trip_on_worse_quality: dto.trip_on_worse_quality ?? false,
       min_requests: dto.min_requests ?? 100,
       window_minutes: dto.window_minutes ?? 60,
     };
-    if (guardrail.max_error_rate_increase === null && guardrail.max_p99_latency_ratio === null && !guardrail.trip_on_worse_outcome) {
-      const message = 'a guardrail needs at least one check: max_error_rate_increase, max_p99_latency_ratio or trip_on_worse_outcome';
+    if (guardrail.max_error_rate_increase === null && guardrail.max_p99_latency_ratio === null && !guardrail.trip_on_worse_outcome && !guardrail.trip_on_worse_quality) {
+      const message = 'a guardrail needs at least one check: max_error_rate_increase, max_p99_latency_ratio, trip_on_worse_outcome or trip_on_worse_quality';
       throw new DomainError('VALIDATION_FAILED', message, { errors: [{ field: 'max_error_rate_increase', message }] });
     }
     await this.write(name, guardrail, actor);

@@ -10,6 +10,11 @@ export interface GuardrailConfig {
   max_p99_latency_ratio: number | null;
   /** Trip when the always-valid sequential test finds the challenger's outcome worse. */
   trip_on_worse_outcome: boolean;
+  /**
+   * Trip when the always-valid sequential test finds the challenger's model quality worse on ground-truth
+   * labels (MAE for a regression, accuracy for a classifier). Absent from guardrails set before labels existed.
+   */
+  trip_on_worse_quality?: boolean;
   min_requests: number;
   window_minutes: number;
 }
