@@ -6,6 +6,35 @@ const comparison = {
   properties: { difference: { type: 'number', description: 'challenger − champion' }, interval, p_value: { type: 'number' }, method: { type: 'string' } },
 };
 
+const sequential = {
+  type: 'object',
+  nullable: true,
+  properties: {
+    method: { type: 'string', enum: ['msprt'] },
+    tau: { type: 'number' },
+    alpha: { type: 'number' },
+    likelihood_ratio: { type: 'number' },
+    always_valid_p_value: { type: 'number' },
+    decision: { type: 'string', enum: ['treatment_better', 'control_better', 'continue'] },
+  },
+};
+const qualityMetric = { type: 'object', properties: { value: { type: 'number', nullable: true }, interval } };
+const variantQuality = {
+  type: 'object',
+  nullable: true,
+  description:
+    'added: model quality on ground-truth labels (feedback with `label`); null until a label joined one of this variant\'s predictions. 95 % intervals: Student-t for MAE and log loss, the t-interval of the MSE through the square root for RMSE, Wilson for accuracy, Hanley–McNeil for AUC',
+  properties: {
+    task: { type: 'string', enum: ['regression', 'classification'] },
+    labelled: { type: 'integer', description: 'predictions of this variant with a label joined' },
+    metrics: {
+      type: 'object',
+      description: 'regression: mae, rmse; classification: accuracy, log_loss (when probabilities are served), auc (two classes)',
+      properties: { mae: qualityMetric, rmse: qualityMetric, accuracy: qualityMetric, log_loss: qualityMetric, auc: qualityMetric },
+    },
+  },
+};
+
 export const STATS_REPORT_SCHEMA = {
   type: 'object',
   properties: {
@@ -43,6 +72,7 @@ export const STATS_REPORT_SCHEMA = {
             type: 'array',
             items: { type: 'object', properties: { input: { type: 'string' }, psi: { type: 'number' }, level: { type: 'string', enum: ['stable', 'moderate', 'significant'] } } },
           },
+          quality: variantQuality,
         },
       },
     },
@@ -61,16 +91,20 @@ export const STATS_REPORT_SCHEMA = {
         metric: { type: 'string', enum: ['mean', 'accuracy'] },
         outcome: comparison,
         error_rate: comparison,
-        sequential: {
+        sequential,
+        quality: {
           type: 'object',
           nullable: true,
+          description:
+            'added: challenger against champion on the primary quality metric from ground-truth labels (MAE for a regression, by Welch\'s t on the absolute errors; accuracy for a classifier, pooled z with Newcombe\'s interval); null without labels on both sides. When present the verdict is decided on it. The sequential decision is oriented by `better`: treatment_better means a lower MAE or a higher accuracy',
           properties: {
-            method: { type: 'string', enum: ['msprt'] },
-            tau: { type: 'number' },
-            alpha: { type: 'number' },
-            likelihood_ratio: { type: 'number' },
-            always_valid_p_value: { type: 'number' },
-            decision: { type: 'string', enum: ['treatment_better', 'control_better', 'continue'] },
+            metric: { type: 'string', enum: ['mae', 'accuracy'] },
+            better: { type: 'string', enum: ['lower', 'higher'] },
+            difference: { type: 'number', description: 'challenger − champion' },
+            interval,
+            p_value: { type: 'number' },
+            method: { type: 'string' },
+            sequential,
           },
         },
         window: {
