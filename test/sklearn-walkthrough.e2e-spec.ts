@@ -2,7 +2,7 @@
  * examples/sklearn end to end: walkthrough.sh trains v1 and v2 with Debian's scikit-learn, exports
  * them with onnx.helper, and drives a running Switchyard (`npm start` on free ports, database and
  * Redis prefix of its own) with curl: register, upload, wait for validation, champion, challenger on
- * 20 %, predict, report outcomes, read the statistics. Switchyard's answers must be scikit-learn's
+ * 20 %, predict, report each patient's true progression as a label, read the model quality. Switchyard's answers must be scikit-learn's
  * own predictions, to a relative 1e-5 (the models run in FP32; predictions are around 150, where FP32
  * steps are 1.5e-5 apart). Then a classifier, a StandardScaler + LogisticRegression pipeline exported
  * as skl2onnx does (ai.onnx.ml operators, ending in a ZipMap): its labels must be scikit-learn's
@@ -64,7 +64,7 @@ describe('examples/sklearn/walkthrough.sh', () => {
 
   it('runs every step against the running system and exits 0', () => {
     expect({ code: run.code, output: run.code === 0 ? '' : `${run.output}\n${system.output()}` }).toEqual({ code: 0, output: '' });
-    expect(run.output).toContain('20 outcomes reported');
+    expect(run.output).toContain('20 labels reported');
   });
 
   it('leaves the registry with v1 champion, v2 challenger on 20 %, both validated FP32 [-1, 10] → [-1, 1]', async () => {
@@ -146,14 +146,21 @@ describe('examples/sklearn/walkthrough.sh', () => {
     }
   });
 
-  it('turns the reported outcomes into statistics for both variants', async () => {
-    const stats = await eventually(
-      () => call(`${system.registry}/v1/models/diabetes/stats`),
-      (answer) => answer.status === 200 && answer.body.variants.reduce((n: number, v: { outcome: { count: number } }) => n + v.outcome.count, 0) >= 20,
-      20_000,
-    );
+  it('turns the reported labels into each variant\'s MAE over its own patients', async () => {
+    const labelled = (body: { variants: Array<{ quality: { labelled: number } | null }> }) => body.variants.reduce((n, v) => n + (v.quality?.labelled ?? 0), 0);
+    const stats = await eventually(() => call(`${system.registry}/v1/models/diabetes/stats`), (answer) => answer.status === 200 && labelled(answer.body) >= 20, 20_000);
     expect(stats.body.task).toBe('regression');
-    expect(stats.body.variants.reduce((n: number, v: { outcome: { count: number } }) => n + v.outcome.count, 0)).toBe(20);
-    expect(stats.body.variants.map((v: { variant: string }) => v.variant)).toContain('champion');
+    expect(labelled(stats.body)).toBe(20);
+    // Labels are not outcomes: no outcome was reported.
+    expect(stats.body.variants.every((v: { outcome: { count: number } }) => v.outcome.count === 0)).toBe(true);
+    const targets = (JSON.parse(readFileSync(path.join(work, 'test_rows.json'), 'utf8')) as { targets: number[] }).targets;
+    const answers = readFileSync(path.join(work, 'predictions.jsonl'), 'utf8').split('\n').filter((line) => line.trim()).map((line) => JSON.parse(line) as Prediction);
+    for (const variant of stats.body.variants as Array<{ variant: string; quality: { labelled: number; metrics: { mae: { value: number }; rmse: { value: number } } } }>) {
+      const errors = answers.flatMap((answer, i) => (answer.variant === variant.variant ? [answer.outputs.progression[0][0] - targets[i]] : []));
+      expect(variant.quality.labelled).toBe(errors.length);
+      expect(relative(variant.quality.metrics.mae.value, errors.reduce((s, e) => s + Math.abs(e), 0) / errors.length)).toBeLessThan(1e-6);
+      expect(relative(variant.quality.metrics.rmse.value, Math.sqrt(errors.reduce((s, e) => s + e * e, 0) / errors.length))).toBeLessThan(1e-6);
+    }
+    expect(run.output).toContain('verdict:');
   });
 });

@@ -114,7 +114,11 @@ for variant, key in (("champion", "v1"), ("challenger", "v2")):
     print(f"{variant} ({key}): largest relative difference from scikit-learn {worst:.1e}")
 PY
 
-step "9. report outcomes: the true progression of each patient, by request_id"
+step "9. report ground truth: each patient's true progression, as a label, by request_id"
+# A label is the true answer the model should have given: the stats compare it with what each
+# variant predicted (MAE, RMSE). A "value" would be a business outcome (say, a readmission cost),
+# compared between variants by its mean — for a true progression that would compare two groups of
+# patients, not the two models.
 # Feedback is accepted once the gateway has logged the prediction (within PREDICTION_LOG_FLUSH_MS).
 sleep 1
 "$PYTHON" - "$WORK" <<'PY' >"$WORK/feedback.jsonl"
@@ -123,16 +127,26 @@ work = sys.argv[1]
 targets = json.load(open(os.path.join(work, "test_rows.json")))["targets"]
 answers = [json.loads(line) for line in open(os.path.join(work, "predictions.jsonl")) if line.strip()]
 for answer, target in zip(answers, targets):
-    print(json.dumps({"request_id": answer["request_id"], "value": target}))
+    print(json.dumps({"request_id": answer["request_id"], "label": target}))
 PY
-while IFS= read -r outcome; do
-  json -X POST "$GATEWAY/v1/feedback" -d "$outcome" >/dev/null
+while IFS= read -r label; do
+  json -X POST "$GATEWAY/v1/feedback" -d "$label" >/dev/null
 done <"$WORK/feedback.jsonl"
-echo "$(wc -l <"$WORK/feedback.jsonl") outcomes reported"
+echo "$(wc -l <"$WORK/feedback.jsonl") labels reported"
 
-step "10. statistics per variant"
-api "$REGISTRY/v1/models/$MODEL/stats"
-echo
+step "10. statistics per variant: model quality (MAE, RMSE) from the labels, and the comparison"
+# The worker joins the labels within a second or two.
+sleep 2
+api "$REGISTRY/v1/models/$MODEL/stats" >"$WORK/stats.json"
+"$PYTHON" - "$WORK/stats.json" <<'PY'
+import json, sys
+stats = json.load(open(sys.argv[1]))
+for variant in stats["variants"]:
+    quality = variant["quality"] or {"labelled": 0, "metrics": {}}
+    mae = quality["metrics"].get("mae") or {}
+    print(f"{variant['variant']}: {quality['labelled']} labelled, MAE {mae.get('value')} (95 % CI {mae.get('interval')})")
+print("verdict:", stats["verdict"]["summary"])
+PY
 
 step "11. a classifier: register $CLASSIFIER, upload the iris pipeline (its probabilities end in a ZipMap), wait for validation"
 json -X POST "$REGISTRY/v1/models" -d "{\"name\":\"$CLASSIFIER\",\"description\":\"iris species\",\"tags\":{\"example\":\"sklearn\"}}" >/dev/null
