@@ -150,14 +150,14 @@ describe('PredictionRecorder', () => {
     expect((await metrics.logFlushed.get()).values[0].value).toBe(3);
   });
 
-  it("summarizes a classifier's output as the label the model serves", async () => {
+  it("summarizes a classifier's output as the label the model serves, with its probabilities", async () => {
     servings.set('c', { task: 'classification', labels: ['no', 'yes'] });
     const log = recorder();
     log.recordSuccess(context('req-1', 'c'), feeds, results, payload);
 
     await flushed(log);
 
-    expect((await streamEntries())[0][0].output).toEqual({ label: 'yes' });
+    expect((await streamEntries())[0][0].output).toEqual({ label: 'yes', probabilities: [0.25, 0.75] });
   });
 
   it('records a failure with the status and problem code the caller got', async () => {
