@@ -26,6 +26,9 @@ describe('guardrails', () => {
     }
     const { revision } = await deployment();
     expect((await call(url('/traffic'), { method: 'PUT', json: { challenger_percent: 20 }, headers: { 'if-match': `"${revision}"` } })).status).toBe(200);
+    // The split was set before the traffic the tests write into the last minutes: guardrails judge
+    // only minutes when the current champion and challenger were both live.
+    await stack.db.query(`UPDATE audit_log SET created_at = created_at - interval '10 minutes'`);
   });
   afterAll(async () => {
     await stack.close();
@@ -99,4 +102,30 @@ describe('guardrails', () => {
     await eventually(async () => (await call(url('/guardrails'))).body.last_evaluation, (evaluation) => evaluation?.state === 'idle');
     expect((await auditEntries()).filter((entry) => entry.action === 'guardrail.trip')).toHaveLength(1);
   });
+
+  it('trips on a worse MAE from ground-truth labels, judging only traffic since the challenger was let back in', async () => {
+    // Four outputs would read as four class scores: this model is a regression.
+    expect((await call(url(), { method: 'PATCH', json: { task: 'regression' } })).status).toBe(200);
+    const set = await call(url('/guardrails'), { method: 'PUT', json: { trip_on_worse_quality: true, min_requests: 100, window_minutes: 30 } });
+    expect(set.body.guardrail).toMatchObject({ trip_on_worse_quality: true, trip_on_worse_outcome: false, max_error_rate_increase: null });
+    const { revision } = await deployment();
+    expect((await call(url('/traffic'), { method: 'PUT', json: { challenger_percent: 20 }, headers: { 'if-match': `"${revision}"` } })).status).toBe(200);
+    // Since then (this minute): no errors, but 500 labels each, absolute errors 1 ± 0.5 against 2 ± 0.5.
+    // The challenger's 10 % error rate of the minutes before is not held against it: it was stopped then.
+    const minute = new Date(Math.floor(Date.now() / 60_000) * 60_000);
+    for (const [variant, version, mae] of [['champion', 1, 1], ['challenger', 2, 2]] as const) {
+      await stack.db.query(
+        `INSERT INTO prediction_rollups (model_name, minute, variant, version, requests, errors, latency_buckets, label_count, label_abs_error_sum, label_squared_error_sum)
+         VALUES ($1, $2, $3, $4, 500, 0, '{"350": 500}', 500, $5, $6)`,
+        [model, minute, variant, version, 500 * mae, 500 * (mae * mae + 0.25)],
+      );
+    }
+    const stopped = await eventually(deployment, (d) => d.challenger_percent === 0, 30_000);
+    expect(stopped.challenger_percent).toBe(0);
+    const trips = (await auditEntries()).filter((entry) => entry.action === 'guardrail.trip');
+    expect(trips).toHaveLength(2);
+    expect(trips[0].reason).toContain('MAE on ground-truth labels is significantly worse');
+    expect(trips[0].reason).not.toContain('error rate');
+  });
 });
+

@@ -22,7 +22,7 @@ export function judgeGuardrail(config: GuardrailConfig, task: ModelTask, champio
   if (!champion || !challenger || championRequests < config.min_requests || challengerRequests < config.min_requests) {
     return {
       state: 'waiting',
-      detail: `waiting for ${config.min_requests} requests per variant in the last ${config.window_minutes} min (champion ${championRequests}, challenger ${challengerRequests})`,
+      detail: `waiting for ${config.min_requests} requests per variant from the current champion and challenger side by side in the last ${config.window_minutes} min (champion ${championRequests}, challenger ${challengerRequests})`,
     };
   }
   const reasons: string[] = [];

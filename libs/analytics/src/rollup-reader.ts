@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { Counts } from '@switchyard/persistence';
-import type { MinuteSplit, TimeRange } from './weight-timeline';
+import type { ComparedTraffic } from './stats-report';
+import { bothLiveRanges, type DeploymentPhase, type MinuteSplit, type TimeRange, type WeightTimeline } from './weight-timeline';
 
 /** Everything the rollups hold about one variant over a window: sufficient statistics and merged histograms. */
 export interface VariantAggregate {
@@ -250,4 +251,61 @@ export class RollupReader {
     }
     return byVariant;
   }
+}
+
+interface AuditStateRow {
+  created_at: Date;
+  before: { champion: number | null; challenger: number | null; challenger_percent: number };
+  after: { champion: number | null; challenger: number | null; challenger_percent: number };
+}
+
+/**
+ * The deployments in force over [from, to), from the audit log (the history `GET …/deployment?at=`
+ * reads): the state at `from`, then every change up to `to`. A model whose history starts inside the
+ * window was, before its first change, in that change's `before` state; one with no history at all has
+ * always been as it is `now`.
+ */
+export async function readWeightTimeline(
+  manager: EntityManager,
+  modelId: string,
+  window: Window,
+  now: Omit<DeploymentPhase, 'from'>,
+): Promise<WeightTimeline> {
+  const [[atStart], changes] = (await Promise.all([
+    manager.query(`SELECT created_at, before, after FROM audit_log WHERE model_id = $1 AND created_at <= $2 ORDER BY id DESC LIMIT 1`, [modelId, window.from.toISOString()]),
+    manager.query(`SELECT created_at, before, after FROM audit_log WHERE model_id = $1 AND created_at > $2 AND created_at < $3 ORDER BY id`, [
+      modelId,
+      window.from.toISOString(),
+      window.to.toISOString(),
+    ]),
+  ])) as [AuditStateRow[], AuditStateRow[]];
+  const phase = (from: Date, state: AuditStateRow['after']): DeploymentPhase => ({ from, champion: state.champion, challenger: state.challenger, challenger_percent: state.challenger_percent });
+  const initial = atStart?.after ?? changes[0]?.before ?? now;
+  return [phase(atStart?.created_at ?? window.from, initial), ...changes.map((row) => phase(row.created_at, row.after))];
+}
+
+/**
+ * The traffic a comparison of the current champion with the current challenger may read: their rollup
+ * rows from the minutes when the two were both live (bothLiveRanges 'any'), and the per-minute split of
+ * the minutes when they were live throughout ('whole', for the sample ratio check). Null without a
+ * current challenger.
+ */
+export async function readComparedTraffic(
+  reader: RollupReader,
+  manager: EntityManager,
+  model: { id: string; name: string },
+  window: Window,
+  now: Omit<DeploymentPhase, 'from'>,
+): Promise<ComparedTraffic | null> {
+  const { champion, challenger } = now;
+  if (champion === null || challenger === null) return null;
+  const timeline = await readWeightTimeline(manager, model.id, window, now);
+  const ranges = bothLiveRanges(timeline, window, champion, challenger, 'any');
+  if (ranges.length === 0) return { ranges, variants: [], minutes: [], timeline };
+  const whole = bothLiveRanges(timeline, window, champion, challenger, 'whole');
+  const [variants, minutes] = await Promise.all([
+    reader.variants(model.name, window, { champion, challenger, ranges }),
+    whole.length === 0 ? [] : reader.minuteSplits(model.name, window, { champion, challenger, ranges: whole }),
+  ]);
+  return { ranges, variants, minutes, timeline };
 }

@@ -9,7 +9,6 @@ import { DomainError } from '@switchyard/errors';
 import { inferTask } from '@switchyard/onnx';
 import {
   AuditEntryEntity,
-  type DeploymentState,
   DeploymentEntity,
   RegistryInstanceEntity,
   ModelEntity,
@@ -22,7 +21,6 @@ import type {
   GatewayDeployment,
   LoadableVersion,
 } from './dto/deployment.dto';
-import type { DeploymentPhase, WeightTimeline } from '@switchyard/analytics';
 import { CHALLENGER, CHAMPION, type AliasTarget, loadAliases, percentFromBasisPoints } from '@switchyard/deployment-changes';
 
 function versionRef(version: ModelVersionEntity | undefined | null): DeploymentVersionRef | null {
@@ -122,24 +120,6 @@ export class DeploymentsService {
       .getOne();
     const state = entry?.after ?? { champion: null, challenger: null, challenger_percent: 0, revision: 0, aliases: {}, batching: null };
     return { model: model.name, at: at.toISOString(), ...state };
-  }
-
-  /**
-   * The deployments in force over [from, to), from the audit log: the state at `from`, then every change
-   * up to `to`. A model whose history starts inside the window was, before its first change, in that
-   * change's `before` state; one with no history at all has always been as it is now.
-   */
-  async timeline(model: ModelEntity, window: { from: Date; to: Date }, now: DeploymentResponse): Promise<WeightTimeline> {
-    const entries = this.dataSource.manager.createQueryBuilder(AuditEntryEntity, 'a').where('a.model_id = :modelId', { modelId: model.id });
-    const [atStart, changes] = await Promise.all([
-      entries.clone().andWhere('a.created_at <= :from', { from: window.from }).orderBy('a.id', 'DESC').limit(1).getOne(),
-      entries.clone().andWhere('a.created_at > :from AND a.created_at < :to', { from: window.from, to: window.to }).orderBy('a.id', 'ASC').getMany(),
-    ]);
-    const phase = (from: Date, state: DeploymentState): DeploymentPhase => ({ from, champion: state.champion, challenger: state.challenger, challenger_percent: state.challenger_percent });
-    const initial: DeploymentState =
-      atStart?.after ??
-      changes[0]?.before ?? { champion: now.champion?.version ?? null, challenger: now.challenger?.version ?? null, challenger_percent: now.challenger_percent, revision: now.revision, aliases: {} };
-    return [phase(atStart?.createdAt ?? window.from, initial), ...changes.map((entry) => phase(entry.createdAt, entry.after))];
   }
 
   /** The id its migration gave this registry's database; read once, it never changes. */

@@ -2,9 +2,9 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleD
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
-import { judgeGuardrail, RollupReader } from '@switchyard/analytics';
+import { judgeGuardrail, readComparedTraffic, RollupReader } from '@switchyard/analytics';
 import { TypedConfig } from '@switchyard/config';
-import { DeploymentChangesService, modelTask } from '@switchyard/deployment-changes';
+import { CHALLENGER, CHAMPION, DeploymentChangesService, loadAliases, modelTask, percentFromBasisPoints } from '@switchyard/deployment-changes';
 import { isDomainError } from '@switchyard/errors';
 import { DeploymentEntity, type GuardrailEvaluation, guardrailEvaluationKey, type ModelEntity } from '@switchyard/persistence';
 import { REDIS_CLIENT } from '@switchyard/queues';
@@ -60,7 +60,16 @@ export class GuardrailEvaluator implements OnApplicationBootstrap, OnModuleDestr
     const guardrail = model.guardrail!;
     if (deployment.challengerBp === 0) return this.remember(model.name, { state: 'idle', detail: 'no challenger traffic to guard', checked_at: now.toISOString() });
     const window = { from: new Date(now.getTime() - guardrail.window_minutes * 60_000), to: now };
-    const variants = await new RollupReader(this.dataSource.manager).variants(model.name, window);
+    // Only the current challenger's traffic from while it ran beside the current champion is judged:
+    // a challenger promoted in the window, or the one before it, is not held against this one.
+    const manager = this.dataSource.manager;
+    const aliases = await loadAliases(manager, model.id);
+    const current = {
+      champion: aliases.get(CHAMPION)?.version.version ?? null,
+      challenger: aliases.get(CHALLENGER)?.version.version ?? null,
+      challenger_percent: percentFromBasisPoints(deployment.challengerBp),
+    };
+    const variants = (await readComparedTraffic(new RollupReader(manager), manager, model, window, current))?.variants ?? [];
     const judgement = judgeGuardrail(
       guardrail,
       await modelTask(this.dataSource.manager, model),
