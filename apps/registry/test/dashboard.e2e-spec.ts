@@ -131,6 +131,8 @@ describe('dashboard in a real browser', () => {
     expect(await page.evaluate(() => (globalThis as unknown as { document: { body: { dataset: Record<string, string> } } }).document.body.dataset.injected)).toBeUndefined();
     expect(await text('difference')).toContain(stats.comparison.outcome.difference.toFixed(4));
     expect(await text('srm')).toContain(stats.comparison.sample_ratio.mismatch ? 'MISMATCH' : 'ok');
+    expect(await text('compared-window')).toContain(`${stats.comparison.window.minutes} min while both were live`);
+    expect(await text('quality')).toBe('no ground-truth labels yet');
     // Three charts were drawn by Chart.js (a canvas it owns has a chart instance attached).
     const drawn = await page.evaluate(() => {
       const chart = (globalThis as unknown as { Chart: { getChart(id: string): unknown } }).Chart;

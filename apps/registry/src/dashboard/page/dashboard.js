@@ -72,7 +72,11 @@
       ['p-value (' + (c.outcome ? c.outcome.method : '–') + ')', c.outcome ? c.outcome.p_value.toPrecision(3) : '–', 'p-value'],
       ['sequential test (mSPRT)', c.sequential ? c.sequential.decision + ', always-valid p = ' + c.sequential.always_valid_p_value.toPrecision(3) : '–', 'sequential'],
       ['error rate difference', c.error_rate ? percent(c.error_rate.difference) + ', p = ' + c.error_rate.p_value.toPrecision(3) : '–', 'error-difference'],
-      ['sample ratio (chi-square)', c.sample_ratio ? (c.sample_ratio.mismatch ? 'MISMATCH' : 'ok') + ', p = ' + c.sample_ratio.p_value.toPrecision(3) : '–', 'srm'],
+      ['sample ratio (chi-square, weights then in force)', c.sample_ratio ? (c.sample_ratio.mismatch ? 'MISMATCH' : 'ok') + ', p = ' + c.sample_ratio.p_value.toPrecision(3) : '–', 'srm'],
+      ['compared', c.window ? c.window.minutes + ' min while both were live, ' + c.window.from + ' – ' + c.window.to : '–', 'compared-window'],
+      ['quality difference (' + (c.quality ? c.quality.metric + ', ' + c.quality.better + ' is better' : 'labels') + ')', c.quality
+        ? fixed(c.quality.difference, 4) + '  [' + fixed(c.quality.interval.low, 4) + ', ' + fixed(c.quality.interval.high, 4) + ']' + (c.quality.sequential ? ', ' + c.quality.sequential.decision + ', always-valid p = ' + c.quality.sequential.always_valid_p_value.toPrecision(3) : '')
+        : 'no ground-truth labels yet', 'quality'],
     ];
     for (const [name, value, testid] of rows) {
       const row = document.createElement('tr');
