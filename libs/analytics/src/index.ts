@@ -2,3 +2,4 @@ export * from './rollup-reader';
 export * from './stats-report';
 export * from './guardrail-judgement';
 export * from './report-sections';
+export * from './rollout-decision';
