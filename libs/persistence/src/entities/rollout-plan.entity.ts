@@ -57,9 +57,11 @@ export interface RolloutEvidence {
   /** The step judged (0-based). */
   step: number;
   window: { from: string; to: string };
-  candidate: 'challenger' | 'shadow';
+  /** Which variant the step judges against the champion. */
+  variant: 'challenger' | 'shadow';
   champion: RolloutSideFigures | null;
-  challenger: RolloutSideFigures | null;
+  /** The judged variant's figures; null: no samples yet. */
+  candidate: RolloutSideFigures | null;
   outcome: {
     metric: string;
     /** Challenger − champion, oriented so that positive is better. */
