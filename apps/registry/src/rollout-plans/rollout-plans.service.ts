@@ -138,7 +138,8 @@ export class RolloutPlansService {
     await this.changes.apply({ modelName: name, actor, action, reason: why }, async (context) => {
       const plan = await lockRolloutPlan(context.manager, context.model.id);
       if (!plan) throw new DomainError('ROLLOUT_PLAN_NOT_FOUND', `model "${name}" has no rollout plan`);
-      checkPrecondition(plan, { ifMatch: precondition.ifMatch });
+      // If-Match is optional on these moves, as on promote and rollback.
+      if (precondition.ifMatch !== undefined) checkPrecondition(plan, { ifMatch: precondition.ifMatch });
       if (!from.includes(plan.state)) {
         throw new DomainError('ROLLOUT_PLAN_STATE', `the rollout plan is ${plan.state}; this needs it ${from.join(' or ')}`, { extensions: { state: plan.state } });
       }
