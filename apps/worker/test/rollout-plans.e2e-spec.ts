@@ -1,4 +1,4 @@
-import { buildAffine } from '@switchyard/onnx/testing';
+import { buildAffine, mulberry32 } from '@switchyard/onnx/testing';
 import { eventually } from '../../../test/support/artifacts';
 import { call } from '../../../test/support/client';
 import { createModel, uploadReadyVersion } from '../../../test/support/fixtures';
@@ -6,14 +6,10 @@ import { type RunningApp, startWorker } from '../../../test/support/http-app';
 import { freePort, runNode, type Spawned, stop, waitForHttp } from '../../../test/support/processes';
 import { type ServingStack, startServingStack } from '../../../test/support/serving-stack';
 
-/** A seeded generator, so each run draws the same synthetic outcomes. */
+/** Standard normal draws (Box–Muller) from a seeded generator, so each run draws the same synthetic outcomes. */
 function normalDraws(seed: number): () => number {
-  let state = seed >>> 0;
-  const uniform = () => {
-    state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0;
-    return (state + 1) / 4_294_967_297;
-  };
-  return () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+  const uniform = mulberry32(seed);
+  return () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
 }
 
 /**
