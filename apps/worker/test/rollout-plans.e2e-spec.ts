@@ -61,6 +61,8 @@ class Callers {
  * predictions and outcomes, roll them up, and move the plans on every 300 ms. Steps are seconds long.
  */
 describe('rollout plans (end to end)', () => {
+  // A plan walks several steps of seconds each, beside ingestion, on a machine shared with other suites.
+  jest.setTimeout(300_000);
   let stack: ServingStack;
   let worker: RunningApp;
   const spawned: Spawned[] = [];
