@@ -1,3 +1,4 @@
+import { DataSource } from 'typeorm';
 import { call, expectProblem } from '../../../test/support/client';
 import { modelWithVersions, setVersionStatus } from '../../../test/support/fixtures';
 import { fileStoreEnv, type RunningApp, startRegistry } from '../../../test/support/http-app';
@@ -183,5 +184,14 @@ describe('rollout plans (registry)', () => {
     await call(url(model, '/rollout-plan/resume'), { method: 'POST' });
     expect((await call(url(model, '/aliases/staging'), { method: 'PUT', json: { version: 3 } })).status).toBe(200);
     expect((await getPlan(model)).body).toMatchObject({ state: 'active' });
+  });
+
+  it('completes a held plan when a person promotes the challenger', async () => {
+    const model = await deployedModel();
+    expect((await putPlan(model, { ...plan, end: 'hold' })).status).toBe(200);
+    // The worker holds a plan after its last step; here the row is put there directly (no worker runs).
+    await registry.app.get(DataSource).query(`UPDATE rollout_plans p SET state = 'held' FROM models m WHERE m.id = p.model_id AND m.name = $1`, [model]);
+    expect((await call(url(model, '/promote'), { method: 'POST' })).status).toBe(200);
+    expect((await getPlan(model)).body).toMatchObject({ state: 'completed', revision: 2, reason: expect.stringMatching(/^completed: .* promoted the challenger$/) });
   });
 });

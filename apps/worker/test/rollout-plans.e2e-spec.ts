@@ -174,6 +174,23 @@ describe('rollout plans (end to end)', () => {
     expect(byPlan[1].reason).toMatch(/^rollout plan aborted at step 1 of 2 \(challenger 20 %\)/);
   });
 
+  it('applies a shadow step as a copy share with the challenger at 0 %, and waits while the shadow has no samples', async () => {
+    const model = await abModel();
+    expect((await call(url(model, '/aliases/shadow'), { method: 'PUT', json: { version: 2 } })).status).toBe(200);
+    const set = await call(url(model, '/rollout-plan'), {
+      method: 'PUT',
+      json: { steps: [{ shadow_percent: 100 }, { challenger_percent: 10 }], min_duration_seconds: 1, min_requests: 5 },
+    });
+    expect(set.status).toBe(200);
+    // No caller sends the champion anything here, so the shadow gets no copies: the step must wait.
+    const waiting = await eventually(() => plan(model), (p) => p.evidence?.step === 0 && p.evidence.decision === 'wait', 60_000);
+    expect(waiting).toMatchObject({ state: 'active', current_step: 0, samples: { requests: 0, outcomes: 0 } });
+    expect(waiting.evidence).toMatchObject({ variant: 'shadow', candidate: null, detail: expect.stringContaining('shadow: no samples yet') });
+    const [step] = (await audit(model)).filter((entry) => entry.actor === 'rollout-plan');
+    expect(step).toMatchObject({ action: 'rollout.step', after: { shadow: 2, shadow_percent: 100, challenger_percent: 0 } });
+    expect((await call(url(model, '/rollout-plan'), { method: 'DELETE' })).body).toMatchObject({ state: 'cancelled' });
+  });
+
   it('resumes a plan whose worker was killed mid-plan, with every step applied exactly once beside a second worker', async () => {
     const model = await abModel();
     const callers = new Callers(stack.gateway.url, model, { champion: 1, challenger: 1 }, 3);

@@ -12,7 +12,7 @@ import {
 } from '@switchyard/persistence';
 import { DeploymentPublisher } from './deployment-publisher';
 import { type AliasTarget, deploymentState, loadAliases } from './deployment-state';
-import { pauseRolloutPlanOnManualChange } from './rollout-plan-guard';
+import { followManualChange } from './rollout-plan-guard';
 
 export interface ChangeContext {
   manager: EntityManager;
@@ -63,7 +63,7 @@ export class DeploymentChangesService {
       deployment.updatedBy = request.actor;
       await manager.save(deployment);
       const after = deploymentState(deployment, await loadAliases(manager, model.id), model);
-      await pauseRolloutPlanOnManualChange(manager, model.id, { actor: request.actor, action: request.action, before, after });
+      await followManualChange(manager, model.id, { actor: request.actor, action: request.action, before, after });
       await manager.insert(AuditEntryEntity, {
         modelId: model.id,
         action: request.action,

@@ -11,14 +11,23 @@ const STEERED: Array<keyof DeploymentState> = ['champion', 'challenger', 'challe
  * A person (or the guardrail) who moves the champion, challenger, shadow or their shares while a plan
  * is active pauses the plan, in the same transaction, with a reason that names who and what: the plan
  * never silently overrides a manual change (Flagger and Argo Rollouts do the same). Resuming re-applies
- * the plan's current step.
+ * the plan's current step. A person's promotion completes a plan held for them.
  */
-export async function pauseRolloutPlanOnManualChange(
+export async function followManualChange(
   manager: EntityManager,
   modelId: string,
   change: { actor: string; action: AuditAction; before: DeploymentState; after: DeploymentState },
 ): Promise<void> {
   if (change.actor === ROLLOUT_PLAN_ACTOR) return;
+  if (change.action === 'promote') {
+    // The person a held plan waits for has decided: the plan is done.
+    await manager
+      .createQueryBuilder()
+      .update(RolloutPlanEntity)
+      .set({ state: 'completed', reason: `completed: ${change.actor} promoted the challenger`, revision: () => 'revision + 1', updatedBy: change.actor })
+      .where('model_id = :modelId AND state = :state', { modelId, state: 'held' })
+      .execute();
+  }
   const moved = STEERED.filter((field) => (change.before[field] ?? null) !== (change.after[field] ?? null));
   if (moved.length === 0) return;
   const reason = `paused: ${change.actor} changed ${moved.join(', ')} (${change.action}) while the plan was running; resume to re-apply its current step`;
