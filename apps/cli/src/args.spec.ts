@@ -72,6 +72,24 @@ describe('the command line', () => {
     expect(await call(['promote', 'm', '--reason', 'better'])).toMatchObject({ command: 'promote', args: ['m', { reason: 'better' }] });
   });
 
+  it('parses the plan commands: steps with shadow: prefixes, minimums as whole numbers, the end from two choices', async () => {
+    const parsed = await call(['plan', 'set', 'm', '--steps', 'shadow:100, 1,5%,25', '--min-duration', '600', '--min-requests', '0', '--end', 'promote', '--alpha', '0.01']);
+    expect(parsed).toMatchObject({
+      command: 'setPlan',
+      args: ['m', { steps: [{ shadow_percent: 100 }, { challenger_percent: 1 }, { challenger_percent: 5 }, { challenger_percent: 25 }], minDuration: 600, minRequests: 0, end: 'promote', alpha: 0.01 }],
+    });
+    expect(await call(['plan', 'set', 'm', '--file', 'plan.json'])).toMatchObject({ args: ['m', { file: 'plan.json' }] });
+    expect(await call(['plan', 'pause', 'm', '--reason', 'weekend'])).toMatchObject({ command: 'pausePlan', args: ['m', { reason: 'weekend' }] });
+    for (const [command, name] of [['show', 'showPlan'], ['resume', 'resumePlan'], ['cancel', 'cancelPlan']]) {
+      expect((await call(['plan', command, 'm'])).command).toBe(name);
+    }
+    for (const argv of [['--steps', '1,,5'], ['--steps', '101'], ['--steps', 'shadow:x'], ['--min-duration', '-5'], ['--min-requests', '1.5'], ['--end', 'celebrate']]) {
+      const { code, stderr, calls } = await parse(['plan', 'set', 'm', ...argv]);
+      expect({ code, calls }).toEqual({ code: 2, calls: [] });
+      expect(stderr).toContain(argv[0]);
+    }
+  });
+
   it('returns the exit code of the command', async () => {
     const run = { ...commands, showDeployment: () => Promise.resolve(1) };
     const io = { stdout: { write: () => true }, stderr: { write: () => true } };

@@ -89,10 +89,27 @@ export function parsePercent(raw: string): number {
   return value;
 }
 
+/** `shadow:100,1,5,25,50`: the plan's steps, a `shadow:` prefix for a shadow step, else the challenger's percent. */
+export function parsePlanSteps(raw: string): Array<{ challenger_percent: number } | { shadow_percent: number }> {
+  const parts = raw.split(',').map((part) => part.trim());
+  if (parts.some((part) => part === '')) throw new InvalidArgumentError('Expected percents separated by commas, e.g. shadow:100,1,5,25,50.');
+  return parts.map((part) => {
+    const shadow = part.startsWith('shadow:');
+    const percent = parsePercent(shadow ? part.slice('shadow:'.length) : part);
+    return shadow ? { shadow_percent: percent } : { challenger_percent: percent };
+  });
+}
+
 /** `3`, or `v3`. */
 export function parseVersion(raw: string): number {
   const value = /^v?\d+$/.test(raw) ? Number(raw.replace(/^v/, '')) : NaN;
   if (!Number.isSafeInteger(value) || value < 1) throw new InvalidArgumentError('Expected a positive integer (3 or v3).');
+  return value;
+}
+
+export function parseNonNegativeInteger(raw: string): number {
+  const value = /^\d+$/.test(raw.trim()) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(value)) throw new InvalidArgumentError('Expected a whole number, 0 or more.');
   return value;
 }
 

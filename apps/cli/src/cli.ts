@@ -5,6 +5,8 @@ import {
   parseJsonObject,
   parseKeyValue,
   parseMetric,
+  parseNonNegativeInteger,
+  parsePlanSteps,
   parsePercent,
   parsePositiveNumber,
   parseRegistryUrl,
@@ -120,6 +122,24 @@ function buildProgram(run: Commands, io: commands.Io, env: Record<string, string
     .option('--from <time>', 'start of the window (RFC 3339)')
     .option('--to <time>', 'end of the window (RFC 3339)')
     .action(action(run.showStats));
+
+  const plan = program.command('plan').description("a model's rollout plan, which the worker walks step by step (set, show, pause, resume, cancel)");
+  plan
+    .command('set')
+    .description('set the rollout plan (creates it, or replaces the one read: guarded by its ETag)')
+    .argument('<name>')
+    .option('--file <plan.json>', 'the plan as PUT /v1/models/{name}/rollout-plan takes it; the flags below override its fields')
+    .option('--steps <list>', 'the steps, e.g. shadow:100,1,5,25,50 (shadow:N copies N% to the shadow; N alone is the challenger\'s share)', parsePlanSteps)
+    .option('--min-duration <seconds>', 'least time per step', parseNonNegativeInteger)
+    .option('--min-requests <n>', 'least requests per step', parseNonNegativeInteger)
+    .option('--min-outcomes <n>', 'least outcomes per challenger step', parseNonNegativeInteger)
+    .option('--alpha <a>', 'error bound of the always-valid test', parsePositiveNumber)
+    .addOption(new Option('--end <end>', 'after the last step').choices(['promote', 'hold']))
+    .action(action(run.setPlan));
+  plan.command('show').description('the plan, its step, what it waits for and its last evidence').argument('<name>').action(action(run.showPlan));
+  plan.command('pause').description('stop stepping (the deployment stays as it is)').argument('<name>').option('--reason <text>', 'why, for the audit log').action(action(run.pausePlan));
+  plan.command('resume').description('re-apply the current step and go on').argument('<name>').option('--reason <text>', 'why, for the audit log').action(action(run.resumePlan));
+  plan.command('cancel').description('end the plan; the deployment stays as it is').argument('<name>').action(action(run.cancelPlan));
 
   // Every error commander finds is one line naming the problem and the help to read.
   for (const command of withSubcommands(program)) {

@@ -114,6 +114,23 @@ export class RegistryClient {
     return this.request('POST', `/v1/models/${enc(name)}/rollback`, reason === undefined ? {} : { reason });
   }
 
+  getRolloutPlan(name: string) {
+    return this.request('GET', `/v1/models/${enc(name)}/rollout-plan`);
+  }
+
+  /** `precondition`: If-Match with the plan's ETag to replace it, or If-None-Match: * to create the first. */
+  setRolloutPlan(name: string, plan: Json, precondition: Record<string, string>) {
+    return this.request('PUT', `/v1/models/${enc(name)}/rollout-plan`, plan, precondition);
+  }
+
+  moveRolloutPlan(name: string, move: 'pause' | 'resume', reason?: string) {
+    return this.request('POST', `/v1/models/${enc(name)}/rollout-plan/${move}`, reason === undefined ? {} : { reason });
+  }
+
+  cancelRolloutPlan(name: string) {
+    return this.request('DELETE', `/v1/models/${enc(name)}/rollout-plan`);
+  }
+
   stats(name: string, from?: string, to?: string) {
     return this.request('GET', `/v1/models/${enc(name)}/stats${query({ from, to })}`);
   }

@@ -6,6 +6,7 @@ import {
   formatDeployment,
   formatModel,
   formatProgressBar,
+  formatRolloutPlan,
   formatVersion,
   formatVersionRow,
   formatWaitLine,
@@ -135,6 +136,93 @@ export async function showDeployment(ctx: Context, name: string): Promise<number
   const { body } = await client.getDeployment(name);
   print(body, () => formatDeployment(name, body));
   return EXIT_OK;
+}
+
+/** What `plan set` takes: a plan file, and flags that override its fields. */
+export interface PlanOptions {
+  file?: string;
+  steps?: Json[];
+  minDuration?: number;
+  minRequests?: number;
+  minOutcomes?: number;
+  alpha?: number;
+  end?: string;
+}
+
+/**
+ * Sets the model's rollout plan: creates it (If-None-Match: *) when the model has none, else replaces
+ * the plan as read (If-Match with its ETag), so a plan someone changed meanwhile is not overwritten.
+ */
+export async function setPlan(ctx: Context, name: string, options: PlanOptions): Promise<number> {
+  const { client, print } = session(ctx);
+  const plan: Json = options.file === undefined ? {} : await readPlanFile(options.file);
+  if (options.steps !== undefined) plan.steps = options.steps;
+  if (options.minDuration !== undefined) plan.min_duration_seconds = options.minDuration;
+  if (options.minRequests !== undefined) plan.min_requests = options.minRequests;
+  if (options.minOutcomes !== undefined) plan.min_outcomes = options.minOutcomes;
+  if (options.alpha !== undefined) plan.alpha = options.alpha;
+  if (options.end !== undefined) plan.end = options.end;
+  if (plan.steps === undefined) throw new UsageError('give the steps with --file plan.json or --steps (e.g. --steps shadow:100,1,5,25,50)');
+  let precondition: Record<string, string>;
+  try {
+    const current = await client.getRolloutPlan(name);
+    precondition = { 'if-match': current.headers.get('etag') ?? `"${String(current.body.revision)}"` };
+  } catch (error) {
+    if (!(error instanceof ApiError && error.status === 404 && (error.body as Json | undefined)?.type === '/problems/rollout-plan-not-found')) throw error;
+    precondition = { 'if-none-match': '*' };
+  }
+  try {
+    const { body } = await client.setRolloutPlan(name, plan, precondition);
+    print(body, () => `${name}: rollout plan set\n${formatRolloutPlan(name, body)}`);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 412) {
+      throw new CliError(`someone else changed the rollout plan of ${name} since it was read; check it with "switchyard plan show ${name}" and retry`);
+    }
+    throw error;
+  }
+  return EXIT_OK;
+}
+
+export async function showPlan(ctx: Context, name: string): Promise<number> {
+  const { client, print } = session(ctx);
+  const { body } = await client.getRolloutPlan(name);
+  print(body, () => formatRolloutPlan(name, body));
+  return EXIT_OK;
+}
+
+export async function pausePlan(ctx: Context, name: string, options: { reason?: string }): Promise<number> {
+  const { client, print } = session(ctx);
+  const { body } = await client.moveRolloutPlan(name, 'pause', options.reason);
+  print(body, () => `${name}: rollout plan paused\n${formatRolloutPlan(name, body)}`);
+  return EXIT_OK;
+}
+
+export async function resumePlan(ctx: Context, name: string, options: { reason?: string }): Promise<number> {
+  const { client, print } = session(ctx);
+  const { body } = await client.moveRolloutPlan(name, 'resume', options.reason);
+  print(body, () => `${name}: rollout plan resumed (its current step is applied again)\n${formatRolloutPlan(name, body)}`);
+  return EXIT_OK;
+}
+
+export async function cancelPlan(ctx: Context, name: string): Promise<number> {
+  const { client, print } = session(ctx);
+  const { body } = await client.cancelRolloutPlan(name);
+  print(body, () => `${name}: rollout plan cancelled; the deployment stays as it is\n${formatRolloutPlan(name, body)}`);
+  return EXIT_OK;
+}
+
+async function readPlanFile(file: string): Promise<Json> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new CliError(`cannot read --file ${file}: ${(error as Error).message}`);
+  }
+  try {
+    return parseJsonObject(text);
+  } catch (error) {
+    throw new UsageError(`--file ${file}: ${(error as Error).message}`);
+  }
 }
 
 export async function showStats(ctx: Context, name: string, options: { from?: string; to?: string }): Promise<number> {

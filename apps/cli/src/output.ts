@@ -124,3 +124,28 @@ export function formatModel(m: Json): string {
   if (m.deployment) lines.push(formatDeployment(String(m.name), m.deployment as Json).split('\n').slice(1).join('\n'));
   return lines.join('\n');
 }
+
+const stepText = (step: Json) => (step.shadow_percent !== undefined ? `shadow ${step.shadow_percent}%` : `challenger ${step.challenger_percent}%`);
+
+/** A rollout plan as `plan show` prints it: where it stands, what it waits for, what it saw last. */
+export function formatRolloutPlan(model: string, p: Json): string {
+  const steps = (p.steps as Json[]) ?? [];
+  const current = steps[p.current_step as number];
+  const lines = [`${model} rollout plan (revision ${p.revision}): ${p.state}, step ${Number(p.current_step) + 1} of ${steps.length}${current ? ` (${stepText(current)})` : ''}`];
+  lines.push(`  steps:   ${steps.map((step, i) => (i === p.current_step ? `[${stepText(step)}]` : stepText(step))).join(' → ')}`);
+  if (current) lines.push(`  needs:   ${current.min_duration_seconds} s, ${current.min_requests} requests, ${current.min_outcomes} outcomes per step`);
+  lines.push(
+    p.step_started_at
+      ? `  so far:  ${p.samples?.elapsed_seconds ?? '?'} s, ${p.samples?.requests ?? 0} requests, ${p.samples?.outcomes ?? 0} outcomes (step applied ${p.step_started_at})`
+      : '  so far:  step not applied yet (the worker applies it)',
+  );
+  const gates = p.gates ?? {};
+  const gate = (value: unknown, text: (v: number) => string) => (value === null || value === undefined ? 'off' : text(Number(value)));
+  lines.push(
+    `  gates:   error rate ${gate(gates.max_error_rate_increase, (v) => `+${(v * 100).toFixed(2)} points`)}, p99 ${gate(gates.max_p99_latency_ratio, (v) => `×${v}`)}, outcome margin ${gate(gates.outcome_margin, String)}`,
+  );
+  lines.push(`  end:     ${p.end === 'promote' ? `promote once at least as good (α = ${p.alpha})` : 'hold for a person'}`);
+  if (p.evidence) lines.push(`  last:    ${p.evidence.detail} (${p.evidence.evaluated_at})`);
+  if (p.reason) lines.push(`  reason:  ${p.reason}`);
+  return lines.join('\n');
+}

@@ -11,6 +11,7 @@ import { DeploymentsModule } from './deployments/deployments.module';
 import { KeysModule } from './keys/keys.module';
 import { ModelsModule } from './models/models.module';
 import { GuardrailsModule } from './guardrails/guardrails.module';
+import { RolloutPlansModule } from './rollout-plans/rollout-plans.module';
 import { StatsModule } from './stats/stats.module';
 import { TrafficModule } from './traffic/traffic.module';
 import { VersionsModule } from './versions/versions.module';
@@ -38,6 +39,7 @@ export class RegistryModule {
         AuditModule,
         StatsModule,
         GuardrailsModule,
+        RolloutPlansModule,
         DashboardModule,
         KeysModule,
       ],

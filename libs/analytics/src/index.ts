@@ -4,3 +4,4 @@ export * from './guardrail-judgement';
 export * from './report-sections';
 export * from './weight-timeline';
 export * from './quality-report';
+export * from './rollout-decision';

@@ -77,6 +77,11 @@ export const ROUTE_RULES: Record<AppName, Record<string, Rule>> = {
     'GET /v1/models/:name/guardrails': 'viewer',
     'PUT /v1/models/:name/guardrails': 'operator',
     'DELETE /v1/models/:name/guardrails': 'operator',
+    'GET /v1/models/:name/rollout-plan': 'viewer',
+    'PUT /v1/models/:name/rollout-plan': 'operator',
+    'DELETE /v1/models/:name/rollout-plan': 'operator',
+    'POST /v1/models/:name/rollout-plan/pause': 'operator',
+    'POST /v1/models/:name/rollout-plan/resume': 'operator',
     // The page and its scripts hold no data: they read the API with the key typed into the page.
     'GET /dashboard': 'public',
     'GET /dashboard/dashboard.js': 'public',

@@ -187,6 +187,8 @@ export const predictionLogEnv = z.object({
   PREDICTION_LOG_CLAIM_IDLE_MS: milliseconds(30_000),
   /** How often the worker evaluates the models' guardrails. */
   GUARDRAIL_INTERVAL_MS: milliseconds(10_000),
+  /** How often the worker evaluates the active rollout plans and moves them on. */
+  ROLLOUT_INTERVAL_MS: milliseconds(15_000),
 });
 
 /** Read by `npm start` only: how many gateway processes to run, on GATEWAY_PORT, GATEWAY_PORT + 1, … */

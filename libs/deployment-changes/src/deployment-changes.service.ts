@@ -12,6 +12,7 @@ import {
 } from '@switchyard/persistence';
 import { DeploymentPublisher } from './deployment-publisher';
 import { type AliasTarget, deploymentState, loadAliases } from './deployment-state';
+import { followManualChange } from './rollout-plan-guard';
 
 export interface ChangeContext {
   manager: EntityManager;
@@ -62,6 +63,7 @@ export class DeploymentChangesService {
       deployment.updatedBy = request.actor;
       await manager.save(deployment);
       const after = deploymentState(deployment, await loadAliases(manager, model.id), model);
+      await followManualChange(manager, model.id, { actor: request.actor, action: request.action, before, after });
       await manager.insert(AuditEntryEntity, {
         modelId: model.id,
         action: request.action,

@@ -41,6 +41,9 @@ export const DOMAIN_ERROR_CODES = [
   'RATE_LIMITED',
   'KEY_NOT_FOUND',
   'LAST_ADMIN_KEY',
+  'NO_SHADOW',
+  'ROLLOUT_PLAN_NOT_FOUND',
+  'ROLLOUT_PLAN_STATE',
 ] as const;
 
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];

@@ -69,6 +69,12 @@ export function problemKindOf(code: DomainErrorCode): ProblemKind {
       return { status: 409, title: 'No previous champion' };
     case 'NO_CHAMPION':
       return { status: 409, title: 'No champion' };
+    case 'NO_SHADOW':
+      return { status: 409, title: 'No shadow' };
+    case 'ROLLOUT_PLAN_NOT_FOUND':
+      return { status: 404, title: 'Rollout plan not found' };
+    case 'ROLLOUT_PLAN_STATE':
+      return { status: 409, title: 'Rollout plan in another state' };
     case 'STALE_REVISION':
       return { status: 412, title: 'Stale revision' };
     case 'ARTIFACT_TOO_LARGE':

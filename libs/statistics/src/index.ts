@@ -13,7 +13,7 @@ export { proportionWithInterval, wilsonInterval } from './proportion';
 export type { ProportionEstimate } from './proportion';
 export { proportionComparison, welchComparison } from './comparison';
 export type { Comparison, Counts } from './comparison';
-export { DEFAULT_TAU_IN_STANDARD_DEVIATIONS, mixtureSequentialTest, mixtureSequentialTestForProportions } from './sequential';
+export { DEFAULT_TAU_IN_STANDARD_DEVIATIONS, mixtureSequentialTest, mixtureSequentialTestForProportions, mixtureSequentialTestOfDifference } from './sequential';
 export type { SequentialOptions, SequentialTest } from './sequential';
 export { DEFAULT_SRM_ALPHA, sampleRatioMismatch } from './sample-ratio-mismatch';
 export type { SampleRatioMismatch } from './sample-ratio-mismatch';

@@ -1,7 +1,8 @@
 import { mulberry32 } from '@switchyard/onnx/testing';
 import { welchComparison } from './comparison';
 import type { MeanSummary } from './mean';
-import { DEFAULT_TAU_IN_STANDARD_DEVIATIONS, mixtureSequentialTest, mixtureSequentialTestForProportions } from './sequential';
+import { sampleVariance } from './mean';
+import { DEFAULT_TAU_IN_STANDARD_DEVIATIONS, mixtureSequentialTest, mixtureSequentialTestForProportions, mixtureSequentialTestOfDifference } from './sequential';
 
 function summaryFromMoments(count: number, mean: number, std: number): MeanSummary {
   return { count, sum: count * mean, sumOfSquares: (count - 1) * std * std + count * mean * mean };
@@ -172,5 +173,24 @@ describe('mixtureSequentialTestForProportions', () => {
       always_valid_p_value: 1,
       decision: 'continue',
     });
+  });
+});
+
+describe('mixtureSequentialTestOfDifference', () => {
+  it('gives what the test over the summaries gives, from their difference, variance and pooled standard deviation', () => {
+    const control: MeanSummary = { count: 400, sum: 400, sumOfSquares: 800 };
+    const treatment: MeanSummary = { count: 300, sum: 360, sumOfSquares: 732 };
+    const [vc, vt] = [sampleVariance(control), sampleVariance(treatment)];
+    const pooled = Math.sqrt((399 * vc + 299 * vt) / 698);
+    const fromSummaries = mixtureSequentialTest(control, treatment, { alpha: 0.01 })!;
+    const fromEstimate = mixtureSequentialTestOfDifference(1.2 - 1, vc / 400 + vt / 300, pooled, { alpha: 0.01 });
+    expect(fromEstimate.decision).toBe(fromSummaries.decision);
+    expect(fromEstimate.always_valid_p_value).toBeCloseTo(fromSummaries.always_valid_p_value, 12);
+    expect(fromEstimate.tau).toBeCloseTo(fromSummaries.tau, 12);
+  });
+
+  it('refuses a negative variance or a difference that is not a number', () => {
+    expect(() => mixtureSequentialTestOfDifference(0.1, -1, 1)).toThrow(RangeError);
+    expect(() => mixtureSequentialTestOfDifference(NaN, 1, 1)).toThrow(RangeError);
   });
 });

@@ -100,6 +100,18 @@ export function mixtureSequentialTestForProportions(
   );
 }
 
+/**
+ * The same test from an estimate already made elsewhere: a difference (treatment − control), its
+ * variance, and the pooled standard deviation of one observation that scales the default τ. For
+ * metrics whose sufficient statistics are not a sum and a sum of squares (MAE, log loss, AUC).
+ */
+export function mixtureSequentialTestOfDifference(difference: number, variance: number, pooledStd: number, options: SequentialOptions = {}): SequentialTest {
+  if (!Number.isFinite(difference) || !(variance >= 0) || !(pooledStd >= 0)) {
+    throw new RangeError(`need a finite difference and non-negative variance and standard deviation, got ${difference}, ${variance}, ${pooledStd}`);
+  }
+  return mixtureTest(difference, variance, pooledStd, options);
+}
+
 function mixtureTest(difference: number, variance: number, pooledStd: number, options: SequentialOptions): SequentialTest {
   const alpha = options.alpha ?? DEFAULT_ALPHA;
   if (!(alpha > 0 && alpha < 1)) throw new RangeError(`alpha must be between 0 and 1, got ${alpha}`);

@@ -2,19 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { DomainError } from '@switchyard/errors';
 import { type ModelSignature, ModelAliasEntity, ModelVersionEntity } from '@switchyard/persistence';
 import { signatureCompatibility } from '@switchyard/onnx';
-import { CHALLENGER, CHAMPION, type ChangeContext, DeploymentChangesService, TRAFFIC_ALIASES } from '@switchyard/deployment-changes';
+import { CHALLENGER, CHAMPION, type ChangeContext, DeploymentChangesService, pointAlias, TRAFFIC_ALIASES } from '@switchyard/deployment-changes';
 import type { SetAliasDto } from './dto/alias.dto';
 
 export const ALIAS_PATTERN = /^[a-z][a-z0-9_-]{0,31}$/;
-
-/** Points an alias at a version of the model, in place (one row per model and alias). */
-export async function pointAlias(context: ChangeContext, alias: string, version: ModelVersionEntity, actor: string): Promise<void> {
-  await context.manager.upsert(
-    ModelAliasEntity,
-    { modelId: context.model.id, alias, versionId: version.id, updatedBy: actor },
-    { conflictPaths: ['modelId', 'alias'] },
-  );
-}
 
 function ensureCompatible(champion: ModelSignature | null, challenger: ModelSignature | null): void {
   if (!champion || !challenger) return;

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '@switchyard/errors';
 import { ModelAliasEntity, ModelVersionEntity } from '@switchyard/persistence';
-import { pointAlias } from '../aliases/aliases.service';
-import { CHALLENGER, CHAMPION, DeploymentChangesService } from '@switchyard/deployment-changes';
+import { CHALLENGER, CHAMPION, DeploymentChangesService, pointAlias, promoteChallenger } from '@switchyard/deployment-changes';
 
 /** The challenger's share, promotion and rollback: the moves of an A/B test. */
 @Injectable()
@@ -23,15 +22,7 @@ export class TrafficService {
 
   /** The challenger becomes champion; the old champion is remembered for rollback. */
   async promote(modelName: string, actor: string, expectedRevision?: number | 'any', reason?: string): Promise<void> {
-    await this.changes.apply({ modelName, actor, action: 'promote', expectedRevision, reason }, async (context) => {
-      const challenger = context.aliases.get(CHALLENGER);
-      if (!challenger) throw new DomainError('NO_CHALLENGER', 'the model has no challenger to promote');
-      const champion = context.aliases.get(CHAMPION);
-      if (champion) context.deployment.previousChampionVersionId = champion.version.id;
-      await pointAlias(context, CHAMPION, challenger.version, actor);
-      await context.manager.delete(ModelAliasEntity, { id: challenger.alias.id });
-      context.deployment.challengerBp = 0;
-    });
+    await this.changes.apply({ modelName, actor, action: 'promote', expectedRevision, reason }, (context) => promoteChallenger(context, actor));
   }
 
   /**

@@ -3,7 +3,23 @@ import type { GuardrailConfig } from './guardrail';
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { ModelEntity } from './model.entity';
 
-export type AuditAction = 'alias.set' | 'alias.delete' | 'traffic.set' | 'promote' | 'rollback' | 'batching.set' | 'task.set' | 'guardrail.set' | 'guardrail.trip';
+export type AuditAction =
+  | 'alias.set'
+  | 'alias.delete'
+  | 'traffic.set'
+  | 'promote'
+  | 'rollback'
+  | 'batching.set'
+  | 'task.set'
+  | 'guardrail.set'
+  | 'guardrail.trip'
+  | 'rollout_plan.set'
+  | 'rollout_plan.pause'
+  | 'rollout_plan.resume'
+  | 'rollout_plan.cancel'
+  | 'rollout.step'
+  | 'rollout.abort'
+  | 'rollout.hold';
 
 /** What a model's deployment looked like before or after a change. */
 export interface DeploymentState {

@@ -7,6 +7,7 @@ import { ModelVersionEntity } from './model-version.entity';
 import { PendingLabelEntity, PendingOutcomeEntity, PredictionLogEntity } from './prediction-log.entity';
 import { PredictionInputRollupEntity, PredictionRollupEntity } from './prediction-rollup.entity';
 import { RegistryInstanceEntity } from './registry-instance.entity';
+import { RolloutPlanEntity } from './rollout-plan.entity';
 
 export * from './api-key.entity';
 export * from './audit-entry.entity';
@@ -18,6 +19,7 @@ export * from './guardrail';
 export * from './prediction-log.entity';
 export * from './prediction-rollup.entity';
 export * from './registry-instance.entity';
+export * from './rollout-plan.entity';
 
 /** Listed explicitly, never globbed: what is here is exactly what the migrations must create. */
 export const ENTITIES = [
@@ -33,4 +35,5 @@ export const ENTITIES = [
   PredictionRollupEntity,
   PredictionInputRollupEntity,
   RegistryInstanceEntity,
+  RolloutPlanEntity,
 ];
