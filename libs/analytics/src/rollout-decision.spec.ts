@@ -1,7 +1,7 @@
 import type { RolloutPlanSpec, RolloutStep } from '@switchyard/persistence';
 import { latencyBucket } from '@switchyard/statistics';
 import { decideRollout, outcomeEvidence, type RolloutFigures, rolloutFigures } from './rollout-decision';
-import type { VariantAggregate } from './rollup-reader';
+import { NO_LABELS, type VariantAggregate } from './rollup-reader';
 import { buildStatsReport } from './stats-report';
 
 const step = (overrides: Partial<RolloutStep>): RolloutStep => ({ min_duration_seconds: 60, min_requests: 100, min_outcomes: 50, ...overrides });
@@ -105,6 +105,7 @@ const aggregate = (variant: string, overrides: Partial<VariantAggregate>): Varia
   outcomeSum: 0,
   outcomeSumSquares: 0,
   outcomeCorrect: 0,
+  labels: NO_LABELS,
   inputs: {},
   ...overrides,
 });
@@ -167,6 +168,12 @@ describe('rolloutFigures', () => {
       task: 'regression',
       deployment: { champion: 1, challenger: 2, challenger_percent: 10 },
       variants,
+      compared: {
+        ranges: [window],
+        variants,
+        minutes: [{ minute: window.from, champion: variants[0]?.requests ?? 0, challenger: variants[1]?.requests ?? 0 }],
+        timeline: [{ from: new Date(0), champion: 1, challenger: 2, challenger_percent: 10 }],
+      },
       reference: { ...window, requests: 0, inputs: {} },
       series: [],
       stepSeconds: 60,

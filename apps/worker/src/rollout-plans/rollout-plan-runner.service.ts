@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { buildStatsReport, decideRollout, isShadowStep, type RolloutDecision, type RolloutFigures, rolloutFigures, RollupReader } from '@switchyard/analytics';
+import { buildStatsReport, decideRollout, isShadowStep, readComparedTraffic, type RolloutDecision, type RolloutFigures, rolloutFigures, RollupReader } from '@switchyard/analytics';
 import { TypedConfig } from '@switchyard/config';
 import {
   CHALLENGER,
@@ -116,21 +116,25 @@ export class RolloutPlanRunner implements OnApplicationBootstrap, OnModuleDestro
   private async figures(model: ModelEntity, plan: RolloutPlanEntity, now: Date) {
     const manager = this.dataSource.manager;
     const window = { from: new Date(Math.floor(plan.stepStartedAt!.getTime() / 60_000) * 60_000), to: now };
+    const reader = new RollupReader(manager);
     const [variants, task, deployment, aliases] = await Promise.all([
-      new RollupReader(manager).variants(model.name, window),
+      reader.variants(model.name, window),
       modelTask(manager, model),
       manager.findOneByOrFail(DeploymentEntity, { modelId: model.id }),
       loadAliases(manager, model.id),
     ]);
+    const current = {
+      champion: aliases.get(CHAMPION)?.version.version ?? null,
+      challenger: aliases.get(CHALLENGER)?.version.version ?? null,
+      challenger_percent: percentFromBasisPoints(deployment.challengerBp),
+    };
     const report = buildStatsReport({
+      // The gates, like the stats API, judge only traffic from while both current versions were live.
+      compared: await readComparedTraffic(reader, manager, model, window, current),
       model: model.name,
       window,
       task,
-      deployment: {
-        champion: aliases.get(CHAMPION)?.version.version ?? null,
-        challenger: aliases.get(CHALLENGER)?.version.version ?? null,
-        challenger_percent: percentFromBasisPoints(deployment.challengerBp),
-      },
+      deployment: current,
       variants,
       reference: { ...window, requests: 0, inputs: {} },
       series: [],
