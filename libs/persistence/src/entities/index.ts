@@ -7,6 +7,7 @@ import { ModelVersionEntity } from './model-version.entity';
 import { PendingOutcomeEntity, PredictionLogEntity } from './prediction-log.entity';
 import { PredictionInputRollupEntity, PredictionRollupEntity } from './prediction-rollup.entity';
 import { RegistryInstanceEntity } from './registry-instance.entity';
+import { ShadowRollupEntity } from './shadow-rollup.entity';
 
 export * from './api-key.entity';
 export * from './audit-entry.entity';
@@ -18,6 +19,7 @@ export * from './guardrail';
 export * from './prediction-log.entity';
 export * from './prediction-rollup.entity';
 export * from './registry-instance.entity';
+export * from './shadow-rollup.entity';
 
 /** Listed explicitly, never globbed: what is here is exactly what the migrations must create. */
 export const ENTITIES = [
@@ -32,4 +34,5 @@ export const ENTITIES = [
   PredictionRollupEntity,
   PredictionInputRollupEntity,
   RegistryInstanceEntity,
+  ShadowRollupEntity,
 ];
