@@ -17,6 +17,8 @@ import {
 } from '@switchyard/statistics';
 import type { QualityComparison, ShadowReport, VariantQuality } from './report-sections';
 import type { SeriesPoint, VariantAggregate, Window } from './rollup-reader';
+import { buildShadowReport, reportedShadow } from './shadow-report';
+import type { ShadowAggregate } from './shadow-rollup-reader';
 
 export interface DeploymentSnapshot {
   champion: number | null;
@@ -70,7 +72,7 @@ export interface StatsReport {
   drift_reference: { from: string; to: string; requests: number; scope: string };
   comparison: ComparisonReport | null;
   /** The shadow's comparison with the champion; null when no shadow answered in the window. */
-  shadow?: ShadowReport | null;
+  shadow: ShadowReport | null;
   verdict: { decision: Decision; summary: string };
   series: { step_seconds: number; points: SeriesPointReport[] };
 }
@@ -188,6 +190,9 @@ export interface ReportInput {
   reference: DriftReference;
   series: SeriesPoint[];
   stepSeconds: number;
+  /** shadow_rollups per shadow version, and the version deployed as shadow now; absent: no shadow section. */
+  shadows?: ShadowAggregate[];
+  shadowVersion?: number | null;
 }
 
 /** The stats API's answer, from rollup aggregates: pure, so every number is unit-tested. */
@@ -210,6 +215,7 @@ export function buildStatsReport(input: ReportInput): StatsReport {
       scope: 'all variants of the model over the reference window',
     },
     comparison,
+    shadow: buildShadowReport(reportedShadow(input.shadows ?? [], input.shadowVersion ?? null), task),
     verdict: verdict(task, input.variants, comparison, deployment),
     series: {
       step_seconds: input.stepSeconds,

@@ -1,6 +1,6 @@
 import type { PredictionEvent } from '@switchyard/queues';
-import { latencyBucket } from '@switchyard/statistics';
-import { DIFFERENCE_UNITS, rollupShadowAnswers, rollupShadowOutcomes } from './shadow-rollup-deltas';
+import { differenceBucket, latencyBucket } from '@switchyard/statistics';
+import { rollupShadowAnswers, rollupShadowOutcomes } from './shadow-rollup-deltas';
 
 const MINUTE = 60_000;
 const T0 = Date.UTC(2026, 11, 1, 10, 0, 0);
@@ -36,8 +36,8 @@ describe('rollupShadowAnswers', () => {
     ]);
     expect(delta).toMatchObject({ compared: 0, differenceCount: 3, differenceSum: -0.25, differenceAbsSum: 1.25 });
     expect(delta.differenceAbsBuckets).toEqual({
-      [latencyBucket(0.5 * DIFFERENCE_UNITS)]: 1,
-      [latencyBucket(0.75 * DIFFERENCE_UNITS)]: 1,
+      [differenceBucket(0.5)]: 1,
+      [differenceBucket(0.75)]: 1,
       '0': 1,
     });
   });

@@ -1,12 +1,9 @@
 import type { OutputSummary } from '@switchyard/domain';
 import type { Counts } from '@switchyard/persistence';
 import type { PredictionEvent } from '@switchyard/queues';
-import { latencyBucket } from '@switchyard/statistics';
+import { differenceBucket, latencyBucket } from '@switchyard/statistics';
 
 const MINUTE_MS = 60_000;
-
-/** |shadow − champion| is bucketed in millionths on the latency grid (1 % wide), so p50 and p95 come from sparse counts. */
-export const DIFFERENCE_UNITS = 1_000_000;
 
 export interface ShadowRollupDelta {
   model: string;
@@ -84,7 +81,8 @@ export function rollupShadowAnswers(events: PredictionEvent[]): ShadowRollupDelt
       delta.differenceCount += 1;
       delta.differenceSum += difference;
       delta.differenceAbsSum += Math.abs(difference);
-      increment(delta.differenceAbsBuckets, latencyBucket(Math.abs(difference) * DIFFERENCE_UNITS));
+      // |shadow − champion| on a log grid, so its p50 and p95 come from sparse counts.
+      increment(delta.differenceAbsBuckets, differenceBucket(Math.abs(difference)));
     }
   }
   return [...deltas.values()].sort(byRow);
