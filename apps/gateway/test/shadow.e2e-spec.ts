@@ -4,7 +4,7 @@ import { buildAffine, buildLinearClassifier, buildModelThatLoops, buildReshapeTh
 import { series } from '../../../bench/gateway-metrics';
 import { eventually } from '../../../test/support/artifacts';
 import { type Answer, call, expectProblem, uploadForm } from '../../../test/support/client';
-import { createModel, uploadReadyVersion } from '../../../test/support/fixtures';
+import { createModel, setVersionStatus, uploadReadyVersion } from '../../../test/support/fixtures';
 import { fileStoreEnv, type RunningApp, startGateway, startRegistry, startWorker } from '../../../test/support/http-app';
 import { createIsolatedDatabase, dropIsolatedDatabase, isolatedRedisPrefix } from '../../../test/support/isolation';
 import { Cleanup } from '../../../test/support/owned-services';
@@ -256,6 +256,33 @@ describe('shadow traffic through the gateway', () => {
     expect(await shadowCounts(model)).toEqual({ ok: 0, error: 0, dropped: 0 });
     const [shadowRows] = await query<{ n: string }>(`SELECT count(*) AS n FROM prediction_log WHERE model_name = $1 AND shadow`, [model]);
     expect(Number(shadowRows.n)).toBe(0);
+  });
+
+  it('serves without a shadow that cannot load, and says so in the rollout report', async () => {
+    const model = await createModel(registry.url, 'shadow-unloadable');
+    await uploadReadyVersion(registry.url, model, buildAffine({ scale: 1, bias: 1, features: 4 }), databaseUrl);
+    // Its input example cannot run (the Reshape never fits), so the gateway's warm-up refuses it.
+    const example = JSON.stringify({ input_example: { inputs: { x: [[1, 2, 3, 4]] } } });
+    const uploaded = await call(modelUrl(model, '/versions'), { method: 'POST', body: uploadForm(buildReshapeThatNeverFits(), example) });
+    expect(uploaded.status).toBe(201);
+    // Validation runs the same example and fails the version; once it has, stand in for a validator that passed it.
+    await eventually(() => call(modelUrl(model, `/versions/${uploaded.body.version}`)), (answer) => answer.body.status === 'failed', 60_000);
+    await setVersionStatus(model, uploaded.body.version, 'ready', { inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 4] }], outputs: [{ name: 'y', datatype: 'FP32', shape: [3, 5] }] }, databaseUrl);
+    expect((await call(modelUrl(model, '/aliases/champion'), { method: 'PUT', json: { version: 1 } })).status).toBe(200);
+    expect((await call(modelUrl(model, '/aliases/shadow'), { method: 'PUT', json: { version: uploaded.body.version } })).status).toBe(200);
+    expect((await call(modelUrl(model, '/traffic'), { method: 'PUT', json: { shadow_percent: 100 }, headers: { 'if-match': '"2"' } })).status).toBe(200);
+    const reported = await eventually(
+      () => call(modelUrl(model, '/deployment')),
+      (answer) => answer.body.rollout?.some((replica: { serving_revision: number }) => replica.serving_revision === 3),
+      60_000,
+    );
+    expect(reported.body.shadow).toMatchObject({ version: uploaded.body.version });
+    expect(reported.body.rollout[0]).toMatchObject({ state: 'serving', champion: 1, shadow: null });
+    const answers = await Promise.all(Array.from({ length: 10 }, () => predict(model, [[1, 1, 1, 1]])));
+    expect(answers.map((a) => a.status)).toEqual(new Array(10).fill(200));
+    const metrics = (await call<string>(`${gateway.url}/metrics`)).body;
+    expect(metrics).toMatch(new RegExp(`switchyard_model_load_failures_total\\{model="${model}"\\} [1-9]`));
+    expect(await shadowCounts(model)).toEqual({ ok: 0, error: 0, dropped: 0 });
   });
 
   describe('X-Switchyard-Version on /v1', () => {

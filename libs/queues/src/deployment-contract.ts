@@ -46,6 +46,8 @@ export interface ReplicaRolloutStatus {
   reason: string | null;
   champion: number | null;
   challenger: number | null;
+  /** The shadow it loaded; null while a deployment's shadow could not be loaded (it serves without it). */
+  shadow?: number | null;
   reported_at: string;
 }
 

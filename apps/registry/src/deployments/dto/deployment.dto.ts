@@ -31,6 +31,8 @@ export class RolloutReport {
   @ApiProperty({ type: String, nullable: true, description: 'why the newest revision failed to load' }) reason: string | null;
   @ApiProperty({ type: Number, nullable: true }) champion: number | null;
   @ApiProperty({ type: Number, nullable: true }) challenger: number | null;
+  @ApiPropertyOptional({ type: Number, nullable: true, description: '*added* — the shadow the replica loaded; null when the deployment\'s shadow could not be loaded (the replica serves without it)' })
+  shadow?: number | null;
   @ApiProperty() reported_at: string;
 }
 
