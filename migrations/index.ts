@@ -10,6 +10,7 @@ import { RegistryInstance1764700000000 } from './1764700000000-RegistryInstance'
 import { ShadowShare1764800000000 } from './1764800000000-ShadowShare';
 import { GroundTruthLabels1764810000000 } from './1764810000000-GroundTruthLabels';
 import { RolloutPlans1764830000000 } from './1764830000000-RolloutPlans';
+import { ShadowPredictions1764820000000 } from './1764820000000-ShadowPredictions';
 
 /** Every migration, in order. Listed explicitly so the compiled apps and the CLI see the same set. */
 export const MIGRATIONS: Function[] = [
@@ -25,4 +26,5 @@ export const MIGRATIONS: Function[] = [
   ShadowShare1764800000000,
   GroundTruthLabels1764810000000,
   RolloutPlans1764830000000,
+  ShadowPredictions1764820000000,
 ];

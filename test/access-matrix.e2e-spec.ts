@@ -21,8 +21,8 @@ const PARAMS: Record<string, string[]> = {
   name: [MISSING_MODEL],
   version: ['999'],
   id: ['zzzzzzzzzzzz'],
-  // Two rules in one route: traffic aliases need operator, labels publisher.
-  alias: ['champion', 'label'],
+  // Two rules in one route: traffic aliases (and the shadow) need operator, labels publisher.
+  alias: ['champion', 'shadow', 'label'],
   '*': ['swagger-ui.css'],
 };
 /** Bodies that pick each branch of a body-dependent rule. */

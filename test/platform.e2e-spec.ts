@@ -83,7 +83,7 @@ describe('registry OpenAPI', () => {
     expect(spec.paths['/v1/models/{name}/versions/{version}'].get.security).toBeUndefined();
     expect(spec.paths['/v1/models/{name}/traffic'].put['x-required-role']).toBe('operator');
     expect(spec.paths['/v1/keys'].get['x-required-role']).toBe('admin');
-    expect(spec.paths['/v1/models/{name}/aliases/{alias}'].put['x-required-role']).toBe('operator for champion and challenger, publisher for other aliases');
+    expect(spec.paths['/v1/models/{name}/aliases/{alias}'].put['x-required-role']).toBe('operator for champion, challenger and shadow, publisher for other aliases');
     for (const [path, item] of Object.entries<Record<string, any>>(spec.paths)) {
       for (const [method, operation] of Object.entries<any>(item)) {
         const described = operation.security?.length === 0 || typeof operation['x-required-role'] === 'string';

@@ -90,6 +90,16 @@ describe('the command line', () => {
     }
   });
 
+  it('parses the shadow commands, with --percent 100 by default', async () => {
+    expect(await call(['shadow', 'set', 'm', 'v4'])).toMatchObject({ command: 'setShadow', args: ['m', 4, { percent: 100 }] });
+    expect(await call(['shadow', 'set', 'm', '4', '--percent', '12.5%'])).toMatchObject({ command: 'setShadow', args: ['m', 4, { percent: 12.5 }] });
+    expect(await call(['shadow', 'show', 'm', '--from', '2026-11-24T08:00:00Z'])).toMatchObject({ command: 'showShadow', args: ['m', { from: '2026-11-24T08:00:00Z' }] });
+    expect(await call(['shadow', 'clear', 'm'])).toMatchObject({ command: 'clearShadow', args: ['m', {}] });
+    const bad = await parse(['shadow', 'set', 'm', '4', '--percent', '140']);
+    expect(bad.code).toBe(2);
+    expect(bad.calls).toEqual([]);
+  });
+
   it('returns the exit code of the command', async () => {
     const run = { ...commands, showDeployment: () => Promise.resolve(1) };
     const io = { stdout: { write: () => true }, stderr: { write: () => true } };

@@ -114,6 +114,22 @@ function buildProgram(run: Commands, io: commands.Io, env: Record<string, string
     .action(action(run.setTraffic));
   program.command('promote').description('the challenger becomes champion').argument('<name>').option('--reason <text>', 'why, for the audit log').action(action(run.promote));
   program.command('rollback').description('the previous champion returns').argument('<name>').option('--reason <text>', 'why, for the audit log').action(action(run.rollback));
+  const shadow = program.command('shadow').description("copy the champion's requests to a version whose answers are only logged (set, show, clear)");
+  shadow
+    .command('set')
+    .description("point the shadow at a ready version whose inputs fit the champion's, and set its share")
+    .argument('<name>')
+    .argument('<version>', '3 or v3', parseVersion)
+    .option('--percent <percent>', "share of the champion's requests copied, 0 to 100", parsePercent, 100)
+    .action(action(run.setShadow));
+  shadow
+    .command('show')
+    .description('the shadow against the champion: agreement or output differences, errors, latency, quality')
+    .argument('<name>')
+    .option('--from <time>', 'start of the window (RFC 3339)')
+    .option('--to <time>', 'end of the window (RFC 3339)')
+    .action(action(run.showShadow));
+  shadow.command('clear').description('remove the shadow; copies stop').argument('<name>').action(action(run.clearShadow));
   program.command('deployment').description('the current deployment').argument('<name>').action(action(run.showDeployment));
   program
     .command('stats')

@@ -106,6 +106,10 @@ export class RegistryClient {
     return this.request('PUT', `/v1/models/${enc(name)}/traffic`, { challenger_percent: percent }, { 'if-match': revisionEtag });
   }
 
+  setShadowPercent(name: string, percent: number, revisionEtag: string) {
+    return this.request('PUT', `/v1/models/${enc(name)}/traffic`, { shadow_percent: percent }, { 'if-match': revisionEtag });
+  }
+
   promote(name: string, reason?: string) {
     return this.request('POST', `/v1/models/${enc(name)}/promote`, reason === undefined ? {} : { reason });
   }

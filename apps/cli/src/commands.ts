@@ -7,6 +7,7 @@ import {
   formatModel,
   formatProgressBar,
   formatRolloutPlan,
+  formatShadow,
   formatVersion,
   formatVersionRow,
   formatWaitLine,
@@ -238,6 +239,48 @@ export async function showStats(ctx: Context, name: string, options: { from?: st
     throw error;
   }
   print(response.body, () => JSON.stringify(response.body, null, 2));
+  return EXIT_OK;
+}
+
+/** Points the shadow at a version, then sets its share with the revision that change returned. */
+export async function setShadow(ctx: Context, name: string, version: number, options: { percent: number }): Promise<number> {
+  const { client, print } = session(ctx);
+  const set = await client.setAlias(name, 'shadow', version, false);
+  const etag = set.headers.get('etag') ?? `"${String(set.body.revision)}"`;
+  let body = set.body;
+  if (set.body.shadow_percent !== options.percent) {
+    try {
+      body = (await client.setShadowPercent(name, options.percent, etag)).body;
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 412) {
+        throw new CliError(`the shadow of ${name} is v${version}, but someone else changed the deployment before its share was set; check it with "switchyard deployment ${name}" and retry`);
+      }
+      throw error;
+    }
+  }
+  print(body, () => `${name}: shadow → v${version}, copies of ${String(body.shadow_percent)}% of the champion's requests\n${formatDeployment(name, body)}`);
+  return EXIT_OK;
+}
+
+export async function showShadow(ctx: Context, name: string, options: { from?: string; to?: string }): Promise<number> {
+  const { client, print } = session(ctx);
+  const [deployment, stats] = await Promise.all([client.getDeployment(name), client.stats(name, options.from, options.to)]);
+  const document = {
+    model: name,
+    shadow: deployment.body.shadow ?? null,
+    shadow_percent: deployment.body.shadow_percent ?? 0,
+    from: stats.body.from,
+    to: stats.body.to,
+    report: stats.body.shadow ?? null,
+  };
+  print(document, () => formatShadow(name, deployment.body, stats.body.shadow, stats.body));
+  return EXIT_OK;
+}
+
+export async function clearShadow(ctx: Context, name: string): Promise<number> {
+  const { client, print } = session(ctx);
+  const { body } = await client.deleteAlias(name, 'shadow');
+  print(body ?? {}, () => `${name}: shadow cleared, no more copies${body ? `\n${formatDeployment(name, body)}` : ''}`);
   return EXIT_OK;
 }
 

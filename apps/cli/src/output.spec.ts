@@ -1,4 +1,4 @@
-import { formatBytes, formatDeployment, formatDuration, formatProgressBar, formatVersion, formatWaitLine, StatusLine } from './output';
+import { formatBytes, formatDeployment, formatDuration, formatProgressBar, formatShadow, formatVersion, formatWaitLine, StatusLine } from './output';
 
 describe('formatting', () => {
   it('formats sizes and durations', () => {
@@ -33,6 +33,29 @@ describe('formatting', () => {
     expect(text).toContain('revision 4');
     expect(text).toContain('champion:   v1');
     expect(text).toContain('challenger: v2 (10% of traffic)');
+    expect(text).not.toContain('shadow');
+    expect(formatDeployment('m', { champion: { version: 1 }, shadow: { version: 3 }, shadow_percent: 50, revision: 5 })).toContain("shadow:     v3 (copies of 50% of the champion's requests)");
+  });
+
+  it('describes the shadow section of the stats', () => {
+    const deployment = { shadow: { version: 3 }, shadow_percent: 100 };
+    const window = { from: '2026-11-24T08:00:00Z', to: '2026-11-24T09:00:00Z' };
+    expect(formatShadow('m', deployment, null, window)).toContain('no shadow answers logged in the window');
+    const classes = formatShadow('m', deployment, {
+      version: 3, requests: 200, errors: 2, error_rate: 0.01, latency_ms: { p50: 0.5, p95: 1, p99: 2.25 },
+      agreement: { rate: 0.75, compared: 198, interval: { low: 0.6861, high: 0.8053 } }, output_difference: null,
+      quality: { task: 'classification', labelled: 40, metrics: { accuracy: { value: 0.8, interval: null } } },
+    }, window);
+    expect(classes).toContain("m shadow: v3 at 100% of the champion's requests");
+    expect(classes).toContain('200 from v3, 2 errors (1.00%)');
+    expect(classes).toContain('p99 2.25 ms');
+    expect(classes).toContain('agreement:  75.00% of 198 compared (95% CI 68.61% to 80.53%)');
+    expect(classes).toContain('accuracy 0.8 over 40 requests with feedback');
+    const values = formatShadow('m', deployment, {
+      version: 3, requests: 10, errors: 0, error_rate: 0, latency_ms: {}, agreement: null, quality: null,
+      output_difference: { compared: 10, mean: -0.125, mean_absolute: 0.5, p50_absolute: 0.5, p95_absolute: 1.2 },
+    }, window);
+    expect(values).toContain('shadow − champion mean -0.125, mean |·| 0.5, p50 |·| 0.5, p95 |·| 1.2 over 10');
   });
 });
 

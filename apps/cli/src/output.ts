@@ -106,6 +106,7 @@ export function formatDeployment(model: string, d: Json): string {
   const champion = d.champion ? `v${d.champion.version}` : 'none';
   const challenger = d.challenger ? `v${d.challenger.version} (${d.challenger_percent}% of traffic)` : 'none';
   const lines = [`${model} deployment (revision ${d.revision ?? '?'})`, `  champion:   ${champion}`, `  challenger: ${challenger}`];
+  if (d.shadow) lines.push(`  shadow:     v${d.shadow.version} (copies of ${d.shadow_percent}% of the champion's requests)`);
   if (d.updated_at) lines.push(`  updated:    ${d.updated_at}${d.updated_by ? ` by ${d.updated_by}` : ''}`);
   return lines.join('\n');
 }
@@ -147,5 +148,34 @@ export function formatRolloutPlan(model: string, p: Json): string {
   lines.push(`  end:     ${p.end === 'promote' ? `promote once at least as good (α = ${p.alpha})` : 'hold for a person'}`);
   if (p.evidence) lines.push(`  last:    ${p.evidence.detail} (${p.evidence.evaluated_at})`);
   if (p.reason) lines.push(`  reason:  ${p.reason}`);
+  return lines.join('\n');
+}
+
+const figure = (value: unknown, digits = 4) => (typeof value === 'number' ? Number(value.toPrecision(digits)).toString() : '–');
+const percent = (value: unknown) => (typeof value === 'number' ? `${(value * 100).toFixed(2)}%` : '–');
+
+/** The shadow section of the stats (null: no shadow answered in the window) beside the deployment's shadow. */
+export function formatShadow(model: string, deployment: Json, report: Json | null | undefined, window: { from?: string; to?: string }): string {
+  const deployed = deployment.shadow ? `v${deployment.shadow.version} at ${deployment.shadow_percent}% of the champion's requests` : 'none';
+  const lines = [`${model} shadow: ${deployed}`, `  window: ${window.from ?? '?'} to ${window.to ?? '?'}`];
+  if (!report) {
+    lines.push('  no shadow answers logged in the window');
+    return lines.join('\n');
+  }
+  lines.push(`  answers:    ${report.requests} from v${report.version}, ${report.errors} errors (${percent(report.error_rate)})`);
+  const latency = report.latency_ms ?? {};
+  lines.push(`  latency:    p50 ${figure(latency.p50)} ms, p95 ${figure(latency.p95)} ms, p99 ${figure(latency.p99)} ms`);
+  if (report.agreement) {
+    const interval = report.agreement.interval ? ` (95% CI ${percent(report.agreement.interval.low)} to ${percent(report.agreement.interval.high)})` : '';
+    lines.push(`  agreement:  ${percent(report.agreement.rate)} of ${report.agreement.compared} compared${interval}`);
+  }
+  if (report.output_difference) {
+    const d = report.output_difference;
+    lines.push(`  difference: shadow − champion mean ${figure(d.mean)}, mean |·| ${figure(d.mean_absolute)}, p50 |·| ${figure(d.p50_absolute)}, p95 |·| ${figure(d.p95_absolute)} over ${d.compared}`);
+  }
+  if (report.quality) {
+    const metrics = Object.entries((report.quality.metrics ?? {}) as Record<string, Json>).map(([name, metric]) => `${name} ${figure(metric.value)}`);
+    lines.push(`  quality:    ${metrics.join(', ') || '–'} over ${report.quality.labelled} requests with feedback`);
+  }
   return lines.join('\n');
 }

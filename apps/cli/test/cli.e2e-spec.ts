@@ -155,6 +155,38 @@ describe('switchyard CLI (compiled, against a real registry and worker)', () => 
     expect(JSON.parse(model.stdout)).toMatchObject({ name, aliases: { champion: 1 } });
   });
 
+  it('sets, shows and clears a shadow', async () => {
+    const name = `cli-${uniqueSuffix()}`;
+    expect((await cli(['models', 'create', name])).code).toBe(0);
+    expect((await cli(['versions', 'upload', name, goodModel, '--wait'])).code).toBe(0);
+    expect((await cli(['versions', 'upload', name, secondModel, '--wait'])).code).toBe(0);
+
+    const noChampion = await cli(['shadow', 'set', name, '2']);
+    expect(noChampion.code).toBe(1);
+    expect(noChampion.stderr).toMatch(/^switchyard: error \(409\): .*champion/);
+
+    expect((await cli(['alias', 'set', name, 'champion', '1'])).code).toBe(0);
+    const set = await cli(['shadow', 'set', name, '2', '--percent', '40', '--json']);
+    expect(set.code).toBe(0);
+    expect(JSON.parse(set.stdout)).toMatchObject({ champion: { version: 1 }, shadow: { version: 2 }, shadow_percent: 40 });
+    const full = await cli(['shadow', 'set', name, '2']);
+    expect(full.code).toBe(0);
+    expect(full.stdout).toContain("shadow:     v2 (copies of 100% of the champion's requests)");
+
+    const shown = await cli(['shadow', 'show', name]);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain(`${name} shadow: v2 at 100% of the champion's requests`);
+    expect(shown.stdout).toContain('no shadow answers logged in the window');
+    expect(JSON.parse((await cli(['shadow', 'show', name, '--json'])).stdout)).toMatchObject({ model: name, shadow: { version: 2 }, shadow_percent: 100, report: null });
+
+    const cleared = await cli(['shadow', 'clear', name, '--json']);
+    expect(cleared.code).toBe(0);
+    expect(JSON.parse(cleared.stdout)).toMatchObject({ shadow: null, shadow_percent: 0 });
+    const again = await cli(['shadow', 'clear', name]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/error \(404\)/);
+  });
+
   it('shows the registry refusing a change as a clean message', async () => {
     const name = `cli-${uniqueSuffix()}`;
     expect((await cli(['models', 'create', name])).code).toBe(0);

@@ -14,6 +14,8 @@ export class GatewayMetrics {
   readonly logFlushed: Counter;
   readonly logDropped: Counter<'reason'>;
   readonly logBuffered: Gauge;
+  readonly shadowCopies: Counter<'model' | 'status'>;
+  readonly shadowDropped: Counter<'model'>;
 
   constructor(metrics: MetricsRegistry) {
     const registers = [metrics.registry];
@@ -64,6 +66,18 @@ export class GatewayMetrics {
     this.logBuffered = new Gauge({
       name: 'switchyard_prediction_log_buffered',
       help: 'Prediction log events waiting in this replica',
+      registers,
+    });
+    this.shadowCopies = new Counter({
+      name: 'switchyard_shadow_copies_total',
+      help: "Copies of champion requests the shadow ran (never returned to callers), by model and outcome (ok, error)",
+      labelNames: ['model', 'status'],
+      registers,
+    });
+    this.shadowDropped = new Counter({
+      name: 'switchyard_shadow_dropped_total',
+      help: "Copies of champion requests sampled for the shadow but dropped: its queue was full (GATEWAY_SHADOW_QUEUE_SIZE), or the shadow was swapped out before the copy ran",
+      labelNames: ['model'],
       registers,
     });
     this.offloaded = new Gauge({

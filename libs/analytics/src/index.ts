@@ -5,3 +5,5 @@ export * from './report-sections';
 export * from './weight-timeline';
 export * from './quality-report';
 export * from './rollout-decision';
+export * from './shadow-report';
+export * from './shadow-rollup-reader';

@@ -19,6 +19,8 @@ import { qualityComparison, variantQuality } from './quality-report';
 import type { QualityComparison, ShadowReport, VariantQuality } from './report-sections';
 import type { SeriesPoint, VariantAggregate, Window } from './rollup-reader';
 import { MINUTE_MS, type MinuteSplit, sampleRatioOverTimeline, type TimeRange, type WeightTimeline } from './weight-timeline';
+import { buildShadowReport, reportedShadow } from './shadow-report';
+import type { ShadowAggregate } from './shadow-rollup-reader';
 
 export interface DeploymentSnapshot {
   champion: number | null;
@@ -81,7 +83,7 @@ export interface StatsReport {
   drift_reference: { from: string; to: string; requests: number; scope: string };
   comparison: ComparisonReport | null;
   /** The shadow's comparison with the champion; null when no shadow answered in the window. */
-  shadow?: ShadowReport | null;
+  shadow: ShadowReport | null;
   verdict: { decision: Decision; summary: string };
   series: { step_seconds: number; points: SeriesPointReport[] };
 }
@@ -258,6 +260,9 @@ export interface ReportInput {
   reference: DriftReference;
   series: SeriesPoint[];
   stepSeconds: number;
+  /** shadow_rollups per shadow version, and the version deployed as shadow now; absent: no shadow section. */
+  shadows?: ShadowAggregate[];
+  shadowVersion?: number | null;
 }
 
 /** The stats API's answer, from rollup aggregates: pure, so every number is unit-tested. */
@@ -282,6 +287,7 @@ export function buildStatsReport(input: ReportInput): StatsReport {
       scope: 'all variants of the model over the reference window',
     },
     comparison,
+    shadow: buildShadowReport(reportedShadow(input.shadows ?? [], input.shadowVersion ?? null), task),
     verdict: verdict(task, input.variants, comparison, deployment),
     series: {
       step_seconds: input.stepSeconds,

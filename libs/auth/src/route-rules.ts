@@ -37,9 +37,12 @@ const OPEN_ON_EVERY_APP: Record<string, Rule> = {
   'GET /docs/*': 'public',
 };
 
-/** champion and challenger carry traffic: moving them is an operator's call; other aliases are labels. */
-const aliasRule = decidedByRequest('operator for champion and challenger, publisher for other aliases', ({ params }) =>
-  params.alias === 'champion' || params.alias === 'challenger' ? 'operator' : 'publisher',
+/**
+ * champion and challenger carry traffic, and a shadow is loaded by every gateway and runs on copies of
+ * the champion's traffic: moving them is an operator's call; other aliases are labels.
+ */
+const aliasRule = decidedByRequest('operator for champion, challenger and shadow, publisher for other aliases', ({ params }) =>
+  params.alias === 'champion' || params.alias === 'challenger' || params.alias === 'shadow' ? 'operator' : 'publisher',
 );
 
 /** Description and tags are a publisher's; batching, task and labels change what the gateways do, so they are an operator's. */

@@ -131,6 +131,10 @@ export const gatewayEnv = z.object({
     .int('expected an integer number of milliseconds')
     .positive('expected a positive number of milliseconds')
     .default(2_000),
+  /** Shadow copies waiting to run, per model; a copy that finds the queue full is dropped and counted. */
+  GATEWAY_SHADOW_QUEUE_SIZE: z.coerce.number({ error: 'expected an integer ≥ 1' }).int('expected an integer ≥ 1').positive('expected an integer ≥ 1').default(256),
+  /** Shadow copies running at once, per model. */
+  GATEWAY_SHADOW_CONCURRENCY: z.coerce.number({ error: 'expected an integer from 1 to 64' }).int('expected an integer from 1 to 64').min(1, 'expected an integer from 1 to 64').max(64, 'expected an integer from 1 to 64').default(2),
   /** Name this replica reports in rollout status; defaults to host:port:pid. */
   GATEWAY_REPLICA_ID: z.string().regex(/^[\w.:@-]{1,100}$/, 'expected letters, digits, ".", ":", "@", "_" or "-"').optional(),
 });

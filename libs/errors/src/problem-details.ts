@@ -65,6 +65,8 @@ export function problemKindOf(code: DomainErrorCode): ProblemKind {
       return { status: 409, title: 'Signature incompatible' };
     case 'NO_CHALLENGER':
       return { status: 409, title: 'No challenger' };
+    case 'NO_SHADOW':
+      return { status: 409, title: 'No shadow' };
     case 'NO_PREVIOUS_CHAMPION':
       return { status: 409, title: 'No previous champion' };
     case 'NO_CHAMPION':

@@ -25,6 +25,9 @@ export interface DeploymentView {
   challenger_percent: number;
   champion: LoadableVersionView;
   challenger: LoadableVersionView | null;
+  /** Receives copies of `shadow_percent` of the champion's requests; absent from snapshots written before shadows. */
+  shadow?: LoadableVersionView | null;
+  shadow_percent?: number;
   batching: BatchingConfig | null;
   /** As set on the model, or inferred from the champion's outputs. */
   task: ModelTask;
@@ -43,6 +46,8 @@ export interface ReplicaRolloutStatus {
   reason: string | null;
   champion: number | null;
   challenger: number | null;
+  /** The shadow it loaded; null while a deployment's shadow could not be loaded (it serves without it). */
+  shadow?: number | null;
   reported_at: string;
 }
 

@@ -5,6 +5,9 @@ import type { OutputSummary } from '@switchyard/domain';
  * a Redis stream; the worker ingests them into PostgreSQL. Feedback travels on a stream of its own.
  */
 
+/** The variant a shadow's answers are logged as; they never count as champion or challenger traffic. */
+export const SHADOW_VARIANT = 'shadow';
+
 export interface PredictionEvent {
   request_id: string;
   model: string;
@@ -25,6 +28,11 @@ export interface PredictionEvent {
   output: OutputSummary | null;
   /** The full request and response, for a sampled fraction of requests. */
   payload: { request: unknown; response: unknown } | null;
+  /**
+   * Shadow events only (variant `shadow`, under the champion's request id): the champion's output for
+   * the same request, so agreement and output differences need no join. Absent on other events.
+   */
+  champion_output?: OutputSummary | null;
 }
 
 export interface FeedbackEvent {

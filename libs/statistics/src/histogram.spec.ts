@@ -1,4 +1,4 @@
-import { bucketEntries, LATENCY_BUCKET_RATIO, latencyBucket, latencyBucketValue, mergeCounts, quantileFromBuckets } from './histogram';
+import { differenceBucket, differenceBucketValue, bucketEntries, LATENCY_BUCKET_RATIO, latencyBucket, latencyBucketValue, mergeCounts, quantileFromBuckets } from './histogram';
 
 describe('latencyBucket', () => {
   // Python: 0 if v < 1 else 1 + math.floor(math.log(v) / math.log(1.02))
@@ -113,5 +113,21 @@ describe('quantileFromBuckets', () => {
   it('refuses q outside [0, 1]', () => {
     expect(() => quantileFromBuckets(uniform, 1.01, identity)).toThrow(RangeError);
     expect(() => quantileFromBuckets(uniform, NaN, identity)).toThrow(RangeError);
+  });
+});
+
+describe('differenceBucket', () => {
+  it('reads a difference back within 1 %, and anything below a millionth as 0', () => {
+    for (const difference of [1e-6, 0.00042, 0.5, 3, 1234.5]) {
+      expect(Math.abs(differenceBucketValue(differenceBucket(difference)) / difference - 1)).toBeLessThan(0.01);
+    }
+    expect(differenceBucket(0)).toBe(0);
+    expect(differenceBucket(4e-7)).toBe(0);
+    expect(differenceBucketValue(0)).toBe(0);
+  });
+
+  it('refuses a negative or infinite difference', () => {
+    expect(() => differenceBucket(-1)).toThrow(RangeError);
+    expect(() => differenceBucket(Infinity)).toThrow(RangeError);
   });
 });

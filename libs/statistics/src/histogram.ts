@@ -27,6 +27,21 @@ export function latencyBucketValue(bucket: number): number {
   return bucket === 0 ? 0.5 : LATENCY_BUCKET_RATIO ** (bucket - 0.5);
 }
 
+/**
+ * Absolute differences between two models' outputs on the same log grid, in millionths: 1 % relative
+ * error from 1e-6 up, and bucket 0 for anything below one millionth (read back as 0, i.e. equal).
+ */
+export const DIFFERENCE_UNITS = 1_000_000;
+
+export function differenceBucket(absoluteDifference: number): number {
+  if (!(absoluteDifference >= 0 && absoluteDifference < Infinity)) throw new RangeError(`difference must be a finite number ≥ 0, got ${absoluteDifference}`);
+  return latencyBucket(absoluteDifference * DIFFERENCE_UNITS);
+}
+
+export function differenceBucketValue(bucket: number): number {
+  return bucket === 0 ? 0 : latencyBucketValue(bucket) / DIFFERENCE_UNITS;
+}
+
 /** Sum of histograms, bucket by bucket; buckets that end up empty are left out. */
 export function mergeCounts(...histograms: SparseCounts[]): SparseCounts {
   const merged = new Map<number, number>();

@@ -17,7 +17,7 @@ export { DEFAULT_TAU_IN_STANDARD_DEVIATIONS, mixtureSequentialTest, mixtureSeque
 export type { SequentialOptions, SequentialTest } from './sequential';
 export { DEFAULT_SRM_ALPHA, sampleRatioMismatch } from './sample-ratio-mismatch';
 export type { SampleRatioMismatch } from './sample-ratio-mismatch';
-export { LATENCY_BUCKET_RATIO, latencyBucket, latencyBucketValue, mergeCounts, quantileFromBuckets } from './histogram';
+export { DIFFERENCE_UNITS, differenceBucket, differenceBucketValue, LATENCY_BUCKET_RATIO, latencyBucket, latencyBucketValue, mergeCounts, quantileFromBuckets } from './histogram';
 export type { SparseCounts } from './histogram';
 export {
   classifyPsi,

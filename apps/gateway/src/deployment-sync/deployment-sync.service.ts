@@ -214,6 +214,7 @@ export class DeploymentSync implements OnApplicationBootstrap, OnApplicationShut
           reason: status?.reason ?? null,
           champion: serving?.champion.version ?? null,
           challenger: serving?.challenger?.version ?? null,
+          shadow: serving?.shadow?.version ?? null,
           reported_at: reportedAt,
         };
         pipeline.hset(rolloutKey(this.prefix, deployment.model), this.replica, JSON.stringify(report));

@@ -7,6 +7,7 @@ import { DeploymentSync } from '../deployment-sync/deployment-sync.service';
 import { PredictionRecorder } from '../prediction-log/prediction-recorder.service';
 import { InferenceService, type Routed } from '../predict/inference.service';
 import { ModelSessions } from '../sessions/model-sessions.service';
+import { ShadowMirror } from '../shadow/shadow-mirror.service';
 
 export const OIP_PLATFORM = 'onnx_onnxv1';
 
@@ -37,6 +38,7 @@ export class OipService {
     private readonly sessions: ModelSessions,
     private readonly sync: DeploymentSync,
     private readonly log: PredictionRecorder,
+    private readonly shadow: ShadowMirror,
   ) {}
 
   serverReady(): boolean {
@@ -85,6 +87,7 @@ export class OipService {
         requestedOutputs: decoded.requestedOutputs,
       });
       this.log.recordSuccess(context, decoded.feeds, outcome.results, () => ({ request: request.body, response }));
+      this.shadow.mirror({ requestId: request.requestId, routed, receivedAt, feeds: decoded.feeds, results: outcome.results });
       return { outcome, response };
     } catch (error) {
       this.log.recordFailure(context, error);

@@ -15,8 +15,10 @@ export interface RoutingRequest {
   model: string;
   routingKey?: string;
   variantPin?: string;
-  /** A version number asked for explicitly (OIP `/versions/{v}`); overrides routing. */
+  /** A version number asked for explicitly (OIP `/versions/{v}`, `/v1`'s X-Switchyard-Version); overrides routing. */
   version?: number;
+  /** Where that number came from, named in the errors when it is unknown or not ready (a header; a path names none). */
+  versionField?: string;
 }
 
 export interface Routed {
@@ -45,7 +47,7 @@ export class InferenceService {
   ) {}
 
   async route(request: RoutingRequest): Promise<Routed> {
-    if (request.version !== undefined) return { version: await this.versionByNumber(request.model, request.version), variant: 'pinned' };
+    if (request.version !== undefined) return { version: await this.versionByNumber(request.model, request.version, request.versionField), variant: 'pinned' };
     const serving = this.sessions.assertServing(request.model);
     try {
       const { variant } = this.router.assign(
@@ -83,16 +85,17 @@ export class InferenceService {
     return this.config.get('GATEWAY_MAX_ELEMENTS');
   }
 
-  private async versionByNumber(model: string, version: number): Promise<LoadedVersion> {
+  private async versionByNumber(model: string, version: number, field?: string): Promise<LoadedVersion> {
     const serving = this.sessions.serving(model);
-    for (const candidate of [serving?.champion, serving?.challenger]) {
+    for (const candidate of [serving?.champion, serving?.challenger, serving?.shadow]) {
       if (candidate && candidate.version === version) return candidate;
     }
-    return this.sessions.pinnedVersion(model, await this.describeVersion(model, version));
+    return this.sessions.pinnedVersion(model, await this.describeVersion(model, version, field));
   }
 
   /** Any ready version can be served on request: the registry says where its bytes are. */
-  private async describeVersion(model: string, version: number): Promise<LoadableVersionView> {
+  private async describeVersion(model: string, version: number, field?: string): Promise<LoadableVersionView> {
+    const named = (message: string) => (field ? { errors: [{ field, message }] } : {});
     let response: Response;
     try {
       response = await fetch(new URL(`/v1/models/${model}/versions/${version}`, this.config.get('REGISTRY_URL')), {
@@ -102,10 +105,12 @@ export class InferenceService {
     } catch {
       throw new DomainError('DEPENDENCY_UNAVAILABLE', `version ${version} of "${model}" is not loaded here and the registry cannot be reached`);
     }
-    if (response.status === 404) throw new DomainError('VERSION_NOT_FOUND', `model "${model}" has no version ${version}`);
+    if (response.status === 404) throw new DomainError('VERSION_NOT_FOUND', `model "${model}" has no version ${version}`, named(`no version ${version}`));
     if (!response.ok) throw new DomainError('DEPENDENCY_UNAVAILABLE', `the registry answered ${response.status} for version ${version} of "${model}"`);
     const found = (await response.json()) as Omit<LoadableVersionView, 'input_example'> & { status: string; metadata?: { input_example?: InputExample } };
-    if (found.status !== 'ready') throw new DomainError('VERSION_NOT_READY', `version ${version} of "${model}" is ${found.status}, not ready`);
+    if (found.status !== 'ready') {
+      throw new DomainError('VERSION_NOT_READY', `version ${version} of "${model}" is ${found.status}, not ready`, named(`version ${version} is ${found.status}`));
+    }
     // The version resource keeps the example in its metadata, as it was uploaded.
     return { ...found, input_example: found.metadata?.input_example ?? null };
   }

@@ -8,7 +8,7 @@ export class PredictResponse {
   outputs: Record<string, unknown>;
   @ApiProperty() model: string;
   @ApiProperty() version: number;
-  @ApiProperty({ enum: ['champion', 'challenger'] }) variant: string;
+  @ApiProperty({ enum: ['champion', 'challenger', 'pinned'] }) variant: string;
   @ApiProperty() request_id: string;
 }
 
@@ -26,6 +26,11 @@ export class PredictController {
   @HttpCode(200)
   @ApiHeader({ name: 'X-Routing-Key', required: false, description: 'sticky assignment: the same key gets the same variant while the weights stand' })
   @ApiHeader({ name: 'X-Switchyard-Variant', required: false, description: 'champion or challenger: pin a variant, for testing' })
+  @ApiHeader({
+    name: 'X-Switchyard-Version',
+    required: false,
+    description: '*added* — a version number: any ready version of the model answers (logged as variant "pinned"), as OIP /versions/{v}/infer; 400 if not a positive integer, 404 unknown, 409 not ready',
+  })
   @ApiHeader({ name: 'X-Request-Id', required: false, description: 'echoed; generated when absent' })
   @ApiBody({
     schema: {
@@ -48,6 +53,7 @@ export class PredictController {
       requestId: String(request.id),
       routingKey: header(request, 'x-routing-key'),
       variantPin: header(request, 'x-switchyard-variant'),
+      versionPin: header(request, 'x-switchyard-version'),
     });
     void reply.headers({
       'X-Switchyard-Model': answer.model,

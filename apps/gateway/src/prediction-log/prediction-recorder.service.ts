@@ -4,10 +4,11 @@ import { createHash } from 'node:crypto';
 import type * as ort from 'onnxruntime-node';
 import { TypedConfig } from '@switchyard/config';
 import { isDomainError, problemKindOf } from '@switchyard/errors';
-import { createRedisClient, type PredictionEvent, predictionStreamKey, requestIndexKey, STREAM_BATCH_FIELD } from '@switchyard/queues';
+import { createRedisClient, type PredictionEvent, predictionStreamKey, requestIndexKey, SHADOW_VARIANT, STREAM_BATCH_FIELD } from '@switchyard/queues';
 import { summarizeInputs, summarizeOutput } from '@switchyard/tensor';
 import { GatewayMetrics } from '../gateway-metrics';
 import type { Routed } from '../predict/inference.service';
+import type { LoadedVersion } from '../sessions/loaded-version';
 import { ModelSessions } from '../sessions/model-sessions.service';
 
 /** Events per stream entry: one XADD carries a batch, so the worker reads thousands per round trip. */
@@ -38,6 +39,22 @@ end
 redis.call('EXPIRE', key, ARGV[1])
 return 0
 `;
+
+/** A shadow's run on a copy of a champion request (see apps/gateway/src/shadow). */
+export interface ShadowRun {
+  /** The champion's request id: the shadow's answer is logged under it. */
+  requestId: string;
+  champion: LoadedVersion;
+  shadow: LoadedVersion;
+  /** Epoch ms when the champion's request arrived, so both rows fall in the same minute. */
+  receivedAt: number;
+  /** The shadow's own run, without its wait in the queue. */
+  latencyUs: number;
+  championResults: Record<string, ort.Tensor>;
+  /** The shadow's results, or what it threw. */
+  results: Record<string, ort.Tensor> | null;
+  error: unknown;
+}
 
 export interface PredictionContext {
   requestId: string;
@@ -116,6 +133,30 @@ export class PredictionRecorder implements OnModuleInit, OnApplicationShutdown {
     if (!this.enabled) return;
     const status = isDomainError(error) ? problemKindOf(error.code).status : 500;
     this.push(this.event(context, status, isDomainError(error) ? error.code : 'INTERNAL', { inputs: null, output: null, payload: null }));
+  }
+
+  /** The shadow's answer beside the champion's output; inputs are the champion's (already logged), so none are kept. */
+  recordShadow(run: ShadowRun): void {
+    if (!this.enabled) return;
+    const serving = this.sessions.serving(run.shadow.model);
+    const task = serving?.task ?? 'regression';
+    const labels = serving?.labels ?? null;
+    const failed = run.results === null;
+    this.push({
+      request_id: run.requestId,
+      model: run.shadow.model,
+      version: run.shadow.version,
+      variant: SHADOW_VARIANT,
+      routing_key_hash: null,
+      at: run.receivedAt,
+      latency_us: run.latencyUs,
+      status: failed ? (isDomainError(run.error) ? problemKindOf(run.error.code).status : 500) : 200,
+      error: failed ? (isDomainError(run.error) ? run.error.code : 'INTERNAL') : null,
+      inputs: null,
+      output: failed ? null : summarizeOutput(run.results!, task, labels, run.shadow.signature.outputs[0]?.name),
+      payload: null,
+      champion_output: summarizeOutput(run.championResults, task, labels, run.champion.signature.outputs[0]?.name),
+    });
   }
 
   /** Events waiting in this replica (for tests and the gauge). */

@@ -21,6 +21,9 @@ export interface Serving {
   challengerBp: number;
   champion: LoadedVersion;
   challenger: LoadedVersion | null;
+  /** Receives copies of `shadowBp` basis points of the champion's requests (apps/gateway/src/shadow). */
+  shadow: LoadedVersion | null;
+  shadowBp: number;
   /** What the outputs mean, for the prediction log and feedback. */
   task: ModelTask;
   labels: string[] | null;
@@ -102,6 +105,7 @@ export class ModelSessions implements OnApplicationShutdown {
       this.statuses.delete(model);
       serving?.champion.retire();
       serving?.challenger?.retire();
+      serving?.shadow?.retire();
       for (const version of this.pinned.get(model) ?? []) version.retire();
       this.pinned.delete(model);
     });
@@ -132,9 +136,11 @@ export class ModelSessions implements OnApplicationShutdown {
     try {
       const champion = await this.versionFor(deployment.model, deployment.champion, current);
       const challenger = deployment.challenger ? await this.versionFor(deployment.model, deployment.challenger, current) : null;
+      const shadow = deployment.shadow ? await this.shadowFor(deployment, current) : null;
       const onBatch = (rows: number) => this.metrics.batchRows.observe({ model: deployment.model }, rows);
       champion.setBatching(deployment.batching, onBatch);
       challenger?.setBatching(deployment.batching, onBatch);
+      shadow?.setBatching(deployment.batching, onBatch);
       const next: Serving = {
         model: deployment.model,
         revision: deployment.revision,
@@ -142,6 +148,8 @@ export class ModelSessions implements OnApplicationShutdown {
         challengerBp: Math.round(deployment.challenger_percent * 100),
         champion,
         challenger,
+        shadow,
+        shadowBp: shadow ? Math.round((deployment.shadow_percent ?? 0) * 100) : 0,
         // A snapshot written before task existed has none: infer it as the registry would.
         task: deployment.task ?? inferTask(champion.signature),
         labels: deployment.labels ?? null,
@@ -149,12 +157,16 @@ export class ModelSessions implements OnApplicationShutdown {
       this.servings.set(deployment.model, next);
       this.served.set(deployment.model, deployment);
       if (current) {
-        const kept = new Set([champion, challenger]);
+        const kept = new Set([champion, challenger, shadow]);
         if (!kept.has(current.champion)) current.champion.retire();
         if (current.challenger && !kept.has(current.challenger)) current.challenger.retire();
+        if (current.shadow && !kept.has(current.shadow)) current.shadow.retire();
       }
       this.statuses.set(deployment.model, { targetRevision: deployment.revision, servingRevision: deployment.revision, state: 'serving', reason: null });
-      this.logger.log({ model: deployment.model, revision: deployment.revision, champion: champion.version, challenger: challenger?.version ?? null }, 'serving deployment');
+      this.logger.log(
+        { model: deployment.model, revision: deployment.revision, champion: champion.version, challenger: challenger?.version ?? null, shadow: shadow?.version ?? null },
+        'serving deployment',
+      );
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       const transient = error instanceof ArtifactUnavailableError;
@@ -171,9 +183,24 @@ export class ModelSessions implements OnApplicationShutdown {
     }
   }
 
+  /**
+   * A shadow that cannot load must not hold back the champion and challenger it only watches: the
+   * deployment serves without it, and the failure is counted and logged.
+   */
+  private async shadowFor(deployment: DeploymentView, current: Serving | undefined): Promise<LoadedVersion | null> {
+    try {
+      return await this.versionFor(deployment.model, deployment.shadow!, current);
+    } catch (error) {
+      this.metrics.loadFailures.inc({ model: deployment.model });
+      const reason = error instanceof Error ? error.message : String(error);
+      this.logger.error({ model: deployment.model, revision: deployment.revision, shadow: deployment.shadow!.version, reason }, 'could not load the shadow; serving without it');
+      return null;
+    }
+  }
+
   /** Reuses what already serves when the bytes are the same; loads otherwise. */
   private async versionFor(model: string, view: LoadableVersionView, current: Serving | undefined): Promise<LoadedVersion> {
-    for (const candidate of [current?.champion, current?.challenger, ...(this.pinned.get(model) ?? [])]) {
+    for (const candidate of [current?.champion, current?.challenger, current?.shadow, ...(this.pinned.get(model) ?? [])]) {
       if (candidate && candidate.sha256 === view.sha256 && !candidate.isReleased) return candidate;
     }
     return this.loadVersion(model, view);
@@ -228,13 +255,13 @@ export class ModelSessions implements OnApplicationShutdown {
    */
   async pinnedVersion(model: string, view: LoadableVersionView): Promise<LoadedVersion> {
     const serving = this.servings.get(model);
-    for (const candidate of [serving?.champion, serving?.challenger, ...(this.pinned.get(model) ?? [])]) {
+    for (const candidate of [serving?.champion, serving?.challenger, serving?.shadow, ...(this.pinned.get(model) ?? [])]) {
       if (candidate && candidate.version === view.version && !candidate.isReleased) return candidate;
     }
     const loaded = await this.loadVersion(model, view);
     const kept = [loaded, ...(this.pinned.get(model) ?? [])];
     for (const evicted of kept.splice(PINNED_VERSIONS_PER_MODEL)) {
-      if (evicted !== serving?.champion && evicted !== serving?.challenger) evicted.retire();
+      if (evicted !== serving?.champion && evicted !== serving?.challenger && evicted !== serving?.shadow) evicted.retire();
     }
     this.pinned.set(model, kept);
     return loaded;
@@ -254,6 +281,7 @@ export class ModelSessions implements OnApplicationShutdown {
     for (const serving of this.servings.values()) {
       serving.champion.retire();
       serving.challenger?.retire();
+      serving.shadow?.retire();
     }
     for (const versions of this.pinned.values()) for (const version of versions) version.retire();
   }

@@ -21,7 +21,7 @@ import type {
   GatewayDeployment,
   LoadableVersion,
 } from './dto/deployment.dto';
-import { CHALLENGER, CHAMPION, type AliasTarget, loadAliases, percentFromBasisPoints } from '@switchyard/deployment-changes';
+import { CHALLENGER, CHAMPION, type AliasTarget, loadAliases, percentFromBasisPoints, SHADOW } from '@switchyard/deployment-changes';
 
 function versionRef(version: ModelVersionEntity | undefined | null): DeploymentVersionRef | null {
   return version ? { version: version.version, sha256: version.sha256, status: version.status } : null;
@@ -89,6 +89,8 @@ export class DeploymentsService {
         champion: versionRef(aliases.get(CHAMPION)?.version),
         challenger: versionRef(aliases.get(CHALLENGER)?.version),
         challenger_percent: percentFromBasisPoints(deployment?.challengerBp ?? 0),
+        shadow: versionRef(aliases.get(SHADOW)?.version),
+        shadow_percent: percentFromBasisPoints(deployment?.shadowBp ?? 0),
         previous_champion: versionRef(deployment?.previousChampion),
         revision: deployment?.revision ?? 0,
         updated_at: deployment?.updatedAt.toISOString() ?? null,
@@ -144,6 +146,7 @@ export class DeploymentsService {
       const champion = aliases.get(CHAMPION)?.version;
       if (!champion) continue;
       const challenger = aliases.get(CHALLENGER)?.version;
+      const shadow = aliases.get(SHADOW)?.version;
       const name = deployment.model!.name;
       result.push({
         model: name,
@@ -152,6 +155,8 @@ export class DeploymentsService {
         challenger_percent: percentFromBasisPoints(deployment.challengerBp),
         champion: loadable(name, champion),
         challenger: challenger ? loadable(name, challenger) : null,
+        shadow: shadow ? loadable(name, shadow) : null,
+        shadow_percent: percentFromBasisPoints(deployment.shadowBp),
         batching: deployment.model!.batching,
         task: deployment.model!.task ?? inferTask(champion.signature),
         labels: deployment.model!.labels,

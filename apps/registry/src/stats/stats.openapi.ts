@@ -127,6 +127,42 @@ export const STATS_REPORT_SCHEMA = {
         },
       },
     },
+    shadow: {
+      type: 'object',
+      nullable: true,
+      description: "*added* — the shadow against the champion over the copied requests (shadow_rollups, never counted as champion or challenger traffic); null when no shadow answered in the window",
+      properties: {
+        version: { type: 'integer', nullable: true },
+        requests: { type: 'integer', description: 'shadow answers logged, each under the champion request id it copied' },
+        errors: { type: 'integer' },
+        error_rate: { type: 'number', nullable: true },
+        latency_ms: { type: 'object', properties: { p50: { type: 'number', nullable: true }, p95: { type: 'number', nullable: true }, p99: { type: 'number', nullable: true } } },
+        agreement: {
+          type: 'object',
+          nullable: true,
+          description: "classification: share of copies where the shadow's class equals the champion's (95 % Wilson interval)",
+          properties: { rate: { type: 'number', nullable: true }, interval, compared: { type: 'integer' } },
+        },
+        output_difference: {
+          type: 'object',
+          nullable: true,
+          description: 'regression: shadow − champion on the first output',
+          properties: {
+            compared: { type: 'integer' },
+            mean: { type: 'number', nullable: true },
+            mean_absolute: { type: 'number', nullable: true },
+            p50_absolute: { type: 'number', nullable: true },
+            p95_absolute: { type: 'number', nullable: true },
+          },
+        },
+        quality: {
+          type: 'object',
+          nullable: true,
+          description: "from feedback on the copied requests: {task, labelled, metrics: {accuracy} | {mae, rmse}}, each {value, interval}",
+          additionalProperties: true,
+        },
+      },
+    },
     verdict: {
       type: 'object',
       properties: {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { buildStatsReport, readComparedTraffic, RollupReader, type StatsReport } from '@switchyard/analytics';
+import { buildStatsReport, readComparedTraffic, readShadowAggregates, RollupReader, type StatsReport } from '@switchyard/analytics';
 import { modelTask } from '@switchyard/deployment-changes';
 import { DeploymentsService } from '../deployments/deployments.service';
 import { ModelsService } from '../models/models.service';
@@ -19,12 +19,13 @@ export class StatsService {
   async report(name: string, window: StatsWindow): Promise<StatsReport> {
     const model = await this.models.getByName(name);
     const reader = new RollupReader(this.dataSource.manager);
-    const [task, { deployment }, variants, reference, series] = await Promise.all([
+    const [task, { deployment }, variants, reference, series, shadows] = await Promise.all([
       modelTask(this.dataSource.manager, model),
       this.deployments.describe(model),
       reader.variants(name, window),
       reader.inputs(name, window.reference),
       reader.series(name, window, window.stepSeconds),
+      readShadowAggregates(this.dataSource.manager, name, window),
     ]);
     const current = { champion: deployment.champion?.version ?? null, challenger: deployment.challenger?.version ?? null, challenger_percent: deployment.challenger_percent };
     return buildStatsReport({
@@ -37,6 +38,8 @@ export class StatsService {
       reference: { ...window.reference, ...reference },
       series,
       stepSeconds: window.stepSeconds,
+      shadows,
+      shadowVersion: deployment.shadow?.version ?? null,
     });
   }
 }

@@ -27,7 +27,7 @@ export class TrafficController {
     @Actor() actor: string,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<DeploymentResponse> {
-    await this.traffic.setChallengerPercent(name, dto.challenger_percent, actor, parseRevisionPrecondition(ifMatch));
+    await this.traffic.setShares(name, dto, actor, parseRevisionPrecondition(ifMatch));
     return this.deployments.getWithEtag(name, reply);
   }
 

@@ -1,22 +1,42 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '@switchyard/errors';
 import { ModelAliasEntity, ModelVersionEntity } from '@switchyard/persistence';
-import { CHALLENGER, CHAMPION, DeploymentChangesService, pointAlias, promoteChallenger } from '@switchyard/deployment-changes';
+import { CHALLENGER, CHAMPION, DeploymentChangesService, pointAlias, promoteChallenger, SHADOW } from '@switchyard/deployment-changes';
+
+export interface TrafficShares {
+  challenger_percent?: number;
+  shadow_percent?: number;
+}
 
 /** The challenger's share, promotion and rollback: the moves of an A/B test. */
 @Injectable()
 export class TrafficService {
   constructor(private readonly changes: DeploymentChangesService) {}
 
-  async setChallengerPercent(modelName: string, percent: number, actor: string, expectedRevision: number | 'any' | undefined): Promise<void> {
+  /** Sets the challenger's share, the shadow's, or both in one change; a share left out stays as it is. */
+  async setShares(modelName: string, shares: TrafficShares, actor: string, expectedRevision: number | 'any' | undefined): Promise<void> {
+    if (shares.challenger_percent === undefined && shares.shadow_percent === undefined) {
+      throw new DomainError('VALIDATION_FAILED', 'send challenger_percent, shadow_percent or both', {
+        errors: [{ field: 'challenger_percent', message: 'send challenger_percent and/or shadow_percent' }],
+      });
+    }
     if (expectedRevision === undefined) {
       throw new DomainError('PRECONDITION_REQUIRED', 'send If-Match with the deployment revision you read (its ETag) so two operators cannot overwrite each other');
     }
     await this.changes.apply({ modelName, actor, action: 'traffic.set', expectedRevision }, async (context) => {
-      if (percent > 0 && !context.aliases.has(CHALLENGER)) {
-        throw new DomainError('NO_CHALLENGER', 'the model has no challenger to send traffic to; set the challenger alias first');
+      const { challenger_percent: challenger, shadow_percent: shadow } = shares;
+      if (challenger !== undefined && challenger > 0 && !context.aliases.has(CHALLENGER)) {
+        throw new DomainError('NO_CHALLENGER', 'the model has no challenger to send traffic to; set the challenger alias first', {
+          errors: [{ field: 'challenger_percent', message: 'the model has no challenger' }],
+        });
       }
-      context.deployment.challengerBp = Math.round(percent * 100);
+      if (shadow !== undefined && shadow > 0 && !context.aliases.has(SHADOW)) {
+        throw new DomainError('NO_SHADOW', 'the model has no shadow to copy requests to; set the shadow alias first', {
+          errors: [{ field: 'shadow_percent', message: 'the model has no shadow' }],
+        });
+      }
+      if (challenger !== undefined) context.deployment.challengerBp = Math.round(challenger * 100);
+      if (shadow !== undefined) context.deployment.shadowBp = Math.round(shadow * 100);
     });
   }
 

@@ -22,7 +22,8 @@ export function isPredictionEvent(value: unknown): value is PredictionEvent {
     Number.isInteger(value.status) &&
     (value.error === null || typeof value.error === 'string') &&
     isNumberMap(value.inputs) &&
-    isOutput(value.output)
+    isOutput(value.output) &&
+    (value.champion_output === undefined || isOutput(value.champion_output))
   );
 }
 

@@ -9,12 +9,15 @@ import {
   feedbackStreamKey,
   type PredictionEvent,
   predictionStreamKey,
+  SHADOW_VARIANT,
   STREAM_BATCH_FIELD,
 } from '@switchyard/queues';
 import { PeriodicTask } from '../periodic-task';
 import { IngestionMetrics } from './ingestion-metrics';
 import { isFeedbackEvent, isPredictionEvent } from './event-shapes';
 import { type JoinedLabel, type JoinedOutcome, rollupLabels, rollupOutcomes, rollupPredictions } from './rollup-deltas';
+
+import { rollupShadowAnswers, rollupShadowOutcomes } from './shadow-rollup-deltas';
 import { type StreamEntry, StreamConsumer } from './stream-consumer';
 
 const GROUP = 'ingest';
@@ -98,10 +101,10 @@ export class PredictionIngestion implements OnApplicationBootstrap, OnApplicatio
     const started = performance.now();
     const inserted = await this.dataSource.transaction(async (manager) => {
       const rows = (await manager.query(
-        `INSERT INTO prediction_log (request_id, model_name, version, variant, routing_key_hash, predicted_at, latency_us, status, error, inputs, output, payload)
-         SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::int[], $4::varchar[], $5::varchar[], $6::timestamptz[], $7::int[], $8::smallint[], $9::varchar[], $10::jsonb[], $11::jsonb[], $12::jsonb[])
-         ON CONFLICT (model_name, request_id) DO NOTHING
-         RETURNING model_name, request_id`,
+        `INSERT INTO prediction_log (request_id, model_name, version, variant, routing_key_hash, predicted_at, latency_us, status, error, inputs, output, payload, shadow)
+         SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::int[], $4::varchar[], $5::varchar[], $6::timestamptz[], $7::int[], $8::smallint[], $9::varchar[], $10::jsonb[], $11::jsonb[], $12::jsonb[], $13::boolean[])
+         ON CONFLICT (model_name, request_id, shadow) DO NOTHING
+         RETURNING model_name, request_id, shadow`,
         [
           events.map((e) => e.request_id),
           events.map((e) => e.model),
@@ -115,12 +118,17 @@ export class PredictionIngestion implements OnApplicationBootstrap, OnApplicatio
           events.map((e) => (e.inputs ? JSON.stringify(e.inputs) : null)),
           events.map((e) => (e.output ? JSON.stringify(e.output) : null)),
           events.map((e) => (e.payload ? JSON.stringify(e.payload) : null)),
+          events.map(isShadowAnswer),
         ],
-      )) as { model_name: string; request_id: string }[];
+      )) as { model_name: string; request_id: string; shadow: boolean }[];
       // Only what this transaction inserted counts: a redelivered or repeated event adds nothing.
-      const fresh = new Set(rows.map((row) => predictionKey(row.model_name, row.request_id)));
-      const counted = events.filter((event) => fresh.delete(predictionKey(event.model, event.request_id)));
-      await this.addToRollups(manager, counted);
+      const fresh = new Set(rows.map((row) => rowKey(row.model_name, row.request_id, row.shadow)));
+      const counted = events.filter((event) => fresh.delete(rowKey(event.model, event.request_id, isShadowAnswer(event))));
+      // A shadow's answers have rollups of their own: they are copies, not callers' traffic.
+      await this.addToRollups(manager, counted.filter((event) => !isShadowAnswer(event)));
+      const shadows = counted.filter(isShadowAnswer);
+      await this.addToShadowRollups(manager, shadows);
+      await this.copyOutcomesToShadows(manager, shadows);
       return counted.length;
     });
     this.metrics.ingested.inc(inserted);
@@ -173,6 +181,81 @@ export class PredictionIngestion implements OnApplicationBootstrap, OnApplicatio
     }
   }
 
+  private async addToShadowRollups(manager: EntityManager, events: PredictionEvent[]): Promise<void> {
+    const deltas = rollupShadowAnswers(events);
+    if (deltas.length === 0) return;
+    await manager.query(
+      `INSERT INTO shadow_rollups AS r (model_name, minute, version, requests, errors, latency_buckets, compared, agreements, difference_count, difference_sum, difference_abs_sum, difference_abs_buckets)
+       SELECT * FROM unnest($1::varchar[], $2::timestamptz[], $3::int[], $4::bigint[], $5::bigint[], $6::jsonb[], $7::bigint[], $8::bigint[], $9::bigint[], $10::float8[], $11::float8[], $12::jsonb[])
+       ON CONFLICT (model_name, minute, version) DO UPDATE SET
+         requests = r.requests + excluded.requests,
+         errors = r.errors + excluded.errors,
+         latency_buckets = switchyard_merge_counts(r.latency_buckets, excluded.latency_buckets),
+         compared = r.compared + excluded.compared,
+         agreements = r.agreements + excluded.agreements,
+         difference_count = r.difference_count + excluded.difference_count,
+         difference_sum = r.difference_sum + excluded.difference_sum,
+         difference_abs_sum = r.difference_abs_sum + excluded.difference_abs_sum,
+         difference_abs_buckets = switchyard_merge_counts(r.difference_abs_buckets, excluded.difference_abs_buckets)`,
+      [
+        deltas.map((d) => d.model),
+        deltas.map((d) => new Date(d.minute).toISOString()),
+        deltas.map((d) => d.version),
+        deltas.map((d) => d.requests),
+        deltas.map((d) => d.errors),
+        deltas.map((d) => JSON.stringify(d.latency)),
+        deltas.map((d) => d.compared),
+        deltas.map((d) => d.agreements),
+        deltas.map((d) => d.differenceCount),
+        deltas.map((d) => d.differenceSum),
+        deltas.map((d) => d.differenceAbsSum),
+        deltas.map((d) => JSON.stringify(d.differenceAbsBuckets)),
+      ],
+    );
+  }
+
+  /**
+   * A shadow's answer is logged after the champion's, so feedback may already have reached the
+   * champion's row: the shadow's row takes the same outcome when it arrives.
+   */
+  private async copyOutcomesToShadows(manager: EntityManager, shadows: PredictionEvent[]): Promise<void> {
+    if (shadows.length === 0) return;
+    const [rows] = (await manager.query(
+      `UPDATE prediction_log s SET outcome = c.outcome, outcome_at = c.outcome_at
+       FROM unnest($1::varchar[], $2::varchar[]) AS i(model_name, request_id), prediction_log c
+       WHERE s.model_name = i.model_name AND s.request_id = i.request_id AND s.shadow AND s.outcome IS NULL
+         AND c.model_name = s.model_name AND c.request_id = s.request_id AND NOT c.shadow AND c.outcome IS NOT NULL
+       RETURNING s.model_name, s.predicted_at, s.version, s.output, s.outcome`,
+      [shadows.map((e) => e.model), shadows.map((e) => e.request_id)],
+    )) as [JoinedRow[], number];
+    await this.addShadowOutcomes(manager, rows);
+  }
+
+  private async addShadowOutcomes(manager: EntityManager, rows: JoinedRow[]): Promise<void> {
+    const deltas = rollupShadowOutcomes(rows.map((row) => ({ model: row.model_name, predictedAt: row.predicted_at.getTime(), version: row.version, output: row.output, outcome: row.outcome })));
+    if (deltas.length === 0) return;
+    await manager.query(
+      `INSERT INTO shadow_rollups AS r (model_name, minute, version, outcome_count, outcome_correct, outcome_error_count, outcome_abs_error_sum, outcome_squared_error_sum)
+       SELECT * FROM unnest($1::varchar[], $2::timestamptz[], $3::int[], $4::bigint[], $5::bigint[], $6::bigint[], $7::float8[], $8::float8[])
+       ON CONFLICT (model_name, minute, version) DO UPDATE SET
+         outcome_count = r.outcome_count + excluded.outcome_count,
+         outcome_correct = r.outcome_correct + excluded.outcome_correct,
+         outcome_error_count = r.outcome_error_count + excluded.outcome_error_count,
+         outcome_abs_error_sum = r.outcome_abs_error_sum + excluded.outcome_abs_error_sum,
+         outcome_squared_error_sum = r.outcome_squared_error_sum + excluded.outcome_squared_error_sum`,
+      [
+        deltas.map((d) => d.model),
+        deltas.map((d) => new Date(d.minute).toISOString()),
+        deltas.map((d) => d.version),
+        deltas.map((d) => d.count),
+        deltas.map((d) => d.correct),
+        deltas.map((d) => d.errorCount),
+        deltas.map((d) => d.absErrorSum),
+        deltas.map((d) => d.squaredErrorSum),
+      ],
+    );
+  }
+
   async ingestFeedback(entries: StreamEntry[]): Promise<void> {
     const parsed = this.parse(entries, 'event', isFeedbackEvent);
     const labels = parsed.filter((event) => event.label !== undefined);
@@ -223,20 +306,19 @@ export class PredictionIngestion implements OnApplicationBootstrap, OnApplicatio
       `UPDATE prediction_log l SET outcome = i.value, outcome_at = i.received_at
        FROM unnest($1::varchar[], $2::varchar[], $3::jsonb[], $4::timestamptz[]) AS i(request_id, model_name, value, received_at)
        WHERE l.request_id = i.request_id AND (i.model_name = '' OR l.model_name = i.model_name) AND l.outcome IS NULL
-       RETURNING l.request_id, i.model_name AS named_model, l.model_name, l.predicted_at, l.variant, l.version, l.output, l.outcome`,
+       RETURNING l.request_id, i.model_name AS named_model, l.model_name, l.predicted_at, l.variant, l.version, l.output, l.outcome, l.shadow`,
       [
         outcomes.map((e) => e.request_id),
         outcomes.map((e) => e.model ?? ''),
         outcomes.map((e) => JSON.stringify(e.value)),
         outcomes.map((e) => new Date(e.at).toISOString()),
       ],
-    )) as [
-      { request_id: string; named_model: string; model_name: string; predicted_at: Date; variant: string; version: number; output: JoinedOutcome['output']; outcome: number | string }[],
-      number,
-    ];
+    )) as [(JoinedRow & { request_id: string; named_model: string; variant: string; shadow: boolean })[], number];
     const rows = joined[0];
+    // An outcome reaches the caller's prediction and the shadow's answer to the same request alike.
+    await this.addShadowOutcomes(manager, rows.filter((row) => row.shadow));
     const deltas = rollupOutcomes(
-      rows.map((row) => ({ model: row.model_name, predictedAt: row.predicted_at.getTime(), variant: row.variant, version: row.version, output: row.output, outcome: row.outcome })),
+      rows.filter((row) => !row.shadow).map((row) => ({ model: row.model_name, predictedAt: row.predicted_at.getTime(), variant: row.variant, version: row.version, output: row.output, outcome: row.outcome })),
     );
     if (deltas.length > 0) {
       await manager.query(
@@ -304,7 +386,7 @@ export class PredictionIngestion implements OnApplicationBootstrap, OnApplicatio
     const [rows] = (await manager.query(
       `UPDATE prediction_log l SET label = i.label, label_at = i.received_at
        FROM unnest($1::varchar[], $2::varchar[], $3::jsonb[], $4::int[], $5::timestamptz[]) AS i(request_id, model_name, label, label_index, received_at)
-       WHERE l.request_id = i.request_id AND (i.model_name = '' OR l.model_name = i.model_name) AND l.label IS NULL
+       WHERE l.request_id = i.request_id AND (i.model_name = '' OR l.model_name = i.model_name) AND l.label IS NULL AND NOT l.shadow
        RETURNING l.request_id, i.model_name AS named_model, l.model_name, l.predicted_at, l.variant, l.version, l.output, l.label, i.label_index`,
       [
         labels.map((e) => e.request_id),
@@ -364,7 +446,7 @@ export class PredictionIngestion implements OnApplicationBootstrap, OnApplicatio
       const [rows] = (await manager.query(
         `DELETE FROM pending_labels WHERE (request_id, model_name) IN (
            SELECT p.request_id, p.model_name FROM pending_labels p
-           JOIN prediction_log l ON l.request_id = p.request_id AND (p.model_name = '' OR l.model_name = p.model_name)
+           JOIN prediction_log l ON l.request_id = p.request_id AND (p.model_name = '' OR l.model_name = p.model_name) AND NOT l.shadow
            LIMIT ${PENDING_OUTCOME_BATCH} FOR UPDATE OF p SKIP LOCKED)
          RETURNING request_id, model_name, label, label_index, received_at`,
       )) as [{ request_id: string; model_name: string; label: number | string; label_index: number | null; received_at: Date }[], number];
@@ -382,7 +464,7 @@ export class PredictionIngestion implements OnApplicationBootstrap, OnApplicatio
       const [rows] = (await manager.query(
         `DELETE FROM pending_outcomes WHERE (request_id, model_name) IN (
            SELECT p.request_id, p.model_name FROM pending_outcomes p
-           JOIN prediction_log l ON l.request_id = p.request_id AND (p.model_name = '' OR l.model_name = p.model_name)
+           JOIN prediction_log l ON l.request_id = p.request_id AND (p.model_name = '' OR l.model_name = p.model_name) AND NOT l.shadow
            LIMIT ${PENDING_OUTCOME_BATCH} FOR UPDATE OF p SKIP LOCKED)
          RETURNING request_id, model_name, value, received_at`,
       )) as [{ request_id: string; model_name: string; value: number | string; received_at: Date }[], number];
@@ -394,6 +476,22 @@ export class PredictionIngestion implements OnApplicationBootstrap, OnApplicatio
     this.metrics.outcomes.inc({ result: 'applied' }, applied);
     return applied;
   }
+}
+
+/** A logged prediction row as UPDATE … RETURNING gives it. */
+interface JoinedRow {
+  model_name: string;
+  predicted_at: Date;
+  version: number;
+  output: JoinedOutcome['output'];
+  outcome: number | string;
+}
+
+const isShadowAnswer = (event: PredictionEvent) => event.variant === SHADOW_VARIANT;
+
+/** A row of the log: a caller's prediction, or a shadow's answer beside it under the same request id. */
+function rowKey(model: string, requestId: string, shadow: boolean): string {
+  return `${model} ${requestId} ${shadow ? 'shadow' : 'caller'}`;
 }
 
 /** A prediction is its model and request id (a request id alone is the client's choice, and may be reused). */

@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { buildStatsReport, decideRollout, isShadowStep, readComparedTraffic, type RolloutDecision, type RolloutFigures, rolloutFigures, RollupReader } from '@switchyard/analytics';
+import { buildStatsReport, decideRollout, isShadowStep, readComparedTraffic, readShadowAggregates, type RolloutDecision, type RolloutFigures, rolloutFigures, RollupReader } from '@switchyard/analytics';
 import { TypedConfig } from '@switchyard/config';
 import {
   CHALLENGER,
@@ -117,11 +117,12 @@ export class RolloutPlanRunner implements OnApplicationBootstrap, OnModuleDestro
     const manager = this.dataSource.manager;
     const window = { from: new Date(Math.floor(plan.stepStartedAt!.getTime() / 60_000) * 60_000), to: now };
     const reader = new RollupReader(manager);
-    const [variants, task, deployment, aliases] = await Promise.all([
+    const [variants, task, deployment, aliases, shadows] = await Promise.all([
       reader.variants(model.name, window),
       modelTask(manager, model),
       manager.findOneByOrFail(DeploymentEntity, { modelId: model.id }),
       loadAliases(manager, model.id),
+      readShadowAggregates(manager, model.name, window),
     ]);
     const current = {
       champion: aliases.get(CHAMPION)?.version.version ?? null,
@@ -139,6 +140,8 @@ export class RolloutPlanRunner implements OnApplicationBootstrap, OnModuleDestro
       reference: { ...window, requests: 0, inputs: {} },
       series: [],
       stepSeconds: 60,
+      shadows,
+      shadowVersion: aliases.get(SHADOW)?.version.version ?? null,
     });
     return { window, figures: rolloutFigures(report, variants, plan.spec, plan.spec.steps[plan.currentStep]) };
   }

@@ -8,6 +8,7 @@ import { PendingLabelEntity, PendingOutcomeEntity, PredictionLogEntity } from '.
 import { PredictionInputRollupEntity, PredictionRollupEntity } from './prediction-rollup.entity';
 import { RegistryInstanceEntity } from './registry-instance.entity';
 import { RolloutPlanEntity } from './rollout-plan.entity';
+import { ShadowRollupEntity } from './shadow-rollup.entity';
 
 export * from './api-key.entity';
 export * from './audit-entry.entity';
@@ -20,6 +21,7 @@ export * from './prediction-log.entity';
 export * from './prediction-rollup.entity';
 export * from './registry-instance.entity';
 export * from './rollout-plan.entity';
+export * from './shadow-rollup.entity';
 
 /** Listed explicitly, never globbed: what is here is exactly what the migrations must create. */
 export const ENTITIES = [
@@ -36,4 +38,5 @@ export const ENTITIES = [
   PredictionInputRollupEntity,
   RegistryInstanceEntity,
   RolloutPlanEntity,
+  ShadowRollupEntity,
 ];

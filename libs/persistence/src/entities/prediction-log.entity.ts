@@ -2,7 +2,7 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import type { OutputSummary } from '@switchyard/domain';
 
 /**
- * One row per prediction, keyed by model and request id so ingestion is idempotent and a client-chosen
+ * One row per prediction, keyed by model and request id (and whether it is a shadow's copy) so ingestion is idempotent and a client-chosen
  * id used on two models is two predictions, neither able to take the other's place or outcome. Kept for the retention
  * period (PREDICTION_LOG_RETENTION_DAYS); statistics read the rollups, which outlive it.
  */
@@ -14,6 +14,13 @@ export class PredictionLogEntity {
 
   @PrimaryColumn({ name: 'request_id', type: 'varchar', length: 128 })
   requestId: string;
+
+  /**
+   * True for a shadow's answer to a copy of the request: it lives beside the caller's prediction under
+   * the same request id (one of each at most), and feedback for the id reaches both.
+   */
+  @PrimaryColumn({ type: 'boolean', default: false })
+  shadow: boolean;
 
   @Column({ type: 'integer' })
   version: number;

@@ -31,6 +31,8 @@ export class RolloutReport {
   @ApiProperty({ type: String, nullable: true, description: 'why the newest revision failed to load' }) reason: string | null;
   @ApiProperty({ type: Number, nullable: true }) champion: number | null;
   @ApiProperty({ type: Number, nullable: true }) challenger: number | null;
+  @ApiPropertyOptional({ type: Number, nullable: true, description: '*added* — the shadow the replica loaded; null when the deployment\'s shadow could not be loaded (the replica serves without it)' })
+  shadow?: number | null;
   @ApiProperty() reported_at: string;
 }
 
@@ -39,6 +41,9 @@ export class DeploymentResponse {
   @ApiProperty({ type: DeploymentVersionRef, nullable: true }) champion: DeploymentVersionRef | null;
   @ApiProperty({ type: DeploymentVersionRef, nullable: true }) challenger: DeploymentVersionRef | null;
   @ApiProperty({ description: 'share of traffic for the challenger, 0–100 (two decimals)' }) challenger_percent: number;
+  @ApiProperty({ type: DeploymentVersionRef, nullable: true, description: "*added* — the version that receives copies of the champion's requests (answers logged, never returned)" })
+  shadow: DeploymentVersionRef | null;
+  @ApiProperty({ description: "*added* — share of the champion's requests copied to the shadow, 0–100 (two decimals)" }) shadow_percent: number;
   @ApiProperty({ type: DeploymentVersionRef, nullable: true, description: 'where rollback returns to' })
   previous_champion: DeploymentVersionRef | null;
   @ApiProperty({ description: 'increases on every change; send it back as If-Match' }) revision: number;
@@ -61,6 +66,8 @@ export class DeploymentAtResponse {
   @ApiProperty({ type: Number, nullable: true }) champion: number | null;
   @ApiProperty({ type: Number, nullable: true }) challenger: number | null;
   @ApiProperty() challenger_percent: number;
+  @ApiPropertyOptional({ type: Number, nullable: true, description: '*added*; absent from changes made before shadows existed' }) shadow?: number | null;
+  @ApiPropertyOptional({ description: '*added*; absent from changes made before shadows existed' }) shadow_percent?: number;
   @ApiProperty() revision: number;
   @ApiProperty({ type: 'object', additionalProperties: { type: 'integer' } }) aliases: Record<string, number>;
   @ApiPropertyOptional({ type: BatchingDto, nullable: true }) batching?: BatchingDto | null;
@@ -89,6 +96,9 @@ export class GatewayDeployment {
   @ApiProperty() challenger_percent: number;
   @ApiProperty({ type: LoadableVersion }) champion: LoadableVersion;
   @ApiProperty({ type: LoadableVersion, nullable: true }) challenger: LoadableVersion | null;
+  @ApiProperty({ type: LoadableVersion, nullable: true, description: "*added* — loaded and warmed like the challenger; receives copies of shadow_percent of the champion's requests" })
+  shadow: LoadableVersion | null;
+  @ApiProperty({ description: '*added*' }) shadow_percent: number;
   @ApiProperty({ type: BatchingDto, nullable: true }) batching: BatchingDto | null;
   @ApiProperty({ enum: ['regression', 'classification'], description: 'as set on the model, or inferred from the champion\'s outputs' }) task: 'regression' | 'classification';
   @ApiProperty({ type: [String], nullable: true }) labels: string[] | null;
