@@ -8,6 +8,7 @@ import { PredictionLogKeyedByModel1764600000000 } from './1764600000000-Predicti
 import { KeyRateLimits1764650000000 } from './1764650000000-KeyRateLimits';
 import { RegistryInstance1764700000000 } from './1764700000000-RegistryInstance';
 import { ShadowShare1764800000000 } from './1764800000000-ShadowShare';
+import { AuditScopesAndSearchIndexes1764840000000 } from './1764840000000-AuditScopesAndSearchIndexes';
 
 /** Every migration, in order. Listed explicitly so the compiled apps and the CLI see the same set. */
 export const MIGRATIONS: Function[] = [
@@ -21,4 +22,5 @@ export const MIGRATIONS: Function[] = [
   KeyRateLimits1764650000000,
   RegistryInstance1764700000000,
   ShadowShare1764800000000,
+  AuditScopesAndSearchIndexes1764840000000,
 ];

@@ -63,6 +63,7 @@ export const ROUTE_RULES: Record<AppName, Record<string, Rule>> = {
     'POST /v1/models/:name/versions': 'publisher',
     'GET /v1/models/:name/versions': 'viewer',
     'GET /v1/models/:name/versions/:version': 'viewer',
+    'PATCH /v1/models/:name/versions/:version': 'publisher',
     'DELETE /v1/models/:name/versions/:version': 'operator',
     'GET /v1/models/:name/versions/:version/artifact': 'viewer',
     'PUT /v1/models/:name/aliases/:alias': aliasRule,

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { DomainError } from '@switchyard/errors';
 import {
-  type AuditAction,
+  type DeploymentAuditAction,
   AuditEntryEntity,
   DeploymentEntity,
   type DeploymentState,
@@ -23,7 +23,7 @@ export interface ChangeContext {
 export interface ChangeRequest {
   modelName: string;
   actor: string;
-  action: AuditAction;
+  action: DeploymentAuditAction;
   /** The revision the caller read (If-Match); undefined when the route does not demand one. */
   expectedRevision?: number | 'any';
   reason?: string;

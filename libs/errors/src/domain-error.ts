@@ -41,6 +41,11 @@ export const DOMAIN_ERROR_CODES = [
   'RATE_LIMITED',
   'KEY_NOT_FOUND',
   'LAST_ADMIN_KEY',
+  'METRIC_ALREADY_SET',
+  'VERSION_NOT_APPROVED',
+  'APPROVAL_ALREADY_DECIDED',
+  'SELF_APPROVAL',
+  'WEBHOOK_NOT_FOUND',
 ] as const;
 
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];

@@ -2,12 +2,16 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { QueryFailedError, Repository } from 'typeorm';
 import { DomainError } from '@switchyard/errors';
-import { decodeCursor, ModelEntity, type Page, toPage } from '@switchyard/persistence';
+import { AuditEntryEntity, decodeCursor, ModelEntity, type Page, toPage } from '@switchyard/persistence';
 import { DeploymentChangesService } from '@switchyard/deployment-changes';
 import { DeploymentsService } from '../deployments/deployments.service';
 import type { CreateModelDto, ModelResponse, ModelSummary, UpdateModelDto } from './dto/model.dto';
 
 const UNIQUE_VIOLATION = '23505';
+
+function sameTags(a: Record<string, string>, b: Record<string, string>): boolean {
+  return JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
+}
 
 export function presentModelSummary(model: ModelEntity): ModelSummary {
   return {
@@ -65,6 +69,27 @@ export class ModelsService {
     return toPage(await query.getMany(), limit, (m) => m.name, presentModelSummary);
   }
 
+  /** Description and tags, replaced as sent, in one transaction with the audit entry (none when nothing changed). */
+  private async updateMetadata(name: string, dto: UpdateModelDto, actor: string): Promise<void> {
+    await this.models.manager.transaction(async (manager) => {
+      const model = await manager.findOne(ModelEntity, { where: { name }, lock: { mode: 'pessimistic_write' } });
+      if (!model) throw new DomainError('MODEL_NOT_FOUND', `no model named "${name}"; register it with POST /v1/models`);
+      const before: Record<string, unknown> = {};
+      const after: Record<string, unknown> = {};
+      if (dto.description !== undefined && dto.description !== model.description) {
+        before.description = model.description;
+        after.description = dto.description;
+      }
+      if (dto.tags !== undefined && !sameTags(dto.tags, model.tags)) {
+        before.tags = model.tags;
+        after.tags = dto.tags;
+      }
+      if (!Object.keys(after).length) return;
+      await manager.update(ModelEntity, { id: model.id }, after);
+      await manager.insert(AuditEntryEntity, { modelId: model.id, action: 'model.update', scope: 'model', version: null, actor, reason: null, before, after });
+    });
+  }
+
   async getByName(name: string): Promise<ModelEntity> {
     const model = await this.models.findOneBy({ name });
     if (!model) throw new DomainError('MODEL_NOT_FOUND', `no model named "${name}"; register it with POST /v1/models`);
@@ -76,10 +101,7 @@ export class ModelsService {
    * they are deployment changes like an alias: audited, with a new revision the gateways pick up.
    */
   async update(name: string, dto: UpdateModelDto, actor: string): Promise<ModelEntity> {
-    const model = await this.getByName(name);
-    if (dto.description !== undefined) model.description = dto.description;
-    if (dto.tags !== undefined) model.tags = dto.tags;
-    await this.models.save(model);
+    await this.updateMetadata(name, dto, actor);
     if (dto.batching !== undefined) {
       const batching = dto.batching === null ? null : { max_batch_size: dto.batching.max_batch_size, max_delay_ms: dto.batching.max_delay_ms };
       await this.changes.apply({ modelName: name, actor, action: 'batching.set' }, async (context) => {

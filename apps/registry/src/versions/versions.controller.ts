@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
 import {
   ApiBody,
   ApiConsumes,
@@ -14,7 +14,7 @@ import { Actor } from '@switchyard/http';
 import { TypedConfig } from '@switchyard/config';
 import { ListQueryDto } from '../common/list-query.dto';
 import { ModelNamePipe, VersionNumberPipe } from '../common/path-params';
-import { VersionPage, VersionResponse } from './dto/version.dto';
+import { UpdateVersionDto, VersionPage, VersionResponse } from './dto/version.dto';
 import { UPLOAD_PARSER_OPTIONS, watchForStalledBody } from './upload-body';
 import { presentVersion, VersionsService } from './versions.service';
 
@@ -80,6 +80,17 @@ export class VersionsController {
     @Param('version', VersionNumberPipe) version: number,
   ): Promise<VersionResponse> {
     return presentVersion(name, await this.versions.get(name, version));
+  }
+
+  @Patch(':version')
+  @ApiOkResponse({ type: VersionResponse, description: '*added*: description replaced, tags merged (null removes one), metrics added (409 if one would be rewritten); audited' })
+  async update(
+    @Param('name', ModelNamePipe) name: string,
+    @Param('version', VersionNumberPipe) version: number,
+    @Body() dto: UpdateVersionDto,
+    @Actor() actor: string,
+  ): Promise<VersionResponse> {
+    return presentVersion(name, await this.versions.update(name, version, dto, actor));
   }
 
   @Delete(':version')

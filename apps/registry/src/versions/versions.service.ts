@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import { DataSource, Repository } from 'typeorm';
 import { DomainError } from '@switchyard/errors';
 import {
+  AuditEntryEntity,
   decodeCursor,
   ModelAliasEntity,
   ModelEntity,
@@ -17,11 +18,11 @@ import { ARTIFACT_STORE, type ArtifactStore, artifactKey } from '@switchyard/sto
 import { TypedConfig } from '@switchyard/config';
 import { TRAFFIC_ALIASES } from '@switchyard/deployment-changes';
 import { ModelsService } from '../models/models.service';
-import type { VersionResponse } from './dto/version.dto';
+import type { UpdateVersionDto, VersionResponse } from './dto/version.dto';
 import { HashingStream } from './hashing-stream';
 import { ValidationQueue } from './validation-queue';
 import { asUploadError, incompleteUpload, untilAborted, type UploadBody } from './upload-body';
-import { parseVersionMetadata } from './version-metadata';
+import { editVersionMetadata, parseVersionMetadata } from './version-metadata';
 
 interface StoredArtifact {
   key: string;
@@ -224,6 +225,39 @@ export class VersionsService {
       .limit(limit + 1);
     if (cursor !== undefined) query.andWhere('v.version < :after', { after: decodeCursor(cursor, 'number') });
     return toPage(await query.getMany(), limit, (v) => v.version, (v) => presentVersion(model.name, v));
+  }
+
+  /**
+   * Edits a version's metadata in one transaction with its audit entry: description replaced, tags
+   * merged (null removes one), metrics added. A metric it already has with another value is refused:
+   * a recorded measurement is evidence, and rewriting it would let a version look better than it was.
+   */
+  async update(modelName: string, version: number, dto: UpdateVersionDto, actor: string): Promise<ModelVersionEntity> {
+    if (dto.description === undefined && dto.tags === undefined && dto.metrics === undefined) {
+      throw new DomainError('VALIDATION_FAILED', 'send at least one of description, tags or metrics', {
+        errors: [{ field: 'body', message: 'must set description, tags or metrics' }],
+      });
+    }
+    const model = await this.modelsService.getByName(modelName);
+    return this.dataSource.transaction(async (manager) => {
+      const found = await manager.findOne(ModelVersionEntity, { where: { modelId: model.id, version }, lock: { mode: 'pessimistic_write' } });
+      if (!found) throw new DomainError('VERSION_NOT_FOUND', `model "${modelName}" has no version ${version}`);
+      const edit = editVersionMetadata(found.metadata, dto);
+      if (!edit.changed) return found;
+      found.metadata = edit.metadata;
+      await manager.save(found);
+      await manager.insert(AuditEntryEntity, {
+        modelId: model.id,
+        action: 'version.update',
+        scope: 'version',
+        version,
+        actor,
+        reason: null,
+        before: edit.before,
+        after: edit.after,
+      });
+      return found;
+    });
   }
 
   async get(modelName: string, version: number): Promise<ModelVersionEntity> {

@@ -42,6 +42,9 @@ const bigintAsNumber = {
 @Entity({ name: 'model_versions' })
 @Unique('uq_model_versions_model_version', ['modelId', 'version'])
 @Index('ix_model_versions_status_created', ['status', 'createdAt'])
+@Index('ix_model_versions_model_created', ['modelId', 'createdAt'])
+/** GIN over metadata->'tags' (jsonb_path_ops), for tag filters; an expression index, so kept by its migration only. */
+@Index('ix_model_versions_tags', { synchronize: false })
 export class ModelVersionEntity {
   @PrimaryGeneratedColumn('uuid')
   id: string;

@@ -1,8 +1,10 @@
 import type { BatchingConfig, ModelTask } from '@switchyard/domain';
 import type { GuardrailConfig } from './guardrail';
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 
 @Entity({ name: 'models' })
+/** GIN over tags (jsonb_path_ops), for tag filters; its method is not one TypeORM describes, so kept by its migration only. */
+@Index('ix_models_tags', { synchronize: false })
 export class ModelEntity {
   @PrimaryGeneratedColumn('uuid')
   id: string;
