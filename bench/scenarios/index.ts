@@ -1,6 +1,7 @@
 import type { Scenario } from '../runner';
 import { gatewayPredict } from './1-gateway';
 import { statsQuery } from './10-stats';
+import { versionSearch } from './11-search';
 import { twoProcesses } from './2-two-cores';
 import { oip } from './3-oip';
 import { batching } from './4-batching';
@@ -11,11 +12,11 @@ import { upload } from './8-upload';
 import { ingestion } from './9-ingestion';
 
 /** Every scenario, in the table's order (by number). */
-export const SCENARIOS: Scenario[] = [gatewayPredict, twoProcesses, oip, batching, isolation, hotSwap, propagation, upload, ingestion, statsQuery];
+export const SCENARIOS: Scenario[] = [gatewayPredict, twoProcesses, oip, batching, isolation, hotSwap, propagation, upload, ingestion, statsQuery, versionSearch];
 
 /**
  * The table is by number; the run order keeps scenarios from disturbing each other: the hot swap (6)
  * reloads versions while the gateway is saturated, so it runs after every steady-state scenario, and
  * after the second gateway (started for 2 and 7) has been stopped again.
  */
-export const EXECUTION_ORDER = [1, 3, 4, 5, 2, 7, 6, 8, 9, 10];
+export const EXECUTION_ORDER = [1, 3, 4, 5, 2, 7, 6, 8, 9, 10, 11];

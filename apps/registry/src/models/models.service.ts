@@ -5,6 +5,7 @@ import { DomainError } from '@switchyard/errors';
 import { AuditEntryEntity, decodeCursor, ModelEntity, type Page, toPage } from '@switchyard/persistence';
 import { DeploymentChangesService } from '@switchyard/deployment-changes';
 import { DeploymentsService } from '../deployments/deployments.service';
+import type { ModelSearch } from '../common/search-query';
 import type { CreateModelDto, ModelResponse, ModelSummary, UpdateModelDto } from './dto/model.dto';
 
 const UNIQUE_VIOLATION = '23505';
@@ -62,11 +63,17 @@ export class ModelsService {
   }
 
   /** `visible`: the models a key limited to some may see (null: all). */
-  async list(limit: number, cursor?: string, visible: string[] | null = null): Promise<Page<ModelSummary>> {
-    const query = this.models.createQueryBuilder('m').where('true').orderBy('m.name', 'ASC').limit(limit + 1);
-    if (cursor !== undefined) query.andWhere('m.name > :after', { after: decodeCursor(cursor, 'string') });
+  async list(search: ModelSearch, visible: string[] | null = null): Promise<Page<ModelSummary>> {
+    const query = this.models.createQueryBuilder('m').where('true').orderBy('m.name', 'ASC').limit(search.limit + 1);
+    if (search.cursor !== undefined) query.andWhere('m.name > :after', { after: decodeCursor(search.cursor, 'string') });
     if (visible !== null) query.andWhere('m.name IN (:...visible)', { visible });
-    return toPage(await query.getMany(), limit, (m) => m.name, presentModelSummary);
+    if (Object.keys(search.tags).length) query.andWhere('m.tags @> :tags::jsonb', { tags: JSON.stringify(search.tags) });
+    if (search.text !== undefined) {
+      // The text is a literal substring: LIKE's wildcards and escape character in it match themselves.
+      const pattern = `%${search.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      query.andWhere('(m.name ILIKE :pattern OR m.description ILIKE :pattern)', { pattern });
+    }
+    return toPage(await query.getMany(), search.limit, (m) => m.name, presentModelSummary);
   }
 
   /** Description and tags, replaced as sent, in one transaction with the audit entry (none when nothing changed). */

@@ -12,7 +12,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '@switchyard/errors';
 import { Actor } from '@switchyard/http';
 import { TypedConfig } from '@switchyard/config';
-import { ListQueryDto } from '../common/list-query.dto';
+import { parseVersionSearch, type RawQuery } from '../common/search-query';
+import { ApiVersionSearch } from '../common/search-query.openapi';
 import { ModelNamePipe, VersionNumberPipe } from '../common/path-params';
 import { UpdateVersionDto, VersionPage, VersionResponse } from './dto/version.dto';
 import { UPLOAD_PARSER_OPTIONS, watchForStalledBody } from './upload-body';
@@ -69,8 +70,9 @@ export class VersionsController {
 
   @Get()
   @ApiOkResponse({ type: VersionPage })
-  list(@Param('name', ModelNamePipe) name: string, @Query() query: ListQueryDto): Promise<VersionPage> {
-    return this.versions.list(name, query.limit, query.cursor);
+  @ApiVersionSearch()
+  list(@Param('name', ModelNamePipe) name: string, @Query() query: RawQuery): Promise<VersionPage> {
+    return this.versions.list(name, parseVersionSearch(query));
   }
 
   @Get(':version')

@@ -23,6 +23,7 @@ import { HashingStream } from './hashing-stream';
 import { ValidationQueue } from './validation-queue';
 import { asUploadError, incompleteUpload, untilAborted, type UploadBody } from './upload-body';
 import { editVersionMetadata, parseVersionMetadata } from './version-metadata';
+import { METRIC_NAME, type VersionSearch } from '../common/search-query';
 
 interface StoredArtifact {
   key: string;
@@ -55,6 +56,34 @@ async function readMetadataPart(part: MultipartFile, stalled: AbortSignal): Prom
     stalled.removeEventListener('abort', onStalled);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * created_at as the API shows it, to the millisecond: the column keeps microseconds, so comparing it
+ * with a time a client read back (a filter, a cursor) would otherwise count a version as after itself.
+ */
+const CREATED_MS = `date_trunc('milliseconds', v.created_at)`;
+
+const COMPARISON_SQL = { lt: '<', lte: '<=', gt: '>', gte: '>=' } as const;
+
+/** A metric's value as SQL; the name is checked against METRIC_NAME (no quotes) before it gets here. */
+function metricExpression(metric: string): string {
+  if (!METRIC_NAME.test(metric)) throw new Error(`unchecked metric name ${JSON.stringify(metric)}`);
+  return `(v.metadata -> 'metrics' ->> '${metric}')::double precision`;
+}
+
+/** `<sort key>|<version>`, as list() writes it; anything else is INVALID_CURSOR. */
+function decodeCompoundCursor(cursor: string, kind: 'time' | 'number'): [string | number, number] {
+  const [key, version, ...rest] = decodeCursor(cursor, 'string').split('|');
+  const parsedKey = kind === 'time' ? key : Number(key);
+  const valid =
+    rest.length === 0 && /^\d{1,10}$/.test(version ?? '') && (kind === 'time' ? !Number.isNaN(new Date(key).getTime()) : key !== '' && Number.isFinite(parsedKey));
+  if (!valid) {
+    throw new DomainError('INVALID_CURSOR', 'cursor is not one this list returned with this order; pass next_cursor unchanged with the same order_by, or omit it', {
+      errors: [{ field: 'cursor', message: 'malformed cursor' }],
+    });
+  }
+  return [parsedKey, Number(version)];
 }
 
 export function presentVersion(modelName: string, v: ModelVersionEntity): VersionResponse {
@@ -216,15 +245,39 @@ export class VersionsService {
     }
   }
 
-  async list(modelName: string, limit: number, cursor?: string): Promise<Page<VersionResponse>> {
+  /**
+   * A filtered, ordered page of a model's versions. Keyset paging: the cursor holds the last item's
+   * sort key and version number (the tie-breaker), so pages neither skip nor repeat while versions are
+   * added. Ordering by a metric lists only the versions that have it.
+   */
+  async list(modelName: string, search: VersionSearch): Promise<Page<VersionResponse>> {
     const model = await this.modelsService.getByName(modelName);
-    const query = this.versions
-      .createQueryBuilder('v')
-      .where('v.model_id = :modelId', { modelId: model.id })
-      .orderBy('v.version', 'DESC')
-      .limit(limit + 1);
-    if (cursor !== undefined) query.andWhere('v.version < :after', { after: decodeCursor(cursor, 'number') });
-    return toPage(await query.getMany(), limit, (v) => v.version, (v) => presentVersion(model.name, v));
+    const query = this.versions.createQueryBuilder('v').where('v.model_id = :modelId', { modelId: model.id }).limit(search.limit + 1);
+    if (search.statuses.length) query.andWhere('v.status IN (:...statuses)', { statuses: search.statuses });
+    if (Object.keys(search.tags).length) query.andWhere(`v.metadata -> 'tags' @> :tags::jsonb`, { tags: JSON.stringify(search.tags) });
+    search.metrics.forEach((bound, i) => {
+      query.andWhere(`${metricExpression(bound.metric)} ${COMPARISON_SQL[bound.comparison]} :bound${i}`, { [`bound${i}`]: bound.value });
+    });
+    if (search.createdAfter) query.andWhere(`${CREATED_MS} > :createdAfter`, { createdAfter: search.createdAfter });
+    if (search.createdBefore) query.andWhere(`${CREATED_MS} < :createdBefore`, { createdBefore: search.createdBefore });
+    const sql = search.direction === 'asc' ? 'ASC' : 'DESC';
+    const beyond = search.direction === 'asc' ? '>' : '<';
+    const order = search.order;
+    if (order.by === 'version') {
+      query.orderBy('v.version', sql);
+      if (search.cursor !== undefined) query.andWhere(`v.version ${beyond} :after`, { after: decodeCursor(search.cursor, 'number') });
+      return toPage(await query.getMany(), search.limit, (v) => v.version, (v) => presentVersion(model.name, v));
+    }
+    const sortKey = order.by === 'created_at' ? CREATED_MS : metricExpression(order.metric);
+    if (order.by === 'metric') query.andWhere(`${sortKey} IS NOT NULL`);
+    query.orderBy(sortKey, sql).addOrderBy('v.version', sql);
+    if (search.cursor !== undefined) {
+      const [key, version] = decodeCompoundCursor(search.cursor, order.by === 'created_at' ? 'time' : 'number');
+      query.andWhere(`(${sortKey}, v.version) ${beyond} (:afterKey, :afterVersion)`, { afterKey: key, afterVersion: version });
+    }
+    const keyOf = (v: ModelVersionEntity) =>
+      `${order.by === 'created_at' ? v.createdAt.toISOString() : String(v.metadata.metrics![order.metric])}|${v.version}`;
+    return toPage(await query.getMany(), search.limit, keyOf, (v) => presentVersion(model.name, v));
   }
 
   /**
