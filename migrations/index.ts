@@ -9,6 +9,7 @@ import { KeyRateLimits1764650000000 } from './1764650000000-KeyRateLimits';
 import { RegistryInstance1764700000000 } from './1764700000000-RegistryInstance';
 import { ShadowShare1764800000000 } from './1764800000000-ShadowShare';
 import { AuditScopesAndSearchIndexes1764840000000 } from './1764840000000-AuditScopesAndSearchIndexes';
+import { VersionApproval1764840000001 } from './1764840000001-VersionApproval';
 
 /** Every migration, in order. Listed explicitly so the compiled apps and the CLI see the same set. */
 export const MIGRATIONS: Function[] = [
@@ -23,4 +24,5 @@ export const MIGRATIONS: Function[] = [
   RegistryInstance1764700000000,
   ShadowShare1764800000000,
   AuditScopesAndSearchIndexes1764840000000,
+  VersionApproval1764840000001,
 ];

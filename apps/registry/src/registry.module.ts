@@ -5,6 +5,7 @@ import { PersistenceModule } from '@switchyard/persistence';
 import { QueuesModule, RedisModule } from '@switchyard/queues';
 import { StorageModule } from '@switchyard/storage';
 import { AliasesModule } from './aliases/aliases.module';
+import { ApprovalsModule } from './approvals/approvals.module';
 import { AuditModule } from './audit/audit.module';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { DeploymentsModule } from './deployments/deployments.module';
@@ -32,6 +33,7 @@ export class RegistryModule {
         DependencyHealthModule,
         ModelsModule,
         VersionsModule,
+        ApprovalsModule,
         DeploymentsModule,
         AliasesModule,
         TrafficModule,

@@ -42,9 +42,12 @@ const aliasRule = decidedByRequest('operator for champion and challenger, publis
   params.alias === 'champion' || params.alias === 'challenger' ? 'operator' : 'publisher',
 );
 
-/** Description and tags are a publisher's; batching, task and labels change what the gateways do, so they are an operator's. */
-const modelUpdateRule = decidedByRequest('operator to set batching, task or labels, publisher for description and tags', ({ body }) =>
-  body !== null && typeof body === 'object' && ['batching', 'task', 'labels'].some((field) => field in body) ? 'operator' : 'publisher',
+/**
+ * Description and tags are a publisher's; batching, task and labels change what the gateways do, and
+ * require_approval is the model's gate to production, so they are an operator's.
+ */
+const modelUpdateRule = decidedByRequest('operator to set batching, task, labels or require_approval, publisher for description and tags', ({ body }) =>
+  body !== null && typeof body === 'object' && ['batching', 'task', 'labels', 'require_approval'].some((field) => field in body) ? 'operator' : 'publisher',
 );
 
 /**
@@ -65,6 +68,8 @@ export const ROUTE_RULES: Record<AppName, Record<string, Rule>> = {
     'GET /v1/models/:name/versions/:version': 'viewer',
     'PATCH /v1/models/:name/versions/:version': 'publisher',
     'DELETE /v1/models/:name/versions/:version': 'operator',
+    'POST /v1/models/:name/versions/:version/approve': 'approver',
+    'POST /v1/models/:name/versions/:version/reject': 'approver',
     'GET /v1/models/:name/versions/:version/artifact': 'viewer',
     'PUT /v1/models/:name/aliases/:alias': aliasRule,
     'DELETE /v1/models/:name/aliases/:alias': aliasRule,

@@ -11,7 +11,7 @@ import {
   ModelEntity,
 } from '@switchyard/persistence';
 import { DeploymentPublisher } from './deployment-publisher';
-import { type AliasTarget, deploymentState, loadAliases } from './deployment-state';
+import { type AliasTarget, CHALLENGER, CHAMPION, deploymentState, loadAliases, SHADOW } from './deployment-state';
 
 export interface ChangeContext {
   manager: EntityManager;
@@ -27,6 +27,26 @@ export interface ChangeRequest {
   /** The revision the caller read (If-Match); undefined when the route does not demand one. */
   expectedRevision?: number | 'any';
   reason?: string;
+}
+
+/** The aliases that put a version in front of requests, so a model's approval gate guards them. */
+const GATED_ALIASES = [CHAMPION, CHALLENGER, SHADOW];
+
+/**
+ * A model that requires approval lets no version newly take champion, challenger or shadow (by an alias
+ * set, a promote, a rollout step…) unless it was approved. Rollback is exempt: it is the way back to
+ * the version that served before, and an emergency must not wait for a review.
+ */
+function ensureApproved(before: Map<string, AliasTarget>, after: Map<string, AliasTarget>): void {
+  for (const alias of GATED_ALIASES) {
+    const version = after.get(alias)?.version;
+    if (!version || version.id === before.get(alias)?.version.id || version.approval === 'approved') continue;
+    const state = version.approval === 'rejected' ? `was rejected${version.approvalReason ? ` (${version.approvalReason})` : ''}` : 'is not approved';
+    throw new DomainError('VERSION_NOT_APPROVED', `the model requires approval and version ${version.version} ${state}; it cannot take ${alias}`, {
+      errors: [{ field: 'version', message: `version ${version.version} ${state}` }],
+      extensions: { version: version.version, approval: version.approval },
+    });
+  }
 }
 
 /**
@@ -57,11 +77,13 @@ export class DeploymentChangesService {
       const before = deploymentState(deployment, aliases, model);
 
       await change({ manager, model, deployment, aliases });
+      const afterAliases = await loadAliases(manager, model.id);
+      if (model.requireApproval && request.action !== 'rollback') ensureApproved(aliases, afterAliases);
 
       deployment.revision += 1;
       deployment.updatedBy = request.actor;
       await manager.save(deployment);
-      const after = deploymentState(deployment, await loadAliases(manager, model.id), model);
+      const after = deploymentState(deployment, afterAliases, model);
       await manager.insert(AuditEntryEntity, {
         modelId: model.id,
         action: request.action,

@@ -23,6 +23,7 @@ export function presentModelSummary(model: ModelEntity): ModelSummary {
     batching: model.batching,
     task: model.task,
     labels: model.labels,
+    require_approval: model.requireApproval,
     created_by: model.createdBy,
     created_at: model.createdAt.toISOString(),
     updated_at: model.updatedAt.toISOString(),
@@ -50,7 +51,7 @@ export class ModelsService {
   async create(dto: CreateModelDto, actor: string): Promise<ModelEntity> {
     try {
       return await this.models.save(
-        this.models.create({ name: dto.name, description: dto.description ?? '', tags: dto.tags ?? {}, task: dto.task ?? null, labels: dto.labels ?? null, createdBy: actor }),
+        this.models.create({ name: dto.name, description: dto.description ?? '', tags: dto.tags ?? {}, task: dto.task ?? null, labels: dto.labels ?? null, requireApproval: dto.require_approval ?? false, createdBy: actor }),
       );
     } catch (error) {
       if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === UNIQUE_VIOLATION) {
@@ -76,7 +77,7 @@ export class ModelsService {
     return toPage(await query.getMany(), search.limit, (m) => m.name, presentModelSummary);
   }
 
-  /** Description and tags, replaced as sent, in one transaction with the audit entry (none when nothing changed). */
+  /** Description, tags and require_approval, replaced as sent, in one transaction with the audit entry (none when nothing changed). */
   private async updateMetadata(name: string, dto: UpdateModelDto, actor: string): Promise<void> {
     await this.models.manager.transaction(async (manager) => {
       const model = await manager.findOne(ModelEntity, { where: { name }, lock: { mode: 'pessimistic_write' } });
@@ -91,8 +92,16 @@ export class ModelsService {
         before.tags = model.tags;
         after.tags = dto.tags;
       }
+      if (dto.require_approval !== undefined && dto.require_approval !== model.requireApproval) {
+        before.require_approval = model.requireApproval;
+        after.require_approval = dto.require_approval;
+      }
       if (!Object.keys(after).length) return;
-      await manager.update(ModelEntity, { id: model.id }, after);
+      await manager.update(ModelEntity, { id: model.id }, {
+        description: (after.description as string | undefined) ?? model.description,
+        tags: (after.tags as Record<string, string> | undefined) ?? model.tags,
+        requireApproval: (after.require_approval as boolean | undefined) ?? model.requireApproval,
+      });
       await manager.insert(AuditEntryEntity, { modelId: model.id, action: 'model.update', scope: 'model', version: null, actor, reason: null, before, after });
     });
   }

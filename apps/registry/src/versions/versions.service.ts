@@ -23,6 +23,7 @@ import { HashingStream } from './hashing-stream';
 import { ValidationQueue } from './validation-queue';
 import { asUploadError, incompleteUpload, untilAborted, type UploadBody } from './upload-body';
 import { editVersionMetadata, parseVersionMetadata } from './version-metadata';
+import { presentApproval } from '../approvals/approvals.service';
 import { METRIC_NAME, type VersionSearch } from '../common/search-query';
 
 interface StoredArtifact {
@@ -97,6 +98,7 @@ export function presentVersion(modelName: string, v: ModelVersionEntity): Versio
     signature: v.signature,
     metadata: v.metadata,
     validation: v.validation,
+    approval: presentApproval(v),
     artifact_url: `/v1/models/${modelName}/versions/${v.version}/artifact`,
     created_at: v.createdAt.toISOString(),
     created_by: v.createdBy,
@@ -254,6 +256,11 @@ export class VersionsService {
     const model = await this.modelsService.getByName(modelName);
     const query = this.versions.createQueryBuilder('v').where('v.model_id = :modelId', { modelId: model.id }).limit(search.limit + 1);
     if (search.statuses.length) query.andWhere('v.status IN (:...statuses)', { statuses: search.statuses });
+    if (search.approvals.length) {
+      const decided = search.approvals.filter((a) => a !== 'none');
+      const none = search.approvals.includes('none') ? 'v.approval IS NULL' : 'false';
+      query.andWhere(decided.length ? `(v.approval IN (:...decided) OR ${none})` : none, { decided });
+    }
     if (Object.keys(search.tags).length) query.andWhere(`v.metadata -> 'tags' @> :tags::jsonb`, { tags: JSON.stringify(search.tags) });
     search.metrics.forEach((bound, i) => {
       query.andWhere(`${metricExpression(bound.metric)} ${COMPARISON_SQL[bound.comparison]} :bound${i}`, { [`bound${i}`]: bound.value });

@@ -34,6 +34,10 @@ export class ModelEntity {
   @Column({ type: 'jsonb', nullable: true })
   guardrail: GuardrailConfig | null;
 
+  /** Versions must be approved (by another key than their uploader's) before they take champion, challenger or shadow. */
+  @Column({ name: 'require_approval', type: 'boolean', default: false })
+  requireApproval: boolean;
+
   /** Highest version number ever handed out; versions are never renumbered or reused. */
   @Column({ name: 'last_version', type: 'integer', default: 0 })
   lastVersion: number;

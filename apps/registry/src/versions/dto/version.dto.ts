@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { InputExample } from '@switchyard/domain';
+import { ApprovalResponse } from '../../approvals/dto/approval.dto';
 import { IsOptional, IsString, MaxLength, Validate, ValidatorConstraint, type ValidatorConstraintInterface } from 'class-validator';
 
 export class TensorSpecResponse {
@@ -76,6 +77,8 @@ export class VersionResponse {
   @ApiPropertyOptional({ type: SignatureResponse, nullable: true }) signature: SignatureResponse | null;
   @ApiProperty({ type: VersionMetadataResponse }) metadata: VersionMetadataResponse;
   @ApiPropertyOptional({ type: ValidationResponse, nullable: true }) validation: ValidationResponse | null;
+  @ApiProperty({ type: ApprovalResponse, nullable: true, description: '*added*: the review decision; null until someone decides' })
+  approval: ApprovalResponse | null;
   @ApiProperty() artifact_url: string;
   @ApiProperty() created_at: string;
   @ApiProperty() created_by: string;
