@@ -10,6 +10,7 @@ import { RegistryInstance1764700000000 } from './1764700000000-RegistryInstance'
 import { ShadowShare1764800000000 } from './1764800000000-ShadowShare';
 import { AuditScopesAndSearchIndexes1764840000000 } from './1764840000000-AuditScopesAndSearchIndexes';
 import { VersionApproval1764840000001 } from './1764840000001-VersionApproval';
+import { EventsAndWebhooks1764840000002 } from './1764840000002-EventsAndWebhooks';
 
 /** Every migration, in order. Listed explicitly so the compiled apps and the CLI see the same set. */
 export const MIGRATIONS: Function[] = [
@@ -25,4 +26,5 @@ export const MIGRATIONS: Function[] = [
   ShadowShare1764800000000,
   AuditScopesAndSearchIndexes1764840000000,
   VersionApproval1764840000001,
+  EventsAndWebhooks1764840000002,
 ];

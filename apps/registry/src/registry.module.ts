@@ -15,6 +15,7 @@ import { GuardrailsModule } from './guardrails/guardrails.module';
 import { StatsModule } from './stats/stats.module';
 import { TrafficModule } from './traffic/traffic.module';
 import { VersionsModule } from './versions/versions.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 /** Built per app instance so configuration is read when the app is created. */
 @Module({})
@@ -42,6 +43,7 @@ export class RegistryModule {
         GuardrailsModule,
         DashboardModule,
         KeysModule,
+        WebhooksModule,
       ],
     };
   }

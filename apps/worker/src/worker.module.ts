@@ -7,6 +7,7 @@ import { StorageModule } from '@switchyard/storage';
 import { ArtifactValidationModule } from './artifact-validation/artifact-validation.module';
 import { GuardrailsModule } from './guardrails/guardrails.module';
 import { PredictionLogModule } from './prediction-log/prediction-log.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 /** Built per app instance so configuration is read when the app is created. */
 @Module({})
@@ -26,6 +27,7 @@ export class WorkerModule {
         ArtifactValidationModule,
         PredictionLogModule,
         GuardrailsModule,
+        WebhooksModule,
       ],
     };
   }

@@ -93,6 +93,12 @@ export const ROUTE_RULES: Record<AppName, Record<string, Rule>> = {
     'DELETE /v1/keys/:id': 'admin',
     // Gateways read it with their viewer key (REGISTRY_API_KEY): ids, revocations and limits, no secret material.
     'GET /v1/keys/states': 'viewer',
+    // Webhooks carry secrets and reach out of the network: an admin's.
+    'POST /v1/webhooks': 'admin',
+    'GET /v1/webhooks': 'admin',
+    'GET /v1/webhooks/:id': 'admin',
+    'DELETE /v1/webhooks/:id': 'admin',
+    'GET /v1/webhooks/:id/deliveries': 'admin',
   },
   gateway: {
     ...OPEN_ON_EVERY_APP,

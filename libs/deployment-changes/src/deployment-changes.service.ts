@@ -10,6 +10,7 @@ import {
   type DeploymentState,
   ModelEntity,
 } from '@switchyard/persistence';
+import { recordEvent, WebhookDispatcher } from '@switchyard/events';
 import { DeploymentPublisher } from './deployment-publisher';
 import { type AliasTarget, CHALLENGER, CHAMPION, deploymentState, loadAliases, SHADOW } from './deployment-state';
 
@@ -52,17 +53,19 @@ function ensureApproved(before: Map<string, AliasTarget>, after: Map<string, Ali
 /**
  * Every change to a model's aliases or traffic goes through here: one transaction that locks the
  * model's deployment row, checks the caller's revision, applies the change, increments the revision
- * and writes the audit entry. Gateways are told after it commits.
+ * and writes the audit entry and the `deployment.changed` event (and `guardrail.tripped` for a trip)
+ * in the same transaction. Gateways and webhook deliveries are told after it commits.
  */
 @Injectable()
 export class DeploymentChangesService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly publisher: DeploymentPublisher,
+    private readonly webhooks: WebhookDispatcher,
   ) {}
 
   async apply(request: ChangeRequest, change: (context: ChangeContext) => Promise<void>): Promise<DeploymentState> {
-    const { state, modelName } = await this.dataSource.transaction(async (manager) => {
+    const { state, modelName, deliveries } = await this.dataSource.transaction(async (manager) => {
       const model = await manager.findOneBy(ModelEntity, { name: request.modelName });
       if (!model) throw new DomainError('MODEL_NOT_FOUND', `no model named "${request.modelName}"`);
       const deployment = await this.lockDeployment(manager, model, request.actor);
@@ -92,9 +95,15 @@ export class DeploymentChangesService {
         before,
         after,
       });
-      return { state: after, modelName: model.name };
+      const summary = { actor: request.actor, action: request.action, revision: after.revision, reason: request.reason ?? null };
+      const deliveries = await recordEvent(manager, { type: 'deployment.changed', modelName: model.name, data: { model: model.name, ...summary, before, after } });
+      if (request.action === 'guardrail.trip') {
+        deliveries.push(...(await recordEvent(manager, { type: 'guardrail.tripped', modelName: model.name, data: { model: model.name, ...summary, guardrail: model.guardrail } })));
+      }
+      return { state: after, modelName: model.name, deliveries };
     });
     await this.publisher.publish({ model: modelName, revision: state.revision });
+    await this.webhooks.notify(deliveries);
     return state;
   }
 

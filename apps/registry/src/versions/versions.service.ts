@@ -17,6 +17,7 @@ import {
 import { ARTIFACT_STORE, type ArtifactStore, artifactKey } from '@switchyard/storage';
 import { TypedConfig } from '@switchyard/config';
 import { TRAFFIC_ALIASES } from '@switchyard/deployment-changes';
+import { recordEvent, WebhookDispatcher } from '@switchyard/events';
 import { ModelsService } from '../models/models.service';
 import type { UpdateVersionDto, VersionResponse } from './dto/version.dto';
 import { HashingStream } from './hashing-stream';
@@ -116,6 +117,7 @@ export class VersionsService {
     @Inject(ARTIFACT_STORE) private readonly store: ArtifactStore,
     private readonly config: TypedConfig,
     private readonly validationQueue: ValidationQueue,
+    private readonly webhooks: WebhookDispatcher,
   ) {}
 
   /**
@@ -156,22 +158,28 @@ export class VersionsService {
           errors: [{ field: 'artifact', message: 'required' }],
         });
       }
-      const created = await this.versions.save(
-        this.versions.create({
-          modelId: model.id,
-          version: stored.version,
-          status: 'pending',
-          statusReason: null,
-          sha256: stored.sha256,
-          sizeBytes: stored.sizeBytes,
-          artifactUri: stored.uri,
-          signature: null,
-          metadata,
-          validation: null,
-          createdBy: actor,
-        }),
-      );
+      const artifact = stored;
+      const { created, deliveries } = await this.dataSource.transaction(async (manager) => {
+        const row = await manager.save(
+          manager.create(ModelVersionEntity, {
+            modelId: model.id,
+            version: artifact.version,
+            status: 'pending',
+            statusReason: null,
+            sha256: artifact.sha256,
+            sizeBytes: artifact.sizeBytes,
+            artifactUri: artifact.uri,
+            signature: null,
+            metadata,
+            validation: null,
+            createdBy: actor,
+          }),
+        );
+        const data = { model: model.name, version: row.version, sha256: row.sha256, size_bytes: row.sizeBytes, created_by: actor };
+        return { created: row, deliveries: await recordEvent(manager, { type: 'version.created', modelName: model.name, data }) };
+      });
       await this.validationQueue.enqueue(created.id);
+      await this.webhooks.notify(deliveries);
       return created;
     } catch (error) {
       if (stored) await this.discard(stored.key);
