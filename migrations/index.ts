@@ -11,6 +11,9 @@ import { ShadowShare1764800000000 } from './1764800000000-ShadowShare';
 import { GroundTruthLabels1764810000000 } from './1764810000000-GroundTruthLabels';
 import { RolloutPlans1764830000000 } from './1764830000000-RolloutPlans';
 import { ShadowPredictions1764820000000 } from './1764820000000-ShadowPredictions';
+import { AuditScopesAndSearchIndexes1764840000000 } from './1764840000000-AuditScopesAndSearchIndexes';
+import { VersionApproval1764840000001 } from './1764840000001-VersionApproval';
+import { EventsAndWebhooks1764840000002 } from './1764840000002-EventsAndWebhooks';
 
 /** Every migration, in order. Listed explicitly so the compiled apps and the CLI see the same set. */
 export const MIGRATIONS: Function[] = [
@@ -25,6 +28,9 @@ export const MIGRATIONS: Function[] = [
   RegistryInstance1764700000000,
   ShadowShare1764800000000,
   GroundTruthLabels1764810000000,
-  RolloutPlans1764830000000,
   ShadowPredictions1764820000000,
+  RolloutPlans1764830000000,
+  AuditScopesAndSearchIndexes1764840000000,
+  VersionApproval1764840000001,
+  EventsAndWebhooks1764840000002,
 ];

@@ -100,6 +100,39 @@ describe('the command line', () => {
     expect(bad.calls).toEqual([]);
   });
 
+  it('reads the search, tag, review, keys and webhooks commands', async () => {
+    expect(
+      await call(['versions', 'search', 'm', '--status', 'ready', '--tag', 'team=risk', '--where', 'rmse<0.3', '--where', 'auc>=0.8', '--order-by', 'metric.rmse', '--asc', '--limit', '5']),
+    ).toMatchObject({
+      command: 'searchVersions',
+      args: ['m', { status: 'ready', tag: { team: 'risk' }, where: { 'metric.rmse_lt': '0.3', 'metric.auc_gte': '0.8' }, orderBy: 'metric.rmse', asc: true, limit: 5 }],
+    });
+    expect(await call(['versions', 'tag', 'm', 'v2', 'team=risk', 'stage=prod', '--remove', 'old'])).toMatchObject({
+      command: 'tagVersion',
+      args: ['m', 2, ['team=risk', 'stage=prod'], { remove: ['old'] }],
+    });
+    expect(await call(['versions', 'approve', 'm', '3', '--reason', 'ok'])).toMatchObject({ command: 'approveVersion', args: ['m', 3, { reason: 'ok' }] });
+    expect(await call(['versions', 'reject', 'm', '3', '--reason', 'worse'])).toMatchObject({ command: 'rejectVersion', args: ['m', 3, { reason: 'worse' }] });
+    expect(await call(['keys', 'create', 'ci', '--role', 'publisher', '--role', 'approver', '--model', 'm'])).toMatchObject({
+      command: 'createKey',
+      args: ['ci', { role: ['publisher', 'approver'], model: ['m'] }],
+    });
+    expect(await call(['keys', 'revoke', 'abc'])).toMatchObject({ command: 'revokeKey', args: ['abc', {}] });
+    expect(await call(['webhooks', 'create', 'https://h/x', '--event', 'version.ready', '--event', 'deployment.changed', '--model', 'm'])).toMatchObject({
+      command: 'createWebhook',
+      args: ['https://h/x', { event: ['version.ready', 'deployment.changed'], model: 'm' }],
+    });
+    expect(await call(['webhooks', 'deliveries', 'id1', '--limit', '3'])).toMatchObject({ command: 'webhookDeliveries', args: ['id1', { limit: 3 }] });
+  });
+
+  it('refuses a malformed metric bound and a reject without a reason, exit 2', async () => {
+    for (const argv of [['versions', 'search', 'm', '--where', 'rmse~0.3'], ['versions', 'search', 'm', '--where', 'rmse<low'], ['versions', 'reject', 'm', '3'], ['keys', 'create', 'ci']]) {
+      const result = await parse(argv);
+      expect(result).toMatchObject({ code: 2, calls: [] });
+      expect(result.stderr).toMatch(/^switchyard: .*; see "switchyard (versions|keys) \w+ --help"\n$/);
+    }
+  });
+
   it('returns the exit code of the command', async () => {
     const run = { ...commands, showDeployment: () => Promise.resolve(1) };
     const io = { stdout: { write: () => true }, stderr: { write: () => true } };

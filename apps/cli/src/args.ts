@@ -100,6 +100,27 @@ export function parsePlanSteps(raw: string): Array<{ challenger_percent: number 
   });
 }
 
+const COMPARISONS: Record<string, string> = { '<': 'lt', '<=': 'lte', '>': 'gt', '>=': 'gte' };
+
+/** `rmse<0.3` → `{"metric.rmse_lt": "0.3"}`, added to the ones before it (the option repeats). */
+export function parseMetricBound(raw: string, previous: Record<string, string> = {}): Record<string, string> {
+  const match = /^([A-Za-z0-9_.-]{1,64})\s*(<=|>=|<|>)\s*(\S+)$/.exec(raw);
+  const value = match ? Number(match[3]) : NaN;
+  if (!match || !Number.isFinite(value)) throw new InvalidArgumentError('Expected <metric><op><number>, with op one of < <= > >= (e.g. "rmse<0.3").');
+  return { ...previous, [`metric.${match[1]}_${COMPARISONS[match[2]]}`]: match[3] };
+}
+
+/** A tag to remove, added to the ones before it. */
+export function parseTagKey(raw: string, previous: string[] = []): string[] {
+  if (raw.length < 1 || raw.length > 128) throw new InvalidArgumentError('Expected a tag key of 1–128 characters.');
+  return [...previous, raw];
+}
+
+/** A repeatable word option (a role, an event). */
+export function collect(raw: string, previous: string[] = []): string[] {
+  return [...previous, raw];
+}
+
 /** `3`, or `v3`. */
 export function parseVersion(raw: string): number {
   const value = /^v?\d+$/.test(raw) ? Number(raw.replace(/^v/, '')) : NaN;

@@ -4,12 +4,15 @@ import {
   type GlobalFlags,
   parseJsonObject,
   parseKeyValue,
+  collect,
   parseMetric,
   parseNonNegativeInteger,
   parsePlanSteps,
+  parseMetricBound,
   parsePercent,
   parsePositiveNumber,
   parseRegistryUrl,
+  parseTagKey,
   parseVersion,
   resolveGlobals,
 } from './args';
@@ -72,7 +75,7 @@ function buildProgram(run: Commands, io: commands.Io, env: Record<string, string
   models.command('list').description('list models').addOption(limit()).action(action(run.listModels));
   models.command('get').description('one model, its aliases and deployment').argument('<name>').action(action(run.getModel));
 
-  const versions = program.command('versions').description('upload a version, list versions, show one (upload, list, get)');
+  const versions = program.command('versions').description('upload, list, get, search, tag, approve or reject versions');
   versions
     .command('upload')
     .description(
@@ -94,6 +97,66 @@ function buildProgram(run: Commands, io: commands.Io, env: Record<string, string
     .action(action(run.uploadVersion));
   versions.command('list').description('versions, newest first').argument('<name>').addOption(limit()).action(action(run.listVersions));
   versions.command('get').description('one version').argument('<name>').argument('<version>', '3 or v3', parseVersion).action(action(run.getVersion));
+  versions
+    .command('search')
+    .description('versions filtered by status, approval, tags, metric bounds and time, ordered by version, time or a metric')
+    .argument('<name>')
+    .option('--status <list>', 'pending, ready, failed (comma-separated)')
+    .option('--approval <list>', 'approved, rejected, none (comma-separated)')
+    .addOption(tags('a tag the version must have'))
+    .option('--where <bound>', 'a metric bound like "rmse<0.3" (< <= > >=; repeatable)', parseMetricBound)
+    .option('--created-after <time>', 'RFC 3339')
+    .option('--created-before <time>', 'RFC 3339')
+    .option('--order-by <key>', 'version (default), created_at or metric.<name>')
+    .option('--asc', 'ascending (default: descending)')
+    .addOption(limit())
+    .action(action(run.searchVersions));
+  versions
+    .command('tag')
+    .description('set tags (key=value) and remove others (--remove key) on a version; other tags stay')
+    .argument('<name>')
+    .argument('<version>', '3 or v3', parseVersion)
+    .argument('[pairs...]', 'key=value')
+    .option('--remove <key>', 'a tag to remove (repeatable)', parseTagKey)
+    .action(action(run.tagVersion));
+  versions
+    .command('approve')
+    .description('approve a version for production (not one your own key uploaded)')
+    .argument('<name>')
+    .argument('<version>', '3 or v3', parseVersion)
+    .option('--reason <text>', 'why, for the audit log')
+    .action(action(run.approveVersion));
+  versions
+    .command('reject')
+    .description('reject a version: it can never take champion, challenger or shadow on a model that requires approval')
+    .argument('<name>')
+    .argument('<version>', '3 or v3', parseVersion)
+    .requiredOption('--reason <text>', 'why (required)')
+    .action(action(run.rejectVersion));
+
+  const keys = program.command('keys').description('API keys, for admins (create, list, revoke)');
+  keys
+    .command('create')
+    .description('issue a key; it is printed once')
+    .argument('<name>', 'who holds it')
+    .requiredOption('--role <role>', 'predict, viewer, approver, publisher, operator or admin (repeatable)', collect)
+    .option('--model <name>', 'limit the key to this model (repeatable)', collect)
+    .action(action(run.createKey));
+  keys.command('list').description('every key (never the secret)').action(action(run.listKeys));
+  keys.command('revoke').description('revoke a key').argument('<id>').action(action(run.revokeKey));
+
+  const webhooks = program.command('webhooks').description('event subscriptions, for admins (create, list, delete, deliveries)');
+  webhooks
+    .command('create')
+    .description('subscribe a URL to events; the signing secret is printed once')
+    .argument('<url>')
+    .requiredOption('--event <type>', 'version.created, version.ready, version.failed, deployment.changed or guardrail.tripped (repeatable)', collect)
+    .option('--model <name>', "only this model's events")
+    .option('--secret <whsec_...>', 'the signing secret to use (default: a new one)')
+    .action(action(run.createWebhook));
+  webhooks.command('list').description('every webhook').action(action(run.listWebhooks));
+  webhooks.command('delete').description('remove a webhook and its delivery log').argument('<id>').action(action(run.deleteWebhook));
+  webhooks.command('deliveries').description("a webhook's deliveries, newest first, with their attempts").argument('<id>').addOption(limit()).action(action(run.webhookDeliveries));
 
   const alias = program.command('alias').description('point an alias at a version, or remove it (set, delete)');
   alias

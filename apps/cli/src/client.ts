@@ -86,6 +86,47 @@ export class RegistryClient {
     return this.request<{ items: Json[]; next_cursor: string | null }>('GET', `/v1/models/${enc(name)}/versions${query({ limit, cursor })}`);
   }
 
+  /** A filtered, ordered page: `params` are the registry's query parameters (status, tag.<key>, metric.<name>_lt, order_by…). */
+  searchVersions(name: string, params: Record<string, string | number | undefined>) {
+    return this.request<{ items: Json[]; next_cursor: string | null }>('GET', `/v1/models/${enc(name)}/versions${query(params)}`);
+  }
+
+  updateVersion(name: string, version: number, body: Json) {
+    return this.request('PATCH', `/v1/models/${enc(name)}/versions/${version}`, body);
+  }
+
+  decideVersion(name: string, version: number, decision: 'approve' | 'reject', reason?: string) {
+    return this.request('POST', `/v1/models/${enc(name)}/versions/${version}/${decision}`, reason === undefined ? {} : { reason });
+  }
+
+  createKey(body: Json) {
+    return this.request('POST', '/v1/keys', body);
+  }
+
+  listKeys() {
+    return this.request<{ items: Json[] }>('GET', '/v1/keys');
+  }
+
+  revokeKey(id: string) {
+    return this.request('DELETE', `/v1/keys/${enc(id)}`);
+  }
+
+  createWebhook(body: Json) {
+    return this.request('POST', '/v1/webhooks', body);
+  }
+
+  listWebhooks() {
+    return this.request<{ items: Json[] }>('GET', '/v1/webhooks');
+  }
+
+  deleteWebhook(id: string) {
+    return this.request('DELETE', `/v1/webhooks/${enc(id)}`);
+  }
+
+  webhookDeliveries(id: string, limit?: number) {
+    return this.request<{ items: Json[]; next_cursor: string | null }>('GET', `/v1/webhooks/${enc(id)}/deliveries${query({ limit })}`);
+  }
+
   getVersion(name: string, version: number) {
     return this.request('GET', `/v1/models/${enc(name)}/versions/${version}`);
   }

@@ -334,6 +334,134 @@ export async function uploadVersion(ctx: Context, name: string, file: string, op
   return EXIT_FAILURE;
 }
 
+export interface SearchOptions {
+  status?: string;
+  approval?: string;
+  tag?: Record<string, string>;
+  where?: Record<string, string>;
+  createdAfter?: string;
+  createdBefore?: string;
+  orderBy?: string;
+  asc?: boolean;
+  limit?: number;
+}
+
+/** `versions search`: the registry's filters as flags; the registry checks them (400 names the one it refuses). */
+export async function searchVersions(ctx: Context, name: string, options: SearchOptions): Promise<number> {
+  const { client, print } = session(ctx);
+  const params: Record<string, string | number | undefined> = {
+    status: options.status,
+    approval: options.approval,
+    created_after: options.createdAfter,
+    created_before: options.createdBefore,
+    order_by: options.orderBy,
+    order: options.asc ? 'asc' : undefined,
+    limit: options.limit,
+    ...options.where,
+    ...Object.fromEntries(Object.entries(options.tag ?? {}).map(([key, value]) => [`tag.${key}`, value])),
+  };
+  const { body } = await client.searchVersions(name, params);
+  print(body, () => (body.items.length === 0 ? '(no versions match)' : body.items.map(formatVersionRow).join('\n')));
+  return EXIT_OK;
+}
+
+/** `versions tag`: sets the given tags and removes the --remove ones, leaving the others (a merge on the registry). */
+export async function tagVersion(ctx: Context, name: string, version: number, pairs: string[], options: { remove?: string[] }): Promise<number> {
+  const { client, print } = session(ctx);
+  const tags: Record<string, string | null> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new UsageError(`"${pair}" is not key=value`);
+    tags[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  for (const key of options.remove ?? []) tags[key] = null;
+  if (Object.keys(tags).length === 0) throw new UsageError('give at least one key=value or --remove <key>');
+  const { body } = await client.updateVersion(name, version, { tags });
+  print(body, () => `${name} v${version} tags: ${Object.entries((body.metadata?.tags ?? {}) as Record<string, string>).map(([k, v]) => `${k}=${v}`).join(' ') || '(none)'}`);
+  return EXIT_OK;
+}
+
+export async function approveVersion(ctx: Context, name: string, version: number, options: { reason?: string }): Promise<number> {
+  const { client, print } = session(ctx);
+  const { body } = await client.decideVersion(name, version, 'approve', options.reason);
+  print(body, () => `${name} v${version} approved by ${String(body.approval?.by)}`);
+  return EXIT_OK;
+}
+
+export async function rejectVersion(ctx: Context, name: string, version: number, options: { reason: string }): Promise<number> {
+  const { client, print } = session(ctx);
+  const { body } = await client.decideVersion(name, version, 'reject', options.reason);
+  print(body, () => `${name} v${version} rejected by ${String(body.approval?.by)}: ${options.reason}`);
+  return EXIT_OK;
+}
+
+export async function createKey(ctx: Context, name: string, options: { role: string[]; model?: string[] }): Promise<number> {
+  const { client, print, err } = session(ctx);
+  const { body } = await client.createKey({ name, roles: options.role, ...(options.model ? { models: options.model } : {}) });
+  print(body, () => String(body.key));
+  if (!ctx.global.json) err(`created key ${String(body.id)} (${name}, ${(body.roles as string[]).join(', ')}); the key above is shown only now`);
+  return EXIT_OK;
+}
+
+export async function listKeys(ctx: Context): Promise<number> {
+  const { client, print } = session(ctx);
+  const { body } = await client.listKeys();
+  print(body, () =>
+    body.items.length === 0
+      ? '(no keys)'
+      : body.items.map((k) => `${k.id}\t${k.name}\t${(k.roles as string[]).join(',')}${k.models ? `\tmodels: ${(k.models as string[]).join(',')}` : ''}${k.revoked_at ? '\trevoked' : ''}`).join('\n'),
+  );
+  return EXIT_OK;
+}
+
+export async function revokeKey(ctx: Context, id: string): Promise<number> {
+  const { client, print } = session(ctx);
+  const { body } = await client.revokeKey(id);
+  print(body ?? {}, () => `revoked key ${id}`);
+  return EXIT_OK;
+}
+
+export async function createWebhook(ctx: Context, url: string, options: { event: string[]; model?: string; secret?: string }): Promise<number> {
+  const { client, print, err } = session(ctx);
+  const { body } = await client.createWebhook({ url, events: options.event, ...(options.model ? { model: options.model } : {}), ...(options.secret ? { secret: options.secret } : {}) });
+  print(body, () => String(body.secret));
+  if (!ctx.global.json) err(`created webhook ${String(body.id)} → ${url} (${options.event.join(', ')}); the signing secret above is shown only now`);
+  return EXIT_OK;
+}
+
+export async function listWebhooks(ctx: Context): Promise<number> {
+  const { client, print } = session(ctx);
+  const { body } = await client.listWebhooks();
+  print(body, () =>
+    body.items.length === 0 ? '(no webhooks)' : body.items.map((w) => `${w.id}\t${w.url}\t${(w.events as string[]).join(',')}${w.model ? `\tmodel: ${w.model}` : ''}`).join('\n'),
+  );
+  return EXIT_OK;
+}
+
+export async function deleteWebhook(ctx: Context, id: string): Promise<number> {
+  const { client, print } = session(ctx);
+  await client.deleteWebhook(id);
+  print({}, () => `deleted webhook ${id}`);
+  return EXIT_OK;
+}
+
+export async function webhookDeliveries(ctx: Context, id: string, options: { limit?: number }): Promise<number> {
+  const { client, print } = session(ctx);
+  const { body } = await client.webhookDeliveries(id, options.limit);
+  print(body, () =>
+    body.items.length === 0
+      ? '(no deliveries)'
+      : body.items
+          .map((d) => {
+            const last = (d.attempt_log as Json[]).at(-1);
+            const outcome = last ? (last.status_code ?? last.error) : 'not tried yet';
+            return `${d.event_type}\t${d.model}\t${d.status}\t${d.attempts} attempt(s)\tlast: ${String(outcome)}\t${d.event_id}`;
+          })
+          .join('\n'),
+  );
+  return EXIT_OK;
+}
+
 async function readInputExample(file: string): Promise<Record<string, unknown>> {
   let text: string;
   try {

@@ -187,6 +187,48 @@ describe('switchyard CLI (compiled, against a real registry and worker)', () => 
     expect(again.stderr).toMatch(/error \(404\)/);
   });
 
+  it('tags, searches, reviews versions, and manages keys and webhooks', async () => {
+    const name = `cli-team-${uniqueSuffix()}`;
+    expect((await cli(['models', 'create', name])).code).toBe(0);
+    expect((await cli(['versions', 'upload', name, goodModel, '--metrics', 'rmse=0.4', '--wait'])).code).toBe(0);
+    expect((await cli(['versions', 'upload', name, secondModel, '--metrics', 'rmse=0.2', '--wait'])).code).toBe(0);
+
+    const tagged = await cli(['versions', 'tag', name, '2', 'team=risk', 'stage=dev']);
+    expect(tagged).toMatchObject({ code: 0, stdout: `${name} v2 tags: team=risk stage=dev\n` });
+    expect((await cli(['versions', 'tag', name, '2', '--remove', 'stage'])).stdout).toBe(`${name} v2 tags: team=risk\n`);
+    const found = await cli(['versions', 'search', name, '--status', 'ready', '--where', 'rmse<0.3', '--tag', 'team=risk', '--json']);
+    expect(JSON.parse(found.stdout).items.map((v: { version: number }) => v.version)).toEqual([2]);
+    const ordered = await cli(['versions', 'search', name, '--order-by', 'metric.rmse', '--asc', '--json']);
+    expect(JSON.parse(ordered.stdout).items.map((v: { version: number }) => v.version)).toEqual([2, 1]);
+    const badFilter = await cli(['versions', 'search', name, '--order-by', 'size']);
+    expect(badFilter.code).toBe(1);
+    expect(badFilter.stderr).toMatch(/error \(400\).*order_by/);
+
+    // The uploads were the admin key's: an approver key of its own reviews them.
+    const created = await cli(['keys', 'create', 'reviewer', '--role', 'approver', '--json']);
+    expect(created.code).toBe(0);
+    const reviewer = JSON.parse(created.stdout);
+    expect(reviewer.roles).toEqual(['approver']);
+    const approved = await cli(['versions', 'approve', name, '2', '--reason', 'better rmse'], { SWITCHYARD_API_KEY: reviewer.key });
+    expect(approved).toMatchObject({ code: 0, stdout: `${name} v2 approved by key:${reviewer.id} (reviewer)\n` });
+    const own = await cli(['versions', 'reject', name, '1', '--reason', 'mine']);
+    expect(own.code).toBe(1);
+    expect(own.stderr).toMatch(/error \(403\)/);
+    expect((await cli(['keys', 'list'])).stdout).toContain(`${reviewer.id}\treviewer\tapprover`);
+    expect((await cli(['keys', 'revoke', reviewer.id])).code).toBe(0);
+    expect((await cli(['versions', 'reject', name, '1', '--reason', 'late'], { SWITCHYARD_API_KEY: reviewer.key })).code).toBe(1);
+
+    const refused = await cli(['webhooks', 'create', 'http://127.0.0.1:9/hook', '--event', 'version.ready']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/error \(400\).*url/);
+    const hook = await cli(['webhooks', 'create', 'https://93.184.216.34/hook', '--event', 'deployment.changed', '--model', name, '--json']);
+    expect(hook.code).toBe(0);
+    const { id } = JSON.parse(hook.stdout);
+    expect((await cli(['webhooks', 'list'])).stdout).toContain(`${id}\thttps://93.184.216.34/hook\tdeployment.changed\tmodel: ${name}`);
+    expect((await cli(['webhooks', 'deliveries', id])).stdout).toBe('(no deliveries)\n');
+    expect((await cli(['webhooks', 'delete', id])).stdout).toBe(`deleted webhook ${id}\n`);
+  });
+
   it('shows the registry refusing a change as a clean message', async () => {
     const name = `cli-${uniqueSuffix()}`;
     expect((await cli(['models', 'create', name])).code).toBe(0);

@@ -5,6 +5,7 @@ import { PersistenceModule } from '@switchyard/persistence';
 import { QueuesModule, RedisModule } from '@switchyard/queues';
 import { StorageModule } from '@switchyard/storage';
 import { AliasesModule } from './aliases/aliases.module';
+import { ApprovalsModule } from './approvals/approvals.module';
 import { AuditModule } from './audit/audit.module';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { DeploymentsModule } from './deployments/deployments.module';
@@ -15,6 +16,7 @@ import { RolloutPlansModule } from './rollout-plans/rollout-plans.module';
 import { StatsModule } from './stats/stats.module';
 import { TrafficModule } from './traffic/traffic.module';
 import { VersionsModule } from './versions/versions.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 /** Built per app instance so configuration is read when the app is created. */
 @Module({})
@@ -33,6 +35,7 @@ export class RegistryModule {
         DependencyHealthModule,
         ModelsModule,
         VersionsModule,
+        ApprovalsModule,
         DeploymentsModule,
         AliasesModule,
         TrafficModule,
@@ -42,6 +45,7 @@ export class RegistryModule {
         RolloutPlansModule,
         DashboardModule,
         KeysModule,
+        WebhooksModule,
       ],
     };
   }

@@ -8,6 +8,7 @@ import { ArtifactValidationModule } from './artifact-validation/artifact-validat
 import { GuardrailsModule } from './guardrails/guardrails.module';
 import { PredictionLogModule } from './prediction-log/prediction-log.module';
 import { RolloutPlansModule } from './rollout-plans/rollout-plans.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 /** Built per app instance so configuration is read when the app is created. */
 @Module({})
@@ -28,6 +29,7 @@ export class WorkerModule {
         PredictionLogModule,
         GuardrailsModule,
         RolloutPlansModule,
+        WebhooksModule,
       ],
     };
   }

@@ -62,6 +62,11 @@ export class TcpProxy {
     else upstream.resume();
   }
 
+  /** Cuts every open connection: a server that goes down takes its keep-alive connections with it. */
+  dropConnections(): void {
+    for (const socket of this.sockets) socket.destroy();
+  }
+
   async close(): Promise<void> {
     for (const socket of this.sockets) socket.destroy();
     await new Promise((resolve) => this.server.close(resolve));

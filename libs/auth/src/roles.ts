@@ -1,17 +1,19 @@
 /**
  * Roles of an API key. `viewer` ⊂ `publisher` ⊂ `operator` ⊂ `admin` are cumulative (each includes the
  * ones before it); `predict` stands apart, for product services that only call the gateway, and only
- * `admin` includes it. A key holds one or more roles.
+ * `admin` includes it. `approver` (viewer plus approving and rejecting versions) is for reviewers who
+ * must not also publish or deploy; operators and admins include it. A key holds one or more roles.
  */
-export const ROLES = ['predict', 'viewer', 'publisher', 'operator', 'admin'] as const;
+export const ROLES = ['predict', 'viewer', 'approver', 'publisher', 'operator', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
 const INCLUDES: Record<Role, readonly Role[]> = {
   predict: ['predict'],
   viewer: ['viewer'],
+  approver: ['approver', 'viewer'],
   publisher: ['publisher', 'viewer'],
-  operator: ['operator', 'publisher', 'viewer'],
-  admin: ['admin', 'operator', 'publisher', 'viewer', 'predict'],
+  operator: ['operator', 'publisher', 'approver', 'viewer'],
+  admin: ['admin', 'operator', 'publisher', 'approver', 'viewer', 'predict'],
 };
 
 export function isRole(value: unknown): value is Role {

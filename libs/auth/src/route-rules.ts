@@ -45,9 +45,12 @@ const aliasRule = decidedByRequest('operator for champion, challenger and shadow
   params.alias === 'champion' || params.alias === 'challenger' || params.alias === 'shadow' ? 'operator' : 'publisher',
 );
 
-/** Description and tags are a publisher's; batching, task and labels change what the gateways do, so they are an operator's. */
-const modelUpdateRule = decidedByRequest('operator to set batching, task or labels, publisher for description and tags', ({ body }) =>
-  body !== null && typeof body === 'object' && ['batching', 'task', 'labels'].some((field) => field in body) ? 'operator' : 'publisher',
+/**
+ * Description and tags are a publisher's; batching, task and labels change what the gateways do, and
+ * require_approval is the model's gate to production, so they are an operator's.
+ */
+const modelUpdateRule = decidedByRequest('operator to set batching, task, labels or require_approval, publisher for description and tags', ({ body }) =>
+  body !== null && typeof body === 'object' && ['batching', 'task', 'labels', 'require_approval'].some((field) => field in body) ? 'operator' : 'publisher',
 );
 
 /**
@@ -66,7 +69,10 @@ export const ROUTE_RULES: Record<AppName, Record<string, Rule>> = {
     'POST /v1/models/:name/versions': 'publisher',
     'GET /v1/models/:name/versions': 'viewer',
     'GET /v1/models/:name/versions/:version': 'viewer',
+    'PATCH /v1/models/:name/versions/:version': 'publisher',
     'DELETE /v1/models/:name/versions/:version': 'operator',
+    'POST /v1/models/:name/versions/:version/approve': 'approver',
+    'POST /v1/models/:name/versions/:version/reject': 'approver',
     'GET /v1/models/:name/versions/:version/artifact': 'viewer',
     'PUT /v1/models/:name/aliases/:alias': aliasRule,
     'DELETE /v1/models/:name/aliases/:alias': aliasRule,
@@ -95,6 +101,12 @@ export const ROUTE_RULES: Record<AppName, Record<string, Rule>> = {
     'DELETE /v1/keys/:id': 'admin',
     // Gateways read it with their viewer key (REGISTRY_API_KEY): ids, revocations and limits, no secret material.
     'GET /v1/keys/states': 'viewer',
+    // Webhooks carry secrets and reach out of the network: an admin's.
+    'POST /v1/webhooks': 'admin',
+    'GET /v1/webhooks': 'admin',
+    'GET /v1/webhooks/:id': 'admin',
+    'DELETE /v1/webhooks/:id': 'admin',
+    'GET /v1/webhooks/:id/deliveries': 'admin',
   },
   gateway: {
     ...OPEN_ON_EVERY_APP,

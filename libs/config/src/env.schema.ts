@@ -195,6 +195,23 @@ export const predictionLogEnv = z.object({
   ROLLOUT_INTERVAL_MS: milliseconds(15_000),
 });
 
+/** Events and webhooks: the registry checks webhook URLs, the worker delivers. */
+export const webhooksEnv = z.object({
+  /** Allow webhook URLs on loopback, private and link-local addresses (off: refused, so a webhook cannot probe the internal network). */
+  WEBHOOK_ALLOW_PRIVATE: booleanFlag(false),
+  /** How long a receiver has to answer one delivery. */
+  WEBHOOK_TIMEOUT_MS: milliseconds(10_000),
+  /** The first retry's delay; each next one doubles, up to WEBHOOK_RETRY_MAX_MS. */
+  WEBHOOK_RETRY_BASE_MS: milliseconds(1_000),
+  WEBHOOK_RETRY_MAX_MS: milliseconds(300_000),
+  /** Attempts of one delivery before it is marked failed and the next event for that webhook and model goes. */
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number({ error: 'expected a positive integer' }).int('expected a positive integer').positive('expected a positive integer').default(30),
+  /** How often the worker looks for deliveries whose job was lost (Redis down when the event was written). */
+  WEBHOOK_SWEEP_INTERVAL_MS: milliseconds(10_000),
+  /** (webhook, model) queues delivered at once; each one is delivered in order, one event at a time. */
+  WEBHOOK_CONCURRENCY: z.coerce.number({ error: 'expected a positive integer' }).int('expected a positive integer').positive('expected a positive integer').default(4),
+});
+
 /** Read by `npm start` only: how many gateway processes to run, on GATEWAY_PORT, GATEWAY_PORT + 1, … */
 export const launcherEnv = z.object({
   GATEWAY_REPLICAS: z.coerce
@@ -214,6 +231,7 @@ export const envSchema = databaseEnv
   .extend(gatewayEnv.shape)
   .extend(workerEnv.shape)
   .extend(predictionLogEnv.shape)
+  .extend(webhooksEnv.shape)
   .extend(launcherEnv.shape);
 
 export type Env = z.infer<typeof envSchema>;

@@ -99,6 +99,16 @@ export function problemKindOf(code: DomainErrorCode): ProblemKind {
       return { status: 404, title: 'API key not found' };
     case 'LAST_ADMIN_KEY':
       return { status: 409, title: 'Last admin key' };
+    case 'METRIC_ALREADY_SET':
+      return { status: 409, title: 'Metric already set' };
+    case 'VERSION_NOT_APPROVED':
+      return { status: 409, title: 'Version not approved' };
+    case 'APPROVAL_ALREADY_DECIDED':
+      return { status: 409, title: 'Approval already decided' };
+    case 'SELF_APPROVAL':
+      return { status: 403, title: 'Self approval' };
+    case 'WEBHOOK_NOT_FOUND':
+      return { status: 404, title: 'Webhook not found' };
     case 'RATE_LIMITED':
       return { status: 429, title: 'Too many requests' };
     case 'MODEL_NOT_LOADED':

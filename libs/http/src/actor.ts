@@ -10,6 +10,15 @@ export function actorOfKey(principal: Principal): string {
 }
 
 /**
+ * Who an actor string stands for, to compare two of them: a key is its id (its name in the string may
+ * have been changed since); anything else is the string itself.
+ */
+export function actorIdentity(actor: string): string {
+  const key = /^key:([^ ]+) \(/.exec(actor);
+  return key ? `key:${key[1]}` : actor;
+}
+
+/**
  * Who is making a change: the API key the request was authenticated with. With auth off (local
  * experiments) there is no key, and the `X-Actor` header names the actor as before; `anonymous` when
  * absent.

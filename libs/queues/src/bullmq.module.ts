@@ -1,7 +1,7 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Global, Module } from '@nestjs/common';
 import { TypedConfig } from '@switchyard/config';
-import { ARTIFACT_VALIDATION_QUEUE } from './queue-contract';
+import { ARTIFACT_VALIDATION_QUEUE, WEBHOOK_DELIVERY_QUEUE } from './queue-contract';
 
 /**
  * BullMQ on its own Redis connection (BullMQ requires maxRetriesPerRequest: null), with every key
@@ -18,7 +18,7 @@ import { ARTIFACT_VALIDATION_QUEUE } from './queue-contract';
         prefix: config.get('REDIS_PREFIX'),
       }),
     }),
-    BullModule.registerQueue({ name: ARTIFACT_VALIDATION_QUEUE }),
+    BullModule.registerQueue({ name: ARTIFACT_VALIDATION_QUEUE }, { name: WEBHOOK_DELIVERY_QUEUE }),
   ],
   exports: [BullModule],
 })

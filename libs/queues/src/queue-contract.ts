@@ -33,3 +33,28 @@ export interface DeploymentChangedMessage {
   model: string;
   revision: number;
 }
+
+/**
+ * Webhook deliveries: one job per (webhook, model) queue, which delivers that queue's pending events
+ * in order, one at a time, and is retried with backoff from the first one a receiver did not take.
+ * The deterministic id collapses the adds of many events into the job already waiting or retrying.
+ */
+export const WEBHOOK_DELIVERY_QUEUE = 'webhook-delivery';
+export const DELIVER_WEBHOOK_JOB = 'deliver-webhook';
+
+export interface DeliverWebhookPayload {
+  webhookId: string;
+  modelName: string;
+}
+
+export function webhookJobId(webhookId: string, modelName: string): string {
+  return `deliver-${webhookId}-${modelName}`;
+}
+
+/** Retries are paced by the worker's backoff (WEBHOOK_RETRY_*); a delivery's own attempt count decides when it is given up. */
+export const WEBHOOK_JOB_OPTIONS: JobsOptions = {
+  attempts: 1_000_000,
+  backoff: { type: 'webhook' },
+  removeOnComplete: true,
+  removeOnFail: true,
+};

@@ -9,6 +9,8 @@ function present(entry: AuditEntryEntity): AuditEntryResponse {
   return {
     id: Number(entry.id),
     action: entry.action,
+    scope: entry.scope,
+    version: entry.version,
     actor: entry.actor,
     reason: entry.reason,
     at: entry.createdAt.toISOString(),

@@ -10,6 +10,7 @@ import { inferTask } from '@switchyard/onnx';
 import {
   AuditEntryEntity,
   DeploymentEntity,
+  type DeploymentState,
   RegistryInstanceEntity,
   ModelEntity,
   type ModelVersionEntity,
@@ -116,11 +117,11 @@ export class DeploymentsService {
     const model = await this.model(modelName);
     const entry = await this.dataSource.manager
       .createQueryBuilder(AuditEntryEntity, 'a')
-      .where('a.model_id = :modelId AND a.created_at <= :at', { modelId: model.id, at })
+      .where("a.model_id = :modelId AND a.scope = 'deployment' AND a.created_at <= :at", { modelId: model.id, at })
       .orderBy('a.id', 'DESC')
       .limit(1)
       .getOne();
-    const state = entry?.after ?? { champion: null, challenger: null, challenger_percent: 0, revision: 0, aliases: {}, batching: null };
+    const state = (entry?.after as DeploymentState | undefined) ?? { champion: null, challenger: null, challenger_percent: 0, revision: 0, aliases: {}, batching: null };
     return { model: model.name, at: at.toISOString(), ...state };
   }
 

@@ -1,7 +1,8 @@
 import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Actor, CallerModels } from '@switchyard/http';
-import { ListQueryDto } from '../common/list-query.dto';
+import { parseModelSearch, type RawQuery } from '../common/search-query';
+import { ApiModelSearch } from '../common/search-query.openapi';
 import { ModelNamePipe } from '../common/path-params';
 import { CreateModelDto, ModelPage, ModelResponse, UpdateModelDto } from './dto/model.dto';
 import { ModelsService } from './models.service';
@@ -19,8 +20,9 @@ export class ModelsController {
 
   @Get()
   @ApiOkResponse({ type: ModelPage })
-  list(@Query() query: ListQueryDto, @CallerModels() visible: string[] | null): Promise<ModelPage> {
-    return this.models.list(query.limit, query.cursor, visible);
+  @ApiModelSearch()
+  list(@Query() query: RawQuery, @CallerModels() visible: string[] | null): Promise<ModelPage> {
+    return this.models.list(parseModelSearch(query), visible);
   }
 
   @Get(':name')

@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { isShadowStep, stepLabel } from '@switchyard/analytics';
 import { CHALLENGER, CHAMPION, type ChangeContext, DeploymentChangesService, lockRolloutPlan, SHADOW } from '@switchyard/deployment-changes';
 import { DomainError, type FieldError } from '@switchyard/errors';
-import { type AuditAction, RolloutPlanEntity, type RolloutPlanSpec, type RolloutPlanState, type RolloutStep } from '@switchyard/persistence';
+import { type DeploymentAuditAction, RolloutPlanEntity, type RolloutPlanSpec, type RolloutPlanState, type RolloutStep } from '@switchyard/persistence';
 import { ModelsService } from '../models/models.service';
 import type { RolloutPlanResponse, SetRolloutPlanDto } from './dto/rollout-plan.dto';
 
@@ -129,7 +129,7 @@ export class RolloutPlansService {
   private async move(
     name: string,
     actor: string,
-    action: AuditAction,
+    action: DeploymentAuditAction,
     precondition: PlanPrecondition,
     from: RolloutPlanState[],
     to: Partial<RolloutPlanEntity>,

@@ -1,5 +1,5 @@
 import { DomainError } from '@switchyard/errors';
-import { parseVersionMetadata } from './version-metadata';
+import { editVersionMetadata, parseVersionMetadata } from './version-metadata';
 
 function fieldsOf(raw: string): string[] {
   try {
@@ -44,5 +44,30 @@ describe('parseVersionMetadata', () => {
   it('stores SQL and path characters verbatim', () => {
     const raw = JSON.stringify({ description: "'; DROP TABLE models; -- ../../etc/passwd %00" });
     expect(parseVersionMetadata(raw).description).toBe("'; DROP TABLE models; -- ../../etc/passwd %00");
+  });
+});
+
+describe('editVersionMetadata', () => {
+  const current = { description: 'old', tags: { team: 'risk', stage: 'dev' }, metrics: { rmse: 0.3 }, source: 'git:abc' };
+
+  it('replaces the description, merges tags (null removes one) and adds metrics, leaving source alone', () => {
+    const edit = editVersionMetadata(current, { description: 'new', tags: { stage: null, owner: 'ana' }, metrics: { mae: 0.2 } });
+    expect(edit.changed).toBe(true);
+    expect(edit.metadata).toEqual({ description: 'new', tags: { team: 'risk', owner: 'ana' }, metrics: { rmse: 0.3, mae: 0.2 }, source: 'git:abc' });
+    expect(edit.before).toEqual({ description: 'old', tags: { team: 'risk', stage: 'dev' }, metrics: { rmse: 0.3 } });
+    expect(edit.after).toEqual({ description: 'new', tags: { team: 'risk', owner: 'ana' }, metrics: { rmse: 0.3, mae: 0.2 } });
+  });
+
+  it('reports no change when everything sent is already so (a metric re-sent with its value included)', () => {
+    const edit = editVersionMetadata(current, { description: 'old', tags: { team: 'risk' }, metrics: { rmse: 0.3 } });
+    expect(edit).toMatchObject({ changed: false, before: {}, after: {} });
+  });
+
+  it('refuses to rewrite a metric, naming it, and changes nothing', () => {
+    const copy = structuredClone(current);
+    expect(() => editVersionMetadata(copy, { description: 'x', metrics: { rmse: 0.1, mae: 0.2 } })).toThrow(
+      expect.objectContaining({ code: 'METRIC_ALREADY_SET', errors: [{ field: 'metrics.rmse', message: 'already set to 0.3' }] }),
+    );
+    expect(copy).toEqual(current);
   });
 });

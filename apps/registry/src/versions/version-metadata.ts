@@ -44,3 +44,61 @@ export function parseVersionMetadata(raw: string): VersionMetadata {
   if (errors.length) throw fail(errors);
   return parsed as VersionMetadata;
 }
+
+export interface MetadataEdit {
+  changed: boolean;
+  metadata: VersionMetadata;
+  /** The edited fields as they were and as they became, for the audit entry. */
+  before: Record<string, unknown>;
+  after: Record<string, unknown>;
+}
+
+export interface MetadataPatch {
+  description?: string;
+  /** Merged: a string sets a tag, null removes it. */
+  tags?: Record<string, string | null>;
+  /** Added: a metric already present with another value is refused. */
+  metrics?: Record<string, number>;
+}
+
+/** Applies a PATCH to a version's metadata; throws METRIC_ALREADY_SET, naming each metric, when one would be rewritten. */
+export function editVersionMetadata(current: VersionMetadata, patch: MetadataPatch): MetadataEdit {
+  const metadata: VersionMetadata = { ...current };
+  const before: Record<string, unknown> = {};
+  const after: Record<string, unknown> = {};
+  if (patch.metrics !== undefined) {
+    const existing = current.metrics ?? {};
+    const rewritten = Object.entries(patch.metrics).filter(([name, value]) => name in existing && existing[name] !== value);
+    if (rewritten.length) {
+      throw new DomainError(
+        'METRIC_ALREADY_SET',
+        `metrics are added, never rewritten: ${rewritten.map(([name]) => `${name} is already ${existing[name]}`).join('; ')}; record a new metric name instead`,
+        { errors: rewritten.map(([name]) => ({ field: `metrics.${name}`, message: `already set to ${existing[name]}` })) },
+      );
+    }
+    const added = Object.fromEntries(Object.entries(patch.metrics).filter(([name]) => !(name in existing)));
+    if (Object.keys(added).length) {
+      metadata.metrics = { ...existing, ...added };
+      before.metrics = current.metrics ?? {};
+      after.metrics = metadata.metrics;
+    }
+  }
+  if (patch.description !== undefined && patch.description !== (current.description ?? '')) {
+    metadata.description = patch.description;
+    before.description = current.description ?? '';
+    after.description = patch.description;
+  }
+  if (patch.tags !== undefined) {
+    const tags: Record<string, string> = { ...(current.tags ?? {}) };
+    for (const [key, value] of Object.entries(patch.tags)) {
+      if (value === null) delete tags[key];
+      else tags[key] = value;
+    }
+    if (JSON.stringify(Object.entries(tags).sort()) !== JSON.stringify(Object.entries(current.tags ?? {}).sort())) {
+      metadata.tags = tags;
+      before.tags = current.tags ?? {};
+      after.tags = tags;
+    }
+  }
+  return { changed: Object.keys(after).length > 0, metadata, before, after };
+}

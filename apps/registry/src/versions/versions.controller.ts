@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
 import {
   ApiBody,
   ApiConsumes,
@@ -12,9 +12,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '@switchyard/errors';
 import { Actor } from '@switchyard/http';
 import { TypedConfig } from '@switchyard/config';
-import { ListQueryDto } from '../common/list-query.dto';
+import { parseVersionSearch, type RawQuery } from '../common/search-query';
+import { ApiVersionSearch } from '../common/search-query.openapi';
 import { ModelNamePipe, VersionNumberPipe } from '../common/path-params';
-import { VersionPage, VersionResponse } from './dto/version.dto';
+import { UpdateVersionDto, VersionPage, VersionResponse } from './dto/version.dto';
 import { UPLOAD_PARSER_OPTIONS, watchForStalledBody } from './upload-body';
 import { presentVersion, VersionsService } from './versions.service';
 
@@ -69,8 +70,9 @@ export class VersionsController {
 
   @Get()
   @ApiOkResponse({ type: VersionPage })
-  list(@Param('name', ModelNamePipe) name: string, @Query() query: ListQueryDto): Promise<VersionPage> {
-    return this.versions.list(name, query.limit, query.cursor);
+  @ApiVersionSearch()
+  list(@Param('name', ModelNamePipe) name: string, @Query() query: RawQuery): Promise<VersionPage> {
+    return this.versions.list(name, parseVersionSearch(query));
   }
 
   @Get(':version')
@@ -80,6 +82,17 @@ export class VersionsController {
     @Param('version', VersionNumberPipe) version: number,
   ): Promise<VersionResponse> {
     return presentVersion(name, await this.versions.get(name, version));
+  }
+
+  @Patch(':version')
+  @ApiOkResponse({ type: VersionResponse, description: '*added*: description replaced, tags merged (null removes one), metrics added (409 if one would be rewritten); audited' })
+  async update(
+    @Param('name', ModelNamePipe) name: string,
+    @Param('version', VersionNumberPipe) version: number,
+    @Body() dto: UpdateVersionDto,
+    @Actor() actor: string,
+  ): Promise<VersionResponse> {
+    return presentVersion(name, await this.versions.update(name, version, dto, actor));
   }
 
   @Delete(':version')

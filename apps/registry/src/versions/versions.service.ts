@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import { DataSource, Repository } from 'typeorm';
 import { DomainError } from '@switchyard/errors';
 import {
+  AuditEntryEntity,
   decodeCursor,
   ModelAliasEntity,
   ModelEntity,
@@ -16,12 +17,15 @@ import {
 import { ARTIFACT_STORE, type ArtifactStore, artifactKey } from '@switchyard/storage';
 import { TypedConfig } from '@switchyard/config';
 import { TRAFFIC_ALIASES } from '@switchyard/deployment-changes';
+import { recordEvent, WebhookDispatcher } from '@switchyard/events';
 import { ModelsService } from '../models/models.service';
-import type { VersionResponse } from './dto/version.dto';
+import type { UpdateVersionDto, VersionResponse } from './dto/version.dto';
 import { HashingStream } from './hashing-stream';
 import { ValidationQueue } from './validation-queue';
 import { asUploadError, incompleteUpload, untilAborted, type UploadBody } from './upload-body';
-import { parseVersionMetadata } from './version-metadata';
+import { editVersionMetadata, parseVersionMetadata } from './version-metadata';
+import { presentApproval } from '../approvals/approvals.service';
+import { METRIC_NAME, type VersionSearch } from '../common/search-query';
 
 interface StoredArtifact {
   key: string;
@@ -56,6 +60,34 @@ async function readMetadataPart(part: MultipartFile, stalled: AbortSignal): Prom
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/**
+ * created_at as the API shows it, to the millisecond: the column keeps microseconds, so comparing it
+ * with a time a client read back (a filter, a cursor) would otherwise count a version as after itself.
+ */
+const CREATED_MS = `date_trunc('milliseconds', v.created_at)`;
+
+const COMPARISON_SQL = { lt: '<', lte: '<=', gt: '>', gte: '>=' } as const;
+
+/** A metric's value as SQL; the name is checked against METRIC_NAME (no quotes) before it gets here. */
+function metricExpression(metric: string): string {
+  if (!METRIC_NAME.test(metric)) throw new Error(`unchecked metric name ${JSON.stringify(metric)}`);
+  return `(v.metadata -> 'metrics' ->> '${metric}')::double precision`;
+}
+
+/** `<sort key>|<version>`, as list() writes it; anything else is INVALID_CURSOR. */
+function decodeCompoundCursor(cursor: string, kind: 'time' | 'number'): [string | number, number] {
+  const [key, version, ...rest] = decodeCursor(cursor, 'string').split('|');
+  const parsedKey = kind === 'time' ? key : Number(key);
+  const valid =
+    rest.length === 0 && /^\d{1,10}$/.test(version ?? '') && (kind === 'time' ? !Number.isNaN(new Date(key).getTime()) : key !== '' && Number.isFinite(parsedKey));
+  if (!valid) {
+    throw new DomainError('INVALID_CURSOR', 'cursor is not one this list returned with this order; pass next_cursor unchanged with the same order_by, or omit it', {
+      errors: [{ field: 'cursor', message: 'malformed cursor' }],
+    });
+  }
+  return [parsedKey, Number(version)];
+}
+
 export function presentVersion(modelName: string, v: ModelVersionEntity): VersionResponse {
   return {
     model: modelName,
@@ -67,6 +99,7 @@ export function presentVersion(modelName: string, v: ModelVersionEntity): Versio
     signature: v.signature,
     metadata: v.metadata,
     validation: v.validation,
+    approval: presentApproval(v),
     artifact_url: `/v1/models/${modelName}/versions/${v.version}/artifact`,
     created_at: v.createdAt.toISOString(),
     created_by: v.createdBy,
@@ -84,6 +117,7 @@ export class VersionsService {
     @Inject(ARTIFACT_STORE) private readonly store: ArtifactStore,
     private readonly config: TypedConfig,
     private readonly validationQueue: ValidationQueue,
+    private readonly webhooks: WebhookDispatcher,
   ) {}
 
   /**
@@ -124,22 +158,28 @@ export class VersionsService {
           errors: [{ field: 'artifact', message: 'required' }],
         });
       }
-      const created = await this.versions.save(
-        this.versions.create({
-          modelId: model.id,
-          version: stored.version,
-          status: 'pending',
-          statusReason: null,
-          sha256: stored.sha256,
-          sizeBytes: stored.sizeBytes,
-          artifactUri: stored.uri,
-          signature: null,
-          metadata,
-          validation: null,
-          createdBy: actor,
-        }),
-      );
+      const artifact = stored;
+      const { created, deliveries } = await this.dataSource.transaction(async (manager) => {
+        const row = await manager.save(
+          manager.create(ModelVersionEntity, {
+            modelId: model.id,
+            version: artifact.version,
+            status: 'pending',
+            statusReason: null,
+            sha256: artifact.sha256,
+            sizeBytes: artifact.sizeBytes,
+            artifactUri: artifact.uri,
+            signature: null,
+            metadata,
+            validation: null,
+            createdBy: actor,
+          }),
+        );
+        const data = { model: model.name, version: row.version, sha256: row.sha256, size_bytes: row.sizeBytes, created_by: actor };
+        return { created: row, deliveries: await recordEvent(manager, { type: 'version.created', modelName: model.name, data }) };
+      });
       await this.validationQueue.enqueue(created.id);
+      await this.webhooks.notify(deliveries);
       return created;
     } catch (error) {
       if (stored) await this.discard(stored.key);
@@ -215,15 +255,77 @@ export class VersionsService {
     }
   }
 
-  async list(modelName: string, limit: number, cursor?: string): Promise<Page<VersionResponse>> {
+  /**
+   * A filtered, ordered page of a model's versions. Keyset paging: the cursor holds the last item's
+   * sort key and version number (the tie-breaker), so pages neither skip nor repeat while versions are
+   * added. Ordering by a metric lists only the versions that have it.
+   */
+  async list(modelName: string, search: VersionSearch): Promise<Page<VersionResponse>> {
     const model = await this.modelsService.getByName(modelName);
-    const query = this.versions
-      .createQueryBuilder('v')
-      .where('v.model_id = :modelId', { modelId: model.id })
-      .orderBy('v.version', 'DESC')
-      .limit(limit + 1);
-    if (cursor !== undefined) query.andWhere('v.version < :after', { after: decodeCursor(cursor, 'number') });
-    return toPage(await query.getMany(), limit, (v) => v.version, (v) => presentVersion(model.name, v));
+    const query = this.versions.createQueryBuilder('v').where('v.model_id = :modelId', { modelId: model.id }).limit(search.limit + 1);
+    if (search.statuses.length) query.andWhere('v.status IN (:...statuses)', { statuses: search.statuses });
+    if (search.approvals.length) {
+      const decided = search.approvals.filter((a) => a !== 'none');
+      const none = search.approvals.includes('none') ? 'v.approval IS NULL' : 'false';
+      query.andWhere(decided.length ? `(v.approval IN (:...decided) OR ${none})` : none, { decided });
+    }
+    if (Object.keys(search.tags).length) query.andWhere(`v.metadata -> 'tags' @> :tags::jsonb`, { tags: JSON.stringify(search.tags) });
+    search.metrics.forEach((bound, i) => {
+      query.andWhere(`${metricExpression(bound.metric)} ${COMPARISON_SQL[bound.comparison]} :bound${i}`, { [`bound${i}`]: bound.value });
+    });
+    if (search.createdAfter) query.andWhere(`${CREATED_MS} > :createdAfter`, { createdAfter: search.createdAfter });
+    if (search.createdBefore) query.andWhere(`${CREATED_MS} < :createdBefore`, { createdBefore: search.createdBefore });
+    const sql = search.direction === 'asc' ? 'ASC' : 'DESC';
+    const beyond = search.direction === 'asc' ? '>' : '<';
+    const order = search.order;
+    if (order.by === 'version') {
+      query.orderBy('v.version', sql);
+      if (search.cursor !== undefined) query.andWhere(`v.version ${beyond} :after`, { after: decodeCursor(search.cursor, 'number') });
+      return toPage(await query.getMany(), search.limit, (v) => v.version, (v) => presentVersion(model.name, v));
+    }
+    const sortKey = order.by === 'created_at' ? CREATED_MS : metricExpression(order.metric);
+    if (order.by === 'metric') query.andWhere(`${sortKey} IS NOT NULL`);
+    query.orderBy(sortKey, sql).addOrderBy('v.version', sql);
+    if (search.cursor !== undefined) {
+      const [key, version] = decodeCompoundCursor(search.cursor, order.by === 'created_at' ? 'time' : 'number');
+      query.andWhere(`(${sortKey}, v.version) ${beyond} (:afterKey, :afterVersion)`, { afterKey: key, afterVersion: version });
+    }
+    const keyOf = (v: ModelVersionEntity) =>
+      `${order.by === 'created_at' ? v.createdAt.toISOString() : String(v.metadata.metrics![order.metric])}|${v.version}`;
+    return toPage(await query.getMany(), search.limit, keyOf, (v) => presentVersion(model.name, v));
+  }
+
+  /**
+   * Edits a version's metadata in one transaction with its audit entry: description replaced, tags
+   * merged (null removes one), metrics added. A metric it already has with another value is refused:
+   * a recorded measurement is evidence, and rewriting it would let a version look better than it was.
+   */
+  async update(modelName: string, version: number, dto: UpdateVersionDto, actor: string): Promise<ModelVersionEntity> {
+    if (dto.description === undefined && dto.tags === undefined && dto.metrics === undefined) {
+      throw new DomainError('VALIDATION_FAILED', 'send at least one of description, tags or metrics', {
+        errors: [{ field: 'body', message: 'must set description, tags or metrics' }],
+      });
+    }
+    const model = await this.modelsService.getByName(modelName);
+    return this.dataSource.transaction(async (manager) => {
+      const found = await manager.findOne(ModelVersionEntity, { where: { modelId: model.id, version }, lock: { mode: 'pessimistic_write' } });
+      if (!found) throw new DomainError('VERSION_NOT_FOUND', `model "${modelName}" has no version ${version}`);
+      const edit = editVersionMetadata(found.metadata, dto);
+      if (!edit.changed) return found;
+      found.metadata = edit.metadata;
+      await manager.save(found);
+      await manager.insert(AuditEntryEntity, {
+        modelId: model.id,
+        action: 'version.update',
+        scope: 'version',
+        version,
+        actor,
+        reason: null,
+        before: edit.before,
+        after: edit.after,
+      });
+      return found;
+    });
   }
 
   async get(modelName: string, version: number): Promise<ModelVersionEntity> {

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { EventsModule } from '@switchyard/events';
 import { MetricsModule } from '@switchyard/http';
 import { ArtifactValidationService } from './artifact-validation.service';
 import { ArtifactValidationWorker } from './artifact-validation.worker';
@@ -12,7 +13,7 @@ import { ValidationMetrics } from './validation-metrics';
  * configuration come from the global modules the worker app imports.
  */
 @Module({
-  imports: [MetricsModule],
+  imports: [MetricsModule, EventsModule],
   providers: [ArtifactValidationService, ArtifactValidationWorker, PendingSweep, RuntimeSandbox, ValidationMetrics],
 })
 export class ArtifactValidationModule {}

@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import * as ort from 'onnxruntime-node';
 import { type QueryDeepPartialEntity, Repository } from 'typeorm';
 import { isDomainError } from '@switchyard/errors';
+import { recordEvent, WebhookDispatcher } from '@switchyard/events';
 import { messageOf, servableGraph, withClassLabels } from '@switchyard/onnx';
 import { type ModelSignature, ModelVersionEntity, type ValidationReport } from '@switchyard/persistence';
 import { ARTIFACT_STORE, type ArtifactStore, keyFromUri } from '@switchyard/storage';
@@ -41,6 +42,7 @@ export class ArtifactValidationService {
     @Inject(ARTIFACT_STORE) private readonly store: ArtifactStore,
     private readonly config: TypedConfig,
     private readonly sandbox: RuntimeSandbox,
+    private readonly webhooks: WebhookDispatcher,
   ) {}
 
   /**
@@ -143,14 +145,25 @@ export class ArtifactValidationService {
 
   /**
    * The update is conditional on the version still being pending, so a validation that was retaken
-   * after its worker stalled, or a version deleted meanwhile, cannot be overwritten.
+   * after its worker stalled, or a version deleted meanwhile, cannot be overwritten. The
+   * `version.ready` or `version.failed` event is written in the same transaction, only by the update
+   * that took effect.
    */
   private async finish(
     versionId: string,
-    changes: QueryDeepPartialEntity<ModelVersionEntity> & { status: 'ready' | 'failed' },
+    changes: QueryDeepPartialEntity<ModelVersionEntity> & { status: 'ready' | 'failed'; statusReason: string | null },
   ): Promise<ValidationOutcome> {
-    const result = await this.versions.update({ id: versionId, status: 'pending' }, changes);
-    return result.affected === 1 ? changes.status : 'skipped';
+    const deliveries = await this.versions.manager.transaction(async (manager) => {
+      const result = await manager.update(ModelVersionEntity, { id: versionId, status: 'pending' }, changes);
+      if (result.affected !== 1) return undefined;
+      const version = await manager.findOneOrFail(ModelVersionEntity, { where: { id: versionId }, relations: { model: true } });
+      const model = version.model!.name;
+      const data = { model, version: version.version, status: changes.status, reason: changes.statusReason, sha256: version.sha256 };
+      return recordEvent(manager, { type: changes.status === 'ready' ? 'version.ready' : 'version.failed', modelName: model, data });
+    });
+    if (deliveries === undefined) return 'skipped';
+    await this.webhooks.notify(deliveries);
+    return changes.status;
   }
 }
 

@@ -17,7 +17,7 @@ import {
   SHADOW,
 } from '@switchyard/deployment-changes';
 import { isDomainError } from '@switchyard/errors';
-import { type AuditAction, DeploymentEntity, type ModelEntity, type RolloutEvidence, RolloutPlanEntity } from '@switchyard/persistence';
+import { type DeploymentAuditAction, DeploymentEntity, type ModelEntity, type RolloutEvidence, RolloutPlanEntity } from '@switchyard/persistence';
 import { PeriodicTask } from '../periodic-task';
 
 /** The plan moved on under us (another worker stepped it, or an operator paused, replaced or cancelled it). */
@@ -204,7 +204,7 @@ export class RolloutPlanRunner implements OnApplicationBootstrap, OnModuleDestro
   private async change(
     model: ModelEntity,
     plan: RolloutPlanEntity,
-    action: AuditAction,
+    action: DeploymentAuditAction,
     reason: string,
     apply: (context: ChangeContext) => Promise<Partial<RolloutPlanEntity>>,
   ): Promise<void> {

@@ -3,7 +3,7 @@ import type { GuardrailConfig } from './guardrail';
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { ModelEntity } from './model.entity';
 
-export type AuditAction =
+export type DeploymentAuditAction =
   | 'alias.set'
   | 'alias.delete'
   | 'traffic.set'
@@ -20,6 +20,14 @@ export type AuditAction =
   | 'rollout.step'
   | 'rollout.abort'
   | 'rollout.hold';
+export type MetadataAuditAction = 'model.update' | 'version.update' | 'version.approve' | 'version.reject';
+export type AuditAction = DeploymentAuditAction | MetadataAuditAction;
+
+/** What an entry is about: the deployment (before and after are DeploymentStates), a model's or a version's metadata. */
+export type AuditScope = 'deployment' | 'model' | 'version';
+
+/** The fields of a model or a version that an edit or a decision changed, as they were and as they became. */
+export type MetadataSnapshot = Record<string, unknown>;
 
 /** What a model's deployment looked like before or after a change. */
 export interface DeploymentState {
@@ -56,6 +64,13 @@ export class AuditEntryEntity {
   @Column({ type: 'varchar', length: 32 })
   action: AuditAction;
 
+  @Column({ type: 'varchar', length: 16, default: 'deployment' })
+  scope: AuditScope;
+
+  /** The version number a `version` entry is about; null otherwise. */
+  @Column({ type: 'integer', nullable: true })
+  version: number | null;
+
   @Column({ type: 'varchar', length: 200 })
   actor: string;
 
@@ -63,10 +78,10 @@ export class AuditEntryEntity {
   reason: string | null;
 
   @Column({ type: 'jsonb' })
-  before: DeploymentState;
+  before: DeploymentState | MetadataSnapshot;
 
   @Column({ type: 'jsonb' })
-  after: DeploymentState;
+  after: DeploymentState | MetadataSnapshot;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

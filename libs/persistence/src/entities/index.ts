@@ -1,6 +1,7 @@
 import { ApiKeyEntity } from './api-key.entity';
 import { AuditEntryEntity } from './audit-entry.entity';
 import { DeploymentEntity } from './deployment.entity';
+import { EventEntity, WebhookDeliveryEntity, WebhookEntity } from './event.entity';
 import { ModelEntity } from './model.entity';
 import { ModelAliasEntity } from './model-alias.entity';
 import { ModelVersionEntity } from './model-version.entity';
@@ -13,6 +14,7 @@ import { ShadowRollupEntity } from './shadow-rollup.entity';
 export * from './api-key.entity';
 export * from './audit-entry.entity';
 export * from './deployment.entity';
+export * from './event.entity';
 export * from './model.entity';
 export * from './model-alias.entity';
 export * from './model-version.entity';
@@ -39,4 +41,7 @@ export const ENTITIES = [
   RegistryInstanceEntity,
   RolloutPlanEntity,
   ShadowRollupEntity,
+  EventEntity,
+  WebhookEntity,
+  WebhookDeliveryEntity,
 ];

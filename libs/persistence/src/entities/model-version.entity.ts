@@ -7,6 +7,9 @@ export type { ModelSignature, TensorSpec } from '@switchyard/onnx';
 
 export type VersionStatus = 'pending' | 'ready' | 'failed';
 
+/** A version's one approval decision; null until someone decides. */
+export type ApprovalDecision = 'approved' | 'rejected';
+
 /** What the validation job measured when it loaded the artifact. */
 export interface ValidationReport {
   runtime: string;
@@ -42,6 +45,9 @@ const bigintAsNumber = {
 @Entity({ name: 'model_versions' })
 @Unique('uq_model_versions_model_version', ['modelId', 'version'])
 @Index('ix_model_versions_status_created', ['status', 'createdAt'])
+@Index('ix_model_versions_model_created', ['modelId', 'createdAt'])
+/** GIN over metadata->'tags' (jsonb_path_ops), for tag filters; an expression index, so kept by its migration only. */
+@Index('ix_model_versions_tags', { synchronize: false })
 export class ModelVersionEntity {
   @PrimaryGeneratedColumn('uuid')
   id: string;
@@ -84,6 +90,18 @@ export class ModelVersionEntity {
   /** Validation runs started for this version; past VALIDATION_MAX_ATTEMPTS it is failed, not retried. */
   @Column({ name: 'validation_attempts', type: 'integer', default: 0 })
   validationAttempts: number;
+
+  @Column({ type: 'varchar', length: 16, nullable: true })
+  approval: ApprovalDecision | null;
+
+  @Column({ name: 'approval_by', type: 'varchar', length: 200, nullable: true })
+  approvalBy: string | null;
+
+  @Column({ name: 'approval_reason', type: 'text', nullable: true })
+  approvalReason: string | null;
+
+  @Column({ name: 'approval_at', type: 'timestamptz', nullable: true })
+  approvalAt: Date | null;
 
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
   updatedAt: Date;

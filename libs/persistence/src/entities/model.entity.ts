@@ -1,8 +1,10 @@
 import type { BatchingConfig, ModelTask } from '@switchyard/domain';
 import type { GuardrailConfig } from './guardrail';
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 
 @Entity({ name: 'models' })
+/** GIN over tags (jsonb_path_ops), for tag filters; its method is not one TypeORM describes, so kept by its migration only. */
+@Index('ix_models_tags', { synchronize: false })
 export class ModelEntity {
   @PrimaryGeneratedColumn('uuid')
   id: string;
@@ -31,6 +33,10 @@ export class ModelEntity {
   /** The A/B test's guardrail, evaluated by the worker; null: none. */
   @Column({ type: 'jsonb', nullable: true })
   guardrail: GuardrailConfig | null;
+
+  /** Versions must be approved (by another key than their uploader's) before they take champion, challenger or shadow. */
+  @Column({ name: 'require_approval', type: 'boolean', default: false })
+  requireApproval: boolean;
 
   /** Highest version number ever handed out; versions are never renumbered or reused. */
   @Column({ name: 'last_version', type: 'integer', default: 0 })

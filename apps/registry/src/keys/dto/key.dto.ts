@@ -35,7 +35,7 @@ export class CreateKeyDto extends KeyLimitFields {
   @Matches(KEY_NAME_PATTERN, { message: 'name must be 1–64 letters, digits, spaces or . @ : / + - _' })
   name: string;
 
-  @ApiProperty({ enum: ROLES, isArray: true, example: ['predict'], description: 'viewer ⊂ publisher ⊂ operator ⊂ admin; predict stands apart' })
+  @ApiProperty({ enum: ROLES, isArray: true, example: ['predict'], description: 'viewer ⊂ publisher ⊂ operator ⊂ admin; approver (added) is viewer plus approving versions, included in operator; predict stands apart' })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayUnique()

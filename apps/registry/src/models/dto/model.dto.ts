@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import type { ModelTask } from '@switchyard/domain';
 import { BatchingDto, DeploymentResponse } from '../../deployments/dto/deployment.dto';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsObject, IsOptional, IsString, Matches, MaxLength, MinLength, Validate, ValidateNested, ValidatorConstraint, type ValidatorConstraintInterface } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsObject, IsOptional, IsString, Matches, MaxLength, MinLength, Validate, ValidateNested, ValidatorConstraint, type ValidatorConstraintInterface } from 'class-validator';
 
 export const MODEL_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
@@ -58,6 +58,11 @@ export class CreateModelDto extends ModelTaskFields {
   @IsObject()
   @Validate(IsStringMap)
   tags?: Record<string, string>;
+
+  @ApiPropertyOptional({ description: '*added*: versions must be approved (POST .../approve, by another key than the uploader\'s) before they take champion, challenger or shadow; default false' })
+  @IsOptional()
+  @IsBoolean({ message: 'require_approval must be true or false' })
+  require_approval?: boolean;
 }
 
 export class UpdateModelDto extends ModelTaskFields {
@@ -82,6 +87,11 @@ export class UpdateModelDto extends ModelTaskFields {
   @IsObject()
   @Validate(IsStringMap)
   tags?: Record<string, string>;
+
+  @ApiPropertyOptional({ description: '*added*: versions must be approved (POST .../approve, by another key than the uploader\'s) before they take champion, challenger or shadow; default false' })
+  @IsOptional()
+  @IsBoolean({ message: 'require_approval must be true or false' })
+  require_approval?: boolean;
 }
 
 export class ModelSummary {
@@ -92,6 +102,7 @@ export class ModelSummary {
   @ApiProperty({ type: BatchingDto, nullable: true }) batching: BatchingDto | null;
   @ApiProperty({ enum: ['regression', 'classification'], nullable: true, description: 'as set; null means inferred from the champion' }) task: ModelTask | null;
   @ApiProperty({ type: [String], nullable: true }) labels: string[] | null;
+  @ApiProperty({ description: '*added*: versions need approval before they take champion, challenger or shadow' }) require_approval: boolean;
   @ApiProperty() created_by: string;
   @ApiProperty() created_at: string;
   @ApiProperty() updated_at: string;

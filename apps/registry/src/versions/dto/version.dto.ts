@@ -1,5 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { InputExample } from '@switchyard/domain';
+import { ApprovalResponse } from '../../approvals/dto/approval.dto';
+import { IsOptional, IsString, MaxLength, Validate, ValidatorConstraint, type ValidatorConstraintInterface } from 'class-validator';
 
 export class TensorSpecResponse {
   @ApiProperty() name: string;
@@ -75,6 +77,8 @@ export class VersionResponse {
   @ApiPropertyOptional({ type: SignatureResponse, nullable: true }) signature: SignatureResponse | null;
   @ApiProperty({ type: VersionMetadataResponse }) metadata: VersionMetadataResponse;
   @ApiPropertyOptional({ type: ValidationResponse, nullable: true }) validation: ValidationResponse | null;
+  @ApiProperty({ type: ApprovalResponse, nullable: true, description: '*added*: the review decision; null until someone decides' })
+  approval: ApprovalResponse | null;
   @ApiProperty() artifact_url: string;
   @ApiProperty() created_at: string;
   @ApiProperty() created_by: string;
@@ -83,4 +87,59 @@ export class VersionResponse {
 export class VersionPage {
   @ApiProperty({ type: [VersionResponse] }) items: VersionResponse[];
   @ApiProperty({ type: String, nullable: true }) next_cursor: string | null;
+}
+
+@ValidatorConstraint({ name: 'tagPatch' })
+class IsTagPatch implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+    const entries = Object.entries(value);
+    return entries.length <= 50 && entries.every(([k, v]) => k.length >= 1 && k.length <= 128 && (v === null || (typeof v === 'string' && v.length <= 1024)));
+  }
+
+  defaultMessage(): string {
+    return 'tags must be an object of at most 50 entries, each a string (keys 1–128 characters, values up to 1024) or null to remove the tag';
+  }
+}
+
+@ValidatorConstraint({ name: 'metricMap' })
+class IsMetricMap implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+    const entries = Object.entries(value);
+    return entries.length <= 100 && entries.every(([k, v]) => /^[A-Za-z0-9_.-]{1,64}$/.test(k) && typeof v === 'number' && Number.isFinite(v));
+  }
+
+  defaultMessage(): string {
+    return 'metrics must be an object of at most 100 finite numbers, named with letters, digits, "_", "." or "-" (1–64 characters)';
+  }
+}
+
+/** *added*: what may change about a version after upload. The artifact, its signature and `source` never do. */
+export class UpdateVersionDto {
+  @ApiPropertyOptional({ example: 'retrained on March data' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(4000)
+  description?: string;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string', nullable: true },
+    example: { team: 'risk', candidate: null },
+    description: 'merged into the version\'s tags (JSON merge patch): a string sets the tag, null removes it, tags not named are kept',
+  })
+  @IsOptional()
+  @Validate(IsTagPatch)
+  tags?: Record<string, string | null>;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'number' },
+    example: { rmse: 0.27 },
+    description: 'added to the version\'s metrics; a metric it already has with another value is refused (409): metrics are added, never rewritten',
+  })
+  @IsOptional()
+  @Validate(IsMetricMap)
+  metrics?: Record<string, number>;
 }

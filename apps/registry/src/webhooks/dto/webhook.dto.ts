@@ -1,0 +1,70 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { EVENT_TYPES } from '@switchyard/events';
+import { MODEL_NAME_PATTERN } from '../../models/dto/model.dto';
+
+export class CreateWebhookDto {
+  @ApiProperty({ example: 'https://ci.example.com/hooks/switchyard', description: 'http or https; loopback, private and link-local addresses are refused unless WEBHOOK_ALLOW_PRIVATE=true' })
+  @IsString()
+  @MaxLength(2000)
+  url: string;
+
+  @ApiProperty({ enum: EVENT_TYPES, isArray: true, example: ['version.ready', 'deployment.changed'] })
+  @IsArray()
+  @ArrayMinSize(1, { message: 'events must name at least one event' })
+  @ArrayMaxSize(EVENT_TYPES.length)
+  @IsIn(EVENT_TYPES, { each: true, message: `each event must be one of ${EVENT_TYPES.join(', ')}` })
+  events: string[];
+
+  @ApiPropertyOptional({ example: 'fraud-scorer', description: 'only this model\'s events; absent: every model\'s' })
+  @IsOptional()
+  @IsString()
+  @Matches(MODEL_NAME_PATTERN, { message: `model must be a model name (${MODEL_NAME_PATTERN.source})` })
+  model?: string;
+
+  @ApiPropertyOptional({ description: 'whsec_ followed by the base64 of 24–64 random bytes (Standard Webhooks); absent: one is generated and returned once' })
+  @IsOptional()
+  @IsString()
+  secret?: string;
+}
+
+export class WebhookResponse {
+  @ApiProperty() id: string;
+  @ApiProperty() url: string;
+  @ApiProperty({ enum: EVENT_TYPES, isArray: true }) events: string[];
+  @ApiProperty({ type: String, nullable: true }) model: string | null;
+  @ApiProperty() created_by: string;
+  @ApiProperty() created_at: string;
+}
+
+export class CreatedWebhookResponse extends WebhookResponse {
+  @ApiProperty({ description: 'the signing secret: shown only in this answer' }) secret: string;
+}
+
+export class WebhookList {
+  @ApiProperty({ type: [WebhookResponse] }) items: WebhookResponse[];
+}
+
+export class DeliveryAttemptResponse {
+  @ApiProperty() at: string;
+  @ApiProperty({ type: Number, nullable: true, description: 'the receiver\'s status; null when none came (refused, timed out, address refused)' }) status_code: number | null;
+  @ApiProperty({ type: String, nullable: true }) error: string | null;
+  @ApiProperty() duration_ms: number;
+}
+
+export class DeliveryResponse {
+  @ApiProperty() id: number;
+  @ApiProperty({ description: 'the event id, sent as webhook-id: the same on every attempt' }) event_id: string;
+  @ApiProperty({ enum: EVENT_TYPES }) event_type: string;
+  @ApiProperty() model: string;
+  @ApiProperty({ enum: ['pending', 'delivered', 'failed'] }) status: string;
+  @ApiProperty() attempts: number;
+  @ApiProperty({ type: [DeliveryAttemptResponse] }) attempt_log: DeliveryAttemptResponse[];
+  @ApiProperty() created_at: string;
+  @ApiProperty({ type: String, nullable: true }) delivered_at: string | null;
+}
+
+export class DeliveryPage {
+  @ApiProperty({ type: [DeliveryResponse] }) items: DeliveryResponse[];
+  @ApiProperty({ type: String, nullable: true }) next_cursor: string | null;
+}
