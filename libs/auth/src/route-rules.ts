@@ -87,6 +87,8 @@ export const ROUTE_RULES: Record<AppName, Record<string, Rule>> = {
     'DELETE /v1/keys/:id': 'admin',
     // Gateways read it with their viewer key (REGISTRY_API_KEY): ids, revocations and limits, no secret material.
     'GET /v1/keys/states': 'viewer',
+    // Any key that reads the registry may learn its own roles (the console enables controls by them).
+    'GET /v1/keys/me': 'viewer',
   },
   gateway: {
     ...OPEN_ON_EVERY_APP,
