@@ -520,7 +520,7 @@
       document.body.dataset.loaded = name;
       document.body.dataset.revision = String(model.deployment.revision);
       // Milliseconds from navigation until the first complete page (the load time the bench and tests log).
-      if (!document.body.dataset.firstLoadMs) document.body.dataset.firstLoadMs = String(Math.round(performance.now()));
+      if (!document.body.dataset.firstLoadMs) document.body.dataset.firstLoadMs = String(Math.round(window.performance.now()));
     } catch (error) {
       $('error').textContent = String(error.message || error);
     }
