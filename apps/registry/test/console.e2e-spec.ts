@@ -18,6 +18,11 @@ import { createKey, type TestKey } from '../../../test/support/keys';
 import { uniqueSuffix } from '../../../test/support/test-env';
 
 const SCREENSHOTS = path.resolve(__dirname, '..', '..', '..', 'test-output', 'console');
+/** The page's document, as much of it as the tests read inside the browser (this project compiles without the DOM library). */
+interface PageDocument {
+  document: { querySelector(selector: string): { textContent: string | null } | null; querySelectorAll(selector: string): { length: number } };
+}
+
 const PAYLOAD = '<img src=x onerror="document.body.dataset.injected=1"><script>document.body.dataset.injected=2</script>';
 
 describe('operator console in a real browser', () => {
@@ -220,7 +225,7 @@ describe('operator console in a real browser', () => {
     expect(await text(page, 'confirm-text')).toContain('Promote challenger v2 to champion');
     await page.locator('#confirm-reason').fill('wins on error rate');
     await page.locator('#confirm-ok').click();
-    await page.waitForFunction((n) => (globalThis as unknown as { document: Document }).document.querySelector('[data-testid="champion"]')?.textContent === n, 'v2', { timeout: 30_000 });
+    await page.waitForFunction((n) => (globalThis as unknown as PageDocument).document.querySelector('[data-testid="champion"]')?.textContent === n, 'v2', { timeout: 30_000 });
     expect(await deployment(name)).toMatchObject({ champion: { version: 2 }, challenger: null, previous_champion: { version: 1 } });
     expect((await call(url(name, '/audit?limit=1'))).body.items[0]).toMatchObject({ action: 'promote', reason: 'wins on error rate' });
     // Without a challenger the share and promote are disabled; rollback is offered.
@@ -337,7 +342,7 @@ describe('operator console in a real browser', () => {
       expect(await page.locator('#versions tbody tr').count()).toBe(50);
       if (run === 0) {
         await page.locator('#versions-more').click();
-        await page.waitForFunction(() => (globalThis as unknown as { document: Document }).document.querySelectorAll('#versions tbody tr').length === 100, undefined, { timeout: 30_000 });
+        await page.waitForFunction(() => (globalThis as unknown as PageDocument).document.querySelectorAll('#versions tbody tr').length === 100, undefined, { timeout: 30_000 });
         await screenshot(page, 'fifty-models');
       }
       await context.close();
