@@ -322,6 +322,7 @@ describe('operator console in a real browser', () => {
     await call(url(target, '/aliases/champion'), { method: 'PUT', json: { version: 200 } });
 
     const timings: number[] = [];
+    const firstDrawn: number[] = [];
     for (let run = 0; run < 3; run++) {
       const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
       contexts.push(context);
@@ -331,6 +332,7 @@ describe('operator console in a real browser', () => {
       await page.waitForSelector(`body[data-loaded="${target}"]`, { timeout: 60_000 });
       // Measured by the page: from the start of navigation until every section is drawn.
       timings.push(Number(await page.locator('body').getAttribute('data-first-load-ms')));
+      firstDrawn.push(Number(await page.locator('body').getAttribute('data-first-model-ms')));
       const slowest = await page.evaluate(() =>
         (globalThis as unknown as { performance: { getEntriesByType(t: string): Array<{ name: string; duration: number }> } }).performance
           .getEntriesByType('resource')
@@ -347,7 +349,9 @@ describe('operator console in a real browser', () => {
       }
       await context.close();
     }
-    const line = `console model page, 50 models × 200 versions: ${timings.join(' ms, ')} ms (from navigation until every section is drawn, measured in the page; 3 cold loads)`;
+    const line =
+      `console model page, 50 models × 200 versions, 3 cold loads measured in the page from navigation: deployment, controls and versions drawn at ` +
+      `${firstDrawn.join(' ms, ')} ms; every section (statistics, charts, plan, guardrail, audit, model list) drawn at ${timings.join(' ms, ')} ms`;
     fs.mkdirSync(SCREENSHOTS, { recursive: true });
     fs.writeFileSync(path.join(SCREENSHOTS, 'load-time.txt'), `${line}\n`);
     process.stdout.write(`${line}\n`);

@@ -480,32 +480,32 @@
   }
 
   // ---- the page -----------------------------------------------------------------------------------
-  /** Everything on the page, fetched at once: no request waits for another. */
   async function refresh() {
     $('error').textContent = '';
     try {
       const name = selectedModel();
       if (name !== state.model) { state.model = name; state.editBase = null; state.versions = []; $('conflict').hidden = true; }
-      const list = drawModelList();
       const caller = state.caller ? null : loadCaller();
-      if (!name) { await Promise.all([list, caller]); return; }
-      // Sections that need nothing else draw as soon as their answer arrives; awaited below (the
-      // catch only keeps an early failure elsewhere from leaving them unhandled).
-      const sections = Promise.all([drawPlan(), drawGuardrail(), drawAudit(), list]);
-      sections.catch(() => undefined);
+      if (!name) { await Promise.all([drawModelList(), caller]); return; }
+      // All requests at once, in the order the page needs them (a browser sends six at a time to one
+      // origin): the deployment and versions, then the statistics (the slowest to compute), then the
+      // sections that stand alone, which draw as soon as their answer arrives. The catches only keep an
+      // early failure from leaving a promise unhandled; each is awaited below.
+      const modelAnswer = Promise.all([api(modelPath('')), loadVersions(state.versions.length), caller]);
       const to = new Date();
       const from = new Date(to.getTime() - Number($('range').value) * 1000);
-      const [model, stats] = await Promise.all([
-        api(modelPath('')),
-        api(modelPath('/stats?from=' + from.toISOString() + '&to=' + to.toISOString())),
-        loadVersions(state.versions.length),
-        caller,
-      ]);
+      const statsAnswer = api(modelPath('/stats?from=' + from.toISOString() + '&to=' + to.toISOString()));
+      const sections = Promise.all([drawPlan(), drawGuardrail(), drawAudit(), drawModelList()]);
+      for (const pending of [modelAnswer, statsAnswer, sections]) pending.catch(() => undefined);
+      const [model] = await modelAnswer;
       state.lastModel = model;
-      $('title').textContent = name + ' (' + stats.task + ')';
+      $('title').textContent = name;
       $('description').textContent = model.description;
       drawVersions(model);
       drawDeployment(model);
+      if (!document.body.dataset.firstModelMs) document.body.dataset.firstModelMs = String(Math.round(window.performance.now()));
+      const stats = await statsAnswer;
+      $('title').textContent = name + ' (' + stats.task + ')';
       $('verdict').textContent = stats.verdict.summary;
       $('verdict').dataset.decision = stats.verdict.decision;
       drawVariants(stats);
@@ -519,7 +519,7 @@
       await sections;
       document.body.dataset.loaded = name;
       document.body.dataset.revision = String(model.deployment.revision);
-      // Milliseconds from navigation until the first complete page (the load time the bench and tests log).
+      // Milliseconds from navigation until the first complete page (the load time the console test logs).
       if (!document.body.dataset.firstLoadMs) document.body.dataset.firstLoadMs = String(Math.round(window.performance.now()));
     } catch (error) {
       $('error').textContent = String(error.message || error);
