@@ -169,7 +169,7 @@ describe('operator console in a real browser', () => {
 
   it('a viewer sees the controls disabled, saying which role they need', async () => {
     const { page, errors } = await openConsole(viewer.key, model);
-    for (const id of ['weight', 'weight-value', 'weight-apply', 'challenger-version', 'set-challenger', 'promote', 'rollback']) {
+    for (const id of ['weight', 'weight-value', 'weight-apply', 'challenger-version', 'set-challenger', 'promote', 'rollback', 'g-error', 'guardrail-save', 'guardrail-remove']) {
       expect({ id, disabled: await page.locator(`#${id}`).isDisabled() }).toEqual({ id, disabled: true });
     }
     expect(await page.locator('#weight-apply').getAttribute('title')).toBe('needs the operator role (this key: viewer)');
@@ -232,6 +232,23 @@ describe('operator console in a real browser', () => {
     expect(await page.locator('#promote').isDisabled()).toBe(true);
     expect(await page.locator('#weight-apply').isDisabled()).toBe(true);
     expect(await page.locator('#rollback').isDisabled()).toBe(false);
+    expect(errors).toEqual([]);
+  });
+
+  it('an operator sets a guardrail; a value out of range is refused with the field named, changing nothing', async () => {
+    const name = await experiment('guard', 10);
+    const { page, errors } = await openConsole(operator.key, name);
+    await page.locator('#g-error').fill('2');
+    await page.locator('#guardrail-save').click();
+    await page.waitForFunction(() => ((globalThis as unknown as PageDocument).document.querySelector('#error')?.textContent ?? '').includes('max_error_rate_increase'), undefined, { timeout: 30_000 });
+    expect((await call(url(name, '/guardrails'))).body.guardrail).toBeNull();
+
+    await page.locator('#g-error').fill('0.02');
+    await page.locator('#g-window').fill('30');
+    await page.locator('#guardrail-save').click();
+    await page.waitForFunction(() => ((globalThis as unknown as PageDocument).document.querySelector('#guardrail')?.textContent ?? '').includes('window_minutes30'), undefined, { timeout: 30_000 });
+    expect((await call(url(name, '/guardrails'))).body.guardrail).toMatchObject({ max_error_rate_increase: 0.02, window_minutes: 30 });
+    expect(await text(page, 'role')).toBe('olga: operator');
     expect(errors).toEqual([]);
   });
 

@@ -10,7 +10,7 @@
   const VERSIONS_PAGE = 50;
 
   /** What the page knows: the caller's key, the model shown, and the deployment an edit started from. */
-  const state = { caller: null, model: null, deployment: null, editBase: null, versions: [], versionsCursor: null, busy: false };
+  const state = { caller: null, model: null, deployment: null, editBase: null, versions: [], versionsCursor: null, busy: false, guardrail: null };
 
   class ApiError extends Error {
     constructor(status, body) {
@@ -153,6 +153,9 @@
     enable('promote', allowed && idle && Boolean(d.challenger), allowed ? 'the model has no challenger' : why);
     enable('rollback', allowed && idle && Boolean(d.previous_champion), allowed ? 'there is no previous champion' : why);
     $('controls-note').textContent = allowed ? '' : 'Read only: ' + why + '.';
+    for (const id of GUARDRAIL_INPUTS) enable(id, allowed && idle, why);
+    enable('guardrail-save', allowed && idle, why);
+    enable('guardrail-remove', allowed && idle && Boolean(state.guardrail), allowed ? 'the model has no guardrail' : why);
   }
 
   /** Where an edit began: a change is sent with this revision, so a change made meanwhile elsewhere is a conflict, not overwritten. */
@@ -445,14 +448,28 @@
     fill('plan-evidence', Object.entries(plan.evidence || {}).map(([name, value]) => row(cell(name), cell(show(value), 'evidence-' + name))));
   }
 
+  const GUARDRAIL_INPUTS = ['g-error', 'g-p99', 'g-outcome', 'g-min', 'g-window'];
+
   async function drawGuardrail() {
     const g = await api(modelPath('/guardrails'));
+    state.guardrail = g.guardrail;
+    // The editor shows the guardrail in force, unless the operator is typing in it.
+    if (!$('guardrail-editor').contains(document.activeElement)) {
+      const current = g.guardrail || {};
+      const number = (value) => (value === null || value === undefined ? '' : String(value));
+      $('g-error').value = number(current.max_error_rate_increase);
+      $('g-p99').value = number(current.max_p99_latency_ratio);
+      $('g-outcome').checked = current.trip_on_worse_outcome === true;
+      $('g-min').value = number(current.min_requests);
+      $('g-window').value = number(current.window_minutes);
+    }
     const rows = g.guardrail ? Object.entries(g.guardrail).map(([name, value]) => row(cell(name), cell(show(value)))) : [row(cell('guardrail'), cell('none'))];
     if (g.last_evaluation) {
       rows.push(row(cell('last evaluation'), cell(g.last_evaluation.state + ' at ' + localTime(g.last_evaluation.checked_at), 'guardrail-state')));
       rows.push(row(cell('detail'), cell(g.last_evaluation.detail)));
     }
     fill('guardrail', rows);
+    if (state.deployment) drawControls();
   }
 
   function describeChange(entry) {
@@ -478,6 +495,40 @@
       el('b', {}, entry.action), ' by ', entry.actor, ': ', describeChange(entry),
       entry.reason ? el('q', { testid: 'audit-reason' }, entry.reason) : null)));
   }
+
+  /** The guardrail as the editor holds it; empty fields are left out (the registry's defaults apply). */
+  function guardrailFromEditor() {
+    const body = {};
+    const number = (id, field) => { if ($(id).value.trim() !== '') body[field] = Number($(id).value); };
+    number('g-error', 'max_error_rate_increase');
+    number('g-p99', 'max_p99_latency_ratio');
+    number('g-min', 'min_requests');
+    number('g-window', 'window_minutes');
+    if ($('g-outcome').checked) body.trip_on_worse_outcome = true;
+    return body;
+  }
+
+  async function guardrailChange(description, send) {
+    state.busy = true;
+    drawControls();
+    $('error').textContent = '';
+    try {
+      await send();
+      if (document.activeElement) document.activeElement.blur();
+      await refresh();
+    } catch (error) {
+      const fields = error.body && Array.isArray(error.body.errors) ? ' (' + error.body.errors.map((e) => e.field + ': ' + e.message).join('; ') + ')' : '';
+      $('error').textContent = description + ' failed: ' + error.message + fields;
+    } finally {
+      state.busy = false;
+      drawControls();
+    }
+  }
+  $('guardrail-save').addEventListener('click', () => guardrailChange('saving the guardrail', () => api(modelPath('/guardrails'), { method: 'PUT', json: guardrailFromEditor() })));
+  $('guardrail-remove').addEventListener('click', async () => {
+    if ((await confirmChange('Remove the guardrail? The challenger will no longer be stopped automatically.')) === null) return;
+    await guardrailChange('removing the guardrail', () => api(modelPath('/guardrails'), { method: 'DELETE' }));
+  });
 
   // ---- the page -----------------------------------------------------------------------------------
   async function refresh() {
