@@ -12,10 +12,11 @@ import { buildAffine } from '@switchyard/onnx/testing';
 import { launchChromium } from '../../../test/support/chromium';
 import { call, expectProblem, testAdminKey } from '../../../test/support/client';
 import { createModel, uploadReadyVersion } from '../../../test/support/fixtures';
-import { fileStoreEnv, type RunningApp, startRegistry } from '../../../test/support/http-app';
+import { fileStoreEnv, type RunningApp, startGateway, startRegistry } from '../../../test/support/http-app';
 import { createIsolatedDatabase, dropIsolatedDatabase, isolatedRedisPrefix } from '../../../test/support/isolation';
 import { createKey, type TestKey } from '../../../test/support/keys';
-import { uniqueSuffix } from '../../../test/support/test-env';
+import { testRun, uniqueSuffix } from '../../../test/support/test-env';
+import { waitFor } from '../../../test/support/unit';
 
 const SCREENSHOTS = path.resolve(__dirname, '..', '..', '..', 'test-output', 'console');
 /** The page's document, as much of it as the tests read inside the browser (this project compiles without the DOM library). */
@@ -27,6 +28,7 @@ const PAYLOAD = '<img src=x onerror="document.body.dataset.injected=1"><script>d
 
 describe('operator console in a real browser', () => {
   let registry: RunningApp;
+  let redisPrefix: string;
   let databaseUrl: string;
   let browser: Browser;
   let closeBrowser: () => Promise<void>;
@@ -78,7 +80,8 @@ describe('operator console in a real browser', () => {
 
   beforeAll(async () => {
     databaseUrl = await createIsolatedDatabase();
-    registry = await startRegistry({ ...fileStoreEnv(), DATABASE_URL: databaseUrl, REDIS_PREFIX: isolatedRedisPrefix() });
+    redisPrefix = isolatedRedisPrefix();
+    registry = await startRegistry({ ...fileStoreEnv(), DATABASE_URL: databaseUrl, REDIS_PREFIX: redisPrefix });
     ({ browser, close: closeBrowser } = await launchChromium());
     operator = await createKey(registry.url, ['operator'], { name: 'olga' });
     viewer = await createKey(registry.url, ['viewer'], { name: 'victor' });
@@ -233,6 +236,33 @@ describe('operator console in a real browser', () => {
     expect(await page.locator('#weight-apply').isDisabled()).toBe(true);
     expect(await page.locator('#rollback').isDisabled()).toBe(false);
     expect(errors).toEqual([]);
+  });
+
+  it("shows each gateway replica's rollout row as the registry reports it", async () => {
+    const name = await experiment('rollout', 10);
+    const gateway = await startGateway({
+      DATABASE_URL: databaseUrl,
+      REDIS_PREFIX: redisPrefix,
+      REGISTRY_URL: registry.url,
+      GATEWAY_CACHE_DIR: path.join(testRun().workDir, `console-gateway-${uniqueSuffix()}`),
+      GATEWAY_REPLICA_ID: 'console-replica-1',
+      DEPLOYMENT_POLL_MS: '500',
+    });
+    try {
+      const { revision } = await deployment(name);
+      await waitFor(
+        async () => (await deployment(name)).rollout.some((r: { replica: string; state: string; serving_revision: number }) => r.replica === 'console-replica-1' && r.state === 'serving' && r.serving_revision === revision),
+        'the gateway reports serving the deployment',
+        60_000,
+      );
+      const { page, errors } = await openConsole(viewer.key, name);
+      const rows = await page.locator('#rollout tbody tr').allInnerTexts();
+      const row = rows.find((line) => line.startsWith('console-replica-1'));
+      expect(row?.split('\t').slice(0, 6)).toEqual(['console-replica-1', 'serving', String(revision), String(revision), '1', '2']);
+      expect(errors).toEqual([]);
+    } finally {
+      await gateway.close();
+    }
   });
 
   it('an operator sets a guardrail; a value out of range is refused with the field named, changing nothing', async () => {
