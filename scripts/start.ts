@@ -1,8 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import { createInterface } from 'node:readline';
 import { issueKey, isWellFormedKey } from '@switchyard/auth';
 import { type Env, loadDotEnv, validateEnv } from '@switchyard/config';
+import { formatLogLine } from './log-lines';
 import { prepareDatabase } from './migrate';
 
 interface AppProcess {
@@ -67,8 +69,15 @@ async function main(): Promise<void> {
   };
 
   const [registry, ...others] = appProcesses(env.GATEWAY_PORT, env.GATEWAY_REPLICAS);
+  // On a terminal, people read the logs: human lines. Anywhere else (a file, a pipe, a collector): the
+  // apps' JSON lines as they are.
+  const humanLogs = process.stdout.isTTY === true;
   const start = (app: AppProcess) => {
-    const child = spawn(process.execPath, [app.entry], { stdio: 'inherit', env: { ...process.env, ...keys, ...app.env } });
+    const child = spawn(process.execPath, [app.entry], { stdio: ['inherit', humanLogs ? 'pipe' : 'inherit', 'inherit'], env: { ...process.env, ...keys, ...app.env } });
+    if (humanLogs && child.stdout) {
+      const colour = !('NO_COLOR' in process.env);
+      createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', (line) => process.stdout.write(`${formatLogLine(line, colour)}\n`));
+    }
     children.set(app.name, child);
     child.on('exit', (code, signal) => {
       children.delete(app.name);

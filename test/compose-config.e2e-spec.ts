@@ -54,7 +54,15 @@ describe('docker-compose.yml', () => {
     expect({ code: run.code, stderr: run.code === 0 ? '' : run.stderr }).toEqual({ code: 0, stderr: '' });
     const resolved = load(run.stdout) as Obj;
 
-    expect(Object.keys(resolved.services).sort()).toEqual(['gateway', 'migrate', 'minio', 'minio-init', 'nginx', 'postgres', 'redis', 'registry', 'worker']);
+    expect(Object.keys(resolved.services).sort()).toEqual(['gateway', 'grafana', 'migrate', 'minio', 'minio-init', 'nginx', 'postgres', 'prometheus', 'redis', 'registry', 'worker']);
+    // Monitoring starts only when asked for (`--profile monitoring`), with the files of deploy/monitoring/.
+    for (const service of ['prometheus', 'grafana']) expect({ service, profiles: resolved.services[service].profiles }).toEqual({ service, profiles: ['monitoring'] });
+    for (const service of Object.keys(resolved.services).filter((name) => !['prometheus', 'grafana'].includes(name))) {
+      expect({ service, profiles: resolved.services[service].profiles }).toEqual({ service, profiles: undefined });
+    }
+    const mounted = (service: string) => (resolved.services[service].volumes as Array<string | Obj>).map((v) => (typeof v === 'string' ? v.split(':')[0] : v.source));
+    expect(mounted('prometheus')).toEqual(expect.arrayContaining([path.join(ROOT, 'deploy/monitoring/prometheus.yml'), path.join(ROOT, 'deploy/monitoring/alerts.yml')]));
+    expect(mounted('grafana')).toEqual(expect.arrayContaining([path.join(ROOT, 'deploy/monitoring/grafana/provisioning'), path.join(ROOT, 'deploy/monitoring/grafana/dashboards')]));
     for (const app of ['migrate', 'registry', 'worker', 'gateway']) {
       expect({ app, image: resolved.services[app].image }).toEqual({ app, image: 'switchyard:local' });
       expect(resolved.services[app].build).toMatchObject({ dockerfile: 'deploy/Dockerfile' });

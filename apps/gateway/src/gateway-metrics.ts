@@ -1,6 +1,18 @@
 import { Injectable } from '@nestjs/common';
-import { Counter, Gauge, Histogram } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { MetricsRegistry } from '@switchyard/http';
+
+/** What one model's rollout looks like on this replica, read when Prometheus scrapes. */
+export interface RolloutObservation {
+  model: string;
+  state: 'loading' | 'serving' | 'failed';
+  targetRevision: number;
+  servingRevision: number;
+  /** The share the serving deployment gives the challenger (0 without one). */
+  challengerPercent: number;
+}
+
+const ROLLOUT_STATES = ['loading', 'serving', 'failed'] as const;
 
 /** The gateway's own series, beside the per-route HTTP histogram every app has. */
 @Injectable()
@@ -16,9 +28,11 @@ export class GatewayMetrics {
   readonly logBuffered: Gauge;
   readonly shadowCopies: Counter<'model' | 'status'>;
   readonly shadowDropped: Counter<'model'>;
+  private readonly registers: Registry[];
 
   constructor(metrics: MetricsRegistry) {
     const registers = [metrics.registry];
+    this.registers = registers;
     this.predictions = new Counter({
       name: 'switchyard_predictions_total',
       help: 'Predictions served, by model, version, variant and outcome',
@@ -85,6 +99,48 @@ export class GatewayMetrics {
       help: '1 when a loaded version runs in inference threads (heavy), 0 when on the event loop',
       labelNames: ['model', 'version'],
       registers,
+    });
+  }
+
+  /**
+   * Exports each model's rollout on this replica (its state, the revision it loads and the one it
+   * serves, the challenger's share), so dashboards and alerts see a load stuck or failing without
+   * asking the registry. Called once, by the sessions that hold the state.
+   */
+  observeRollouts(read: () => RolloutObservation[]): void {
+    const registers = this.registers;
+    new Gauge({
+      name: 'switchyard_rollout_state',
+      help: "1 for the state of each model's rollout on this replica (loading, serving, failed), 0 for the others",
+      labelNames: ['model', 'state'],
+      registers,
+      collect() {
+        this.reset();
+        for (const rollout of read()) for (const state of ROLLOUT_STATES) this.set({ model: rollout.model, state }, rollout.state === state ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'switchyard_deployment_revision',
+      help: 'Deployment revision per model on this replica: the one it is loading or last tried (target) and the one it serves',
+      labelNames: ['model', 'revision'],
+      registers,
+      collect() {
+        this.reset();
+        for (const rollout of read()) {
+          this.set({ model: rollout.model, revision: 'target' }, rollout.targetRevision);
+          this.set({ model: rollout.model, revision: 'serving' }, rollout.servingRevision);
+        }
+      },
+    });
+    new Gauge({
+      name: 'switchyard_challenger_percent',
+      help: "The challenger's share of traffic (0-100) in the deployment this replica serves",
+      labelNames: ['model'],
+      registers,
+      collect() {
+        this.reset();
+        for (const rollout of read()) this.set({ model: rollout.model }, rollout.challengerPercent);
+      },
     });
   }
 }

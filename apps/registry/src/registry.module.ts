@@ -26,7 +26,8 @@ export class RegistryModule {
       module: RegistryModule,
       imports: [
         SwitchyardConfigModule.forRoot(),
-        loggingModule('registry'),
+        // Each gateway reads these every few seconds: at info they would bury every other request.
+        loggingModule('registry', [], ['/v1/deployments', '/v1/keys/states']),
         MetricsModule,
         PersistenceModule,
         RedisModule,

@@ -107,6 +107,8 @@ export const ROUTE_RULES: Record<AppName, Record<string, Rule>> = {
     'GET /v1/webhooks/:id': 'admin',
     'DELETE /v1/webhooks/:id': 'admin',
     'GET /v1/webhooks/:id/deliveries': 'admin',
+    // Any key that reads the registry may learn its own roles (the console enables controls by them).
+    'GET /v1/keys/me': 'viewer',
   },
   gateway: {
     ...OPEN_ON_EVERY_APP,

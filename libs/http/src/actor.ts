@@ -35,3 +35,8 @@ export const Actor = createParamDecorator((_data: unknown, context: ExecutionCon
 export const CallerModels = createParamDecorator(
   (_data: unknown, context: ExecutionContext): string[] | null => context.switchToHttp().getRequest<FastifyRequest>().principal?.models ?? null,
 );
+
+/** The key the request was authenticated with (null when auth is off), for a caller asking about itself. */
+export const CallerKey = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): Principal | null => context.switchToHttp().getRequest<FastifyRequest>().principal,
+);

@@ -1,5 +1,5 @@
 import { issueKey } from '@switchyard/auth';
-import { logFieldsWithoutKeys, requestWithoutKeys } from './logging';
+import { logFieldsWithoutKeys, requestLogLevel, requestWithoutKeys } from './logging';
 
 describe('keys never reach a log line', () => {
   const { key, id } = issueKey();
@@ -21,5 +21,22 @@ describe('keys never reach a log line', () => {
     expect(logFieldsWithoutKeys({ url: `/v1/models/m/predict?api_key=${key}`, status: 401 })).toEqual({ url: `/v1/models/m/predict?api_key=sy_${id}_[Redacted]`, status: 401 });
     const clean = { url: '/v1/models', status: 200 };
     expect(logFieldsWithoutKeys(clean)).toBe(clean);
+  });
+});
+
+describe('request log levels', () => {
+  const polls = ['/v1/deployments', '/v1/keys/states'];
+
+  it('logs answered routine polls at debug and every other answer at info', () => {
+    expect(requestLogLevel('/v1/deployments', 200, false, polls)).toBe('debug');
+    expect(requestLogLevel('/v1/keys/states?x=1', 200, false, polls)).toBe('debug');
+    expect(requestLogLevel('/v1/deployments/other', 200, false, polls)).toBe('info');
+    expect(requestLogLevel('/v1/models', 201, false, polls)).toBe('info');
+  });
+
+  it('keeps a routine poll that failed or was refused at warn or error', () => {
+    expect(requestLogLevel('/v1/deployments', 401, false, polls)).toBe('warn');
+    expect(requestLogLevel('/v1/deployments', 503, false, polls)).toBe('error');
+    expect(requestLogLevel('/v1/keys/states', 200, true, polls)).toBe('error');
   });
 });

@@ -39,13 +39,24 @@ export function logFieldsWithoutKeys(fields: Record<string, unknown>): Record<st
 }
 
 /**
+ * The level of a request's log line: errors and 5xx at error, 4xx at warn, the rest at info except
+ * answered `routinePolls` (paths other services read every few seconds, such as the gateways' reads of
+ * deployments and key states), which would drown everything else at info and are logged at debug.
+ */
+export function requestLogLevel(url: string, statusCode: number, failed: boolean, routinePolls: readonly string[]): 'error' | 'warn' | 'info' | 'debug' {
+  if (failed || statusCode >= 500) return 'error';
+  if (statusCode >= 400) return 'warn';
+  return routinePolls.includes(url.split('?')[0]) ? 'debug' : 'info';
+}
+
+/**
  * Structured JSON logs (pino). Authorization headers are redacted at the source, and so is any other
  * header, query or log field value that looks like a key (`sy_…`), so a key never reaches a log line. `unlogged` routes get no HTTP log line of their own: pino-http serializes (and
  * redacts) each request into a child logger before it knows whether a line will be written, which
  * cost the gateway about a quarter of its throughput on predict (bench scenario 1, 3959 → 5135 req/s
  * without it); the gateway's predictions are recorded one by one in the prediction log instead.
  */
-export function loggingModule(app: string, unlogged: UnloggedRoute[] = []) {
+export function loggingModule(app: string, unlogged: UnloggedRoute[] = [], routinePolls: readonly string[] = []) {
   return LoggerModule.forRoot({
     // nestjs-pino's default route pattern matches nothing under NestJS 12 with Fastify, which left every
     // request unlogged; a path-to-regexp v8 wildcard matches every path.
@@ -58,8 +69,7 @@ export function loggingModule(app: string, unlogged: UnloggedRoute[] = []) {
       serializers: { req: requestWithoutKeys },
       formatters: { log: logFieldsWithoutKeys },
       autoLogging: { ignore: (req) => req.url === '/metrics' || (req.url ?? '').startsWith('/health') },
-      customLogLevel: (_req, res, error) =>
-        error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+      customLogLevel: (req, res, error) => requestLogLevel(req.url ?? '', res.statusCode, error !== undefined, routinePolls),
     },
   });
 }

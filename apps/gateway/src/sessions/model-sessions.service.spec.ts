@@ -65,6 +65,7 @@ describe('ModelSessions', () => {
   let cacheDir: string;
   let registry: FakeArtifactRoute;
   let metrics: GatewayMetrics;
+  let metricsRegistry: MetricsRegistry;
   let sessions: ModelSessions;
 
   // Loads and failures are logged by design; the assertions read statuses, not the log.
@@ -74,7 +75,7 @@ describe('ModelSessions', () => {
     cacheDir = await mkdtemp(path.join(tmpdir(), 'model-sessions-'));
     registry = new FakeArtifactRoute();
     const config = configOf({ GATEWAY_CACHE_DIR: cacheDir, REGISTRY_URL, REGISTRY_API_KEY: undefined, GATEWAY_INFERENCE_THREADS: 0, GATEWAY_OFFLOAD_ABOVE_MS: 0 });
-    const metricsRegistry = new MetricsRegistry();
+    metricsRegistry = new MetricsRegistry();
     metrics = new GatewayMetrics(metricsRegistry);
     sessions = new ModelSessions(config, metrics, new InferenceThreads(config, metricsRegistry));
   });
@@ -186,6 +187,13 @@ describe('ModelSessions', () => {
     expect(failed?.reason).toBeTruthy();
     expect(await metrics.loadFailures.get()).toMatchObject({ values: [{ labels: { model: 'm' }, value: 1 }] });
     expect(sessions.servedDeployments().map((d) => d.revision)).toEqual([1]);
+    // The scrape shows the failed rollout: revision 2 tried, 1 serving.
+    const scrape = await metricsRegistry.registry.metrics();
+    expect(scrape).toContain('switchyard_rollout_state{model="m",state="failed"} 1');
+    expect(scrape).toContain('switchyard_rollout_state{model="m",state="serving"} 0');
+    expect(scrape).toContain('switchyard_deployment_revision{model="m",revision="target"} 2');
+    expect(scrape).toContain('switchyard_deployment_revision{model="m",revision="serving"} 1');
+    expect(scrape).toContain('switchyard_challenger_percent{model="m"} 0');
 
     const fetched = registry.fetches;
     await sessions.apply(deploymentOf('m', 2, registry.version(2, buildModelWithCustomDomain())));

@@ -72,6 +72,15 @@ export class ModelSessions implements OnApplicationShutdown {
     private readonly threads: InferenceThreads,
   ) {
     this.cache = new ArtifactCache(config.get('GATEWAY_CACHE_DIR'), config.get('REGISTRY_URL'), registryHeaders(config.get('REGISTRY_API_KEY')));
+    metrics.observeRollouts(() =>
+      [...this.statuses].map(([model, status]) => ({
+        model,
+        state: status.state,
+        targetRevision: status.targetRevision,
+        servingRevision: status.servingRevision,
+        challengerPercent: (this.servings.get(model)?.challengerBp ?? 0) / 100,
+      })),
+    );
   }
 
   serving(model: string): Serving | undefined {

@@ -39,7 +39,7 @@ export class AliasesService {
   constructor(private readonly changes: DeploymentChangesService) {}
 
   async set(modelName: string, alias: string, dto: SetAliasDto, actor: string, expectedRevision?: number | 'any'): Promise<void> {
-    await this.changes.apply({ modelName, actor, action: 'alias.set', expectedRevision }, async (context) => {
+    await this.changes.apply({ modelName, actor, action: 'alias.set', expectedRevision, reason: dto.reason }, async (context) => {
       const version = await context.manager.findOneBy(ModelVersionEntity, { modelId: context.model.id, version: dto.version });
       if (!version) throw new DomainError('VERSION_NOT_FOUND', `model "${modelName}" has no version ${dto.version}`);
       if (TRAFFIC_ALIASES.includes(alias)) this.checkTrafficAlias(context, alias, version, dto.force === true);

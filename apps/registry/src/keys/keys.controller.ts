@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { Actor } from '@switchyard/http';
-import { CreatedKeyResponse, CreateKeyDto, KeyList, KeyResponse, KeyStateList, UpdateKeyDto } from './dto/key.dto';
+import { Actor, CallerKey, type Principal } from '@switchyard/http';
+import { CallerKeyResponse, CreatedKeyResponse, CreateKeyDto, KeyList, KeyResponse, KeyStateList, UpdateKeyDto } from './dto/key.dto';
 import { KeysService } from './keys.service';
 
 @ApiTags('keys')
@@ -19,6 +19,15 @@ export class KeysController {
   @ApiOkResponse({ type: KeyList, description: 'every key, revoked ones included, newest first; never a secret' })
   async list(): Promise<KeyList> {
     return { items: await this.keys.list() };
+  }
+
+  @Get('me')
+  @ApiOkResponse({
+    type: CallerKeyResponse,
+    description: "the caller's own key: its roles, what they amount to, and the models it is limited to (what a client may enable); never a secret",
+  })
+  me(@CallerKey() caller: Principal | null): CallerKeyResponse {
+    return this.keys.describeCaller(caller);
   }
 
   @Get('states')

@@ -2,13 +2,13 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Redis } from 'ioredis';
 import { IsNull, Repository } from 'typeorm';
-import { type ApiKeyRecord, grants, hashSecret, issueKey, type KeyState, mirrorKeys, parseKey } from '@switchyard/auth';
+import { type ApiKeyRecord, effectiveRoles, grants, hashSecret, issueKey, type KeyState, mirrorKeys, parseKey, ROLES } from '@switchyard/auth';
 import { TypedConfig } from '@switchyard/config';
 import { DomainError } from '@switchyard/errors';
-import type { KeyLookup } from '@switchyard/http';
+import type { KeyLookup, Principal } from '@switchyard/http';
 import { ApiKeyEntity } from '@switchyard/persistence';
 import { REDIS_CLIENT } from '@switchyard/queues';
-import type { CreatedKeyResponse, CreateKeyDto, KeyResponse, UpdateKeyDto } from './dto/key.dto';
+import type { CallerKeyResponse, CreatedKeyResponse, CreateKeyDto, KeyResponse, UpdateKeyDto } from './dto/key.dto';
 
 /** The mirror is rewritten this often too, so gateways converge after a Redis outage or a missed write. */
 const REMIRROR_INTERVAL_MS = 30_000;
@@ -87,6 +87,12 @@ export class KeysService implements KeyLookup, OnApplicationBootstrap, OnApplica
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
     private readonly config: TypedConfig,
   ) {}
+
+  /** The caller's own key and what it amounts to; with auth off, no key and every role. */
+  describeCaller(principal: Principal | null): CallerKeyResponse {
+    if (!principal) return { auth_enabled: this.config.get('AUTH_ENABLED'), id: null, name: null, roles: [], effective_roles: [...ROLES], models: null };
+    return { auth_enabled: true, id: principal.id, name: principal.name, roles: principal.roles, effective_roles: effectiveRoles(principal.roles), models: principal.models };
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     await this.ensureBootstrapKey();

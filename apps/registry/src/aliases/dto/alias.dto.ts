@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsBoolean, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 
 export class SetAliasDto {
   @ApiProperty({ example: 3, description: 'a version of this model' })
@@ -12,4 +12,10 @@ export class SetAliasDto {
   @IsOptional()
   @IsBoolean()
   force?: boolean;
+
+  @ApiPropertyOptional({ description: 'why, for the audit log (as promote and rollback take it)', maxLength: 1000 })
+  @IsOptional()
+  @IsString({ message: 'reason must be a string' })
+  @MaxLength(1000, { message: 'reason must be at most 1000 characters' })
+  reason?: string;
 }

@@ -87,3 +87,19 @@ export class KeyStateItem {
 export class KeyStateList {
   @ApiProperty({ type: [KeyStateItem] }) items: KeyStateItem[];
 }
+
+/** What the caller's own key may do, so a client (the console) can enable what it allows. */
+export class CallerKeyResponse {
+  @ApiProperty({ description: 'false when the registry runs with AUTH_ENABLED=false: everything is allowed and there is no key' })
+  auth_enabled: boolean;
+
+  @ApiProperty({ type: String, nullable: true, example: 'k3x7q2m9a4b5' }) id: string | null;
+  @ApiProperty({ type: String, nullable: true }) name: string | null;
+  @ApiProperty({ enum: ROLES, isArray: true, description: 'the roles the key was given' }) roles: Role[];
+
+  @ApiProperty({ enum: ROLES, isArray: true, description: 'every role those amount to (operator includes publisher and viewer); every role with auth off' })
+  effective_roles: Role[];
+
+  @ApiProperty({ type: [String], nullable: true, description: 'the models the key is limited to; null: every model' })
+  models: string[] | null;
+}
