@@ -99,11 +99,11 @@ describe('operator console in a real browser', () => {
     it("tells a key its roles, what they amount to, and its models; never a secret", async () => {
       const limited = await createKey(registry.url, ['publisher'], { models: [model] });
       expect((await call(`${registry.url}/v1/keys/me`, { key: operator.key })).body).toEqual({
-        auth_enabled: true, id: operator.id, name: 'olga', roles: ['operator'], effective_roles: ['viewer', 'publisher', 'operator'], models: null,
+        auth_enabled: true, id: operator.id, name: 'olga', roles: ['operator'], effective_roles: ['viewer', 'approver', 'publisher', 'operator'], models: null,
       });
       expect((await call(`${registry.url}/v1/keys/me`, { key: limited.key })).body).toMatchObject({ roles: ['publisher'], effective_roles: ['viewer', 'publisher'], models: [model] });
       const admin = (await call(`${registry.url}/v1/keys/me`, { key: testAdminKey() })).body;
-      expect(admin.effective_roles).toEqual(['predict', 'viewer', 'publisher', 'operator', 'admin']);
+      expect(admin.effective_roles).toEqual(['predict', 'viewer', 'approver', 'publisher', 'operator', 'admin']);
       expect(JSON.stringify(admin)).not.toContain(testAdminKey().split('_')[2]);
     });
 
