@@ -28,7 +28,12 @@ export async function storedKeys(storeUrl: string, model: string): Promise<strin
   }
 }
 
-export async function eventually<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
+/**
+ * Probes until accept() holds or the deadline passes, then returns the last value for the caller to
+ * assert on. The default deadline is generous (a busy machine loads and propagates slowly); it only
+ * costs time when something is really wrong.
+ */
+export async function eventually<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let value = await probe();
   while (!accept(value) && Date.now() < deadline) {

@@ -37,8 +37,15 @@ describe('heavy models run off the event loop', () => {
     const answer = await eventually(
       () => call(`${gateway.url}/v1/models/${heavy}/predict`, { method: 'POST', json: { instances: [row] } }),
       (a) => a.status === 200,
+      120_000,
     );
-    await eventually(() => call(`${gateway.url}/v1/models/${light}/predict`, { method: 'POST', json: { instances: [[1, 2, 3, 4]] } }), (a) => a.status === 200);
+    expect(answer.status).toBe(200);
+    const lightAnswer = await eventually(
+      () => call(`${gateway.url}/v1/models/${light}/predict`, { method: 'POST', json: { instances: [[1, 2, 3, 4]] } }),
+      (a) => a.status === 200,
+      60_000,
+    );
+    expect(lightAnswer.status).toBe(200);
 
     const metrics = (await call<string>(`${gateway.url}/metrics`)).body;
     expect(metrics).toContain(`switchyard_version_offloaded{model="${heavy}",version="1"} 1`);
@@ -53,14 +60,26 @@ describe('heavy models run off the event loop', () => {
     } finally {
       await session.release();
     }
-  });
+  }, 300_000);
 
   it('answers health checks and the light model while heavy requests are running', async () => {
     // Deeper than the reference heavy model so a batch takes long enough to overlap the other requests.
     const heavy = await deploy(buildMlp({ layers: [512, 2048, 2048, 2048, 2048, 10], seed: 8 }), 'heavy');
     const light = await deploy(buildAffine({ scale: 1, bias: Math.random(), features: 4 }), 'light');
-    await eventually(() => call(`${gateway.url}/v1/models/${heavy}/predict`, { method: 'POST', json: { instances: [Array(512).fill(0)] } }), (a) => a.status === 200);
-    await eventually(() => call(`${gateway.url}/v1/models/${light}/predict`, { method: 'POST', json: { instances: [[0, 0, 0, 0]] } }), (a) => a.status === 200);
+    // Loading a 54 MB model (fetch, session, warm-up, cost runs, a second session in the thread) can take
+    // well over ten seconds on a busy machine: wait generously, and make sure both serve before going on.
+    const heavyReady = await eventually(
+      () => call(`${gateway.url}/v1/models/${heavy}/predict`, { method: 'POST', json: { instances: [Array(512).fill(0)] } }),
+      (a) => a.status === 200,
+      120_000,
+    );
+    expect(heavyReady.status).toBe(200);
+    const lightReady = await eventually(
+      () => call(`${gateway.url}/v1/models/${light}/predict`, { method: 'POST', json: { instances: [[0, 0, 0, 0]] } }),
+      (a) => a.status === 200,
+      60_000,
+    );
+    expect(lightReady.status).toBe(200);
 
     // 256 rows through four 2048-wide layers: some 3.5 billion multiply-adds per request, queued on one
     // thread, so the three run for seconds; more only makes the test slow on a busy machine.
@@ -72,6 +91,7 @@ describe('heavy models run off the event loop', () => {
     const during = await eventually(
       () => call<string>(`${gateway.url}/metrics`),
       (a) => Number(inFlight.exec(a.body)?.[1] ?? 0) > 0,
+      60_000,
     );
     expect(Number(inFlight.exec(during.body)![1])).toBeGreaterThan(0);
     const health = await call(`${gateway.url}/health/live`);
@@ -83,5 +103,5 @@ describe('heavy models run off the event loop', () => {
     expect(heavyAnswers.map((a) => a.status)).toEqual([200, 200, 200]);
     expect(heavyAnswers[0].body.outputs.output).toHaveLength(256);
     // Uploading and validating a 54 MB model and three long batches on a busy 2-core machine take minutes.
-  }, 240_000);
+  }, 420_000);
 });
