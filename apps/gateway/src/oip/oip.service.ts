@@ -1,13 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '@switchyard/errors';
-import type { ModelSignature, TensorSpec } from '@switchyard/onnx';
+import type { TensorSpec } from '@switchyard/onnx';
 import { parseVersionNumber } from '@switchyard/queues';
-import { decodeInferRequest, encodeInferResponse, TensorDecodeError } from '@switchyard/tensor';
 import { DeploymentSync } from '../deployment-sync/deployment-sync.service';
-import { PredictionRecorder } from '../prediction-log/prediction-recorder.service';
-import { InferenceService, type Routed } from '../predict/inference.service';
+import { DataPlane } from '../inference/data-plane.service';
+import { InferenceService, type Routed } from '../inference/inference.service';
 import { ModelSessions } from '../sessions/model-sessions.service';
-import { ShadowMirror } from '../shadow/shadow-mirror.service';
+import { OIP_JSON } from './oip-json.codec';
 
 export const OIP_PLATFORM = 'onnx_onnxv1';
 
@@ -37,8 +36,7 @@ export class OipService {
     private readonly inference: InferenceService,
     private readonly sessions: ModelSessions,
     private readonly sync: DeploymentSync,
-    private readonly log: PredictionRecorder,
-    private readonly shadow: ShadowMirror,
+    private readonly dataPlane: DataPlane,
   ) {}
 
   serverReady(): boolean {
@@ -72,35 +70,17 @@ export class OipService {
   }
 
   async infer(request: OipInferRequest) {
-    const receivedAt = Date.now();
-    const startedAt = performance.now();
-    const routed = await this.routed(request.model, request.version, request.routingKey, request.variantPin);
-    const context = { requestId: request.requestId, routed, routingKey: request.routingKey, receivedAt, startedAt };
-    try {
-      const decoded = this.decode(request.body, routed.version.signature);
-      const outcome = await this.inference.run(routed, decoded.feeds, decoded.requestedOutputs);
-      const response = encodeInferResponse({
-        modelName: request.model,
-        modelVersion: String(outcome.version.version),
-        id: decoded.id,
-        results: outcome.results,
-        requestedOutputs: decoded.requestedOutputs,
-      });
-      this.log.recordSuccess(context, decoded.feeds, outcome.results, () => ({ request: request.body, response }));
-      this.shadow.mirror({ requestId: request.requestId, routed, receivedAt, feeds: decoded.feeds, results: outcome.results });
-      return { outcome, response };
-    } catch (error) {
-      this.log.recordFailure(context, error);
-      throw error;
-    }
-  }
-
-  private decode(body: unknown, signature: ModelSignature) {
-    try {
-      return decodeInferRequest(body, signature, { maxElements: this.inference.maxElements });
-    } catch (error) {
-      if (error instanceof TensorDecodeError) throw new DomainError('VALIDATION_FAILED', error.message, { errors: error.problems });
-      throw error;
-    }
+    const { outcome, answer } = await this.dataPlane.serve(
+      {
+        model: request.model,
+        body: request.body,
+        requestId: request.requestId,
+        routingKey: request.routingKey,
+        variantPin: request.variantPin,
+        version: versionNumber(request.model, request.version),
+      },
+      OIP_JSON,
+    );
+    return { outcome, response: answer };
   }
 }

@@ -8,7 +8,7 @@ import { MetricsRegistry } from '@switchyard/http';
 import { type PredictionEvent, predictionStreamKey, requestIndexKey, STREAM_BATCH_FIELD } from '@switchyard/queues';
 import { SwitchableProxy } from '../../../../test/support/owned-services';
 import { GatewayMetrics } from '../gateway-metrics';
-import type { Routed } from '../predict/inference.service';
+import type { Routed } from '../inference/inference.service';
 import { LoadedVersion } from '../sessions/loaded-version';
 import type { ModelSessions, Serving } from '../sessions/model-sessions.service';
 import { type PredictionContext, PredictionRecorder } from './prediction-recorder.service';

@@ -7,7 +7,7 @@ import { isDomainError, problemKindOf } from '@switchyard/errors';
 import { createRedisClient, type PredictionEvent, predictionStreamKey, requestIndexKey, SHADOW_VARIANT, STREAM_BATCH_FIELD } from '@switchyard/queues';
 import { summarizeInputs, summarizeOutput } from '@switchyard/tensor';
 import { GatewayMetrics } from '../gateway-metrics';
-import type { Routed } from '../predict/inference.service';
+import type { Routed } from '../inference/inference.service';
 import type { LoadedVersion } from '../sessions/loaded-version';
 import { ModelSessions } from '../sessions/model-sessions.service';
 

@@ -2,7 +2,7 @@ import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type * as ort from 'onnxruntime-node';
 import { TypedConfig } from '@switchyard/config';
 import { GatewayMetrics } from '../gateway-metrics';
-import type { Routed } from '../predict/inference.service';
+import type { Routed } from '../inference/inference.service';
 import { PredictionRecorder } from '../prediction-log/prediction-recorder.service';
 import type { LoadedVersion } from '../sessions/loaded-version';
 import { ModelSessions } from '../sessions/model-sessions.service';

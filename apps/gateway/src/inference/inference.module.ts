@@ -1,0 +1,10 @@
+import { Module } from '@nestjs/common';
+import { DeploymentSyncModule } from '../deployment-sync/deployment-sync.module';
+import { PredictionLogModule } from '../prediction-log/prediction-log.module';
+import { ShadowModule } from '../shadow/shadow.module';
+import { DataPlane } from './data-plane.service';
+import { InferenceService } from './inference.service';
+
+/** The data plane every protocol module serves through (see DataPlane). */
+@Module({ imports: [DeploymentSyncModule, PredictionLogModule, ShadowModule], providers: [InferenceService, DataPlane], exports: [InferenceService, DataPlane] })
+export class InferenceModule {}
