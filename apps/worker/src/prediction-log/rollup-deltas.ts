@@ -1,3 +1,4 @@
+import type { LabelSums } from '@switchyard/analytics';
 import type { Counts } from '@switchyard/persistence';
 import type { OutputSummary } from '@switchyard/domain';
 import type { PredictionEvent } from '@switchyard/queues';
@@ -115,22 +116,8 @@ export function rollupOutcomes(joined: JoinedOutcome[]): OutcomeDelta[] {
   return [...deltas.values()].sort(byKey((r) => String(r.version).padStart(10, '0')));
 }
 
-export interface LabelDelta {
-  model: string;
-  minute: number;
-  variant: string;
-  version: number;
-  count: number;
-  absErrorSum: number;
-  squaredErrorSum: number;
-  squaredErrorSumSquares: number;
-  correct: number;
-  logLossCount: number;
-  logLossSum: number;
-  logLossSumSquares: number;
-  scoresPositive: Counts;
-  scoresNegative: Counts;
-}
+/** One (model, minute, variant, version)'s label sums, in the rollups' label columns. */
+export type LabelDelta = LabelSums & { model: string; minute: number; variant: string; version: number };
 
 /** A prediction joined with its first ground-truth label. */
 export interface JoinedLabel {
