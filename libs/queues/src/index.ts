@@ -4,3 +4,4 @@ export * from './bullmq.module';
 export * from './deployment-contract';
 export * from './prediction-log-contract';
 export * from './version-number';
+export * from './worker-shutdown';

@@ -2,7 +2,7 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy }
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import { performance } from 'node:perf_hooks';
 import { TypedConfig } from '@switchyard/config';
-import { ARTIFACT_VALIDATION_QUEUE, VALIDATE_VERSION_JOB, type ValidateVersionPayload } from '@switchyard/queues';
+import { ARTIFACT_VALIDATION_QUEUE, closeWorkerWithin, VALIDATE_VERSION_JOB, type ValidateVersionPayload } from '@switchyard/queues';
 import { ArtifactValidationService, type ValidationOutcome } from './artifact-validation.service';
 import { ValidationMetrics } from './validation-metrics';
 
@@ -44,27 +44,13 @@ export class ArtifactValidationWorker implements OnApplicationBootstrap, OnModul
 
   /**
    * Runs before the database and queue connections close (they close on application shutdown), and
-   * waits for a job in progress so none is left half done — for at most SHUTDOWN_GRACE_MS. BullMQ's
-   * close (and its disconnect) were seen waiting for minutes on a busy machine for a connection to
-   * end, with no job running; past the grace period shutdown goes on without them, the connections
-   * are dropped without waiting, and the process exits as usual: a job in progress keeps its lock
-   * until the lock expires, then the stalled check hands it to another worker, as after a crash, and
-   * validating a version that is no longer pending is a no-op. So shutdown is bounded, well inside a
-   * container's grace period, and nothing is lost.
+   * waits for a job in progress so none is left half done, for at most SHUTDOWN_GRACE_MS (see
+   * closeWorkerWithin); validating a version that is no longer pending is a no-op, so a job retaken
+   * after a forced close is safe.
    */
   async onModuleDestroy(): Promise<void> {
-    const worker = this.worker;
-    if (!worker) return;
-    let timer: NodeJS.Timeout | undefined;
-    const graceful = worker.close().then(() => true);
-    const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), SHUTDOWN_GRACE_MS)));
-    try {
-      if (await Promise.race([graceful, timedOut])) return;
-    } finally {
-      clearTimeout(timer);
-    }
-    this.logger.warn(`validation worker did not stop within ${SHUTDOWN_GRACE_MS} ms; dropping its connections (a job in progress is retried elsewhere)`);
-    void worker.disconnect().catch(() => undefined);
+    if (!this.worker || (await closeWorkerWithin(this.worker, SHUTDOWN_GRACE_MS))) return;
+    this.logger.warn(`validation worker did not stop within ${SHUTDOWN_GRACE_MS} ms; dropped its connections (a job in progress is retried elsewhere)`);
   }
 
   private async process(job: Job<ValidateVersionPayload, ValidationOutcome>): Promise<ValidationOutcome> {

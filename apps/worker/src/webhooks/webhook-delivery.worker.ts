@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import { TypedConfig } from '@switchyard/config';
-import { DELIVER_WEBHOOK_JOB, type DeliverWebhookPayload, WEBHOOK_DELIVERY_QUEUE } from '@switchyard/queues';
+import { closeWorkerWithin, DELIVER_WEBHOOK_JOB, type DeliverWebhookPayload, WEBHOOK_DELIVERY_QUEUE } from '@switchyard/queues';
 import { DeliveryPostponedError, WebhookDeliveryService } from './webhook-delivery.service';
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -37,18 +37,8 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
   }
 
   async onModuleDestroy(): Promise<void> {
-    const worker = this.worker;
-    if (!worker) return;
-    let timer: NodeJS.Timeout | undefined;
-    const graceful = worker.close().then(() => true);
-    const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), SHUTDOWN_GRACE_MS)));
-    try {
-      if (await Promise.race([graceful, timedOut])) return;
-    } finally {
-      clearTimeout(timer);
-    }
-    this.logger.warn(`webhook worker did not stop within ${SHUTDOWN_GRACE_MS} ms; dropping its connections (the job is retaken after its lock expires)`);
-    void worker.disconnect().catch(() => undefined);
+    if (!this.worker || (await closeWorkerWithin(this.worker, SHUTDOWN_GRACE_MS))) return;
+    this.logger.warn(`webhook worker did not stop within ${SHUTDOWN_GRACE_MS} ms; dropped its connections (the job is retaken after its lock expires)`);
   }
 
   private async process(job: Job<DeliverWebhookPayload, number>): Promise<number> {
