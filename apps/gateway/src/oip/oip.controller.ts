@@ -73,7 +73,7 @@ export class OipController {
   }
 
   private async handleInfer(name: string, version: string | undefined, body: unknown, request: FastifyRequest, reply: FastifyReply) {
-    const { outcome, response } = await this.oip.infer({
+    const { outcome, response, headers } = await this.oip.infer({
       model: name,
       version,
       body,
@@ -85,6 +85,7 @@ export class OipController {
       'X-Switchyard-Model': name,
       'X-Switchyard-Version': String(outcome.version.version),
       'X-Switchyard-Variant': outcome.variant,
+      ...headers,
     });
     return response;
   }

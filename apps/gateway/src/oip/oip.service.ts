@@ -4,7 +4,7 @@ import type { TensorSpec } from '@switchyard/onnx';
 import { parseVersionNumber } from '@switchyard/queues';
 import { DeploymentSync } from '../deployment-sync/deployment-sync.service';
 import { DataPlane } from '../inference/data-plane.service';
-import { InferenceService, type Routed } from '../inference/inference.service';
+import { type InferenceOutcome, InferenceService, type Routed } from '../inference/inference.service';
 import { ModelSessions } from '../sessions/model-sessions.service';
 import { OIP_JSON } from './oip-json.codec';
 
@@ -69,7 +69,11 @@ export class OipService {
     return true;
   }
 
-  async infer(request: OipInferRequest) {
+  /**
+   * One OIP inference. `headers` are the answer's own response headers beyond the routing ones (a
+   * wire format that needs them sets them); the route applies them and sends `response` as it is.
+   */
+  async infer(request: OipInferRequest): Promise<{ outcome: InferenceOutcome; response: unknown; headers: Record<string, string> }> {
     const { outcome, answer } = await this.dataPlane.serve(
       {
         model: request.model,
@@ -81,6 +85,6 @@ export class OipService {
       },
       OIP_JSON,
     );
-    return { outcome, response: answer };
+    return { outcome, response: answer, headers: {} };
   }
 }
