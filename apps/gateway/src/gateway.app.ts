@@ -12,7 +12,7 @@ export async function createGatewayApp(): Promise<NestFastifyApplication> {
   return createHttpApp(GatewayModule.forRoot(), {
     app: 'gateway',
     keys: (app) => app.get(KeyCache),
-    rateLimit: new TokenBuckets(),
+    rateLimit: (app) => app.get(TokenBuckets),
     title: 'Switchyard gateway',
     description: 'Predictions from the champion and challenger of each model; Open Inference Protocol v2.',
     bodyLimit: env.GATEWAY_MAX_BODY_BYTES,

@@ -57,6 +57,57 @@ const DECOY = { salt: '00'.repeat(16), hash: hashSecret('00'.repeat(16), 'decoy'
 const UNAUTHENTICATED_DETAIL =
   'this route needs a valid API key: send "Authorization: Bearer <key>" (an admin creates keys with POST /v1/keys)';
 
+/** A refusal: the error to answer with and the headers it needs (WWW-Authenticate, Retry-After). */
+export class AccessRefused {
+  constructor(
+    readonly error: DomainError,
+    readonly headers: Record<string, string> = {},
+  ) {}
+}
+
+/**
+ * Who holds this bearer token, or why not: the one key check under every protocol (HTTP routes here,
+ * the gateway's gRPC service too). The rate limit is taken from the key's budget on success.
+ */
+export async function authenticate(
+  token: string | undefined,
+  keys: KeyLookup | undefined,
+  rateLimit?: TokenBuckets,
+): Promise<Principal | AccessRefused> {
+  if (!token) return new AccessRefused(new DomainError('UNAUTHENTICATED', UNAUTHENTICATED_DETAIL), { 'WWW-Authenticate': 'Bearer' });
+  if (!keys?.ready) return new AccessRefused(new DomainError('DEPENDENCY_UNAVAILABLE', 'API keys have not been loaded yet; retry shortly'));
+  const parsed = parseKey(token);
+  const record = parsed ? await keys.find(parsed.id) : undefined;
+  const matches = secretMatches(record ?? DECOY, parsed?.secret ?? '');
+  if (!parsed || !record || !matches || record.revoked) {
+    return new AccessRefused(new DomainError('UNAUTHENTICATED', UNAUTHENTICATED_DETAIL), { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
+  }
+  if (rateLimit) {
+    const taken = rateLimit.take(record.id, rateLimitOf(record));
+    if (!taken.allowed) {
+      return new AccessRefused(
+        new DomainError('RATE_LIMITED', `this key is over its rate limit (this gateway's share of the limit an admin set on it); retry after ${taken.retryAfterSeconds} s`),
+        { 'Retry-After': String(taken.retryAfterSeconds) },
+      );
+    }
+  }
+  return { id: record.id, name: record.name, roles: record.roles, models: record.models };
+}
+
+/** Whether the principal may make a request that needs `access` on `model` (undefined: no model). */
+export function authorize(principal: Principal, access: Role, model: string | undefined): AccessRefused | undefined {
+  if (!grants(principal.roles, access)) {
+    const held = effectiveRoles(principal.roles).join(', ');
+    return new AccessRefused(new DomainError('FORBIDDEN', `this request needs the "${access}" role; key ${principal.id} has ${held}`, {
+      extensions: { required_role: access },
+    }));
+  }
+  if (principal.models && model !== undefined && !principal.models.includes(model)) {
+    return new AccessRefused(new DomainError('FORBIDDEN', `key ${principal.id} is limited to the models ${principal.models.join(', ')}; it may not act on "${model}"`));
+  }
+  return undefined;
+}
+
 /**
  * Enforces ROUTE_RULES (libs/auth/src/route-rules.ts) on every route Fastify serves, Nest's and
  * plugins' alike. Authentication runs on request, before the body is read, so an anonymous caller
@@ -86,30 +137,9 @@ export function installAccessGuard(fastify: FastifyInstance, options: AccessGuar
     }
     if (!options.enabled || rule === 'public') return;
 
-    const token = bearerToken(request.headers.authorization);
-    if (!token) return refuse(request, reply, new DomainError('UNAUTHENTICATED', UNAUTHENTICATED_DETAIL), { 'WWW-Authenticate': 'Bearer' });
-    if (!options.keys?.ready) {
-      return refuse(request, reply, new DomainError('DEPENDENCY_UNAVAILABLE', 'API keys have not been loaded yet; retry shortly'));
-    }
-    const parsed = parseKey(token);
-    const record = parsed ? await options.keys.find(parsed.id) : undefined;
-    const matches = secretMatches(record ?? DECOY, parsed?.secret ?? '');
-    if (!parsed || !record || !matches || record.revoked) {
-      return refuse(request, reply, new DomainError('UNAUTHENTICATED', UNAUTHENTICATED_DETAIL), { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
-    }
-    request.principal = { id: record.id, name: record.name, roles: record.roles, models: record.models };
-
-    if (options.rateLimit) {
-      const taken = options.rateLimit.take(record.id, rateLimitOf(record));
-      if (!taken.allowed) {
-        return refuse(
-          request,
-          reply,
-          new DomainError('RATE_LIMITED', `this key is over its rate limit (this gateway's share of the limit an admin set on it); retry after ${taken.retryAfterSeconds} s`),
-          { 'Retry-After': String(taken.retryAfterSeconds) },
-        );
-      }
-    }
+    const principal = await authenticate(bearerToken(request.headers.authorization), options.keys, options.rateLimit);
+    if (principal instanceof AccessRefused) return refuse(request, reply, principal.error, principal.headers);
+    request.principal = principal;
   });
 
   fastify.addHook('preHandler', async (request, reply) => {
@@ -119,15 +149,7 @@ export function installAccessGuard(fastify: FastifyInstance, options: AccessGuar
     const input = { params: (request.params ?? {}) as Record<string, string>, body: request.body };
     const access = accessFor(ruleFor(options.app, request.method, routeUrl)!, input);
     if (access === 'public') return;
-    if (!grants(principal.roles, access)) {
-      const held = effectiveRoles(principal.roles).join(', ');
-      return refuse(request, reply, new DomainError('FORBIDDEN', `this request needs the "${access}" role; key ${principal.id} has ${held}`, {
-        extensions: { required_role: access },
-      }));
-    }
-    const model = modelOfRequest(request.method, routeUrl, input);
-    if (principal.models && model !== undefined && !principal.models.includes(model)) {
-      return refuse(request, reply, new DomainError('FORBIDDEN', `key ${principal.id} is limited to the models ${principal.models.join(', ')}; it may not act on "${model}"`));
-    }
+    const refused = authorize(principal, access, modelOfRequest(request.method, routeUrl, input));
+    if (refused) return refuse(request, reply, refused.error, refused.headers);
   });
 }

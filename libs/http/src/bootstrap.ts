@@ -38,8 +38,8 @@ export interface HttpAppOptions {
   multipartRoutes?: string[];
   /** Where the guard finds API keys; absent on an app whose routes are all public. */
   keys?: (app: NestFastifyApplication) => KeyLookup;
-  /** Per-key request budget, for the gateway. */
-  rateLimit?: TokenBuckets;
+  /** Per-key request budgets, for the gateway (a provider, so every protocol it speaks shares them). */
+  rateLimit?: (app: NestFastifyApplication) => TokenBuckets;
   /** Lets an app register Fastify plugins (multipart) before routes are mounted. */
   configure?: (app: NestFastifyApplication) => Promise<void>;
 }
@@ -97,7 +97,7 @@ export async function createHttpApp(module: DynamicModule, options: HttpAppOptio
     app: options.app,
     enabled: authEnabled,
     keys: options.keys?.(app),
-    rateLimit: options.rateLimit,
+    rateLimit: options.rateLimit?.(app),
     oipRoutes: options.oipRoutes,
   });
   installRequestChecks(fastify, { oipRoutes: options.oipRoutes, multipartRoutes: options.multipartRoutes });

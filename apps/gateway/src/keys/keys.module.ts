@@ -1,5 +1,13 @@
 import { Module } from '@nestjs/common';
+import { TokenBuckets } from '@switchyard/auth';
 import { KeyCache } from './key-cache.service';
 
-@Module({ providers: [KeyCache], exports: [KeyCache] })
+/**
+ * The gateway's API keys and their request budgets: one cache and one set of token buckets, shared by
+ * every protocol the gateway speaks, so a key's limit is one limit whichever way it calls.
+ */
+@Module({
+  providers: [KeyCache, { provide: TokenBuckets, useFactory: () => new TokenBuckets() }],
+  exports: [KeyCache, TokenBuckets],
+})
 export class KeysModule {}
