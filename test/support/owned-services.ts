@@ -211,7 +211,7 @@ export class AppProcess {
   }
 
   /** Starts (or starts again, same port and environment) and waits until /health/live answers. */
-  async start(timeoutMs = 30_000): Promise<void> {
+  async start(timeoutMs = 90_000): Promise<void> {
     if (this.running) throw new Error(`${this.name} on ${this.port} is already running`);
     this.previousOutput = this.output();
     const spawned = runNode(`apps/${this.name}/src/main.js`, this.env);

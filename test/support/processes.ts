@@ -48,7 +48,7 @@ export function runNode(entry: string, env: Record<string, string | undefined>):
   return { child, output: () => output, exited };
 }
 
-export async function waitForHttp(url: string, timeoutMs = 30_000): Promise<void> {
+export async function waitForHttp(url: string, timeoutMs = 90_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {

@@ -11,7 +11,7 @@ import { testRun, uniqueSuffix } from '../../../test/support/test-env';
 
 /** Two systems run from one checkout share the gateway's default cache folder; neither may serve the other's deployments. */
 describe('the gateway deployment snapshot and the registry it came from', () => {
-  jest.setTimeout(180_000);
+  jest.setTimeout(300_000);
 
   it("never serves another registry's snapshot: not another setup's, nor another instance's on the same URL", async () => {
     const cleanup = new Cleanup();
