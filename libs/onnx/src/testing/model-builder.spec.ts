@@ -14,6 +14,7 @@ import {
   buildModelWithOpset,
   buildModelWithSequenceInput,
   buildMultiTypeModel,
+  buildRowSum,
   ML_DOMAIN,
 } from './model-builder';
 
@@ -323,5 +324,13 @@ describe('buildEveryDatatypeModel', () => {
         data: Array.from(tensor.data as ArrayLike<unknown>),
       });
     }
+  });
+});
+
+describe('buildRowSum', () => {
+  it('sums each row', async () => {
+    const session = await load(buildRowSum(3));
+    const { y } = await session.run({ x: new ort.Tensor('float32', Float32Array.of(1, 2, 3, -1, 0, 0.5), [2, 3]) });
+    expect({ dims: y.dims, data: Array.from(y.data as Float32Array) }).toEqual({ dims: [2, 1], data: [6, -0.5] });
   });
 });

@@ -406,6 +406,20 @@ export function buildMovingSum(kernel: number): Uint8Array {
   });
 }
 
+/**
+ * y = ReduceSum(x, axis 1), x [batch, features] → y [batch, 1]: a model whose input can be large while
+ * it allocates almost nothing, so what a large request costs the server is the request's own.
+ */
+export function buildRowSum(features: number): Uint8Array {
+  return encodeModel({
+    name: 'row_sum',
+    node: [node('ReduceSum', ['x', 'axes'], ['y'])],
+    initializer: [int64Initializer('axes', [1], BigInt64Array.of(1n))],
+    input: [tensorValueInfo('x', DataType.FLOAT, [BATCH_DIM, features])],
+    output: [tensorValueInfo('y', DataType.FLOAT, [BATCH_DIM, 1])],
+  });
+}
+
 /** y = Reshape(x, [-1, columns]), x a vector of any length: only a multiple of `columns` reshapes. */
 export function buildRowsOf(columns: number): Uint8Array {
   return encodeModel({
