@@ -12,3 +12,5 @@ export function percentile(values: number[], p: number): number | null {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
+/** Bytes as MiB with one decimal. */
+export const mib = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;

@@ -20,7 +20,8 @@ const autocannon = require('autocannon') as Autocannon;
 
 function options(spec: LoadSpec, durationS: number): Record<string, unknown> {
   const headers = { ...(spec.body !== undefined ? { 'content-type': 'application/json' } : {}), ...spec.headers };
-  const base = { method: spec.method ?? 'POST', path: spec.path, headers, body: spec.body };
+  const body = spec.bodyBase64 !== undefined ? Buffer.from(spec.bodyBase64, 'base64') : spec.body;
+  const base = { method: spec.method ?? 'POST', path: spec.path, headers, body };
   // A fixed list of prebuilt requests (no per-request setupRequest), each with its own routing key;
   // every connection cycles through it.
   const requests = spec.routingKeys ? Array.from({ length: spec.routingKeys }, (_, i) => ({ ...base, headers: { ...headers, 'x-routing-key': `bench-key-${i}` } })) : [base];

@@ -14,6 +14,8 @@ export interface LoadSpec {
   method?: 'GET' | 'POST';
   headers?: Record<string, string>;
   body?: string;
+  /** A binary body instead (base64, to cross the process boundary); send its Content-Type in `headers`. */
+  bodyBase64?: string;
   /** When set, requests cycle through this many `X-Routing-Key` values (bench-key-0 … n-1). */
   routingKeys?: number;
   connections: number;

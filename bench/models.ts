@@ -1,4 +1,4 @@
-import { buildMlp } from '@switchyard/onnx/testing';
+import { buildMlp, buildRowSum } from '@switchyard/onnx/testing';
 
 /** The models the bench registers and the requests it sends them. */
 
@@ -24,15 +24,42 @@ export const HEAVY_PREDICT_BODY = JSON.stringify({ instances: [HEAVY_ROW] });
 export const LIGHT_OIP_BODY = JSON.stringify({ inputs: [{ name: 'input', shape: [1, LIGHT_LAYERS[0]], datatype: 'FP32', data: LIGHT_ROW }] });
 export const ROUTING_KEYS = 1000;
 
+/**
+ * The same light request under the binary tensor data extension (scenario 3b): the JSON header, then
+ * the row's 256 bytes of little-endian float32, and every output asked for as binary.
+ */
+export function oipBinaryRequest(rows: number[][], inputName = 'input'): { body: Buffer; headers: Record<string, string> } {
+  const values = rows.flat();
+  const bytes = Buffer.alloc(values.length * 4);
+  values.forEach((value, i) => bytes.writeFloatLE(value, i * 4));
+  const header = Buffer.from(
+    JSON.stringify({
+      inputs: [{ name: inputName, shape: [rows.length, rows[0].length], datatype: 'FP32', parameters: { binary_data_size: bytes.length } }],
+      parameters: { binary_data_output: true },
+    }),
+  );
+  return {
+    body: Buffer.concat([header, bytes]),
+    headers: { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(header.length) },
+  };
+}
+export const LIGHT_OIP_BINARY = oipBinaryRequest([LIGHT_ROW]);
+
+/** Scenario 3c's model: rows of WIDE_FEATURES float32 summed, so a 16 MiB request costs the model nearly nothing. */
+export const WIDE = 'wide';
+export const WIDE_FEATURES = 65536;
+
 export interface BenchModels {
   /** Versions 1, 2 and 3 of the light model, with different seeds. */
   light: Uint8Array[];
   heavy: Uint8Array;
+  wide: Uint8Array;
 }
 
 export function buildModels(): BenchModels {
   return {
     light: [1, 2, 3].map((seed) => buildMlp({ layers: LIGHT_LAYERS, seed, modelVersionTag: `light-v${seed}` })),
     heavy: buildMlp({ layers: HEAVY_LAYERS, seed: 11, modelVersionTag: 'heavy-v1' }),
+    wide: buildRowSum(WIDE_FEATURES),
   };
 }

@@ -153,6 +153,13 @@ export class SystemUnderTest {
     return { url, process: gateway };
   }
 
+  /** A model beside light and heavy, registered for one scenario: created, uploaded, validated, champion v1. */
+  async registerChampion(name: string, bytes: Uint8Array): Promise<void> {
+    expectStatus(await call(`${this.registryUrl}/v1/models`, 'POST', { name, description: 'bench' }), 201, `create ${name}`);
+    const version = await this.upload(name, bytes);
+    expectStatus(await call(`${this.registryUrl}/v1/models/${name}/aliases/champion`, 'PUT', { version }), 200, `${name} champion`);
+  }
+
   private async upload(model: string, bytes: Uint8Array): Promise<number> {
     const form = new FormData();
     form.append('artifact', new Blob([bytes]), 'model.onnx');

@@ -5,6 +5,7 @@ import { createHttpApp } from '@switchyard/http';
 import { TokenBuckets } from '@switchyard/auth';
 import { GatewayModule, INFERENCE_ROUTES } from './gateway.module';
 import { KeyCache } from './keys/key-cache.service';
+import { registerBinaryInferBodies } from './oip/binary-infer-bodies';
 
 export async function createGatewayApp(): Promise<NestFastifyApplication> {
   // Fastify takes its body limit when the adapter is built, before Nest's config module loads.
@@ -19,6 +20,7 @@ export async function createGatewayApp(): Promise<NestFastifyApplication> {
     oipRoutes: /^\/v2(\/|\?|$)/,
     configure: async (app) => {
       const fastify = app.getHttpAdapter().getInstance();
+      registerBinaryInferBodies(fastify, env.GATEWAY_MAX_BODY_BYTES);
       // Inference routes have no HTTP log line of their own; one that failed still gets one.
       const inference = new Set(INFERENCE_ROUTES);
       const logger = new Logger('http');

@@ -175,7 +175,7 @@ describe('gateway', () => {
     const model = await deployedAffine(3);
     expect((await call(`${gateway.url}/v2/health/live`)).body).toEqual({ live: true });
     expect((await call(`${gateway.url}/v2/health/ready`)).body).toEqual({ ready: true });
-    expect((await call(`${gateway.url}/v2`)).body).toMatchObject({ name: 'switchyard', extensions: [] });
+    expect((await call(`${gateway.url}/v2`)).body).toMatchObject({ name: 'switchyard', extensions: ['binary_tensor_data'] });
     expect((await call(`${gateway.url}/v2/models/${model}`)).body).toEqual({
       name: model,
       versions: ['1'],

@@ -1,6 +1,7 @@
 import * as ort from 'onnxruntime-node';
-import type { ElementCodec } from './element-codec';
+import type { ElementCodec, TensorData } from './element-codec';
 import { writeNested } from './nested-array';
+import { BinaryBodyError, readBinaryTensor } from './oip-binary';
 import { elementCountOf } from './shape';
 import type { ProblemList } from './tensor-decode-error';
 
@@ -20,6 +21,8 @@ export interface FeedPlan {
   layout: readonly number[];
   /** Where `value` sits in the body, for problem paths. */
   field: string;
+  /** The tensor's bytes instead, when it came as binary data (see oip-binary.ts); `value` is then unused. */
+  bytes?: Uint8Array;
 }
 
 /**
@@ -42,9 +45,24 @@ export function writeFeeds(
   const feeds: Record<string, ort.Tensor> = {};
   for (const plan of plans) {
     if (problems.full) break;
-    const data = plan.codec.allocate(elementCountOf(plan.dims));
-    writeNested(plan.value, plan.layout, plan.codec, data, plan.field, problems);
-    feeds[plan.name] = new ort.Tensor(plan.codec.ortType, data, plan.dims);
+    const data = plan.bytes === undefined ? fromJson(plan, problems) : fromBytes(plan, problems);
+    if (data !== undefined) feeds[plan.name] = new ort.Tensor(plan.codec.ortType, data, plan.dims);
   }
   return feeds;
+}
+
+function fromJson(plan: FeedPlan, problems: ProblemList): TensorData {
+  const data = plan.codec.allocate(elementCountOf(plan.dims));
+  writeNested(plan.value, plan.layout, plan.codec, data, plan.field, problems);
+  return data;
+}
+
+function fromBytes(plan: FeedPlan, problems: ProblemList): TensorData | undefined {
+  try {
+    return readBinaryTensor(plan.codec.datatype, plan.bytes!, elementCountOf(plan.dims), plan.field);
+  } catch (error) {
+    if (!(error instanceof BinaryBodyError)) throw error;
+    problems.add(error.field, error.message);
+    return undefined;
+  }
 }

@@ -2,9 +2,21 @@ export { codecForDatatype, codecForOrtType, findCodec, floatToJson, int64ToJson 
 export type { ElementCodec, TensorData } from './element-codec';
 export type { DecodeLimits } from './feeds';
 export { fromFloat16Bits, toFloat16Bits, FLOAT16_MAX } from './float16';
+export { isJsonObject } from './json-value';
 export { inferNestedShape, readNested, writeNested } from './nested-array';
-export { decodeInferRequest, encodeInferResponse } from './oip-codec';
-export type { InferRequest, InferResponse, InferResponseOutput, OipParameters } from './oip-codec';
+export { decodeInferRequest, encodeBinaryInferResponse, encodeInferResponse } from './oip-codec';
+export type { InferRequest, InferResponse, InferResponseArgs, InferResponseOutput, OipParameters } from './oip-codec';
+export {
+  BINARY_DATA,
+  BINARY_DATA_OUTPUT,
+  BINARY_DATA_SIZE,
+  BINARY_TENSOR_DATA_EXTENSION,
+  BinaryBodyError,
+  elementByteSize,
+  frameBinaryBody,
+  INFERENCE_HEADER_CONTENT_LENGTH,
+  splitBinaryBody,
+} from './oip-binary';
 export { decodePredictRequest, encodeOutputsAsNested } from './predict-codec';
 export { MAX_EXAMPLE_DEPTH, MAX_EXAMPLE_ELEMENTS, predictBodyShapeProblems } from './predict-body-shape';
 export { elementCountOf, formatShape, rowMajorStrides, shapeMismatch } from './shape';

@@ -36,17 +36,18 @@ const problemsOf = (body: unknown) => errorOf(() => decodeInferRequest(body, sig
 describe('decodeInferRequest', () => {
   it('decodes the inputs into typed tensors and passes id and parameters through', () => {
     const request = decodeInferRequest(
-      { id: '42', parameters: { priority: 1, trace: true }, inputs: [x(), ids(), flag()] },
+      { id: '42', parameters: { binary_data_output: false }, inputs: [x(), ids(), flag()] },
       signature,
       limits,
     );
     expect(request.id).toBe('42');
-    expect(request.parameters).toEqual({ priority: 1, trace: true });
+    expect(request.parameters).toEqual({ binary_data_output: false });
+    expect(request.binaryOutputs).toEqual([]);
     expect(request.requestedOutputs).toBeUndefined();
     expect(request.feeds.x).toMatchObject({ type: 'float32', dims: [2, 3], data: Float32Array.of(1, 2, 3, 4, 5, 6) });
     expect(request.feeds.ids).toMatchObject({ type: 'int64', dims: [2], data: BigInt64Array.of(7n, 2n ** 63n - 1n) });
     expect(request.feeds.flag).toMatchObject({ type: 'bool', dims: [], data: Uint8Array.of(1) });
-    expect(Object.keys(decodeInferRequest({ inputs: [x(), ids(), flag()] }, signature, limits))).toEqual(['feeds']);
+    expect(Object.keys(decodeInferRequest({ inputs: [x(), ids(), flag()] }, signature, limits))).toEqual(['feeds', 'binaryOutputs']);
   });
 
   it('decodes flat and nested data to the same tensor', () => {
@@ -156,10 +157,18 @@ describe('decodeInferRequest', () => {
     expect(problemsOf({ inputs: [x(), ids(), flag()], outputs: [] })).toEqual([
       { field: 'outputs', message: 'expected a non-empty array of {name}; leave outputs out to get every output' },
     ]);
-    expect(problemsOf({ id: 42, parameters: { a: [1] }, inputs: [x({ parameters: 'p' }), ids(), flag()] })).toEqual([
+    expect(problemsOf({ id: 42, parameters: { binary_data_output: [1] }, inputs: [x({ parameters: 'p' }), ids(), flag()] })).toEqual([
       { field: 'id', message: 'expected a string, got number 42' },
-      { field: 'parameters.a', message: 'expected a string, number or boolean, got an array' },
+      { field: 'parameters.binary_data_output', message: 'expected true or false, got an array' },
       { field: 'inputs[0].parameters', message: 'expected an object of name → string, number or boolean, got string "p"' },
+    ]);
+  });
+
+  it('refuses parameters it does not know, on the request, an input or an output, naming those it does', () => {
+    expect(problemsOf({ parameters: { priority: 1 }, inputs: [x({ parameters: { shared_memory_region: 'r' } }), ids(), flag()], outputs: [{ name: 'y', parameters: { classification: 2 } }] })).toEqual([
+      { field: 'parameters.priority', message: 'unknown parameter; this server understands binary_data_output here, and acts on no other' },
+      { field: 'inputs[0].parameters.shared_memory_region', message: 'unknown parameter; this server understands binary_data_size here, and acts on no other' },
+      { field: 'outputs[0].parameters.classification', message: 'unknown parameter; this server understands binary_data here, and acts on no other' },
     ]);
   });
 

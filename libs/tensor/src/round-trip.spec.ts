@@ -2,7 +2,7 @@ import { onnx } from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { buildMlp, buildMultiTypeModel } from '@switchyard/onnx/testing';
 import { signatureOfSession, type ModelSignature } from '@switchyard/onnx';
-import { decodeInferRequest, encodeInferResponse } from './oip-codec';
+import { decodeInferRequest, encodeBinaryInferResponse, encodeInferResponse } from './oip-codec';
 import { decodePredictRequest, encodeOutputsAsNested } from './predict-codec';
 
 /**
@@ -77,20 +77,77 @@ describe('decode → onnxruntime → encode', () => {
       const expected = Object.fromEntries(CASES.map(({ datatype, json }) => [`${datatype}_out`, json]));
       expect(encodeOutputsAsNested(results)).toEqual(expected);
 
+      // FP16 travels only as binary data under /v2 (JSON has no half-precision numbers).
+      const fp16 = CASES.find(({ datatype }) => datatype === 'FP16')!;
+      const fp16Bytes = new Uint8Array((fp16.data as Uint16Array).buffer);
       const request = decodeInferRequest(
         {
           id: 'round-trip',
-          inputs: CASES.map(({ datatype, json }) => ({ name: datatype, datatype, shape: [2, 2], data: json.flat() })),
+          inputs: CASES.map(({ datatype, json }) =>
+            datatype === 'FP16'
+              ? { name: datatype, datatype, shape: [2, 2], parameters: { binary_data_size: fp16Bytes.length } }
+              : { name: datatype, datatype, shape: [2, 2], data: json.flat() },
+          ),
+          outputs: CASES.map(({ datatype }) => ({ name: `${datatype}_out`, ...(datatype === 'FP16' && { parameters: { binary_data: true } }) })),
         },
         signature,
         limits,
+        fp16Bytes,
       );
       expect(request.feeds).toEqual(feeds);
-      const response = encodeInferResponse({ modelName: 'identity', modelVersion: '1', id: request.id, results: await session.run(request.feeds) });
-      expect(response.outputs).toEqual(
-        CASES.map(({ datatype, json }) => ({ name: `${datatype}_out`, datatype, shape: [2, 2], data: json.flat() })),
+      expect(request.binaryOutputs).toEqual(['FP16_out']);
+      const { header, parts } = encodeBinaryInferResponse({
+        modelName: 'identity',
+        modelVersion: '1',
+        id: request.id,
+        results: await session.run(request.feeds),
+        requestedOutputs: request.requestedOutputs,
+        binaryOutputs: request.binaryOutputs,
+      });
+      expect(header.outputs).toEqual(
+        CASES.map(({ datatype, json }) =>
+          datatype === 'FP16'
+            ? { name: `${datatype}_out`, datatype, shape: [2, 2], parameters: { binary_data_size: 8 } }
+            : { name: `${datatype}_out`, datatype, shape: [2, 2], data: json.flat() },
+        ),
       );
-      expect(JSON.parse(JSON.stringify(response))).toEqual(response);
+      expect(parts).toEqual([fp16Bytes]);
+      expect(JSON.parse(JSON.stringify(header))).toEqual(header);
+    });
+  });
+
+  it('carries every datatype as binary data (binary tensor data extension) through a real session unchanged', async () => {
+    await withSession(buildIdentityPerDatatype(), async (session, signature) => {
+      const bytesOf = (data: unknown): Uint8Array => {
+        if (Array.isArray(data)) {
+          // BYTES: a 4-byte little-endian length, then the UTF-8 bytes, per element.
+          return Buffer.concat((data as string[]).map((text) => {
+            const utf8 = Buffer.from(text, 'utf8');
+            const length = Buffer.alloc(4);
+            length.writeUInt32LE(utf8.length);
+            return Buffer.concat([length, utf8]);
+          }));
+        }
+        const typed = data as ArrayBufferView;
+        return new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength);
+      };
+      const parts = CASES.map(({ data }) => bytesOf(data));
+      const binary = Buffer.concat(parts);
+      const request = decodeInferRequest(
+        {
+          inputs: CASES.map(({ datatype }, index) => ({ name: datatype, datatype, shape: [2, 2], parameters: { binary_data_size: parts[index].length } })),
+          parameters: { binary_data_output: true },
+        },
+        signature,
+        limits,
+        binary,
+      );
+      for (const { datatype, ortType, data } of CASES) {
+        expect({ datatype, type: request.feeds[datatype].type, data: request.feeds[datatype].data }).toEqual({ datatype, type: ortType, data });
+      }
+      const response = encodeBinaryInferResponse({ modelName: 'identity', modelVersion: '1', results: await session.run(request.feeds), binaryOutputs: request.binaryOutputs });
+      expect(response.parts.map((part) => Buffer.from(part))).toEqual(parts.map((part) => Buffer.from(part)));
+      expect(response.header.outputs.map((output) => output.parameters)).toEqual(parts.map((part) => ({ binary_data_size: part.length })));
     });
   });
 

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { BINARY_TENSOR_DATA_EXTENSION } from '@switchyard/tensor';
 import { OipService } from './oip.service';
 
 const SERVER_VERSION = '0.1.0';
@@ -19,7 +20,7 @@ export class OipController {
   @Get()
   @ApiOperation({ summary: 'server metadata' })
   serverMetadata() {
-    return { name: 'switchyard', version: SERVER_VERSION, extensions: [] };
+    return { name: 'switchyard', version: SERVER_VERSION, extensions: [BINARY_TENSOR_DATA_EXTENSION] };
   }
 
   @Get('health/live')

@@ -2,10 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { DomainError } from '@switchyard/errors';
 import type { TensorSpec } from '@switchyard/onnx';
 import { parseVersionNumber } from '@switchyard/queues';
+import { isJsonObject } from '@switchyard/tensor';
 import { DeploymentSync } from '../deployment-sync/deployment-sync.service';
 import { DataPlane } from '../inference/data-plane.service';
 import { type InferenceOutcome, InferenceService, type Routed } from '../inference/inference.service';
 import { ModelSessions } from '../sessions/model-sessions.service';
+import { BinaryInferBody } from './binary-infer-bodies';
+import { OIP_BINARY } from './oip-binary.codec';
 import { OIP_JSON } from './oip-json.codec';
 
 export const OIP_PLATFORM = 'onnx_onnxv1';
@@ -74,17 +77,26 @@ export class OipService {
    * wire format that needs them sets them); the route applies them and sends `response` as it is.
    */
   async infer(request: OipInferRequest): Promise<{ outcome: InferenceOutcome; response: unknown; headers: Record<string, string> }> {
-    const { outcome, answer } = await this.dataPlane.serve(
-      {
-        model: request.model,
-        body: request.body,
-        requestId: request.requestId,
-        routingKey: request.routingKey,
-        variantPin: request.variantPin,
-        version: versionNumber(request.model, request.version),
-      },
-      OIP_JSON,
-    );
+    const serveRequest = {
+      model: request.model,
+      body: request.body,
+      requestId: request.requestId,
+      routingKey: request.routingKey,
+      variantPin: request.variantPin,
+      version: versionNumber(request.model, request.version),
+    };
+    if (request.body instanceof BinaryInferBody || asksForBinaryOutputs(request.body)) {
+      const { outcome, answer } = await this.dataPlane.serve(serveRequest, OIP_BINARY);
+      return { outcome, response: answer.response, headers: answer.headers };
+    }
+    const { outcome, answer } = await this.dataPlane.serve(serveRequest, OIP_JSON);
     return { outcome, response: answer, headers: {} };
   }
+}
+
+/** A JSON request may ask for binary outputs (binary tensor data extension); it is then answered in that framing. */
+function asksForBinaryOutputs(body: unknown): boolean {
+  if (!isJsonObject(body)) return false;
+  if (isJsonObject(body.parameters) && body.parameters.binary_data_output === true) return true;
+  return Array.isArray(body.outputs) && body.outputs.some((output) => isJsonObject(output) && isJsonObject(output.parameters) && output.parameters.binary_data === true);
 }

@@ -6,6 +6,7 @@ import * as ort from 'onnxruntime-node';
 import {
   VERSION_TAG_METADATA_KEY,
   buildAffine,
+  buildEveryDatatypeModel,
   buildLinearClassifier,
   buildMlp,
   buildModelWithCustomDomain,
@@ -13,6 +14,7 @@ import {
   buildModelWithOpset,
   buildModelWithSequenceInput,
   buildMultiTypeModel,
+  buildRowSum,
   ML_DOMAIN,
 } from './model-builder';
 
@@ -293,5 +295,42 @@ describe('buildLinearClassifier', () => {
 
   it('refuses parameters whose sizes do not agree', () => {
     expect(() => buildLinearClassifier({ offset: [0], scale: [1, 1], coefficients: [[1]], intercepts: [0], classLabels: [0], postTransform: 'LOGISTIC' })).toThrow(/needs 1 scales/);
+  });
+});
+
+describe('buildEveryDatatypeModel', () => {
+  it('builds an identity per datatype that onnxruntime runs, FP16 and strings included', async () => {
+    const session = await load(buildEveryDatatypeModel());
+    const feeds: Record<string, ort.Tensor> = {
+      bool: new ort.Tensor('bool', Uint8Array.of(1, 0), [1, 2]),
+      uint8: new ort.Tensor('uint8', Uint8Array.of(1, 255), [1, 2]),
+      uint16: new ort.Tensor('uint16', Uint16Array.of(1, 65535), [1, 2]),
+      uint32: new ort.Tensor('uint32', Uint32Array.of(1, 4294967295), [1, 2]),
+      uint64: new ort.Tensor('uint64', BigUint64Array.of(1n, 2n ** 64n - 1n), [1, 2]),
+      int8: new ort.Tensor('int8', Int8Array.of(1, -128), [1, 2]),
+      int16: new ort.Tensor('int16', Int16Array.of(1, -32768), [1, 2]),
+      int32: new ort.Tensor('int32', Int32Array.of(1, -2), [1, 2]),
+      int64: new ort.Tensor('int64', BigInt64Array.of(1n, -(2n ** 63n)), [1, 2]),
+      fp16: new ort.Tensor('float16', Uint16Array.of(0x3c00, 0xc000), [1, 2]),
+      fp32: new ort.Tensor('float32', Float32Array.of(1.5, -2), [1, 2]),
+      fp64: new ort.Tensor('float64', Float64Array.of(1.5, -2), [1, 2]),
+      bytes: new ort.Tensor('string', ['héllo', ''], [1, 2]),
+    };
+    const results = await session.run(feeds);
+    for (const [name, tensor] of Object.entries(feeds)) {
+      expect({ name, type: results[`${name}_out`].type, data: Array.from(results[`${name}_out`].data as ArrayLike<unknown>) }).toEqual({
+        name,
+        type: tensor.type,
+        data: Array.from(tensor.data as ArrayLike<unknown>),
+      });
+    }
+  });
+});
+
+describe('buildRowSum', () => {
+  it('sums each row', async () => {
+    const session = await load(buildRowSum(3));
+    const { y } = await session.run({ x: new ort.Tensor('float32', Float32Array.of(1, 2, 3, -1, 0, 0.5), [2, 3]) });
+    expect({ dims: y.dims, data: Array.from(y.data as Float32Array) }).toEqual({ dims: [2, 1], data: [6, -0.5] });
   });
 });

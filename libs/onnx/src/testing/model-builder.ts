@@ -128,6 +128,31 @@ export function buildMultiTypeModel(): Uint8Array {
   });
 }
 
+/**
+ * Identity for every Open Inference Protocol datatype: input `<datatype in lower case>` of shape
+ * [batch, 2] comes back unchanged as `<input>_out`, so a wire format can be checked byte for byte
+ * against a real runtime, FP16 and BYTES (ONNX STRING) included.
+ */
+export function buildEveryDatatypeModel(): Uint8Array {
+  const types: Array<[string, onnx.TensorProto.DataType]> = [
+    ['bool', DataType.BOOL],
+    ['uint8', DataType.UINT8],
+    ['uint16', DataType.UINT16],
+    ['uint32', DataType.UINT32],
+    ['uint64', DataType.UINT64],
+    ['int8', DataType.INT8],
+    ['int16', DataType.INT16],
+    ['int32', DataType.INT32],
+    ['int64', DataType.INT64],
+    ['fp16', DataType.FLOAT16],
+    ['fp32', DataType.FLOAT],
+    ['fp64', DataType.DOUBLE],
+    ['bytes', DataType.STRING],
+  ];
+  const paths = types.map(([name, type]) => typePath(name, type, [BATCH_DIM, 2], identity));
+  return encodeModel({ name: 'every_datatype', node: paths.map((p) => p.node), input: paths.map((p) => p.input), output: paths.map((p) => p.output) });
+}
+
 /** An Identity model that declares `opset` for the default domain; used to provoke unsupported-opset failures. */
 export function buildModelWithOpset(opset: number): Uint8Array {
   return encodeModel(identityGraph('opset_probe', [node('Identity', ['x'], ['y'])]), {
@@ -378,6 +403,20 @@ export function buildMovingSum(kernel: number): Uint8Array {
     initializer: [float32Initializer('w', [1, 1, kernel], new Float32Array(kernel).fill(1))],
     input: [tensorValueInfo('x', DataType.FLOAT, [BATCH_DIM, 1, 'length'])],
     output: [tensorValueInfo('y', DataType.FLOAT, [BATCH_DIM, 1, 'windows'])],
+  });
+}
+
+/**
+ * y = ReduceSum(x, axis 1), x [batch, features] → y [batch, 1]: a model whose input can be large while
+ * it allocates almost nothing, so what a large request costs the server is the request's own.
+ */
+export function buildRowSum(features: number): Uint8Array {
+  return encodeModel({
+    name: 'row_sum',
+    node: [node('ReduceSum', ['x', 'axes'], ['y'])],
+    initializer: [int64Initializer('axes', [1], BigInt64Array.of(1n))],
+    input: [tensorValueInfo('x', DataType.FLOAT, [BATCH_DIM, features])],
+    output: [tensorValueInfo('y', DataType.FLOAT, [BATCH_DIM, 1])],
   });
 }
 
