@@ -1,9 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { OipService } from './oip.service';
-
-const SERVER_VERSION = '0.1.0';
+import { OIP_SERVER_VERSION, OipService } from './oip.service';
 
 function header(request: FastifyRequest, name: string): string | undefined {
   const value = request.headers[name];
@@ -19,7 +17,7 @@ export class OipController {
   @Get()
   @ApiOperation({ summary: 'server metadata' })
   serverMetadata() {
-    return { name: 'switchyard', version: SERVER_VERSION, extensions: [] };
+    return { name: 'switchyard', version: OIP_SERVER_VERSION, extensions: [] };
   }
 
   @Get('health/live')
