@@ -266,7 +266,9 @@ describe('gRPC Open Inference Protocol', () => {
       await served();
     }
     expectStatus(await rpc('ModelInfer', { model_name: 'no-such-model', inputs: [typedX([[0, 0, 0, 0]])] }), status.NOT_FOUND, 'no-such-model');
-    expectStatus(await infer({ inputs: [typedX([[0, 0, 0, 0]])] }, { metadata: { 'x-request-id': 'has space' } }), status.INVALID_ARGUMENT, 'x-request-id');
+    const badId = await infer({ inputs: [typedX([[0, 0, 0, 0]])] }, { metadata: { 'x-request-id': 'has space' } });
+    expectStatus(badId, status.INVALID_ARGUMENT, 'x-request-id metadata must be');
+    expect(badId.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     // Past GATEWAY_MAX_BODY_BYTES, grpc-js refuses the message before anything decodes it.
     const huge = await infer({ inputs: [x], raw_input_contents: [Buffer.alloc(MAX_BODY + 1)] });
     expect(huge.error?.code).toBe(status.RESOURCE_EXHAUSTED);

@@ -94,9 +94,11 @@ export class GrpcInferenceService {
     handler: (request: Request, call: ServerUnaryCall<Request, unknown>, requestId: string) => unknown,
   ): (call: ServerUnaryCall<Request, unknown>, callback: sendUnaryData<unknown>) => void {
     return (call, callback) => {
-      const requestId = metadataValue(call, 'x-request-id') ?? randomUUID();
+      const given = metadataValue(call, 'x-request-id');
+      // A bad id is refused, not replaced (as over HTTP), and the refusal carries a generated one.
+      const requestId = given !== undefined && isValidRequestId(given) ? given : randomUUID();
       const run = async () => {
-        if (!isValidRequestId(requestId)) throw new DomainError('VALIDATION_FAILED', `x-request-id metadata must be ${REQUEST_ID_RULE}`);
+        if (given !== undefined && given !== requestId) throw new DomainError('VALIDATION_FAILED', `x-request-id metadata must be ${REQUEST_ID_RULE}`);
         const named = call.request as ModelRequest & GrpcInferRequest;
         await this.checkAccess(rpc, call, named.model_name ?? named.name);
         return handler(call.request, call, requestId);
