@@ -22,6 +22,11 @@ export interface LoadSpec {
   durationS: number;
   /** A separate, discarded autocannon run first, so JIT and connection set-up are not measured. */
   warmupS: number;
+  /**
+   * When set, gRPC ModelInfer calls on this model instead of HTTP (bench/grpc-load-worker.ts): `url` is
+   * then the gRPC host:port, and `connections` the number of channels, one call in flight on each.
+   */
+  grpcModel?: string;
 }
 
 /** Percentiles of every 2xx response's latency, at microsecond resolution. */
@@ -62,7 +67,8 @@ export interface LoadOutcome {
   /** 2xx responses per second over the measured run. */
   rps: number;
   latency: LatencySummary;
-  autocannon: AutocannonSummary;
+  /** Absent for gRPC runs, which autocannon does not drive. */
+  autocannon?: AutocannonSummary;
   /** latency in µs → count; used to merge concurrent runs, left out of the JSON file. */
   histogram: Array<[number, number]>;
 }
@@ -123,7 +129,7 @@ export function combine(label: string, outcomes: LoadOutcome[]): LoadOutcome {
  */
 export async function runLoads(specs: LoadSpec[], hooks: LoadHooks = {}): Promise<LoadOutcome[]> {
   const children = specs.map((spec) => {
-    const child = fork(path.join(__dirname, 'load-worker.js'), [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(path.join(__dirname, spec.grpcModel === undefined ? 'load-worker.js' : 'grpc-load-worker.js'), [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     let onMessage: (message: FromWorker) => void = () => undefined;
     child.on('message', (message: FromWorker) => (message.type === 'measuring' ? hooks.onMeasuring?.(spec.label) : onMessage(message)));
     const next = (want: FromWorker['type']) =>

@@ -11,6 +11,8 @@ import { deleteRedisKeys } from './redis-keys';
 export interface Gateway {
   replica: string;
   url: string;
+  /** host:port of its gRPC server: the first gateway only (scenario 3), the others run without one. */
+  grpcAddress: string | null;
   process: Spawned;
 }
 
@@ -81,6 +83,7 @@ export class SystemUnderTest {
       GATEWAY_REPLICA_ID: replica,
       GATEWAY_CACHE_DIR: path.join(this.work, `cache-${replica}`),
       REGISTRY_URL: this.registryUrl,
+      GATEWAY_GRPC_PORT: '0',
     };
   }
 
@@ -115,13 +118,15 @@ export class SystemUnderTest {
       await mkdir(this.profileDir!, { recursive: true });
       this.profileFile = path.join(this.profileDir!, `gateway-scenario1-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`);
     }
+    const grpcPort = index === 0 ? await freePort() : 0;
     const gateway = this.run(profiled ? 'bench/profiled-gateway.js' : 'apps/gateway/src/main.js', {
       ...this.gatewayEnv(replica, port),
+      GATEWAY_GRPC_PORT: String(grpcPort),
       DEPLOYMENT_POLL_MS: '1000',
       ...(profiled ? { BENCH_PROFILE_FILE: this.profileFile! } : {}),
     });
     const url = `http://127.0.0.1:${port}`;
-    this.gateways[index] = { replica, url, process: gateway };
+    this.gateways[index] = { replica, url, grpcAddress: grpcPort === 0 ? null : `127.0.0.1:${grpcPort}`, process: gateway };
     await waitForHttp(`${url}/health/ready`).catch((error: unknown) => {
       throw new Error(`${replica} did not become ready: ${(error as Error).message}\n${gateway.output()}`);
     });

@@ -19,7 +19,9 @@ function appProcesses(gatewayPort: number, replicas: number): AppProcess[] {
   const gateways = Array.from({ length: replicas }, (_, i) => ({
     name: replicas === 1 ? 'gateway' : `gateway-${i + 1}`,
     entry: entry('gateway'),
-    env: { GATEWAY_PORT: String(gatewayPort + i), ...(replicas === 1 ? {} : { GATEWAY_REPLICA_ID: `gateway-${i + 1}` }) },
+    // One gRPC port per install (GATEWAY_GRPC_PORT, from the environment): served by the first gateway,
+    // since two processes cannot listen on one port.
+    env: { GATEWAY_PORT: String(gatewayPort + i), ...(replicas === 1 ? {} : { GATEWAY_REPLICA_ID: `gateway-${i + 1}` }), ...(i > 0 && { GATEWAY_GRPC_PORT: '0' }) },
   }));
   return [{ name: 'registry', entry: entry('registry'), env: {} }, ...gateways, { name: 'worker', entry: entry('worker'), env: {} }];
 }

@@ -51,6 +51,7 @@ describe('npm run bench (dist/bench/run.js)', () => {
     expect(output).toMatch(/^3\s+gateway \/v2 infer.*\s(PASS|FAIL)$/m);
     expect(output).toMatch(/^3b\s+gateway \/v2 infer, binary tensors.*\sn\/a$/m);
     expect(output).toMatch(/^3c\s+16 MiB FP32 input in binary.*\s(PASS|FAIL)$/m);
+    expect(output).toMatch(/^3d\s+gateway gRPC ModelInfer.*µs\/req\s.*n\/a$/m);
     expect(output).toMatch(/^8\s+upload 8 MiB.*MB\/s.*\s(PASS|FAIL)$/m);
     expect(output).toMatch(/^1b\s+same, prediction log off.*\s(PASS|FAIL)$/m);
     expect(output).toMatch(/^9\s+ingestion: 5000 events.*rollups exact.*\s(PASS|FAIL)$/m);
@@ -91,6 +92,8 @@ describe('npm run bench (dist/bench/run.js)', () => {
       expect(gateway.runs.gateway_log_off).toMatchObject({ non2xx: 0, errors: 0 });
       expect(oip.runs.oip_binary).toMatchObject({ non2xx: 0, errors: 0 });
       expect(oip.extra.large_input.extra_peak_rss_bytes).toHaveLength(3);
+      expect(oip.runs.grpc).toMatchObject({ non2xx: 0, errors: 0, status_codes: { OK: expect.any(Number) } });
+      expect(oip.runs.grpc.rps).toBeGreaterThan(0);
       expect(gateway.extra.challenger_share_percent).toBeGreaterThan(0);
       expect(upload.runs.upload).toMatchObject({ store: 'file', size_mib: 8, status: 201 });
       expect(ingestion.extra).toMatchObject({ events: 5000, rollup_requests: 5000, events_per_s: expect.any(Number) });

@@ -216,16 +216,19 @@ describe('deploy/k8s manifests', () => {
     for (const deployment of ofKind('Deployment')) {
       expect(deployment.spec.template.metadata.labels).toMatchObject(deployment.spec.selector.matchLabels);
     }
-    const ports: Record<string, number> = { 'switchyard-registry': 3000, 'switchyard-gateway': 8080 };
+    const ports: Record<string, number[]> = { 'switchyard-registry': [3000], 'switchyard-gateway': [8080, 8081] };
     for (const service of ofKind('Service')) {
       const target = ofKind('Deployment').find((d) =>
         Object.entries(service.spec.selector).every(([k, v]) => d.spec.template.metadata.labels[k] === v),
       );
       expect(target?.metadata.name).toBe(service.metadata.name);
-      expect(service.spec.ports[0].port).toBe(ports[service.metadata.name]);
-      const containerPorts = target!.spec.template.spec.containers[0].ports.map((p: Obj) => p.name);
-      expect(containerPorts).toContain(service.spec.ports[0].targetPort);
+      expect(service.spec.ports.map((p: Obj) => p.port)).toEqual(ports[service.metadata.name]);
+      const containerPorts = new Map(target!.spec.template.spec.containers[0].ports.map((p: Obj) => [p.name, p.containerPort]));
+      // Each Service port reaches a container port of the same number, the one the app is told to listen on.
+      for (const port of service.spec.ports) expect([port.name, containerPorts.get(port.targetPort)]).toEqual([port.name, port.port]);
     }
+    const configured = named('ConfigMap', 'switchyard-config')!.data;
+    expect([configured.GATEWAY_PORT, configured.GATEWAY_GRPC_PORT]).toEqual(['8080', '8081']);
     const hpa = named('HorizontalPodAutoscaler', 'switchyard-gateway')!;
     expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'switchyard-gateway' });
     expect(hpa.spec.minReplicas).toBeLessThanOrEqual(hpa.spec.maxReplicas);

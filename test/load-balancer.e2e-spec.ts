@@ -7,6 +7,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { credentials, loadPackageDefinition, Metadata } from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
 import { buildAffine } from '@switchyard/onnx/testing';
 import { call } from './support/client';
 import { createModel, uploadReadyVersion } from './support/fixtures';
@@ -28,7 +30,7 @@ const INPUT = { instances: [[0, 0, 0, 0]] };
 describe('nginx (deploy/docker/nginx.conf) in front of two gateway processes', () => {
   let databaseUrl: string | undefined;
   let registry: RunningApp | undefined;
-  const gateways: Record<'a' | 'b', { port: number; process?: Spawned }> = { a: { port: 0 }, b: { port: 0 } };
+  const gateways: Record<'a' | 'b', { port: number; grpcPort: number; process?: Spawned }> = { a: { port: 0, grpcPort: 0 }, b: { port: 0, grpcPort: 0 } };
   let nginx: RunningNginx | undefined;
   let model: string;
   let runId = 0;
@@ -73,9 +75,11 @@ describe('nginx (deploy/docker/nginx.conf) in front of two gateway processes', (
 
     for (const replica of ['a', 'b'] as const) {
       gateways[replica].port = await freePort();
+      gateways[replica].grpcPort = await freePort();
       gateways[replica].process = runNode('apps/gateway/src/main.js', {
         HOST: '127.0.0.1',
         GATEWAY_PORT: String(gateways[replica].port),
+        GATEWAY_GRPC_PORT: String(gateways[replica].grpcPort),
         GATEWAY_REPLICA_ID: `gateway-${replica}`,
         REGISTRY_URL: registry.url,
         DATABASE_URL: databaseUrl,
@@ -97,7 +101,7 @@ describe('nginx (deploy/docker/nginx.conf) in front of two gateway processes', (
       await new Promise((r) => setTimeout(r, 100));
     }
 
-    nginx = await startNginx([gateways.a.port, gateways.b.port]);
+    nginx = await startNginx([gateways.a.port, gateways.b.port], [gateways.a.grpcPort, gateways.b.grpcPort]);
   }, 60_000);
 
   afterAll(async () => {
@@ -115,19 +119,50 @@ describe('nginx (deploy/docker/nginx.conf) in front of two gateway processes', (
     const [shippedLines, testedLines] = [lines(shipped), lines(tested)];
     const removed = [...shippedLines].filter((l) => !testedLines.has(l));
     const added = [...testedLines].filter((l) => !shippedLines.has(l));
-    expect(removed.map((l) => l.split(/\s+/)[0])).toEqual(['error_log', 'pid', 'access_log', 'resolver', 'server', 'listen']);
+    expect(removed.map((l) => l.split(/\s+/)[0])).toEqual(['error_log', 'pid', 'access_log', 'resolver', 'server', 'server', 'listen', 'listen']);
     expect(removed).toContain('server gateway:8080 resolve max_fails=1 fail_timeout=5s;');
+    expect(removed).toContain('server gateway:8081 resolve max_fails=1 fail_timeout=5s;');
     expect(added.filter((l) => !/^\w+_temp_path /.test(l))).toEqual([
       expect.stringMatching(/^error_log \S+\/error\.log warn;$/),
       expect.stringMatching(/^access_log \S+\/access\.log switchyard;$/),
       `server ${upstreamOf('a')} max_fails=1 fail_timeout=5s;`,
       `server ${upstreamOf('b')} max_fails=1 fail_timeout=5s;`,
+      `server 127.0.0.1:${gateways.a.grpcPort} max_fails=1 fail_timeout=5s;`,
+      `server 127.0.0.1:${gateways.b.grpcPort} max_fails=1 fail_timeout=5s;`,
       `listen ${nginx!.url.slice('http://'.length)};`,
+      `listen ${nginx!.grpcAddress} http2;`,
     ]);
     // The retry policy the failover test relies on is the shipped one.
     expect(testedLines).toContain('proxy_next_upstream error timeout http_502 http_503 non_idempotent;');
     // And the generator is pure: the same input gives the same text.
-    expect(loopbackNginxConf(shipped, { port: 1, upstreamPorts: [2, 3], dir: '/x' })).toContain('server 127.0.0.1:3 max_fails=1 fail_timeout=5s;');
+    expect(loopbackNginxConf(shipped, { port: 1, upstreamPorts: [2, 3], grpcPort: 4, grpcUpstreamPorts: [5, 6], dir: '/x' })).toContain('server 127.0.0.1:3 max_fails=1 fail_timeout=5s;');
+  });
+
+  it('passes gRPC calls (listen 8081 http2, grpc_pass) to both replicas, metadata and all', async () => {
+    const definition = loadSync(path.join(__dirname, '..', 'apps', 'gateway', 'proto', 'open_inference_grpc.proto'), { keepCase: true, longs: String, defaults: true });
+    const service = (loadPackageDefinition(definition) as any).inference.GRPCInferenceService;
+    const client = new service(nginx!.grpcAddress, credentials.createInsecure());
+    const metadata = new Metadata();
+    metadata.set('authorization', `Bearer ${process.env.SWITCHYARD_BOOTSTRAP_ADMIN_KEY}`);
+    metadata.set('x-switchyard-variant', 'challenger');
+    const request = { model_name: model, inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 4], contents: { fp32_contents: [0, 0, 0, 0] } }] };
+    const infer = () =>
+      new Promise<{ output: number[]; version: string }>((resolve, reject) => {
+        let version = '';
+        const pending = client.ModelInfer(request, metadata, (error: Error | null, response: any) =>
+          error ? reject(error) : resolve({ output: response.outputs[0].contents.fp32_contents, version }),
+        );
+        pending.on('metadata', (headers: Metadata) => (version = String(headers.get('x-switchyard-version')[0])));
+      });
+    try {
+      // One client connection, several calls: nginx balances gRPC per call, so both replicas answer.
+      const before = nginx!.accessLog().length;
+      for (let i = 0; i < 4; i++) expect(await infer()).toEqual({ output: [2, 2, 2, 2], version: '2' });
+      const upstreams = new Set(nginx!.accessLog().slice(before).map((line) => parseAccessLine(line)?.upstreams.at(-1)));
+      expect(upstreams).toEqual(new Set([`127.0.0.1:${gateways.a.grpcPort}`, `127.0.0.1:${gateways.b.grpcPort}`]));
+    } finally {
+      client.close();
+    }
   });
 
   it('spreads 200 requests over both replicas', async () => {

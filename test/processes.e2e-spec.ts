@@ -1,4 +1,6 @@
 import * as path from 'node:path';
+import { credentials, loadPackageDefinition } from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
 import { dropDatabase } from '@switchyard/persistence';
 import { call, uploadForm } from './support/client';
 import { buildAffine } from '@switchyard/onnx/testing';
@@ -30,7 +32,7 @@ describe('npm start (scripts/start.js)', () => {
   afterAll(() => dropDatabase(databaseUrl));
 
   it('creates the database, migrates, runs registry, worker and two gateways that agree on every assignment, and stops them all on Ctrl-C', async () => {
-    const [registryPort, gatewayPort, workerPort] = [await freePort(), await freePortPair(), await freePort()];
+    const [registryPort, gatewayPort, workerPort, grpcPort] = [await freePort(), await freePortPair(), await freePort(), await freePort()];
     const gateways = [gatewayPort, gatewayPort + 1].map((port) => `http://127.0.0.1:${port}`);
     const registry = `http://127.0.0.1:${registryPort}`;
     const started = runNode('scripts/start.js', {
@@ -41,6 +43,7 @@ describe('npm start (scripts/start.js)', () => {
       REGISTRY_PORT: String(registryPort),
       GATEWAY_PORT: String(gatewayPort),
       GATEWAY_REPLICAS: '2',
+      GATEWAY_GRPC_PORT: String(grpcPort),
       WORKER_PORT: String(workerPort),
       REGISTRY_URL: `http://127.0.0.1:${registryPort}`,
       GATEWAY_CACHE_DIR: path.join(testRun().workDir, `start-cache-${uniqueSuffix()}`),
@@ -48,6 +51,7 @@ describe('npm start (scripts/start.js)', () => {
     });
     try {
       for (const port of [registryPort, gatewayPort, gatewayPort + 1, workerPort]) await waitForHttp(`http://127.0.0.1:${port}/health/ready`);
+      expect(await serverLive(`127.0.0.1:${grpcPort}`)).toEqual({ live: true });
       expect(started.output()).toContain(`created database ${database}`);
       expect(started.output()).toContain('applied migrations: CreateModelsAndVersions');
       // The gateways started once the registry listened: their first read of deployments did not fail.
@@ -94,3 +98,14 @@ describe('npm start (scripts/start.js)', () => {
     // Four processes building Nest apps and a validation on a loaded 2-core machine: minutes, not one.
   }, 300_000);
 });
+
+/** gRPC ServerLive, with a stub loaded from the committed .proto. */
+async function serverLive(address: string): Promise<unknown> {
+  const definition = loadSync(path.join(__dirname, '..', 'apps', 'gateway', 'proto', 'open_inference_grpc.proto'), { keepCase: true });
+  const client = new ((loadPackageDefinition(definition) as any).inference.GRPCInferenceService)(address, credentials.createInsecure());
+  try {
+    return await new Promise((resolve, reject) => client.ServerLive({}, (error: Error | null, response: unknown) => (error ? reject(error) : resolve(response))));
+  } finally {
+    client.close();
+  }
+}

@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { mib, times } from '../figures';
+import { mib, ratio, round1, times } from '../figures';
 import { poll } from '../http';
 import { LIGHT, LIGHT_OIP_BINARY, LIGHT_OIP_BODY, oipBinaryRequest, WIDE, WIDE_FEATURES } from '../models';
 import { loadWithCpu } from '../process-cpu';
@@ -13,6 +13,7 @@ const LARGE_REQUESTS = 3;
 /**
  * 3: `POST /v2/models/light/infer` (Open Inference Protocol, JSON), driven like scenario 1.
  * 3b: the same request under the binary tensor data extension (FP32 [1, 64] in, [1, 10] out as binary).
+ * 3d: the same inference as gRPC ModelInfer with raw contents on the gateway's gRPC port, same concurrency.
  * 3c: one 16 MiB FP32 input sent in binary: the gateway's extra peak RSS, against 2× the input.
  */
 async function run(bench: Bench, record: ScenarioRecord): Promise<void> {
@@ -54,7 +55,30 @@ async function run(bench: Bench, record: ScenarioRecord): Promise<void> {
       verdict: 'n/a',
     }),
   );
+  await grpcRow(bench, record, json.outcome.rps, json.cpuUsPerRequest);
   await largeBinaryInput(bench, record);
+}
+
+async function grpcRow(bench: Bench, record: ScenarioRecord, jsonRps: number, jsonCpuUs: number): Promise<void> {
+  const gateway = bench.system.gateways[0];
+  const { outcome, cpuUsPerRequest } = await loadWithCpu(
+    bench.spec('gateway gRPC ModelInfer', gateway.grpcAddress!, { grpcModel: LIGHT, path: '', body: undefined }),
+    gateway.process.child.pid!,
+  );
+  record.failures.push(...servedEverything(outcome, 'scenario 3d'));
+  record.runs.grpc = withoutHistogram(outcome);
+  record.extra.grpc_gateway_cpu_us_per_request = round1(cpuUsPerRequest);
+  record.extra.grpc_vs_json_rps = ratio(outcome.rps, jsonRps);
+  record.notes.push(
+    `3d: gateway CPU per request ${round1(cpuUsPerRequest)} µs over gRPC (raw contents) against ${round1(jsonCpuUs)} µs for OIP JSON (${round1(cpuUsPerRequest - jsonCpuUs)} µs)`,
+  );
+  record.rows.push(
+    loadRow('3d', `gateway gRPC ModelInfer (raw FP32 [1, 64] → [1, 10]), light, ${bench.connections} channels`, outcome, {
+      ratio: `${times(ratio(outcome.rps, jsonRps))} JSON OIP, ${times(bench.baselines.ratios(outcome).rps)} bare; gateway CPU ${round1(cpuUsPerRequest)} vs ${round1(jsonCpuUs)} µs/req`,
+      target: 'reported against 3',
+      verdict: 'n/a',
+    }),
+  );
 }
 
 /** VmRSS and VmHWM (peak) of a process, in bytes. */
@@ -120,4 +144,4 @@ async function largeBinaryInput(bench: Bench, record: ScenarioRecord): Promise<v
   }
 }
 
-export const oip: Scenario = { id: 3, name: 'oip', title: 'gateway /v2 infer (OIP JSON, binary, 16 MiB binary input), light', needsSystem: true, comparesToBare: true, drivesGateways: true, run };
+export const oip: Scenario = { id: 3, name: 'oip', title: 'gateway /v2 infer (OIP JSON, binary, 16 MiB binary input) and gRPC ModelInfer, light', needsSystem: true, comparesToBare: true, drivesGateways: true, run };

@@ -46,5 +46,8 @@ export default async function globalSetup(): Promise<void> {
     // that is not about auth needs to know nothing about it.
     SWITCHYARD_BOOTSTRAP_ADMIN_KEY: adminKey,
     REGISTRY_API_KEY: adminKey,
+    // Gateways serve gRPC only where a test asks for it, on a free port: 8081 may be taken, and two
+    // gateways started by one run would collide on it.
+    GATEWAY_GRPC_PORT: '0',
   });
 }

@@ -38,6 +38,10 @@ export interface LoopbackConfig {
   port: number;
   /** Gateway ports on 127.0.0.1 that replace the one `server gateway:8080 resolve ...` line. */
   upstreamPorts: number[];
+  /** Port nginx takes gRPC on, on 127.0.0.1 (the shipped `listen 8081 http2;`). */
+  grpcPort: number;
+  /** Gateway gRPC ports on 127.0.0.1 that replace the one `server gateway:8081 resolve ...` line. */
+  grpcUpstreamPorts: number[];
   /** Directory for logs, temp files and the pid file. */
   dir: string;
 }
@@ -50,9 +54,10 @@ export interface LoopbackConfig {
  *  - `server gateway:8080 resolve <params>;` becomes one `server 127.0.0.1:<port> <params>;` per
  *    gateway (same max_fails/fail_timeout). `resolve` needs nginx >= 1.27.3; Debian 12 has 1.22;
  *  - `listen 8080;` becomes `listen 127.0.0.1:<port>;`;
+ *  - the same for gRPC: `server gateway:8081 resolve <params>;` and `listen 8081 http2;`;
  *  - temp paths point into `dir`, so nginx writes nothing outside it.
  */
-export function loopbackNginxConf(shipped: string, { port, upstreamPorts, dir }: LoopbackConfig): string {
+export function loopbackNginxConf(shipped: string, { port, upstreamPorts, grpcPort, grpcUpstreamPorts, dir }: LoopbackConfig): string {
   let conf = shipped;
   conf = replaceOnce(conf, /^\s*error_log\s+\S+(\s+\w+)?;/m, (m) => `error_log ${path.join(dir, 'error.log')}${m[1] ?? ''};`, 'error_log');
   conf = replaceOnce(conf, /^\s*pid\s+[^;]+;\n?/m, () => '', 'pid');
@@ -65,6 +70,13 @@ export function loopbackNginxConf(shipped: string, { port, upstreamPorts, dir }:
     'upstream server gateway:8080 resolve',
   );
   conf = replaceOnce(conf, /^(\s*)listen\s+8080;/m, (m) => `${m[1]}listen 127.0.0.1:${port};`, 'listen 8080');
+  conf = replaceOnce(
+    conf,
+    /^(\s*)server\s+gateway:8081\s+resolve([^;]*);/m,
+    (m) => grpcUpstreamPorts.map((p) => `${m[1]}server 127.0.0.1:${p}${m[2]};`).join('\n'),
+    'upstream server gateway:8081 resolve',
+  );
+  conf = replaceOnce(conf, /^(\s*)listen\s+8081\s+http2;/m, (m) => `${m[1]}listen 127.0.0.1:${grpcPort} http2;`, 'listen 8081 http2');
   const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']
     .map((kind) => `    ${kind}_temp_path ${path.join(dir, `${kind}_temp`)};`)
     .join('\n');
@@ -74,6 +86,8 @@ export function loopbackNginxConf(shipped: string, { port, upstreamPorts, dir }:
 
 export interface RunningNginx extends Spawned {
   url: string;
+  /** host:port nginx takes gRPC on. */
+  grpcAddress: string;
   dir: string;
   /** Lines of the access log so far (the shipped `switchyard` log_format). */
   accessLog(): string[];
@@ -81,15 +95,16 @@ export interface RunningNginx extends Spawned {
   close(): Promise<void>;
 }
 
-/** Runs nginx in the foreground as our child (`daemon off`), on 127.0.0.1, in front of `upstreamPorts`. */
-export async function startNginx(upstreamPorts: number[], timeoutMs = 10_000): Promise<RunningNginx> {
+/** Runs nginx in the foreground as our child (`daemon off`), on 127.0.0.1, in front of the gateways' HTTP and gRPC ports. */
+export async function startNginx(upstreamPorts: number[], grpcUpstreamPorts: number[], timeoutMs = 10_000): Promise<RunningNginx> {
   const binary = ensureNginx();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-nginx-'));
   // Workers run as `nobody` when the master is root; they must reach the temp dirs inside.
   fs.chmodSync(dir, 0o755);
   const port = await freePort();
+  const grpcPort = await freePort();
   const confPath = path.join(dir, 'nginx.conf');
-  fs.writeFileSync(confPath, loopbackNginxConf(fs.readFileSync(SHIPPED_NGINX_CONF, 'utf8'), { port, upstreamPorts, dir }));
+  fs.writeFileSync(confPath, loopbackNginxConf(fs.readFileSync(SHIPPED_NGINX_CONF, 'utf8'), { port, upstreamPorts, grpcPort, grpcUpstreamPorts, dir }));
   const args = ['-p', dir, '-e', path.join(dir, 'error.log'), '-c', confPath, '-g', `daemon off; pid ${path.join(dir, 'nginx.pid')};`];
 
   // Syntax check first, for a readable failure.
@@ -117,6 +132,7 @@ export async function startNginx(upstreamPorts: number[], timeoutMs = 10_000): P
     output: () => output,
     exited,
     url,
+    grpcAddress: `127.0.0.1:${grpcPort}`,
     dir,
     accessLog: () => read('access.log').split('\n').filter(Boolean),
     errorLog: () => read('error.log'),

@@ -3,6 +3,7 @@ import { SwitchyardConfigModule } from '@switchyard/config';
 import { loggingModule, MetricsModule } from '@switchyard/http';
 import { RedisModule } from '@switchyard/queues';
 import { DeploymentSyncModule } from './deployment-sync/deployment-sync.module';
+import { GrpcModule } from './grpc/grpc.module';
 import { HealthModule } from './health/health.module';
 import { KeysModule } from './keys/keys.module';
 import { OipModule } from './oip/oip.module';
@@ -34,6 +35,7 @@ export class GatewayModule {
         HealthModule,
         PredictModule,
         OipModule,
+        GrpcModule,
       ],
     };
   }

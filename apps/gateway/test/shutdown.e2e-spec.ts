@@ -1,5 +1,7 @@
 import * as http from 'node:http';
 import * as path from 'node:path';
+import { credentials, loadPackageDefinition, Metadata, type ServiceError, status } from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
 import { buildAffine } from '@switchyard/onnx/testing';
 import { eventually } from '../../../test/support/artifacts';
 import { call, testAdminKey } from '../../../test/support/client';
@@ -7,6 +9,7 @@ import { createModel, uploadReadyVersion } from '../../../test/support/fixtures'
 import { fileStoreEnv, startRegistry } from '../../../test/support/http-app';
 import { createIsolatedDatabase, dropIsolatedDatabase, isolatedRedisPrefix } from '../../../test/support/isolation';
 import { AppProcess, Cleanup } from '../../../test/support/owned-services';
+import { freePort } from '../../../test/support/processes';
 import { testRun, uniqueSuffix } from '../../../test/support/test-env';
 
 interface Outcome {
@@ -103,6 +106,66 @@ describe('gateway shutdown under load', () => {
       expect(answered.filter((o) => !(o.result === 200 || (o.result === 503 && o.retryAfter && o.connection === 'close')))).toEqual([]);
       // The window the test is about was exercised: requests sent after the signal got their answers.
       expect(answered.filter((o) => o.sentAfterSignal).length).toBeGreaterThan(0);
+    } finally {
+      await cleanup.run();
+    }
+  });
+
+  it('finishes the gRPC calls in flight at SIGTERM; later calls find it gone (UNAVAILABLE), none is cut', async () => {
+    const cleanup = new Cleanup();
+    try {
+      const databaseUrl = await createIsolatedDatabase();
+      cleanup.defer(() => dropIsolatedDatabase(databaseUrl));
+      const shared = { DATABASE_URL: databaseUrl, REDIS_PREFIX: isolatedRedisPrefix() };
+      const registry = await startRegistry({ ...shared, ...fileStoreEnv() });
+      cleanup.defer(() => registry.close());
+      const model = await createModel(registry.url, 'grpc-drain');
+      await uploadReadyVersion(registry.url, model, buildAffine({ scale: 1, bias: 1, features: 1 }), databaseUrl);
+      expect((await call(`${registry.url}/v1/models/${model}/aliases/champion`, { method: 'PUT', json: { version: 1 } })).status).toBe(200);
+      const grpcPort = await freePort();
+      const gateway = await AppProcess.gateway({
+        ...shared,
+        REGISTRY_URL: registry.url,
+        GATEWAY_CACHE_DIR: path.join(testRun().workDir, `gateway-cache-${uniqueSuffix()}`),
+        GATEWAY_GRPC_PORT: String(grpcPort),
+      });
+      cleanup.defer(() => gateway.stop('SIGKILL'));
+
+      const definition = loadSync(path.join(__dirname, '..', 'proto', 'open_inference_grpc.proto'), { keepCase: true, longs: String });
+      const Service = (loadPackageDefinition(definition) as any).inference.GRPCInferenceService;
+      const request = { model_name: model, inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 1], contents: { fp32_contents: [1] } }] };
+      const metadata = new Metadata();
+      metadata.set('authorization', `Bearer ${testAdminKey()}`);
+      const infer = (stub: any) => new Promise<ServiceError | null>((resolve) => stub.ModelInfer(request, metadata, { deadline: Date.now() + 10_000 }, resolve));
+      const probe = new Service(`127.0.0.1:${grpcPort}`, credentials.createInsecure());
+      cleanup.defer(async () => probe.close());
+      await eventually(() => infer(probe), (error) => error === null, 20_000);
+
+      let signalled = false;
+      const outcomes: { code: number; answeredAfterSignal: boolean }[] = [];
+      const deadline = Date.now() + 60_000;
+      // Eight channels, each its own connection, calling as fast as they are answered until refused.
+      const clients = Array.from({ length: 8 }, async () => {
+        const stub = new Service(`127.0.0.1:${grpcPort}`, credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 });
+        try {
+          while (Date.now() < deadline) {
+            const error = await infer(stub);
+            outcomes.push({ code: error?.code ?? status.OK, answeredAfterSignal: signalled });
+            if (error?.code === status.UNAVAILABLE) return;
+          }
+        } finally {
+          stub.close();
+        }
+      });
+      await eventually(async () => outcomes.filter((o) => o.code === status.OK).length, (n) => n >= 200, 30_000);
+      signalled = true;
+      process.kill(gateway.pid!, 'SIGTERM');
+      await Promise.all(clients);
+      const exited = await eventually(async () => !gateway.running, (done) => done, 30_000);
+
+      expect({ exited, neither: outcomes.filter((o) => o.code !== status.OK && o.code !== status.UNAVAILABLE) }).toEqual({ exited: true, neither: [] });
+      // Each channel had a call in flight when the signal was sent: those were answered, not cut.
+      expect(outcomes.filter((o) => o.answeredAfterSignal && o.code === status.OK).length).toBeGreaterThan(0);
     } finally {
       await cleanup.run();
     }

@@ -98,6 +98,8 @@ export const registryEnv = z.object({
 
 export const gatewayEnv = z.object({
   GATEWAY_PORT: port(8080),
+  /** The gRPC Open Inference Protocol (inference.GRPCInferenceService); 0 turns it off. */
+  GATEWAY_GRPC_PORT: port(8081),
   REGISTRY_URL: urlWithScheme(['http:', 'https:'], 'http://127.0.0.1:3000'),
   /** Largest predict/infer body; a 4-D image tensor in JSON is easily 1 MiB. */
   GATEWAY_MAX_BODY_BYTES: z.coerce

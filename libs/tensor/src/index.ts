@@ -24,3 +24,5 @@ export { MAX_PROBLEMS, TensorDecodeError } from './tensor-decode-error';
 export type { TensorProblem } from './tensor-decode-error';
 export * from './batch';
 export * from './summaries';
+export { decodeGrpcInferRequest, encodeGrpcInferResponse } from './oip-grpc-codec';
+export type { GrpcDecodedRequest, GrpcInferInputTensor, GrpcInferOutputTensor, GrpcInferParameter, GrpcInferRequest, GrpcInferResponse, GrpcTensorContents } from './oip-grpc-codec';

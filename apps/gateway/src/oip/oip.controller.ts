@@ -2,9 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BINARY_TENSOR_DATA_EXTENSION } from '@switchyard/tensor';
-import { OipService } from './oip.service';
-
-const SERVER_VERSION = '0.1.0';
+import { OIP_SERVER_VERSION, OipService } from './oip.service';
 
 function header(request: FastifyRequest, name: string): string | undefined {
   const value = request.headers[name];
@@ -20,7 +18,7 @@ export class OipController {
   @Get()
   @ApiOperation({ summary: 'server metadata' })
   serverMetadata() {
-    return { name: 'switchyard', version: SERVER_VERSION, extensions: [BINARY_TENSOR_DATA_EXTENSION] };
+    return { name: 'switchyard', version: OIP_SERVER_VERSION, extensions: [BINARY_TENSOR_DATA_EXTENSION] };
   }
 
   @Get('health/live')

@@ -13,6 +13,9 @@ import { OIP_JSON } from './oip-json.codec';
 
 export const OIP_PLATFORM = 'onnx_onnxv1';
 
+/** The server version ServerMetadata reports, over HTTP and gRPC. */
+export const OIP_SERVER_VERSION = '0.1.0';
+
 export interface OipInferRequest {
   model: string;
   version?: string;
@@ -23,7 +26,7 @@ export interface OipInferRequest {
 }
 
 /** A version in an OIP path is a string; Switchyard's are integers from 1, and no other string names one. */
-function versionNumber(model: string, version: string | undefined): number | undefined {
+export function versionNumber(model: string, version: string | undefined): number | undefined {
   if (version === undefined) return undefined;
   const number = parseVersionNumber(version);
   if (number === undefined) throw new DomainError('VERSION_NOT_FOUND', `model "${model}" has no version "${version}"`);

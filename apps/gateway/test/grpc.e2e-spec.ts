@@ -1,0 +1,277 @@
+import * as path from 'node:path';
+import { Client } from 'pg';
+import { credentials, loadPackageDefinition, Metadata, type ServiceError, status } from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+import { buildAffine, buildMultiTypeModel } from '@switchyard/onnx/testing';
+import { eventually } from '../../../test/support/artifacts';
+import { call } from '../../../test/support/client';
+import { createModel, uploadReadyVersion } from '../../../test/support/fixtures';
+import { type RunningApp, startWorker } from '../../../test/support/http-app';
+import { createKey } from '../../../test/support/keys';
+import { freePort } from '../../../test/support/processes';
+import { type ServingStack, startServingStack } from '../../../test/support/serving-stack';
+
+/**
+ * The gateway's gRPC Open Inference Protocol, driven as Triton's and KServe's gRPC clients drive it:
+ * stubs loaded with @grpc/proto-loader from the committed .proto, raw contents written here with
+ * DataView, never with the server's codec.
+ */
+const PROTO = path.join(__dirname, '..', 'proto', 'open_inference_grpc.proto');
+const MAX_BODY = 64 * 1024;
+
+interface Reply {
+  response?: any;
+  error?: ServiceError;
+  headers: Record<string, string>;
+}
+
+function le32(values: number[]): Buffer {
+  const view = new DataView(new ArrayBuffer(values.length * 4));
+  values.forEach((value, i) => view.setFloat32(i * 4, value, true));
+  return Buffer.from(view.buffer);
+}
+
+function readLe32(bytes: Buffer): number[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return Array.from({ length: bytes.byteLength / 4 }, (_, i) => view.getFloat32(i * 4, true));
+}
+
+describe('gRPC Open Inference Protocol', () => {
+  jest.setTimeout(120_000);
+  let stack: ServingStack;
+  let worker: RunningApp;
+  let stub: any;
+  let affine: string;
+
+  beforeAll(async () => {
+    const grpcPort = await freePort();
+    stack = await startServingStack({
+      GATEWAY_GRPC_PORT: String(grpcPort),
+      GATEWAY_MAX_BODY_BYTES: String(MAX_BODY),
+      GATEWAY_MAX_ELEMENTS: '1000',
+      DEPLOYMENT_POLL_MS: '300',
+      PREDICTION_LOG_FLUSH_MS: '50',
+      PREDICTION_LOG_PAYLOAD_SAMPLE_RATE: '1',
+    });
+    worker = await startWorker({ DATABASE_URL: stack.databaseUrl, REDIS_PREFIX: stack.redisPrefix, ARTIFACT_STORE_URL: stack.storeUrl, PREDICTION_LOG_CLAIM_IDLE_MS: '1000' });
+    const definition = loadSync(PROTO, { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
+    const inference = (loadPackageDefinition(definition) as any).inference;
+    stub = new inference.GRPCInferenceService(`127.0.0.1:${grpcPort}`, credentials.createInsecure());
+
+    affine = await createModel(stack.registry.url, 'grpc-affine');
+    for (const bias of [1, 2]) await uploadReadyVersion(stack.registry.url, affine, buildAffine({ scale: 1, bias, features: 4 }), stack.databaseUrl);
+    await setAlias(affine, 'champion', 1);
+    await eventually(() => rpc('ModelReady', { name: affine }), (reply) => reply.response?.ready === true, 30_000);
+  });
+  afterAll(async () => {
+    stub?.close();
+    await worker?.close();
+    await stack?.close();
+  });
+
+  const setAlias = async (model: string, alias: string, version: number) =>
+    expect((await call(`${stack.registry.url}/v1/models/${model}/aliases/${alias}`, { method: 'PUT', json: { version } })).status).toBe(200);
+
+  /** One unary call with metadata; the admin key unless `key` says otherwise (null: none). */
+  function rpc(method: string, request: unknown, options: { key?: string | null; metadata?: Record<string, string> } = {}): Promise<Reply> {
+    const metadata = new Metadata();
+    const key = options.key === undefined ? process.env.SWITCHYARD_BOOTSTRAP_ADMIN_KEY : options.key;
+    if (key !== null && key !== undefined) metadata.set('authorization', `Bearer ${key}`);
+    for (const [name, value] of Object.entries(options.metadata ?? {})) metadata.set(name, value);
+    return new Promise((resolve) => {
+      const headers: Record<string, string> = {};
+      const collect = (received: Metadata) => {
+        for (const [name, value] of Object.entries(received.getMap())) headers[name] = String(value);
+      };
+      const pending = stub[method](request, metadata, (error: ServiceError | null, response: unknown) => {
+        if (error) collect(error.metadata);
+        resolve(error ? { error, headers } : { response, headers });
+      });
+      pending.on('metadata', collect);
+    });
+  }
+
+  const typedX = (rows: number[][]) => ({ name: 'x', datatype: 'FP32', shape: [rows.length, 4], contents: { fp32_contents: rows.flat() } });
+  const infer = (request: Record<string, unknown>, options?: Parameters<typeof rpc>[2]) => rpc('ModelInfer', { model_name: affine, ...request }, options);
+  const expectStatus = (reply: Reply, code: status, message: RegExp | string) => {
+    expect(reply.error?.code).toBe(code);
+    if (typeof message === 'string') expect(reply.error?.details).toContain(message);
+    else expect(reply.error?.details).toMatch(message);
+  };
+  const served = async () => {
+    const reply = await infer({ inputs: [typedX([[0, 0, 0, 0]])] });
+    expect(reply.response?.outputs?.[0]?.contents?.fp32_contents).toHaveLength(4);
+  };
+
+  it('answers ServerLive, ServerReady and ServerMetadata without a key, ModelReady and ModelMetadata with one', async () => {
+    expect((await rpc('ServerLive', {}, { key: null })).response).toEqual({ live: true });
+    expect((await eventually(() => rpc('ServerReady', {}, { key: null }), (reply) => reply.response?.ready === true)).response).toEqual({ ready: true });
+    expect((await rpc('ServerMetadata', {}, { key: null })).response).toEqual({ name: 'switchyard', version: '0.1.0', extensions: [] });
+    expect((await rpc('ModelReady', { name: affine, version: '2' })).response).toEqual({ ready: true });
+    const metadata = (await rpc('ModelMetadata', { name: affine })).response;
+    expect(metadata).toEqual({
+      name: affine,
+      versions: ['1'],
+      platform: 'onnx_onnxv1',
+      inputs: [{ name: 'x', datatype: 'FP32', shape: ['-1', '4'] }],
+      outputs: [{ name: 'y', datatype: 'FP32', shape: ['-1', '4'] }],
+      properties: {},
+    });
+    expectStatus(await rpc('ModelMetadata', { name: 'no-such-model' }), status.NOT_FOUND, 'no-such-model');
+    expectStatus(await rpc('ModelReady', { name: affine, version: '9' }), status.NOT_FOUND, 'no version 9');
+  });
+
+  it('infers with typed contents and answers typed, with model, version, variant and request id as metadata', async () => {
+    const reply = await infer({ id: 'call-1', inputs: [typedX([[1, 2, 3, 4], [5, 6, 7, 8]])] }, { metadata: { 'x-request-id': 'grpc-req-1' } });
+    expect(reply.response).toMatchObject({
+      model_name: affine,
+      model_version: '1',
+      id: 'call-1',
+      outputs: [{ name: 'y', datatype: 'FP32', shape: ['2', '4'], contents: { fp32_contents: [2, 3, 4, 5, 6, 7, 8, 9] } }],
+      raw_output_contents: [],
+    });
+    expect(reply.headers).toMatchObject({ 'x-switchyard-model': affine, 'x-switchyard-version': '1', 'x-switchyard-variant': 'champion', 'x-request-id': 'grpc-req-1' });
+  });
+
+  it('infers with raw_input_contents and answers raw_output_contents', async () => {
+    const reply = await infer({ inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 4] }], raw_input_contents: [le32([0.5, -1, 2, 3])] });
+    expect(reply.response.outputs).toEqual([{ name: 'y', datatype: 'FP32', shape: ['1', '4'], parameters: {}, contents: null }]);
+    expect(reply.response.raw_output_contents).toHaveLength(1);
+    expect(readLe32(reply.response.raw_output_contents[0])).toEqual([1.5, 0, 3, 4]);
+  });
+
+  it('carries every typed contents field: int64 beyond 2^53 exactly, bool, double, int32, uint8 and a scalar', async () => {
+    const model = await createModel(stack.registry.url, 'grpc-types');
+    await uploadReadyVersion(stack.registry.url, model, buildMultiTypeModel(), stack.databaseUrl);
+    await setAlias(model, 'champion', 1);
+    await eventually(() => rpc('ModelReady', { name: model }), (reply) => reply.response?.ready === true);
+    const reply = await rpc('ModelInfer', {
+      model_name: model,
+      inputs: [
+        { name: 'f', datatype: 'FP32', shape: [1, 3], contents: { fp32_contents: [1, 2, 3] } },
+        { name: 'i', datatype: 'INT64', shape: [1], contents: { int64_contents: ['9007199254740993'] } },
+        { name: 'b', datatype: 'BOOL', shape: [1], contents: { bool_contents: [true] } },
+        { name: 's', datatype: 'FP32', shape: [], contents: { fp32_contents: [2.5] } },
+        { name: 'd', datatype: 'FP64', shape: [1, 2], contents: { fp64_contents: [1.5, -2] } },
+        { name: 'n', datatype: 'INT32', shape: [1], contents: { int_contents: [7] } },
+        { name: 'u', datatype: 'UINT8', shape: [1], contents: { uint_contents: [255] } },
+      ],
+    });
+    const outputs = Object.fromEntries(reply.response.outputs.map((o: any) => [o.name, [o.datatype, o.shape, Object.entries(o.contents).find(([, v]) => (v as unknown[]).length > 0)]]));
+    expect(outputs).toEqual({
+      f_out: ['FP32', ['1', '3'], ['fp32_contents', [2, 4, 6]]],
+      i_out: ['INT64', ['1'], ['int64_contents', ['9007199254740994']]],
+      b_out: ['BOOL', ['1'], ['bool_contents', [false]]],
+      s_out: ['FP32', [], ['fp32_contents', [2.5]]],
+      d_out: ['FP64', ['1', '2'], ['fp64_contents', [1.5, -2]]],
+      n_out: ['INT32', ['1'], ['int_contents', [7]]],
+      u_out: ['UINT8', ['1'], ['uint_contents', [255]]],
+    });
+  });
+
+  it('routes as over HTTP: sticky x-routing-key, x-switchyard-variant pin, model_version, and names what served', async () => {
+    const model = await createModel(stack.registry.url, 'grpc-routing');
+    for (const bias of [1, 2]) await uploadReadyVersion(stack.registry.url, model, buildAffine({ scale: 1, bias, features: 4 }), stack.databaseUrl);
+    await setAlias(model, 'champion', 1);
+    await setAlias(model, 'challenger', 2);
+    const { revision } = (await call(`${stack.registry.url}/v1/models/${model}/deployment`)).body;
+    expect((await call(`${stack.registry.url}/v1/models/${model}/traffic`, { method: 'PUT', json: { challenger_percent: 50 }, headers: { 'if-match': `"${revision}"` } })).status).toBe(200);
+    const ask = (metadata: Record<string, string>, version?: string) =>
+      rpc('ModelInfer', { model_name: model, model_version: version ?? '', inputs: [typedX([[0, 0, 0, 0]])] }, { metadata });
+    await eventually(() => ask({ 'x-switchyard-variant': 'challenger' }), (reply) => reply.headers['x-switchyard-variant'] === 'challenger');
+
+    const pinned = await ask({ 'x-switchyard-variant': 'challenger' });
+    expect([pinned.response.model_version, pinned.headers['x-switchyard-version'], pinned.response.outputs[0].contents.fp32_contents]).toEqual(['2', '2', [2, 2, 2, 2]]);
+    const byVersion = await ask({}, '1');
+    expect([byVersion.headers['x-switchyard-version'], byVersion.headers['x-switchyard-variant']]).toEqual(['1', 'pinned']);
+    // The same routing key gets the same variant every time, and over HTTP the same one as over gRPC.
+    for (const key of ['alice', 'bob', 'carol']) {
+      const variants = new Set<string>();
+      for (let i = 0; i < 5; i++) variants.add((await ask({ 'x-routing-key': key })).headers['x-switchyard-variant']);
+      const http = await call(`${stack.gateway.url}/v1/models/${model}/predict`, { method: 'POST', json: { instances: [[0, 0, 0, 0]] }, headers: { 'x-routing-key': key } });
+      expect([key, [...variants]]).toEqual([key, [http.body.variant]]);
+    }
+    expectStatus(await ask({ 'x-switchyard-variant': 'nobody' }), status.INVALID_ARGUMENT, 'X-Switchyard-Variant');
+    expectStatus(await ask({}, '9'), status.NOT_FOUND, 'no version 9');
+    expectStatus(await ask({}, 'latest'), status.NOT_FOUND, 'has no version "latest"');
+  });
+
+  it('records each prediction in the prediction log and the metrics, as for HTTP', async () => {
+    const requestId = `grpc-log-${Date.now()}`;
+    const reply = await infer({ inputs: [typedX([[1, 1, 1, 1]])] }, { metadata: { 'x-request-id': requestId } });
+    expect(reply.error).toBeUndefined();
+    const client = new Client({ connectionString: stack.databaseUrl });
+    await client.connect();
+    try {
+      const rows = await eventually(
+        async () => (await client.query('SELECT model_name, variant, status, payload FROM prediction_log WHERE request_id = $1', [requestId])).rows,
+        (found) => found.length === 1,
+      );
+      expect(rows[0]).toMatchObject({ model_name: affine, variant: 'champion', status: 200 });
+      expect(rows[0].payload.response.outputs[0].contents.fp32_contents).toEqual([2, 2, 2, 2]);
+    } finally {
+      await client.end();
+    }
+    const metrics = await call<string>(`${stack.gateway.url}/metrics`);
+    expect(metrics.body).toMatch(new RegExp(`switchyard_predictions_total\\{model="${affine}",version="1",variant="champion",status="ok"\\} [1-9]`));
+  });
+
+  it('takes the same keys as HTTP: none or a bad one is UNAUTHENTICATED, a wrong role or model PERMISSION_DENIED', async () => {
+    const predictor = await createKey(stack.registry.url, ['predict'], { models: [affine] });
+    const viewer = await createKey(stack.registry.url, ['viewer']);
+    const elsewhere = await createKey(stack.registry.url, ['predict'], { models: ['some-other-model'] });
+    const request = { inputs: [typedX([[0, 0, 0, 0]])] };
+    await eventually(() => infer(request, { key: predictor.key }), (reply) => reply.response !== undefined);
+
+    const anonymous = await infer(request, { key: null });
+    expectStatus(anonymous, status.UNAUTHENTICATED, 'Authorization: Bearer <key>');
+    expect(anonymous.headers['www-authenticate']).toBe('Bearer');
+    expectStatus(await infer(request, { key: `${predictor.key.slice(0, -2)}xx` }), status.UNAUTHENTICATED, 'valid API key');
+    expectStatus(await infer(request, { key: viewer.key }), status.PERMISSION_DENIED, 'needs the "predict" role');
+    expectStatus(await infer(request, { key: elsewhere.key }), status.PERMISSION_DENIED, `may not act on "${affine}"`);
+    expectStatus(await rpc('ModelMetadata', { name: affine }, { key: elsewhere.key }), status.PERMISSION_DENIED, `may not act on "${affine}"`);
+    expect((await rpc('ModelMetadata', { name: affine }, { key: predictor.key })).response.name).toBe(affine);
+  });
+
+  it('shares a key rate limit with HTTP: past the burst, RESOURCE_EXHAUSTED with retry-after', async () => {
+    const busy = await createKey(stack.registry.url, ['predict'], { rate_limit_per_second: 0.2, burst: 2 });
+    // Created after the busy key: once the gateway knows it, it knows the busy key's limit too.
+    const warmup = await createKey(stack.registry.url, ['predict']);
+    await eventually(() => infer({ inputs: [typedX([[0, 0, 0, 0]])] }, { key: warmup.key }), (reply) => reply.response !== undefined);
+    const http = await call(`${stack.gateway.url}/v1/models/${affine}/predict`, { method: 'POST', json: { instances: [[0, 0, 0, 0]] }, key: busy.key });
+    expect(http.status).toBe(200);
+    expect((await infer({ inputs: [typedX([[0, 0, 0, 0]])] }, { key: busy.key })).error).toBeUndefined();
+    const limited = await infer({ inputs: [typedX([[0, 0, 0, 0]])] }, { key: busy.key });
+    expectStatus(limited, status.RESOURCE_EXHAUSTED, 'over its rate limit');
+    expect(limited.headers['retry-after']).toBe('5');
+  });
+
+  it('refuses bad inputs with INVALID_ARGUMENT naming what to fix, and serves the next request', async () => {
+    const x = { name: 'x', datatype: 'FP32', shape: [1, 4] };
+    const cases: [string, Record<string, unknown>, string][] = [
+      ['raw bytes not matching shape × datatype', { inputs: [x], raw_input_contents: [le32([1, 2, 3])] }, 'raw_input_contents[0]: has 12 bytes, but input "x" (FP32 [1, 4]) takes 4 × 4 = 16 bytes'],
+      ['a missing input', { inputs: [] }, 'inputs: missing input "x" (FP32 [-1, 4])'],
+      ['an input the model lacks', { inputs: [typedX([[0, 0, 0, 0]]), { ...x, name: 'z', contents: { fp32_contents: [0, 0, 0, 0] } }] }, 'inputs[1].name: "z" is not an input of this model; its inputs are x'],
+      ['a typed count not matching the shape', { inputs: [{ ...x, contents: { fp32_contents: [1, 2] } }] }, 'inputs[0].contents.fp32_contents: has 2 elements, but shape [1, 4] holds 4'],
+      ['the wrong contents field', { inputs: [{ ...x, contents: { fp64_contents: [1, 2, 3, 4] } }] }, 'its elements go in fp32_contents, not fp64_contents'],
+      ['a wrong datatype', { inputs: [{ ...x, datatype: 'INT32', contents: { int_contents: [1, 2, 3, 4] } }] }, 'inputs[0].datatype: input "x" is FP32, not INT32'],
+      ['a wrong shape', { inputs: [{ ...x, shape: [1, 3], contents: { fp32_contents: [1, 2, 3] } }] }, 'inputs[0].shape: input "x": dimension 1 must be 4'],
+      ['an unknown parameter', { inputs: [typedX([[0, 0, 0, 0]])], parameters: { binary_data_output: { bool_param: true } } }, 'parameters.binary_data_output: "binary_data_output" is not a parameter this server knows; remove it'],
+      ['more raw entries than inputs', { inputs: [x], raw_input_contents: [le32([1, 2, 3, 4]), le32([1])] }, 'raw_input_contents: has 2 entries for 1 inputs'],
+      ['too many elements', { inputs: [typedX(Array.from({ length: 300 }, () => [0, 0, 0, 0]))] }, '1200 elements in all exceed the limit of 1000'],
+    ];
+    for (const [what, request, message] of cases) {
+      const reply = await infer(request);
+      expect([what, reply.error?.code, reply.error?.details]).toEqual([what, status.INVALID_ARGUMENT, expect.stringContaining(message)]);
+      await served();
+    }
+    expectStatus(await rpc('ModelInfer', { model_name: 'no-such-model', inputs: [typedX([[0, 0, 0, 0]])] }), status.NOT_FOUND, 'no-such-model');
+    const badId = await infer({ inputs: [typedX([[0, 0, 0, 0]])] }, { metadata: { 'x-request-id': 'has space' } });
+    expectStatus(badId, status.INVALID_ARGUMENT, 'x-request-id metadata must be');
+    expect(badId.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    // Past GATEWAY_MAX_BODY_BYTES, grpc-js refuses the message before anything decodes it.
+    const huge = await infer({ inputs: [x], raw_input_contents: [Buffer.alloc(MAX_BODY + 1)] });
+    expect(huge.error?.code).toBe(status.RESOURCE_EXHAUSTED);
+    await served();
+  });
+});
