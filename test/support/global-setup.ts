@@ -46,5 +46,8 @@ export default async function globalSetup(): Promise<void> {
     // that is not about auth needs to know nothing about it.
     SWITCHYARD_BOOTSTRAP_ADMIN_KEY: adminKey,
     REGISTRY_API_KEY: adminKey,
+    // Every gateway a test spawns serves in one process (GATEWAY_WORKERS defaults to the CPU count):
+    // a cluster per gateway would double the processes on a 2-core machine. Tests of the workers set it.
+    GATEWAY_WORKERS: '1',
   });
 }
