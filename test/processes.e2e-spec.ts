@@ -3,7 +3,7 @@ import { dropDatabase } from '@switchyard/persistence';
 import { call, uploadForm } from './support/client';
 import { buildAffine } from '@switchyard/onnx/testing';
 import { eventually } from './support/artifacts';
-import { freePort, freePortPair, runNode, stop, waitForHttp } from './support/processes';
+import { freePort, runNode, stop, waitForHttp } from './support/processes';
 import { testRun, uniqueSuffix } from './support/test-env';
 
 describe('configuration at boot', () => {
@@ -29,9 +29,9 @@ describe('npm start (scripts/start.js)', () => {
   })();
   afterAll(() => dropDatabase(databaseUrl));
 
-  it('creates the database, migrates, runs registry, worker and two gateways that agree on every assignment, and stops them all on Ctrl-C', async () => {
-    const [registryPort, gatewayPort, workerPort] = [await freePort(), await freePortPair(), await freePort()];
-    const gateways = [gatewayPort, gatewayPort + 1].map((port) => `http://127.0.0.1:${port}`);
+  it('creates the database, migrates, runs registry, worker and a gateway of two workers that agree on every assignment, and stops them all on Ctrl-C', async () => {
+    const [registryPort, gatewayPort, workerPort] = [await freePort(), await freePort(), await freePort()];
+    const gateway = `http://127.0.0.1:${gatewayPort}`;
     const registry = `http://127.0.0.1:${registryPort}`;
     const started = runNode('scripts/start.js', {
       DATABASE_URL: databaseUrl,
@@ -40,14 +40,15 @@ describe('npm start (scripts/start.js)', () => {
       ARTIFACT_STORE_URL: `file://${path.join(testRun().workDir, `start-${uniqueSuffix()}`)}`,
       REGISTRY_PORT: String(registryPort),
       GATEWAY_PORT: String(gatewayPort),
-      GATEWAY_REPLICAS: '2',
+      GATEWAY_WORKERS: '2',
+      GATEWAY_REPLICA_ID: 'started',
       WORKER_PORT: String(workerPort),
       REGISTRY_URL: `http://127.0.0.1:${registryPort}`,
       GATEWAY_CACHE_DIR: path.join(testRun().workDir, `start-cache-${uniqueSuffix()}`),
       LOG_LEVEL: 'warn',
     });
     try {
-      for (const port of [registryPort, gatewayPort, gatewayPort + 1, workerPort]) await waitForHttp(`http://127.0.0.1:${port}/health/ready`);
+      for (const port of [registryPort, gatewayPort, workerPort]) await waitForHttp(`http://127.0.0.1:${port}/health/ready`);
       expect(started.output()).toContain(`created database ${database}`);
       expect(started.output()).toContain('applied migrations: CreateModelsAndVersions');
       // The gateways started once the registry listened: their first read of deployments did not fail.
@@ -70,14 +71,15 @@ describe('npm start (scripts/start.js)', () => {
       const rollout = await eventually(
         () => call(`${registry}/v1/models/started/deployment`),
         (a) => a.body.rollout.filter((r: { serving_revision: number }) => r.serving_revision === 3).length === 2,
-        10_000,
+        30_000,
       );
-      expect(rollout.body.rollout.map((r: { replica: string }) => r.replica)).toEqual(['gateway-1', 'gateway-2']);
+      expect(rollout.body.rollout.map((r: { replica: string }) => r.replica).sort()).toEqual(['started-w1', 'started-w2']);
 
       const variants = await Promise.all(
         Array.from({ length: 100 }, async (_, i) => {
+          // Two connections of their own: the port hands them to the workers in turn.
           const answers = await Promise.all(
-            gateways.map((gateway) => call(`${gateway}/v1/models/started/predict`, { method: 'POST', json: { instances: [[0, 0, 0, 0]] }, headers: { 'x-routing-key': `caller-${i}` } })),
+            [1, 2].map(() => call(`${gateway}/v1/models/started/predict`, { method: 'POST', json: { instances: [[0, 0, 0, 0]] }, headers: { 'x-routing-key': `caller-${i}`, connection: 'close' } })),
           );
           expect(answers.map((a) => a.status)).toEqual([200, 200]);
           expect(answers[0].body.variant).toBe(answers[1].body.variant);
@@ -88,7 +90,7 @@ describe('npm start (scripts/start.js)', () => {
     } finally {
       expect(await stop(started, 'SIGINT')).toBe(0);
     }
-    for (const port of [registryPort, gatewayPort, gatewayPort + 1, workerPort]) {
+    for (const port of [registryPort, gatewayPort, workerPort]) {
       await expect(fetch(`http://127.0.0.1:${port}/health/live`)).rejects.toThrow();
     }
   });

@@ -223,16 +223,6 @@ export const webhooksEnv = z.object({
   WEBHOOK_CONCURRENCY: z.coerce.number({ error: 'expected a positive integer' }).int('expected a positive integer').positive('expected a positive integer').default(4),
 });
 
-/** Read by `npm start` only: how many gateway processes to run, on GATEWAY_PORT, GATEWAY_PORT + 1, … */
-export const launcherEnv = z.object({
-  GATEWAY_REPLICAS: z.coerce
-    .number({ error: 'expected an integer from 1 to 16' })
-    .int('expected an integer from 1 to 16')
-    .min(1, 'expected an integer from 1 to 16')
-    .max(16, 'expected an integer from 1 to 16')
-    .default(1),
-});
-
 export const envSchema = databaseEnv
   .extend(redisEnv.shape)
   .extend(storageEnv.shape)
@@ -242,7 +232,6 @@ export const envSchema = databaseEnv
   .extend(gatewayEnv.shape)
   .extend(workerEnv.shape)
   .extend(predictionLogEnv.shape)
-  .extend(webhooksEnv.shape)
-  .extend(launcherEnv.shape);
+  .extend(webhooksEnv.shape);
 
 export type Env = z.infer<typeof envSchema>;
