@@ -1,5 +1,7 @@
 import { ratio, round, times } from '../figures';
+import { series } from '../gateway-metrics';
 import { combine, runLoads } from '../load';
+import { LIGHT } from '../models';
 import { check, loadRow, type ScenarioRecord, servedEverything, verdictOf, withoutHistogram } from '../record';
 import type { Bench, Scenario } from '../runner';
 import { steadyRun } from './1-gateway';
@@ -24,6 +26,12 @@ async function run(bench: Bench, record: ScenarioRecord): Promise<void> {
     record.checks.push(check(`req/s ÷ bare x${WORKERS} workers req/s`, vsBareTwo, '>=', 0.85));
     record.extra = { per_load_rps: outcomes.map((o) => o.rps), ratio_to_bare: baselines.ratios(combined).rps, ratio_to_single_gateway: ratio(combined.rps, steadyRun(bench)?.rps) };
     record.notes.push(`gateway x${WORKERS} workers: ${outcomes.map((o) => round(o.rps)).join(' + ')} req/s over the loads; ${times(vsBareTwo)} bare x${WORKERS}`);
+    // As the runner notes for the other gateways: a light version a worker moved to inference threads
+    // (its warm-up read slow on a busy machine) changes the figure. /metrics answers for both workers.
+    const metrics = await fetch(`${gateway.url}/metrics`, { signal: AbortSignal.timeout(10_000) }).then((r) => r.text());
+    const offloaded = series(metrics, 'switchyard_version_offloaded').filter((s) => s.value === 1).map((s) => `${s.labels.model} v${s.labels.version}`);
+    record.extra.offloaded_versions = offloaded;
+    if (offloaded.some((v) => v.startsWith(`${LIGHT} `))) record.notes.push(`light versions in inference threads on a worker of the 2-worker gateway: ${offloaded.filter((v) => v.startsWith(LIGHT)).join(', ')}`);
     record.rows.push(
       loadRow('2', `gateway, GATEWAY_WORKERS=${WORKERS} on one port, ${perLoad}+${perLoad} conn`, combined, {
         ratio: `${times(vsBareTwo)} bare x${WORKERS}, ${times(baselines.ratios(combined).rps)} bare`,
