@@ -106,13 +106,17 @@ describe('GATEWAY_WORKERS: several gateway workers behind one port', () => {
     await uploadReadyVersion(registry.url, model, buildAffine({ scale: 1, bias: 1, features: 1 }), databaseUrl);
     expect((await call(`${registry.url}/v1/models/${model}/aliases/champion`, { method: 'PUT', json: { version: 1 } })).status).toBe(200);
 
-    gateway = await AppProcess.gateway({
-      ...shared,
-      REGISTRY_URL: registry.url,
-      GATEWAY_CACHE_DIR: path.join(testRun().workDir, `gateway-cache-${uniqueSuffix()}`),
-      GATEWAY_WORKERS: '2',
-      GATEWAY_REPLICA_ID: replica,
-    });
+    gateway = await AppProcess.gateway(
+      {
+        ...shared,
+        REGISTRY_URL: registry.url,
+        GATEWAY_CACHE_DIR: path.join(testRun().workDir, `gateway-cache-${uniqueSuffix()}`),
+        GATEWAY_WORKERS: '2',
+        GATEWAY_REPLICA_ID: replica,
+      },
+      undefined,
+      120_000,
+    );
     // The primary and both workers, whatever happens to the tests below.
     cleanup.defer(() => gateway.stop('SIGKILL'));
   });
