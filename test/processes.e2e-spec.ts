@@ -21,6 +21,8 @@ describe('configuration at boot', () => {
 });
 
 describe('npm start (scripts/start.js)', () => {
+  // Migrations, three apps and two gateway workers booting on a shared 2-core machine take their time.
+  jest.setTimeout(300_000);
   const database = `switchyard_start_${uniqueSuffix()}`;
   const databaseUrl = (() => {
     const url = new URL(testRun().databaseUrl);
@@ -48,7 +50,7 @@ describe('npm start (scripts/start.js)', () => {
       LOG_LEVEL: 'warn',
     });
     try {
-      for (const port of [registryPort, gatewayPort, workerPort]) await waitForHttp(`http://127.0.0.1:${port}/health/ready`);
+      for (const port of [registryPort, gatewayPort, workerPort]) await waitForHttp(`http://127.0.0.1:${port}/health/ready`, 120_000);
       expect(started.output()).toContain(`created database ${database}`);
       expect(started.output()).toContain('applied migrations: CreateModelsAndVersions');
       // The gateways started once the registry listened: their first read of deployments did not fail.
