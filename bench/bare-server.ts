@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { readFile } from 'node:fs/promises';
 import { fastify } from 'fastify';
 import * as ort from 'onnxruntime-node';
@@ -9,9 +10,13 @@ import { SERVING_SESSION_OPTIONS } from '@switchyard/onnx';
  * opened with the gateway's session options, parsing the same body (`{"instances": [[...features]]}`), running it, and replying with the outputs.
  * No routing, no metrics, no validation beyond what keeps it from crashing.
  *
- * Env: BARE_PORT, BARE_MODEL_FILE (an .onnx with one float input [batch, features] and one output).
+ * Env: BARE_PORT, BARE_MODEL_FILE (an .onnx with one float input [batch, features] and one output),
+ * BARE_WORKERS (default 1): more than one runs that many of these servers as node:cluster workers on
+ * the one port, as the gateway does with GATEWAY_WORKERS (scenario 2's baseline).
  */
 async function main(): Promise<void> {
+  const workers = Number(process.env.BARE_WORKERS ?? 1);
+  if (workers > 1 && cluster.isPrimary) return runPrimary(workers);
   const port = Number(process.env.BARE_PORT ?? 0);
   const modelFile = process.env.BARE_MODEL_FILE;
   if (!modelFile) throw new Error('BARE_MODEL_FILE is required');
@@ -43,6 +48,19 @@ async function main(): Promise<void> {
   const stopServer = () => void app.close().then(() => process.exit(0));
   process.on('SIGTERM', stopServer);
   process.on('SIGINT', stopServer);
+}
+
+/** Forks the workers; a signal stops them all, and the primary exits once they have (no drain: it is a baseline). */
+function runPrimary(workers: number): void {
+  for (let i = 0; i < workers; i++) cluster.fork();
+  const stopAll = (signal: NodeJS.Signals) => {
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill(signal);
+  };
+  cluster.on('exit', () => {
+    if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+  });
+  process.on('SIGTERM', () => stopAll('SIGTERM'));
+  process.on('SIGINT', () => stopAll('SIGINT'));
 }
 
 main().catch((error: unknown) => {

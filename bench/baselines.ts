@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { SERVING_SESSION_OPTIONS } from '@switchyard/onnx';
-import { freePort, freePortPair, waitForHttp } from '../test/support/processes';
+import { freePort, waitForHttp } from '../test/support/processes';
 import { ms, ratio, round, times } from './figures';
 import { combine, type LoadOutcome, runLoads } from './load';
 import { BATCHING, HEAVY, HEAVY_LAYERS, HEAVY_ROW, LIGHT, LIGHT_LAYERS, LIGHT_ROW } from './models';
@@ -57,7 +57,7 @@ export class Baselines {
   /** Everything measured, as the JSON results file holds it. */
   readonly json: Record<string, unknown> = {};
   readonly rows: Row[] = [];
-  /** The one-server figure scenarios 1–3 compare with, and the two-server one for scenario 2. */
+  /** The one-server figure scenarios 1–3 compare with, and the two-worker one (one port) for scenario 2. */
   bare: LoadOutcome | null = null;
   bareTwo: LoadOutcome | null = null;
   private inProcessLight: InProcess | null = null;
@@ -96,15 +96,17 @@ export class Baselines {
     const { system, connections } = bench;
     const modelFile = path.join(system.work, 'light-v1.onnx');
     await writeFile(modelFile, bench.models.light[0]);
-    const runBare = async (count: number): Promise<LoadOutcome[]> => {
-      const port = count === 1 ? await freePort() : await freePortPair();
-      const servers = Array.from({ length: count }, (_, i) => system.run('bench/bare-server.js', { BARE_PORT: String(port + i), BARE_MODEL_FILE: modelFile }));
+    // `workers` bare servers on one port (a node:cluster of them beyond 1), driven by as many load
+    // generators at once with the connections split between them, as scenario 2 drives the gateway.
+    const runBare = async (workers: number): Promise<LoadOutcome[]> => {
+      const port = await freePort();
+      const server = system.run('bench/bare-server.js', { BARE_PORT: String(port), BARE_MODEL_FILE: modelFile, BARE_WORKERS: String(workers) });
       try {
-        for (let i = 0; i < count; i++) await waitForHttp(`http://127.0.0.1:${port + i}/health`);
-        const perServer = Math.max(1, Math.round(connections / count));
-        return await runLoads(servers.map((_, i) => bench.spec(`bare ${i + 1}/${count}`, `http://127.0.0.1:${port + i}`, { connections: perServer })));
+        await waitForHttp(`http://127.0.0.1:${port}/health`);
+        const perLoad = Math.max(1, Math.round(connections / workers));
+        return await runLoads(Array.from({ length: workers }, (_, i) => bench.spec(`bare ${i + 1}/${workers}`, `http://127.0.0.1:${port}`, { connections: perLoad })));
       } finally {
-        for (const server of servers) await system.stopProcess(server);
+        await system.stopProcess(server);
       }
     };
     const [bare] = await runBare(1);
@@ -118,9 +120,9 @@ export class Baselines {
     if (bench.selected(2)) {
       const outcomes = await runBare(2);
       this.bareTwo = combine('bare x2', outcomes);
-      this.json.bare_two_processes = { combined: withoutHistogram(this.bareTwo), processes: outcomes.map(withoutHistogram) };
+      this.json.bare_two_workers = { combined: withoutHistogram(this.bareTwo), loads: outcomes.map(withoutHistogram) };
       this.rows.push(
-        loadRow('base', `bare x2 processes, ${connections} conn total`, this.bareTwo, {
+        loadRow('base', `bare x2 workers on one port, ${connections} conn total`, this.bareTwo, {
           ratio: `${times(ratio(this.bareTwo.rps, bare.rps))} bare`,
         }),
       );

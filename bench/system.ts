@@ -84,6 +84,9 @@ export class SystemUnderTest {
       GATEWAY_CACHE_DIR: path.join(this.work, `cache-${replica}`),
       REGISTRY_URL: this.registryUrl,
       GATEWAY_GRPC_PORT: '0',
+      // One process per gateway, whatever the machine: the scenarios compare with one bare process;
+      // scenario 2 measures workers on a gateway of its own (workersGateway).
+      GATEWAY_WORKERS: '1',
     };
   }
 
@@ -163,6 +166,24 @@ export class SystemUnderTest {
     expectStatus(await call(`${this.registryUrl}/v1/models`, 'POST', { name, description: 'bench' }), 201, `create ${name}`);
     const version = await this.upload(name, bytes);
     expectStatus(await call(`${this.registryUrl}/v1/models/${name}/aliases/champion`, 'PUT', { version }), 200, `${name} champion`);
+  }
+
+  /**
+   * A gateway of `workers` workers on one port (GATEWAY_WORKERS), beside the measured ones; ready when
+   * every worker reports serving the light model's current revision.
+   */
+  async workersGateway(replica: string, workers: number): Promise<{ url: string; process: Spawned }> {
+    const port = await freePort();
+    const gateway = this.run('apps/gateway/src/main.js', { ...this.gatewayEnv(replica, port), GATEWAY_WORKERS: String(workers), DEPLOYMENT_POLL_MS: '1000' });
+    const names = Array.from({ length: workers }, (_, i) => `${replica}-w${i + 1}`);
+    await poll(`${names.join(', ')} serving ${LIGHT}`, 60_000, async () => {
+      const answer = await call(`${this.registryUrl}/v1/models/${LIGHT}/deployment`, 'GET');
+      const rollout = (answer.body.rollout ?? []) as Array<{ replica: string; serving_revision: number }>;
+      return names.every((r) => rollout.some((x) => x.replica === r && x.serving_revision === answer.body.revision)) ? true : undefined;
+    }).catch((error: unknown) => {
+      throw new Error(`${replica} did not serve: ${(error as Error).message}\n${gateway.output()}`);
+    });
+    return { url: `http://127.0.0.1:${port}`, process: gateway };
   }
 
   private async upload(model: string, bytes: Uint8Array): Promise<number> {

@@ -10,20 +10,12 @@ import { prepareDatabase } from './migrate';
 interface AppProcess {
   name: string;
   entry: string;
-  env: Record<string, string>;
 }
 
-/** The registry, GATEWAY_REPLICAS gateways on consecutive ports, and the worker. */
-function appProcesses(gatewayPort: number, replicas: number): AppProcess[] {
+/** The registry, the gateway (GATEWAY_WORKERS workers behind GATEWAY_PORT) and the worker. */
+function appProcesses(): AppProcess[] {
   const entry = (app: string) => path.join(__dirname, '..', 'apps', app, 'src', 'main.js');
-  const gateways = Array.from({ length: replicas }, (_, i) => ({
-    name: replicas === 1 ? 'gateway' : `gateway-${i + 1}`,
-    entry: entry('gateway'),
-    // One gRPC port per install (GATEWAY_GRPC_PORT, from the environment): served by the first gateway,
-    // since two processes cannot listen on one port.
-    env: { GATEWAY_PORT: String(gatewayPort + i), ...(replicas === 1 ? {} : { GATEWAY_REPLICA_ID: `gateway-${i + 1}` }), ...(i > 0 && { GATEWAY_GRPC_PORT: '0' }) },
-  }));
-  return [{ name: 'registry', entry: entry('registry'), env: {} }, ...gateways, { name: 'worker', entry: entry('worker'), env: {} }];
+  return ['registry', 'gateway', 'worker'].map((name) => ({ name, entry: entry(name) }));
 }
 
 /** Where `npm start` keeps the admin key it made, when SWITCHYARD_BOOTSTRAP_ADMIN_KEY is not set. */
@@ -52,8 +44,8 @@ async function keyEnvironment(env: Env): Promise<Record<string, string>> {
 
 /**
  * `npm start`: validate the environment, create the database and run migrations, then run the apps as
- * child processes (GATEWAY_REPLICAS gateways on consecutive ports; the gateways and the worker once the
- * registry answers). Ctrl-C (SIGINT) or SIGTERM stops
+ * child processes (the gateway, a cluster of GATEWAY_WORKERS workers on one port, and the worker once
+ * the registry answers). Ctrl-C (SIGINT) or SIGTERM stops
  * them all; if one dies, the rest are stopped.
  */
 async function main(): Promise<void> {
@@ -70,12 +62,12 @@ async function main(): Promise<void> {
     for (const child of children.values()) if (child.exitCode === null) child.kill(signal);
   };
 
-  const [registry, ...others] = appProcesses(env.GATEWAY_PORT, env.GATEWAY_REPLICAS);
+  const [registry, ...others] = appProcesses();
   // On a terminal, people read the logs: human lines. Anywhere else (a file, a pipe, a collector): the
   // apps' JSON lines as they are.
   const humanLogs = process.stdout.isTTY === true;
   const start = (app: AppProcess) => {
-    const child = spawn(process.execPath, [app.entry], { stdio: ['inherit', humanLogs ? 'pipe' : 'inherit', 'inherit'], env: { ...process.env, ...keys, ...app.env } });
+    const child = spawn(process.execPath, [app.entry], { stdio: ['inherit', humanLogs ? 'pipe' : 'inherit', 'inherit'], env: { ...process.env, ...keys } });
     if (humanLogs && child.stdout) {
       const colour = !('NO_COLOR' in process.env);
       createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', (line) => process.stdout.write(`${formatLogLine(line, colour)}\n`));

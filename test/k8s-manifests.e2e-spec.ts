@@ -263,9 +263,9 @@ describe('deploy/k8s manifests', () => {
     }
     // The pod environment validates like an app would at boot (GATEWAY_REPLICA_ID: a pod name).
     expect(() => validateEnv({ ...env, GATEWAY_REPLICA_ID: 'switchyard-gateway-7d9c8b6f5-x2x9q' })).not.toThrow();
-    // Every app setting of .env.example is decided here (compose-only and npm-start-only ones excepted).
+    // Every app setting of .env.example is decided here (compose-only ones and NO_COLOR, for terminals, excepted).
     const provided = new Set([...Object.keys(env), 'GATEWAY_REPLICA_ID']);
-    const notCluster = new Set(['POSTGRES_USER', 'POSTGRES_PASSWORD', 'MINIO_ROOT_USER', 'MINIO_ROOT_PASSWORD', 'SWITCHYARD_TAG', 'GRAFANA_ADMIN_PASSWORD', 'GATEWAY_REPLICAS', 'NO_COLOR']);
+    const notCluster = new Set(['POSTGRES_USER', 'POSTGRES_PASSWORD', 'MINIO_ROOT_USER', 'MINIO_ROOT_PASSWORD', 'SWITCHYARD_TAG', 'GRAFANA_ADMIN_PASSWORD', 'NO_COLOR']);
     expect([...envExample].filter((name) => !provided.has(name) && !notCluster.has(name))).toEqual([]);
   });
 });

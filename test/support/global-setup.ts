@@ -49,5 +49,8 @@ export default async function globalSetup(): Promise<void> {
     // Gateways serve gRPC only where a test asks for it, on a free port: 8081 may be taken, and two
     // gateways started by one run would collide on it.
     GATEWAY_GRPC_PORT: '0',
+    // Every gateway a test spawns serves in one process (GATEWAY_WORKERS defaults to the CPU count):
+    // a cluster per gateway would double the processes on a 2-core machine. Tests of the workers set it.
+    GATEWAY_WORKERS: '1',
   });
 }

@@ -186,10 +186,11 @@ export class AppProcess {
     return app;
   }
 
-  static async gateway(env: Record<string, string>, port?: number): Promise<AppProcess> {
+  /** `startTimeoutMs`: longer for a gateway of several workers, each a whole app booting on shared cores. */
+  static async gateway(env: Record<string, string>, port?: number, startTimeoutMs?: number): Promise<AppProcess> {
     const chosen = port ?? (await freePort());
     const app = new AppProcess('gateway', chosen, { LOG_LEVEL: 'warn', ...env, GATEWAY_PORT: String(chosen) });
-    await app.start();
+    await app.start(startTimeoutMs);
     return app;
   }
 

@@ -31,7 +31,6 @@ export async function startSystem(): Promise<RunningSystem> {
     GATEWAY_CACHE_DIR: path.join(testRun().workDir, `sys-cache-${run}`),
     REGISTRY_PORT: String(registryPort),
     GATEWAY_PORT: String(gatewayPort),
-    GATEWAY_REPLICAS: '1',
     WORKER_PORT: String(workerPort),
     REGISTRY_URL: `http://127.0.0.1:${registryPort}`,
     HOST: '127.0.0.1',

@@ -98,6 +98,8 @@ export class GatewayMetrics {
       name: 'switchyard_version_offloaded',
       help: '1 when a loaded version runs in inference threads (heavy), 0 when on the event loop',
       labelNames: ['model', 'version'],
+      // Over a gateway's workers (GATEWAY_WORKERS, libs/http cluster-metrics.ts): 1 if any worker offloaded it.
+      aggregator: 'max',
       registers,
     });
   }
@@ -114,6 +116,8 @@ export class GatewayMetrics {
       help: "1 for the state of each model's rollout on this replica (loading, serving, failed), 0 for the others",
       labelNames: ['model', 'state'],
       registers,
+      // Over a gateway's workers: 1 for each state some worker is in (a worker still loading shows).
+      aggregator: 'max',
       collect() {
         this.reset();
         for (const rollout of read()) for (const state of ROLLOUT_STATES) this.set({ model: rollout.model, state }, rollout.state === state ? 1 : 0);
@@ -124,6 +128,8 @@ export class GatewayMetrics {
       help: 'Deployment revision per model on this replica: the one it is loading or last tried (target) and the one it serves',
       labelNames: ['model', 'revision'],
       registers,
+      // Over a gateway's workers: the one furthest behind, so a rollout counts as done when all are.
+      aggregator: 'min',
       collect() {
         this.reset();
         for (const rollout of read()) {
@@ -137,6 +143,8 @@ export class GatewayMetrics {
       help: "The challenger's share of traffic (0-100) in the deployment this replica serves",
       labelNames: ['model'],
       registers,
+      // Over a gateway's workers: the smallest share any of them serves (they differ only mid-rollout).
+      aggregator: 'min',
       collect() {
         this.reset();
         for (const rollout of read()) this.set({ model: rollout.model }, rollout.challengerPercent);

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 const GIB = 1024 ** 3;
@@ -137,7 +138,17 @@ export const gatewayEnv = z.object({
   GATEWAY_SHADOW_QUEUE_SIZE: z.coerce.number({ error: 'expected an integer ≥ 1' }).int('expected an integer ≥ 1').positive('expected an integer ≥ 1').default(256),
   /** Shadow copies running at once, per model. */
   GATEWAY_SHADOW_CONCURRENCY: z.coerce.number({ error: 'expected an integer from 1 to 64' }).int('expected an integer from 1 to 64').min(1, 'expected an integer from 1 to 64').max(64, 'expected an integer from 1 to 64').default(2),
-  /** Name this replica reports in rollout status; defaults to host:port:pid. */
+  /**
+   * Gateway processes sharing GATEWAY_PORT (node:cluster): by default one per CPU this process may use.
+   * 1 serves in this process with no cluster primary (as in a Kubernetes pod, which scales by replicas).
+   */
+  GATEWAY_WORKERS: z.coerce
+    .number({ error: 'expected an integer from 1 to 64' })
+    .int('expected an integer from 1 to 64')
+    .min(1, 'expected an integer from 1 to 64')
+    .max(64, 'expected an integer from 1 to 64')
+    .default(() => availableParallelism()),
+  /** Name this replica reports in rollout status; defaults to host:port:pid (each of several workers: <id or host:port>-w<k>). */
   GATEWAY_REPLICA_ID: z.string().regex(/^[\w.:@-]{1,100}$/, 'expected letters, digits, ".", ":", "@", "_" or "-"').optional(),
 });
 
@@ -214,16 +225,6 @@ export const webhooksEnv = z.object({
   WEBHOOK_CONCURRENCY: z.coerce.number({ error: 'expected a positive integer' }).int('expected a positive integer').positive('expected a positive integer').default(4),
 });
 
-/** Read by `npm start` only: how many gateway processes to run, on GATEWAY_PORT, GATEWAY_PORT + 1, … */
-export const launcherEnv = z.object({
-  GATEWAY_REPLICAS: z.coerce
-    .number({ error: 'expected an integer from 1 to 16' })
-    .int('expected an integer from 1 to 16')
-    .min(1, 'expected an integer from 1 to 16')
-    .max(16, 'expected an integer from 1 to 16')
-    .default(1),
-});
-
 export const envSchema = databaseEnv
   .extend(redisEnv.shape)
   .extend(storageEnv.shape)
@@ -233,7 +234,6 @@ export const envSchema = databaseEnv
   .extend(gatewayEnv.shape)
   .extend(workerEnv.shape)
   .extend(predictionLogEnv.shape)
-  .extend(webhooksEnv.shape)
-  .extend(launcherEnv.shape);
+  .extend(webhooksEnv.shape);
 
 export type Env = z.infer<typeof envSchema>;

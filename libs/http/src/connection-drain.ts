@@ -44,10 +44,18 @@ export function installConnectionDrain(fastify: FastifyInstance, options: DrainO
   });
 
   fastify.addHook('preClose', async () => {
-    // net.Server's close stops accepting and leaves open sockets alone; http.Server's also closes idle ones.
-    if (fastify.server.listening) NetServer.prototype.close.call(fastify.server);
+    stopAccepting(fastify);
     const deadline = Date.now() + options.maxMs;
     const settled = () => [...sockets.values()].every((s) => s.inFlight === 0 && Date.now() - s.lastActive >= options.quietMs);
     while (sockets.size > 0 && !settled() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
   });
+}
+
+/**
+ * Stops taking new connections and leaves open ones alone (net.Server's close; http.Server's would also
+ * close idle keep-alive sockets). In a cluster worker this takes the worker out of the port's
+ * round-robin: the primary hands new connections to the others.
+ */
+export function stopAccepting(fastify: FastifyInstance): void {
+  if (fastify.server.listening) NetServer.prototype.close.call(fastify.server);
 }

@@ -11,3 +11,4 @@ export * from './request-checks';
 export * from './client-errors';
 export * from './request-id';
 export * from './connection-drain';
+export * from './cluster-metrics';

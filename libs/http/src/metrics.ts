@@ -1,8 +1,14 @@
+import cluster from 'node:cluster';
 import { Controller, Get, Global, Header, Injectable, Module } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { DomainError } from '@switchyard/errors';
+import { WorkerMetrics } from './cluster-metrics';
 
-/** One Prometheus registry per app, with process metrics and an HTTP latency histogram. */
+/**
+ * One Prometheus registry per app, with process metrics and an HTTP latency histogram. In a cluster
+ * worker (the gateway with GATEWAY_WORKERS > 1) a scrape answers for every worker behind the port.
+ */
 @Injectable()
 export class MetricsRegistry {
   readonly registry = new Registry();
@@ -14,8 +20,19 @@ export class MetricsRegistry {
     registers: [this.registry],
   });
 
+  private readonly cluster = cluster.isWorker ? new WorkerMetrics(this.registry) : null;
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  async scrape(): Promise<string> {
+    if (!this.cluster) return this.registry.metrics();
+    try {
+      return await this.cluster.scrape();
+    } catch (error) {
+      throw new DomainError('DEPENDENCY_UNAVAILABLE', `the metrics of every gateway worker could not be gathered (${(error as Error).message}); retry shortly`);
+    }
   }
 }
 
@@ -27,7 +44,7 @@ export class MetricsController {
   @Get()
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   async scrape(): Promise<string> {
-    return this.metrics.registry.metrics();
+    return this.metrics.scrape();
   }
 }
 

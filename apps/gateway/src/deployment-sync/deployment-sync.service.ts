@@ -66,6 +66,11 @@ export class DeploymentSync implements OnApplicationBootstrap, OnApplicationShut
     this.snapshotFile = `deployments-${source}.json`;
   }
 
+  /** The name this replica reports in rollout status (and in /health/ready). */
+  get replicaId(): string {
+    return this.replica;
+  }
+
   get isSynced(): boolean {
     return this.synced;
   }

@@ -23,7 +23,7 @@ export class HealthController {
   /**
    * Ready once a deployment list has been applied and every deployed model's champion is loaded.
    * It does not depend on Postgres, Redis or the registry: the gateway serves from memory through
-   * their outages.
+   * their outages. It names the replica that answered: behind one port, one of several workers.
    */
   @Get('ready')
   @HealthCheck()
@@ -33,7 +33,7 @@ export class HealthController {
         const check = this.indicators.check('models');
         const deployed = this.sync.deployedModels();
         const missing = deployed.filter((model) => !this.sessions.serving(model));
-        const details = { synced: this.sync.isSynced, deployed: deployed.length, not_loaded: missing };
+        const details = { replica: this.sync.replicaId, synced: this.sync.isSynced, deployed: deployed.length, not_loaded: missing };
         return this.sync.isSynced && missing.length === 0 ? check.up(details) : check.down(details);
       },
     ]);
