@@ -4,5 +4,5 @@ import { InferenceModule } from '../inference/inference.module';
 import { OipController } from './oip.controller';
 import { OipService } from './oip.service';
 
-@Module({ imports: [DeploymentSyncModule, InferenceModule], controllers: [OipController], providers: [OipService] })
+@Module({ imports: [DeploymentSyncModule, InferenceModule], controllers: [OipController], providers: [OipService], exports: [OipService] })
 export class OipModule {}
