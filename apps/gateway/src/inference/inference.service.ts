@@ -53,7 +53,9 @@ export class InferenceService {
     private readonly sessions: ModelSessions,
     private readonly metrics: GatewayMetrics,
     private readonly config: TypedConfig,
-  ) {}
+  ) {
+    this.maxElements = config.get('GATEWAY_MAX_ELEMENTS');
+  }
 
   async route(request: RoutingRequest): Promise<Routed> {
     if (request.version !== undefined) return { version: await this.versionByNumber(request.model, request.version, request.versionField), variant: 'pinned' };
@@ -110,9 +112,8 @@ export class InferenceService {
     return series;
   }
 
-  get maxElements(): number {
-    return this.config.get('GATEWAY_MAX_ELEMENTS');
-  }
+  /** Read once: the config service's get() showed in the profile of every prediction. */
+  readonly maxElements: number;
 
   private async versionByNumber(model: string, version: number, field?: string): Promise<LoadedVersion> {
     const serving = this.sessions.serving(model);
