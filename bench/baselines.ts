@@ -3,10 +3,11 @@ import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { SERVING_SESSION_OPTIONS } from '@switchyard/onnx';
 import { freePort, waitForHttp } from '../test/support/processes';
-import { ms, ratio, round, times } from './figures';
+import { ms, ratio, round, round1, times } from './figures';
 import { combine, type LoadOutcome, runLoads } from './load';
 import { BATCHING, HEAVY, HEAVY_LAYERS, HEAVY_ROW, LIGHT, LIGHT_LAYERS, LIGHT_ROW } from './models';
-import { loadRow, type Row, withoutHistogram } from './record';
+import { loadWithCpu } from './process-cpu';
+import { cpuCell, loadRow, type Row, withoutHistogram } from './record';
 import type { Bench } from './runner';
 
 interface InProcess {
@@ -60,6 +61,8 @@ export class Baselines {
   /** The one-server figure scenarios 1–3 compare with, and the two-worker one (one port) for scenario 2. */
   bare: LoadOutcome | null = null;
   bareTwo: LoadOutcome | null = null;
+  /** The bare server's own CPU time per response (see process-cpu.ts), what a gateway's is compared with. */
+  bareCpuUsPerRequest = NaN;
   private inProcessLight: InProcess | null = null;
   /** One 32-row run of the heavy model, for scenario 4's p99 target. */
   heavyBatchMs: number | null = null;
@@ -85,6 +88,7 @@ export class Baselines {
         p99: '—',
         non2xx: '—',
         errors: '—',
+        cpu: '',
         ratio: r.batch === 1 && r.model === LIGHT ? 'the limit' : `${ms(r.run_ms)} ms per run`,
         target: '',
         verdict: 'n/a',
@@ -103,6 +107,11 @@ export class Baselines {
       const server = system.run('bench/bare-server.js', { BARE_PORT: String(port), BARE_MODEL_FILE: modelFile, BARE_WORKERS: String(workers) });
       try {
         await waitForHttp(`http://127.0.0.1:${port}/health`);
+        if (workers === 1) {
+          const { outcome, cpuUsPerRequest } = await loadWithCpu(bench.spec('bare 1/1', `http://127.0.0.1:${port}`, { connections }), server.child.pid!);
+          this.bareCpuUsPerRequest = cpuUsPerRequest;
+          return [outcome];
+        }
         const perLoad = Math.max(1, Math.round(connections / workers));
         return await runLoads(Array.from({ length: workers }, (_, i) => bench.spec(`bare ${i + 1}/${workers}`, `http://127.0.0.1:${port}`, { connections: perLoad })));
       } finally {
@@ -111,9 +120,10 @@ export class Baselines {
     };
     const [bare] = await runBare(1);
     this.bare = bare;
-    this.json.bare = withoutHistogram(bare);
+    this.json.bare = { ...withoutHistogram(bare), cpu_us_per_request: round1(this.bareCpuUsPerRequest) };
     this.rows.push(
       loadRow('base', `bare Fastify + onnxruntime, light, ${connections} conn`, bare, {
+        cpu: cpuCell(this.bareCpuUsPerRequest),
         ratio: `${times(ratio(bare.rps, this.inProcessLight?.inferences_per_s))} in-proc`,
       }),
     );

@@ -1,4 +1,4 @@
-import { ms, round } from './figures';
+import { ms, round, round1 } from './figures';
 import type { LoadOutcome } from './load';
 
 /** What a scenario records: its table rows, the targets it checked, and what failed. */
@@ -21,6 +21,8 @@ export interface Row {
   p99: string;
   non2xx: string;
   errors: string;
+  /** The server process's own CPU time per response (user + system, µs) over the measured run; '' where not measured. */
+  cpu: string;
   ratio: string;
   target: string;
   verdict: Verdict;
@@ -61,6 +63,7 @@ export function loadRow(id: string, scenario: string, outcome: LoadOutcome, extr
     p99: ms(outcome.latency.p99_ms),
     non2xx: String(outcome.non2xx),
     errors: String(outcome.errors),
+    cpu: '',
     ratio: '',
     target: '',
     verdict: 'n/a',
@@ -79,4 +82,9 @@ export function servedEverything(outcome: LoadOutcome, where: string): string[] 
   if (outcome.errors > 0) problems.push(`${where}: ${outcome.errors} errors (${outcome.timeouts} timeouts)`);
   if (outcome.ok === 0) problems.push(`${where}: no request was served`);
   return problems;
+}
+
+/** The CPU µs/resp cell: one decimal, or '' when the run had no responses to divide by. */
+export function cpuCell(cpuUsPerRequest: number): string {
+  return Number.isFinite(cpuUsPerRequest) ? String(round1(cpuUsPerRequest)) : '';
 }

@@ -57,11 +57,12 @@ export function formatTable(rows: Row[]): string {
     ['p99', 'p99 ms'],
     ['non2xx', 'non-2xx'],
     ['errors', 'errors'],
+    ['cpu', 'CPU µs/resp'],
     ['ratio', 'ratio'],
     ['target', 'target'],
     ['verdict', 'verdict'],
   ];
-  const numeric = new Set<keyof Row>(['figure', 'p50', 'p99', 'non2xx', 'errors']);
+  const numeric = new Set<keyof Row>(['figure', 'p50', 'p99', 'non2xx', 'errors', 'cpu']);
   const widths = columns.map(([key, title]) => Math.max(title.length, ...rows.map((r) => r[key].length)));
   const line = (cells: string[]) => cells.map((c, i) => (numeric.has(columns[i][0]) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
   return [line(columns.map(([, title]) => title)), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map((row) => line(columns.map(([key]) => row[key])))].join('\n');
@@ -78,7 +79,9 @@ export function printReport(rows: Row[], records: ScenarioRecord[], failures: st
   }
   for (const failure of failures) console.log(`FAILED: ${failure}`);
   if (profile) {
-    console.log('\ngateway CPU profile during scenario 1, self time by package:');
+    console.log('\ngateway CPU profile during scenario 1, busy time by layer (idle left out):');
+    for (const l of profile.layers) console.log(`  ${l.percent.toFixed(1).padStart(5)}%  ${l.self_ms.toFixed(1).padStart(9)} ms  ${l.layer}`);
+    console.log('self time by package:');
     for (const p of profile.packages.slice(0, 12)) console.log(`  ${p.percent.toFixed(1).padStart(5)}%  ${p.self_ms.toFixed(1).padStart(9)} ms  ${p.pkg}`);
     console.log('top self-time functions:');
     for (const f of profile.functions) console.log(`  ${f.percent.toFixed(1).padStart(5)}%  ${f.self_ms.toFixed(1).padStart(9)} ms  ${f.fn}`);

@@ -99,7 +99,7 @@ export class Bench {
       record.error = error instanceof Error ? error.message : String(error);
       record.verdict = 'ERROR';
       record.failures.push(`scenario ${id} did not complete: ${record.error.split('\n')[0]}`);
-      record.rows.push({ id: String(id), scenario: title, figure: '—', p50: '—', p99: '—', non2xx: '—', errors: '—', ratio: `error: ${record.error.split('\n')[0].slice(0, 80)}`, target: '', verdict: 'ERROR' });
+      record.rows.push({ id: String(id), scenario: title, figure: '—', p50: '—', p99: '—', non2xx: '—', errors: '—', cpu: '', ratio: `error: ${record.error.split('\n')[0].slice(0, 80)}`, target: '', verdict: 'ERROR' });
     }
     process.stderr.write(` ${record.verdict} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
   }

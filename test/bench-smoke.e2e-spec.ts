@@ -44,7 +44,7 @@ describe('npm run bench (dist/bench/run.js)', () => {
     expect({ code, output }).toEqual({ code: 0, output: expect.any(String) });
 
     expect(output).toMatch(/^Switchyard bench — \d+ cores .*Node v\d+/m);
-    expect(output).toMatch(/^#\s+scenario\s+req\/s\s+p50 ms\s+p99 ms\s+non-2xx\s+errors\s+ratio\s+target\s+verdict$/m);
+    expect(output).toMatch(/^#\s+scenario\s+req\/s\s+p50 ms\s+p99 ms\s+non-2xx\s+errors\s+CPU µs\/resp\s+ratio\s+target\s+verdict$/m);
     expect(output).toMatch(/^base\s+in-process onnxruntime, light, batch 1\s+\d+ inf\/s/m);
     expect(output).toMatch(/^base\s+bare Fastify \+ onnxruntime/m);
     expect(output).toMatch(/^1\s+gateway \/v1 predict.*\s(PASS|FAIL)$/m);

@@ -6,7 +6,7 @@ import { call, expectStatus, poll, sleep } from '../http';
 import type { LoadOutcome } from '../load';
 import { LIGHT } from '../models';
 import { loadWithCpu } from '../process-cpu';
-import { check, loadRow, type ScenarioRecord, servedEverything, verdictOf, withoutHistogram } from '../record';
+import { check, cpuCell, loadRow, type ScenarioRecord, servedEverything, verdictOf, withoutHistogram } from '../record';
 import type { Bench, Scenario } from '../runner';
 
 /**
@@ -58,7 +58,8 @@ async function run(bench: Bench, record: ScenarioRecord): Promise<void> {
   const challenger = (after.challenger ?? 0) - (before.challenger ?? 0);
   const share = champion + challenger > 0 ? (100 * challenger) / (champion + challenger) : null;
   const r = bench.baselines.ratios(outcome);
-  record.checks.push(check('req/s ÷ bare req/s', r.rps, '>=', 0.85), check('p99 ÷ bare p99', r.p99, '<=', 1.5));
+  const cpuVsBare = ratio(cpuUsPerRequest, bench.baselines.bareCpuUsPerRequest);
+  record.checks.push(check('req/s ÷ bare req/s', r.rps, '>=', 0.85), check('p99 ÷ bare p99', r.p99, '<=', 1.5), check('CPU µs/resp ÷ bare CPU µs/resp', cpuVsBare, '<=', 1.25));
   record.failures.push(...servedEverything(outcome, 'scenario 1'));
   if (scrapeFailures) record.failures.push(`scenario 1: ${scrapeFailures} /metrics scrapes failed`);
   record.runs.gateway = withoutHistogram(outcome);
@@ -76,8 +77,9 @@ async function run(bench: Bench, record: ScenarioRecord): Promise<void> {
   if (share !== null) record.notes.push(`challenger share ${share.toFixed(1)}% of ${champion + challenger} predictions (target split 10%); ${scrapes.length} /metrics scrapes`);
   record.rows.push(
     loadRow('1', `gateway /v1 predict, light, A/B 90/10, ${bench.connections} conn`, outcome, {
-      ratio: `${times(r.rps)} bare, p99 ${times(r.p99)}, ${times(r.inProcess)} in-proc`,
-      target: '≥0.85× bare, p99 ≤1.5×',
+      cpu: cpuCell(cpuUsPerRequest),
+      ratio: `${times(r.rps)} bare, p99 ${times(r.p99)}, CPU ${times(cpuVsBare)}, ${times(r.inProcess)} in-proc`,
+      target: '≥0.85× bare, p99 ≤1.5×, CPU ≤1.25×',
       verdict: verdictOf(record.checks),
     }),
   );
@@ -99,6 +101,7 @@ async function run(bench: Bench, record: ScenarioRecord): Promise<void> {
     );
     record.rows.push(
       loadRow('1b', 'same, prediction log off (for the ratio)', off, {
+        cpu: cpuCell(offCpu),
         ratio: `log on = ${times(ratio(outcome.rps, off.rps))} log off (by gateway CPU: ${times(byCpu)})`,
         target: 'log on ≥0.9× off',
         verdict: verdictOf([logging]),
@@ -128,6 +131,7 @@ async function withAuth(bench: Bench, record: ScenarioRecord, open: LoadOutcome,
     record.extra.gateway_auth_on_cpu_us_per_request = round1(cpuUsPerRequest);
     record.rows.push(
       loadRow('1c', 'same, auth on (predict key, rate limit counted)', authed, {
+        cpu: cpuCell(cpuUsPerRequest),
         ratio: `auth on = ${times(ratio(authed.rps, open.rps))} auth off (by gateway CPU: ${times(ratio(openCpuUsPerRequest, cpuUsPerRequest))})`,
       }),
     );

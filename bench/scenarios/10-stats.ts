@@ -65,6 +65,7 @@ async function run(bench: Bench, record: ScenarioRecord): Promise<void> {
       p99: '—',
       non2xx: '—',
       errors: '—',
+      cpu: '',
       ratio: `${minutes * 2} rollup rows`,
       target: '< 1 s',
       verdict: verdictOf([target]),

@@ -67,6 +67,7 @@ async function run(bench: Bench, record: ScenarioRecord): Promise<void> {
       p99: ms(percentile(byMetric.timings, 99)),
       non2xx: '—',
       errors: '—',
+      cpu: '',
       ratio: `by created_at: p50 ${ms(percentile(byTime.timings, 50))} ms`,
       target: '< 100 ms',
       verdict: verdictOf([target]),

@@ -3,7 +3,7 @@ import { mib, ratio, round1, times } from '../figures';
 import { poll } from '../http';
 import { LIGHT, LIGHT_OIP_BINARY, LIGHT_OIP_BODY, oipBinaryRequest, WIDE, WIDE_FEATURES } from '../models';
 import { loadWithCpu } from '../process-cpu';
-import { check, loadRow, type ScenarioRecord, servedEverything, verdictOf, withoutHistogram } from '../record';
+import { check, cpuCell, loadRow, type ScenarioRecord, servedEverything, verdictOf, withoutHistogram } from '../record';
 import type { Bench, Scenario } from '../runner';
 
 /** 3c: the input's size, and how many times it is sent (the largest extra RSS counts). */
@@ -42,15 +42,16 @@ async function run(bench: Bench, record: ScenarioRecord): Promise<void> {
     cpu_us_per_request_binary: binary.cpuUsPerRequest,
     binary_ratio_to_bare: rb.rps,
   };
-  const cpu = (us: number) => `${Math.round(us)} µs CPU/req`;
   record.rows.push(
     loadRow('3', `gateway /v2 infer (OIP), light, ${bench.connections} conn`, json.outcome, {
-      ratio: `${times(r.rps)} bare, p99 ${times(r.p99)}, ${times(r.inProcess)} in-proc; ${cpu(json.cpuUsPerRequest)}`,
+      cpu: cpuCell(json.cpuUsPerRequest),
+      ratio: `${times(r.rps)} bare, p99 ${times(r.p99)}, CPU ${times(ratio(json.cpuUsPerRequest, bench.baselines.bareCpuUsPerRequest))}, ${times(r.inProcess)} in-proc`,
       target: '≥0.8× bare',
       verdict: verdictOf(record.checks),
     }),
     loadRow('3b', `gateway /v2 infer, binary tensors, light, ${bench.connections} conn`, binary.outcome, {
-      ratio: `${times(binary.outcome.rps / json.outcome.rps)} JSON, ${times(rb.rps)} bare; ${cpu(binary.cpuUsPerRequest)} (${times(binary.cpuUsPerRequest / json.cpuUsPerRequest)} JSON)`,
+      cpu: cpuCell(binary.cpuUsPerRequest),
+      ratio: `${times(binary.outcome.rps / json.outcome.rps)} JSON, ${times(rb.rps)} bare; CPU ${times(binary.cpuUsPerRequest / json.cpuUsPerRequest)} JSON`,
       target: 'reported',
       verdict: 'n/a',
     }),
@@ -74,6 +75,7 @@ async function grpcRow(bench: Bench, record: ScenarioRecord, jsonRps: number, js
   );
   record.rows.push(
     loadRow('3d', `gateway gRPC ModelInfer (raw FP32 [1, 64] → [1, 10]), light, ${bench.connections} channels`, outcome, {
+      cpu: cpuCell(cpuUsPerRequest),
       ratio: `${times(ratio(outcome.rps, jsonRps))} JSON OIP, ${times(bench.baselines.ratios(outcome).rps)} bare; gateway CPU ${round1(cpuUsPerRequest)} vs ${round1(jsonCpuUs)} µs/req`,
       target: 'reported against 3',
       verdict: 'n/a',
@@ -135,6 +137,7 @@ async function largeBinaryInput(bench: Bench, record: ScenarioRecord): Promise<v
       p99: '—',
       non2xx: '0',
       errors: '0',
+      cpu: '',
       ratio: `${times(extra / LARGE_INPUT_BYTES)} input (max of ${LARGE_REQUESTS}: ${extras.map(mib).join(', ')})`,
       target: '<2× input',
       verdict: verdictOf([memoryCheck]),

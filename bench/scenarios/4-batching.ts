@@ -20,7 +20,7 @@ async function run(bench: Bench, record: ScenarioRecord): Promise<void> {
     const why = `batching not available (PATCH /v1/models/${HEAVY} answered ${patched.status}${patched.body?.detail ? `: ${String(patched.body.detail).slice(0, 120)}` : ''})`;
     record.notes.push(why);
     record.extra = { batching_available: false, patch_status: patched.status, patch_body: patched.body };
-    record.rows.push({ id: '4b', scenario: 'heavy, batching on (32 rows, 2 ms)', figure: '—', p50: '—', p99: '—', non2xx: '—', errors: '—', ratio: why.slice(0, 60), target: '≥2× 4a, p99 ≤ delay+batch', verdict: 'n/a' });
+    record.rows.push({ id: '4b', scenario: 'heavy, batching on (32 rows, 2 ms)', figure: '—', p50: '—', p99: '—', non2xx: '—', errors: '—', cpu: '', ratio: why.slice(0, 60), target: '≥2× 4a, p99 ≤ delay+batch', verdict: 'n/a' });
     return;
   }
   let on: LoadOutcome;

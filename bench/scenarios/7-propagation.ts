@@ -111,6 +111,7 @@ async function run(bench: Bench, record: ScenarioRecord): Promise<void> {
     p99: missing ? 'timeout' : ms(percentile(all, 99)),
     non2xx: String(pollErrors),
     errors: String(missing),
+    cpu: '',
     ratio: `first: p50 ${ms(percentile(first, 50))}, p99 ${ms(percentile(first, 99))} ms`,
     target: 'p99 (all) ≤1000 ms',
     verdict: verdictOf(record.checks),

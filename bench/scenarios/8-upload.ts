@@ -24,6 +24,7 @@ async function run(bench: Bench, record: ScenarioRecord): Promise<void> {
     p99: '—',
     non2xx: row.status === 201 ? '0' : '1',
     errors: '0',
+    cpu: '',
     ratio: `RSS +${row.rss_growth_mib} MiB (${row.seconds} s)`,
     target: 'RSS growth ≤64 MiB',
     verdict: verdictOf(record.checks),

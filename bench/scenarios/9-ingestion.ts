@@ -58,6 +58,7 @@ async function run(bench: Bench, record: ScenarioRecord): Promise<void> {
       p99: '—',
       non2xx: '—',
       errors: '—',
+      cpu: '',
       ratio: `${seconds.toFixed(1)} s, rollups ${rollupRequests === total ? 'exact' : 'WRONG'}`,
       target: '≥20,000 events/s',
       verdict: verdictOf([target]),

@@ -25,10 +25,10 @@ export class GatewayMetrics {
   readonly batchRows: Histogram<'model'>;
   readonly logFlushed: Counter;
   readonly logDropped: Counter<'reason'>;
-  readonly logBuffered: Gauge;
   readonly shadowCopies: Counter<'model' | 'status'>;
   readonly shadowDropped: Counter<'model'>;
   private readonly registers: Registry[];
+  private readonly logBuffers: Array<() => number> = [];
 
   constructor(metrics: MetricsRegistry) {
     const registers = [metrics.registry];
@@ -77,10 +77,14 @@ export class GatewayMetrics {
       labelNames: ['reason'],
       registers,
     });
-    this.logBuffered = new Gauge({
+    const logBuffers = this.logBuffers;
+    new Gauge({
       name: 'switchyard_prediction_log_buffered',
       help: 'Prediction log events waiting in this replica',
       registers,
+      collect() {
+        this.set(logBuffers.reduce((events, read) => events + read(), 0));
+      },
     });
     this.shadowCopies = new Counter({
       name: 'switchyard_shadow_copies_total',
@@ -102,6 +106,14 @@ export class GatewayMetrics {
       aggregator: 'max',
       registers,
     });
+  }
+
+  /**
+   * Counts a buffer of prediction log events in switchyard_prediction_log_buffered, read when
+   * Prometheus scrapes rather than set on every prediction. Called by the recorder that holds it.
+   */
+  observeLogBuffer(read: () => number): void {
+    this.logBuffers.push(read);
   }
 
   /**

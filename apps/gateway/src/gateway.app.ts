@@ -1,11 +1,20 @@
 import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { validateEnv } from '@switchyard/config';
-import { createHttpApp } from '@switchyard/http';
+import { createHttpApp, routeErrorHandler } from '@switchyard/http';
 import { TokenBuckets } from '@switchyard/auth';
 import { GatewayModule, INFERENCE_ROUTES } from './gateway.module';
 import { KeyCache } from './keys/key-cache.service';
 import { registerBinaryInferBodies } from './oip/binary-infer-bodies';
+import { registerOipInferRoutes } from './oip/oip-infer.route';
+import { OIP_INFER_OPENAPI } from './oip/oip.openapi';
+import { OipService } from './oip/oip.service';
+import { PREDICT_OPENAPI } from './predict/predict.openapi';
+import { registerPredictRoute } from './predict/predict.route';
+import { PredictService } from './predict/predict.service';
+
+/** Paths whose errors follow the Open Inference Protocol. */
+const OIP_ROUTES = /^\/v2(\/|\?|$)/;
 
 export async function createGatewayApp(): Promise<NestFastifyApplication> {
   // Fastify takes its body limit when the adapter is built, before Nest's config module loads.
@@ -17,7 +26,8 @@ export async function createGatewayApp(): Promise<NestFastifyApplication> {
     title: 'Switchyard gateway',
     description: 'Predictions from the champion and challenger of each model; Open Inference Protocol v2.',
     bodyLimit: env.GATEWAY_MAX_BODY_BYTES,
-    oipRoutes: /^\/v2(\/|\?|$)/,
+    oipRoutes: OIP_ROUTES,
+    documented: { ...PREDICT_OPENAPI, ...OIP_INFER_OPENAPI },
     configure: async (app) => {
       const fastify = app.getHttpAdapter().getInstance();
       registerBinaryInferBodies(fastify, env.GATEWAY_MAX_BODY_BYTES);
@@ -32,6 +42,11 @@ export async function createGatewayApp(): Promise<NestFastifyApplication> {
         }
         done();
       });
+      // The inference routes go on Fastify directly: Nest's per-request pipeline was a large share of
+      // a light model's cost (bench/README.md). Their errors take the same shapes as every other route's.
+      const errors = routeErrorHandler(OIP_ROUTES);
+      registerPredictRoute(fastify, app.get(PredictService), errors);
+      registerOipInferRoutes(fastify, app.get(OipService), errors);
     },
   });
 }

@@ -264,4 +264,12 @@ describe('gateway', () => {
     expect(metrics.body).toContain('switchyard_prediction_duration_seconds_bucket');
     expect(metrics.body).toContain('switchyard_model_load_duration_seconds_bucket');
   });
+
+  it('describes the inference routes in its OpenAPI document, with the role they need', async () => {
+    const { paths } = (await call(`${gateway.url}/openapi.json`)).body;
+    const inference = ['/v1/models/{name}/predict', '/v2/models/{name}/infer', '/v2/models/{name}/versions/{version}/infer'];
+    expect(inference.map((route) => [route, paths[route]?.post?.['x-required-role']])).toEqual(inference.map((route) => [route, 'predict']));
+    expect(Object.keys(paths['/v1/models/{name}/predict'].post.requestBody.content)).toEqual(['application/json']);
+    expect(paths['/v2/models/{name}'].get).toBeDefined();
+  });
 });

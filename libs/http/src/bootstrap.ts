@@ -40,8 +40,13 @@ export interface HttpAppOptions {
   keys?: (app: NestFastifyApplication) => KeyLookup;
   /** Per-key request budgets, for the gateway (a provider, so every protocol it speaks shares them). */
   rateLimit?: (app: NestFastifyApplication) => TokenBuckets;
-  /** Lets an app register Fastify plugins (multipart) before routes are mounted. */
+  /** Lets an app register Fastify plugins (multipart) and its own Fastify routes before Nest's are mounted. */
   configure?: (app: NestFastifyApplication) => Promise<void>;
+  /**
+   * OpenAPI path items of the routes `configure` registers on Fastify directly (Nest's scanner sees
+   * only controllers), merged into the document so /openapi.json still describes every route.
+   */
+  documented?: OpenAPIObject['paths'];
 }
 
 /**
@@ -113,6 +118,7 @@ export async function createHttpApp(module: DynamicModule, options: HttpAppOptio
       .addSecurityRequirements('bearer')
       .build(),
   );
+  for (const [path, item] of Object.entries(options.documented ?? {})) document.paths[path] = { ...document.paths[path], ...item };
   describeAccess(document, options.app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
   return app;

@@ -6,8 +6,8 @@ import { methodsServing } from './routes';
 const logger = new Logger('RequestChecks');
 
 /** Answers an error in the route's own shape: `{"error"}` on OIP routes, problem+json elsewhere. */
-export function answerError(request: FastifyRequest, reply: FastifyReply, error: unknown, oipRoutes?: RegExp): FastifyReply {
-  const problem = toProblem(error, request.url, logger);
+export function answerError(request: FastifyRequest, reply: FastifyReply, error: unknown, oipRoutes?: RegExp, log: Logger = logger): FastifyReply {
+  const problem = toProblem(error, request.url, log);
   if (oipRoutes?.test(request.url)) sendOipError(reply, problem);
   else sendProblem(reply, problem);
   return reply;
@@ -69,4 +69,13 @@ export function installRequestChecks(fastify: FastifyInstance, options: RequestC
       );
     }
   });
+}
+
+/**
+ * An error handler for routes registered on Fastify directly (no Nest exception filter sees them):
+ * the same problem+json, or OIP `{"error"}`, as Nest's ProblemDetailsFilter answers for its routes.
+ */
+export function routeErrorHandler(oipRoutes?: RegExp): (error: unknown, request: FastifyRequest, reply: FastifyReply) => FastifyReply {
+  const log = new Logger('ProblemDetails');
+  return (error, request, reply) => answerError(request, reply, error, oipRoutes, log);
 }

@@ -1,15 +1,13 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import { Controller, Get, Param, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import { BINARY_TENSOR_DATA_EXTENSION } from '@switchyard/tensor';
 import { OIP_SERVER_VERSION, OipService } from './oip.service';
 
-function header(request: FastifyRequest, name: string): string | undefined {
-  const value = request.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-/** Routes of the Open Inference Protocol REST API (see the spec); errors are `{"error": "..."}`. */
+/**
+ * Routes of the Open Inference Protocol REST API (see the spec); errors are `{"error": "..."}`. The
+ * infer routes are registered on Fastify directly (oip-infer.route.ts).
+ */
 @ApiTags('open inference protocol (v2)')
 @Controller('v2')
 export class OipController {
@@ -51,41 +49,5 @@ export class OipController {
   @Get('models/:name/versions/:version/ready')
   async versionReady(@Param('name') name: string, @Param('version') version: string) {
     return { name, ready: await this.oip.ready(name, version) };
-  }
-
-  @Post('models/:name/infer')
-  @HttpCode(200)
-  infer(@Param('name') name: string, @Body() body: unknown, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
-    return this.handleInfer(name, undefined, body, request, reply);
-  }
-
-  @Post('models/:name/versions/:version/infer')
-  @HttpCode(200)
-  inferVersion(
-    @Param('name') name: string,
-    @Param('version') version: string,
-    @Body() body: unknown,
-    @Req() request: FastifyRequest,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
-    return this.handleInfer(name, version, body, request, reply);
-  }
-
-  private async handleInfer(name: string, version: string | undefined, body: unknown, request: FastifyRequest, reply: FastifyReply) {
-    const { outcome, response, headers } = await this.oip.infer({
-      model: name,
-      version,
-      body,
-      routingKey: header(request, 'x-routing-key'),
-      variantPin: header(request, 'x-switchyard-variant'),
-      requestId: String(request.id),
-    });
-    void reply.headers({
-      'X-Switchyard-Model': name,
-      'X-Switchyard-Version': String(outcome.version.version),
-      'X-Switchyard-Variant': outcome.variant,
-      ...headers,
-    });
-    return response;
   }
 }

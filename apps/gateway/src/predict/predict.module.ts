@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { InferenceModule } from '../inference/inference.module';
-import { PredictController } from './predict.controller';
 import { PredictService } from './predict.service';
 
-@Module({ imports: [InferenceModule], controllers: [PredictController], providers: [PredictService] })
+/** `/v1` predict; its route is registered on Fastify directly (predict.route.ts). */
+@Module({ imports: [InferenceModule], providers: [PredictService], exports: [PredictService] })
 export class PredictModule {}

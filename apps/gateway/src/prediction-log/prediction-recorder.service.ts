@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type * as ort from 'onnxruntime-node';
 import { TypedConfig } from '@switchyard/config';
 import { isDomainError, problemKindOf } from '@switchyard/errors';
@@ -97,6 +97,7 @@ export class PredictionRecorder implements OnModuleInit, OnApplicationShutdown {
     this.prefix = config.get('REDIS_PREFIX');
     // The index outlives the feedback window by the hour its bucket spans.
     this.indexTtlSeconds = config.get('FEEDBACK_WINDOW_SECONDS') + 3_600;
+    metrics.observeLogBuffer(() => this.buffer.length);
   }
 
   onModuleInit(): void {
@@ -180,7 +181,7 @@ export class PredictionRecorder implements OnModuleInit, OnApplicationShutdown {
       model: version.model,
       version: version.version,
       variant,
-      routing_key_hash: context.routingKey === undefined ? null : createHash('sha256').update(context.routingKey).digest('hex').slice(0, 32),
+      routing_key_hash: context.routingKey === undefined ? null : hash('sha256', context.routingKey).slice(0, 32),
       at: context.receivedAt,
       latency_us: Math.round((performance.now() - context.startedAt) * 1_000),
       status,
@@ -207,7 +208,6 @@ export class PredictionRecorder implements OnModuleInit, OnApplicationShutdown {
       return;
     }
     this.buffer.push(event);
-    this.metrics.logBuffered.set(this.buffer.length);
     if (this.buffer.length >= EVENTS_PER_ENTRY * 4 && !this.flushing) void this.flush();
   }
 
@@ -222,7 +222,6 @@ export class PredictionRecorder implements OnModuleInit, OnApplicationShutdown {
     this.buffer = [];
     this.flushing = this.write(events).finally(() => {
       this.flushing = null;
-      this.metrics.logBuffered.set(this.buffer.length);
     });
     return this.flushing;
   }

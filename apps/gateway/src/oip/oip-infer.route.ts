@@ -1,0 +1,33 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { header } from '../predict/predict.route';
+import { OipService } from './oip.service';
+
+export const OIP_INFER_ROUTES = ['/v2/models/:name/infer', '/v2/models/:name/versions/:version/infer'];
+
+interface InferRoute {
+  Params: { name: string; version?: string };
+}
+
+/**
+ * The Open Inference Protocol's infer routes (`/v2/models/{name}[/versions/{version}]/infer`) on
+ * Fastify directly, as /v1 predict (see predict.route.ts). The answer goes out as the service made it
+ * (an object, or bytes for a binary answer), with the headers it needs after the routing ones.
+ */
+export function registerOipInferRoutes(fastify: FastifyInstance, oip: OipService, errorHandler: FastifyInstance['errorHandler']): void {
+  const handler = async (request: FastifyRequest<InferRoute>, reply: FastifyReply): Promise<unknown> => {
+    const { outcome, response, headers } = await oip.infer({
+      model: request.params.name,
+      version: request.params.version,
+      body: request.body,
+      routingKey: header(request, 'x-routing-key'),
+      variantPin: header(request, 'x-switchyard-variant'),
+      requestId: request.id,
+    });
+    reply.header('X-Switchyard-Model', request.params.name);
+    reply.header('X-Switchyard-Version', String(outcome.version.version));
+    reply.header('X-Switchyard-Variant', outcome.variant);
+    for (const name in headers) reply.header(name, headers[name]);
+    return response;
+  };
+  for (const url of OIP_INFER_ROUTES) fastify.route<InferRoute>({ method: 'POST', url, errorHandler, handler });
+}
