@@ -88,7 +88,7 @@ describe('npm run bench (dist/bench/run.js)', () => {
         expect(run).not.toHaveProperty('histogram');
         expect(scenario.checks.length).toBeGreaterThan(0);
       }
-      expect(gateway.checks.map((c: { what: string }) => c.what)).toEqual(['req/s ÷ bare req/s', 'p99 ÷ bare p99', 'req/s log on ÷ log off']);
+      expect(gateway.checks.map((c: { what: string }) => c.what)).toEqual(['req/s ÷ bare req/s', 'p99 ÷ bare p99', 'CPU µs/resp ÷ bare CPU µs/resp', 'req/s log on ÷ log off']);
       expect(gateway.runs.gateway_log_off).toMatchObject({ non2xx: 0, errors: 0 });
       expect(oip.runs.oip_binary).toMatchObject({ non2xx: 0, errors: 0 });
       expect(oip.extra.large_input.extra_peak_rss_bytes).toHaveLength(3);
