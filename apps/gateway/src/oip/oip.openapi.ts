@@ -36,15 +36,35 @@ const INFER_RESPONSE: SchemaObject = {
   },
 };
 
+/** The binary tensor data extension: the JSON header, then the tensors' bytes (docs/api.md). */
+const BINARY_BODY = {
+  schema: { type: 'string', format: 'binary' } as SchemaObject,
+  description:
+    'binary tensor data extension: the JSON request (or response) of Inference-Header-Content-Length bytes, then each binary tensor\'s bytes in order (parameters.binary_data_size)',
+};
+
+const HEADER_LENGTH: ParameterObject = {
+  name: 'Inference-Header-Content-Length',
+  in: 'header',
+  required: false,
+  description: 'binary tensor data extension: the length of the JSON header at the start of the body; the rest is tensor bytes',
+  schema: { type: 'integer', minimum: 0 },
+};
+
 function inferOperation(operationId: string, parameters: ParameterObject[]) {
   return {
     post: {
       operationId,
       tags: ['open inference protocol (v2)'],
       summary: 'inference (Open Inference Protocol); errors are {"error": "..."}',
-      parameters: [...parameters, ...ROUTING_HEADERS, REQUEST_ID_HEADER],
-      requestBody: { required: true, content: { 'application/json': { schema: INFER_REQUEST } } },
-      responses: { '200': { description: 'the outputs asked for (all by default)', content: { 'application/json': { schema: INFER_RESPONSE } } } },
+      parameters: [...parameters, ...ROUTING_HEADERS, REQUEST_ID_HEADER, HEADER_LENGTH],
+      requestBody: { required: true, content: { 'application/json': { schema: INFER_REQUEST }, 'application/octet-stream': BINARY_BODY } },
+      responses: {
+        '200': {
+          description: 'the outputs asked for (all by default); with Inference-Header-Content-Length when any output is binary',
+          content: { 'application/json': { schema: INFER_RESPONSE }, 'application/octet-stream': BINARY_BODY },
+        },
+      },
     },
   };
 }
