@@ -7,27 +7,37 @@ const ROOT = path.resolve(__dirname, '..', '..', ...(path.basename(path.resolve(
 export const DIST = path.join(ROOT, 'dist');
 
 /** A port the OS reports free right now, for processes that must be told their port up front. */
-export async function freePort(): Promise<number> {
+/**
+ * Ports handed to the apps a test starts come from below the kernel's ephemeral range (32768–60999 on
+ * Linux), which port-0 listeners and every outgoing connection draw from. A port taken from that range and
+ * released could be taken again by any socket before the app binds it (seen: a worker's EADDRINUSE, while
+ * another process answered on its port); below it, only another test picking the same number can collide.
+ */
+const TEST_PORTS = { from: 20_000, to: 32_000 };
+
+async function canListen(port: number): Promise<boolean> {
   const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+  const listening = await new Promise<boolean>((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => resolve(true));
+  });
+  if (listening) await new Promise((resolve) => server.close(resolve));
+  return listening;
+}
+
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = TEST_PORTS.from + Math.floor(Math.random() * (TEST_PORTS.to - TEST_PORTS.from));
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`no free port between ${TEST_PORTS.from} and ${TEST_PORTS.to}`);
 }
 
 /** Two consecutive free ports (port, port + 1), for apps that take a base port. */
 export async function freePortPair(): Promise<number> {
   for (let attempt = 0; attempt < 20; attempt++) {
     const port = await freePort();
-    const next = net.createServer();
-    const ok = await new Promise<boolean>((resolve) => {
-      next.once('error', () => resolve(false));
-      next.listen(port + 1, '127.0.0.1', () => resolve(true));
-    });
-    if (ok) {
-      await new Promise((resolve) => next.close(resolve));
-      return port;
-    }
+    if (await canListen(port + 1)) return port;
   }
   throw new Error('no two consecutive free ports found');
 }
