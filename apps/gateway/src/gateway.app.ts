@@ -28,6 +28,7 @@ export async function createGatewayApp(): Promise<NestFastifyApplication> {
     bodyLimit: env.GATEWAY_MAX_BODY_BYTES,
     oipRoutes: OIP_ROUTES,
     documented: { ...PREDICT_OPENAPI, ...OIP_INFER_OPENAPI },
+    requestLog: { unloggedRoutes: INFERENCE_ROUTES },
     configure: async (app) => {
       const fastify = app.getHttpAdapter().getInstance();
       registerBinaryInferBodies(fastify, env.GATEWAY_MAX_BODY_BYTES);

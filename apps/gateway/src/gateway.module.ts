@@ -1,4 +1,4 @@
-import { type DynamicModule, Module, RequestMethod } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
 import { SwitchyardConfigModule } from '@switchyard/config';
 import { loggingModule, MetricsModule } from '@switchyard/http';
 import { RedisModule } from '@switchyard/queues';
@@ -11,7 +11,7 @@ import { PredictModule } from './predict/predict.module';
 
 /**
  * The inference routes, as Fastify names them. They get no per-request HTTP log line (see
- * loggingModule): each prediction is recorded in the prediction log, and a failed one still gets a
+ * installRequestLog): each prediction is recorded in the prediction log, and a failed one still gets a
  * line (gateway.app.ts).
  */
 export const INFERENCE_ROUTES = ['/v1/models/:name/predict', '/v2/models/:name/infer', '/v2/models/:name/versions/:version/infer'];
@@ -24,10 +24,8 @@ export class GatewayModule {
       module: GatewayModule,
       imports: [
         SwitchyardConfigModule.forRoot(),
-        loggingModule(
-          'gateway',
-          INFERENCE_ROUTES.map((path) => ({ path, method: RequestMethod.POST })),
-        ),
+        // The request log is a Fastify hook that passes the inference routes by (gateway.app.ts).
+        loggingModule('gateway', { requestLog: 'fastify-hook' }),
         MetricsModule,
         RedisModule,
         KeysModule,

@@ -27,7 +27,7 @@ export class RegistryModule {
       imports: [
         SwitchyardConfigModule.forRoot(),
         // Each gateway reads these every few seconds: at info they would bury every other request.
-        loggingModule('registry', [], ['/v1/deployments', '/v1/keys/states']),
+        loggingModule('registry', { routinePolls: ['/v1/deployments', '/v1/keys/states'] }),
         MetricsModule,
         PersistenceModule,
         RedisModule,

@@ -118,38 +118,48 @@ export function installAccessGuard(fastify: FastifyInstance, options: AccessGuar
   const logger = new Logger('AccessGuard');
   fastify.decorateRequest('principal', null);
 
-  const refuse = async (request: FastifyRequest, reply: FastifyReply, error: DomainError, headers: Record<string, string> = {}) => {
+  const refuse = (request: FastifyRequest, reply: FastifyReply, error: DomainError, headers: Record<string, string> = {}): void => {
     const problem = toProblem(error, request.url, logger);
     void reply.headers(headers);
     if (options.oipRoutes?.test(request.url)) sendOipError(reply, problem);
     else sendProblem(reply, problem);
-    return reply;
   };
 
-  fastify.addHook('onRequest', async (request, reply) => {
+  // Callback-style hooks: every request passes them, and an async hook costs a promise even when it
+  // has nothing to do. A hook that answers the request does not call done().
+  fastify.addHook('onRequest', (request, reply, done) => {
     const routeUrl = request.routeOptions.url;
     // No route matched: Fastify answers 404 and no handler runs.
-    if (routeUrl === undefined) return;
+    if (routeUrl === undefined) return done();
     const rule = ruleFor(options.app, request.method, routeUrl);
     if (rule === undefined) {
       logger.error(`${request.method} ${routeUrl} has no rule in ROUTE_RULES; refusing it`);
       return refuse(request, reply, new DomainError('FORBIDDEN', 'this route has no access rule; nobody may call it until one is added'));
     }
-    if (!options.enabled || rule === 'public') return;
+    if (!options.enabled || rule === 'public') return done();
 
-    const principal = await authenticate(bearerToken(request.headers.authorization), options.keys, options.rateLimit);
-    if (principal instanceof AccessRefused) return refuse(request, reply, principal.error, principal.headers);
-    request.principal = principal;
+    authenticate(bearerToken(request.headers.authorization), options.keys, options.rateLimit).then((principal) => {
+      if (!(principal instanceof AccessRefused)) {
+        request.principal = principal;
+        return done();
+      }
+      try {
+        refuse(request, reply, principal.error, principal.headers);
+      } catch (error) {
+        done(error as Error);
+      }
+    }, done);
   });
 
-  fastify.addHook('preHandler', async (request, reply) => {
+  fastify.addHook('preHandler', (request, reply, done) => {
     const principal = request.principal;
     const routeUrl = request.routeOptions.url;
-    if (!principal || routeUrl === undefined) return;
+    if (!principal || routeUrl === undefined) return done();
     const input = { params: (request.params ?? {}) as Record<string, string>, body: request.body };
     const access = accessFor(ruleFor(options.app, request.method, routeUrl)!, input);
-    if (access === 'public') return;
+    if (access === 'public') return done();
     const refused = authorize(principal, access, modelOfRequest(request.method, routeUrl, input));
     if (refused) return refuse(request, reply, refused.error, refused.headers);
+    done();
   });
 }

@@ -9,6 +9,7 @@ import { TypedConfig } from '@switchyard/config';
 import { ProblemDetailsFilter, createValidationPipe } from '@switchyard/errors';
 import { installAccessGuard, type KeyLookup } from './access-guard';
 import { clientErrorHandler } from './client-errors';
+import { installRequestLog } from './logging';
 import { installConnectionDrain } from './connection-drain';
 import { installJsonBodyParser } from './json-body';
 import { MetricsRegistry } from './metrics';
@@ -47,6 +48,11 @@ export interface HttpAppOptions {
    * only controllers), merged into the document so /openapi.json still describes every route.
    */
   documented?: OpenAPIObject['paths'];
+  /**
+   * For an app whose logging module is mounted with `requestLog: 'fastify-hook'` (the gateway): the
+   * request log's hook, installed before every other check so a refused request is logged too.
+   */
+  requestLog?: { unloggedRoutes: readonly string[] };
 }
 
 /**
@@ -81,12 +87,10 @@ export async function createHttpApp(module: DynamicModule, options: HttpAppOptio
   app.useGlobalPipes(createValidationPipe());
 
   const fastify = app.getHttpAdapter().getInstance();
+  if (options.requestLog) installRequestLog(fastify, options.requestLog);
   const metrics = app.get(MetricsRegistry);
   fastify.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
-    metrics.httpDuration.observe(
-      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
-      reply.elapsedTime / 1000,
-    );
+    metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
   fastify.addHook('onSend', (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (e: null, p: unknown) => void) => {

@@ -21,9 +21,19 @@ export class MetricsRegistry {
   });
 
   private readonly cluster = cluster.isWorker ? new WorkerMetrics(this.registry) : null;
+  /** Each (method, route, status)'s series, bound once: a label object hashed per request showed in the gateway's profile. */
+  private readonly httpSeries = new Map<string, Histogram.Internal<'method' | 'route' | 'status'>>();
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** One answered request; `route` as Fastify names it (a bounded set), or `unmatched`. */
+  observeRequest(method: string, route: string, status: number, seconds: number): void {
+    const key = `${status} ${method} ${route}`;
+    let series = this.httpSeries.get(key);
+    if (!series) this.httpSeries.set(key, (series = this.httpDuration.labels({ method, route, status: String(status) })));
+    series.observe(seconds);
   }
 
   async scrape(): Promise<string> {

@@ -43,23 +43,30 @@ export interface RequestChecksOptions {
  */
 export function installRequestChecks(fastify: FastifyInstance, options: RequestChecksOptions): void {
   const multipartRoutes = new Set(options.multipartRoutes ?? []);
-  fastify.addHook('onRequest', async (request, reply) => {
+  fastify.addHook('onRequest', (request, reply, done) => {
+    if (!refusedUnfit(request, reply)) done();
+  });
+
+  /** Answers a request whose method or body type the route cannot take; false when it may go on. */
+  function refusedUnfit(request: FastifyRequest, reply: FastifyReply): boolean {
     const routeUrl = request.routeOptions.url;
     if (routeUrl === undefined) {
       const allowed = methodsServing(fastify, request.url);
-      if (allowed.length === 0) return;
+      if (allowed.length === 0) return false;
       void reply.header('Allow', allowed.join(', '));
-      return answerError(request, reply, new DomainError('METHOD_NOT_ALLOWED', `this path does not take ${request.method}; it takes ${allowed.join(', ')}`), options.oipRoutes);
+      answerError(request, reply, new DomainError('METHOD_NOT_ALLOWED', `this path does not take ${request.method}; it takes ${allowed.join(', ')}`), options.oipRoutes);
+      return true;
     }
     const contentType = request.headers['content-type'];
-    if (contentType === undefined || request.method === 'GET' || request.method === 'HEAD') return;
-    if (contentType.split(';', 1)[0].trim().toLowerCase() !== 'multipart/form-data') return;
+    if (contentType === undefined || request.method === 'GET' || request.method === 'HEAD') return false;
+    if (contentType.split(';', 1)[0].trim().toLowerCase() !== 'multipart/form-data') return false;
     if (!multipartRoutes.has(`${request.method} ${routeUrl}`)) {
-      return answerError(request, reply, new DomainError('UNSUPPORTED_MEDIA_TYPE', 'this route takes a JSON body: send it as application/json'), options.oipRoutes);
+      answerError(request, reply, new DomainError('UNSUPPORTED_MEDIA_TYPE', 'this route takes a JSON body: send it as application/json'), options.oipRoutes);
+      return true;
     }
     const boundary = boundaryOf(contentType);
     if (boundary === undefined || !BOUNDARY.test(boundary)) {
-      return answerError(
+      answerError(
         request,
         reply,
         new DomainError('VALIDATION_FAILED', 'multipart/form-data needs a boundary parameter of 1 to 70 characters (RFC 2046), the one that delimits the body\'s parts', {
@@ -67,8 +74,10 @@ export function installRequestChecks(fastify: FastifyInstance, options: RequestC
         }),
         options.oipRoutes,
       );
+      return true;
     }
-  });
+    return false;
+  }
 }
 
 /**

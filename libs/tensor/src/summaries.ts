@@ -54,9 +54,27 @@ function probabilityRow(tensor: ort.Tensor | undefined): number[] | undefined {
   if (!tensor || (tensor.type !== 'float32' && tensor.type !== 'float64') || tensor.dims.length !== 2) return undefined;
   const classes = tensor.dims[1];
   if (classes < 2 || classes > MAX_SUMMARISED_CLASSES || tensor.size < classes) return undefined;
-  const row = Array.from((tensor.data as Float32Array | Float64Array).subarray(0, classes));
-  if (row.some((p) => !(p >= 0 && p <= 1))) return undefined;
-  return Math.abs(row.reduce((a, b) => a + b, 0) - 1) <= PROBABILITY_SUM_TOLERANCE ? row : undefined;
+  // Checked before anything is copied: most outputs (logits, scores) fail at their first values.
+  const data = tensor.data as Float32Array | Float64Array;
+  let sum = 0;
+  for (let i = 0; i < classes; i++) {
+    const p = data[i];
+    if (!(p >= 0 && p <= 1)) return undefined;
+    sum += p;
+  }
+  return Math.abs(sum - 1) <= PROBABILITY_SUM_TOLERANCE ? Array.from(data.subarray(0, classes)) : undefined;
+}
+
+/** The first output, after `first` is tried, whose first row holds class probabilities. */
+function probabilitiesOf(results: Record<string, ort.Tensor>, first?: ort.Tensor): number[] | undefined {
+  const own = probabilityRow(first);
+  if (own) return own;
+  for (const name in results) {
+    if (results[name] === first) continue;
+    const row = probabilityRow(results[name]);
+    if (row) return row;
+  }
+  return undefined;
 }
 
 /**
@@ -77,13 +95,13 @@ export function summarizeOutput(
   if (rowLength === 0) return null;
   if (tensor.type === 'string') {
     if (task !== 'classification') return null;
-    const probabilities = Object.values(results).map(probabilityRow).find((row) => row !== undefined);
+    const probabilities = probabilitiesOf(results);
     return probabilities ? { label: (tensor.data as string[])[0], probabilities } : { label: (tensor.data as string[])[0] };
   }
   if (!NUMERIC_TYPES.has(tensor.type)) return null;
   const data = tensor.data as NumericData;
   if (task === 'classification') {
-    const probabilities = probabilityRow(tensor) ?? Object.values(results).map(probabilityRow).find((row) => row !== undefined);
+    const probabilities = probabilitiesOf(results, tensor);
     const withProbabilities = (label: string): OutputSummary => (probabilities ? { label, probabilities } : { label });
     if (LABEL_TYPES.has(tensor.type) || rowLength === 1) return withProbabilities(String(toNumber(data[0])));
     let best = 0;
