@@ -17,3 +17,13 @@ export type ThreadRequest =
 export type ThreadMessage = ThreadRequest & { id: number };
 
 export type ThreadReply = { id: number; ok: true; outputs?: Record<string, WireTensor> } | { id: number; ok: false; error: string };
+
+/**
+ * How many nice levels below the event loop an inference thread runs. On Linux a nice value belongs to a
+ * thread (setpriority on "this process" from a thread changes that thread only), and a heavy model's runs
+ * happen on its inference thread (one intra-op thread). When heavy models saturate the cores, the scheduler then prefers
+ * the event loop, which parses every request and runs the light models inline: a light model's p99 beside
+ * a saturated heavy one is what suffers otherwise (bench scenario 5c). Raising a nice value needs no
+ * privilege; where the platform refuses, the thread runs at its creator's priority.
+ */
+export const INFERENCE_THREAD_NICE = 10;

@@ -3,13 +3,22 @@
  * sessions of the heavy versions offloaded to it and runs them on request.
  */
 import * as ort from 'onnxruntime-node';
+import { getPriority, setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 // The module itself, not libs/onnx's index: each thread loads only what it runs (no model builders, no onnx-proto).
 import { SERVING_SESSION_OPTIONS } from '@switchyard/onnx/session-options';
-import type { ThreadMessage, ThreadReply, WireTensor } from './inference-thread-protocol';
+import { INFERENCE_THREAD_NICE, type ThreadMessage, type ThreadReply, type WireTensor } from './inference-thread-protocol';
 
 const sessions = new Map<string, ort.InferenceSession>();
 const port = parentPort!;
+
+// Below the event loop's priority: see INFERENCE_THREAD_NICE.
+try {
+  // A thread starts at its creator's nice value; 19 is the lowest priority there is.
+  setPriority(Math.min(19, getPriority() + INFERENCE_THREAD_NICE));
+} catch {
+  // Not permitted here (some sandboxes): the normal priority is still correct, only less isolated.
+}
 
 async function answer(message: ThreadMessage): Promise<{ reply: ThreadReply; transfer?: ArrayBuffer[] }> {
   switch (message.kind) {
