@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RequestPayload } from 'fastify';
 import { DomainError } from '@switchyard/errors';
 import { jsonNestsDeeperThan, MAX_JSON_DEPTH } from '@switchyard/http';
 import { BinaryBodyError, INFERENCE_HEADER_CONTENT_LENGTH, splitBinaryBody } from '@switchyard/tensor';
@@ -15,8 +15,6 @@ export class BinaryInferBody {
   ) {}
 }
 
-/** The routes that take such bodies, as Fastify names them. */
-const INFER_ROUTES = new Set(['/v2/models/:name/infer', '/v2/models/:name/versions/:version/infer']);
 /**
  * A media type of our own, set on such requests before parsing so that one parser reads them, whatever
  * Content-Type the client sent: Triton's and KServe's clients send application/octet-stream, none, or
@@ -27,20 +25,26 @@ const BINARY_INFER_MEDIA_TYPE = 'application/vnd.switchyard.oip-binary-infer';
 const MARKED = Symbol('binary infer body');
 
 /**
+ * The infer routes' own preParsing hook (a route-level hook, so no other route pays for it): a request
+ * carrying `Inference-Header-Content-Length` is marked for the binary parser, whatever its Content-Type.
+ */
+export function markBinaryInferBody(request: FastifyRequest, _reply: FastifyReply, payload: RequestPayload, done: (error: null, payload: RequestPayload) => void): void {
+  if (request.headers[INFERENCE_HEADER_CONTENT_LENGTH] !== undefined) {
+    request.headers['content-type'] = BINARY_INFER_MEDIA_TYPE;
+    (request as FastifyRequest & { [MARKED]?: true })[MARKED] = true;
+  }
+  done(null, payload);
+}
+
+/**
  * Lets `POST /v2/models/{name}[/versions/{v}]/infer` take bodies of the binary tensor data extension:
  * a request carrying `Inference-Header-Content-Length` is read as bytes (up to `bodyLimit`, 413 past
  * it), split at that length, and its JSON part parsed as a JSON body would be; the route receives a
- * BinaryInferBody. Bad framing is a 400 naming what to fix, before any model is involved.
+ * BinaryInferBody (the routes mark such requests with markBinaryInferBody). Bad framing is a 400 naming
+ * what to fix, before any model is involved.
  */
 export function registerBinaryInferBodies(fastify: FastifyInstance, bodyLimit: number): void {
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
-  fastify.addHook('preParsing', async (request, _reply, payload) => {
-    if (request.method === 'POST' && request.headers[INFERENCE_HEADER_CONTENT_LENGTH] !== undefined && INFER_ROUTES.has(request.routeOptions.url ?? '')) {
-      request.headers['content-type'] = BINARY_INFER_MEDIA_TYPE;
-      (request as FastifyRequest & { [MARKED]?: true })[MARKED] = true;
-    }
-    return payload;
-  });
   fastify.addContentTypeParser(BINARY_INFER_MEDIA_TYPE, async (request: FastifyRequest, payload: Readable) => {
     if ((request as FastifyRequest & { [MARKED]?: true })[MARKED] !== true) {
       throw new DomainError('UNSUPPORTED_MEDIA_TYPE', 'this route takes a JSON body: send it as application/json');
