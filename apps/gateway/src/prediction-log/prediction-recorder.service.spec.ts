@@ -6,6 +6,7 @@ import type { Env } from '@switchyard/config';
 import { DomainError } from '@switchyard/errors';
 import { MetricsRegistry } from '@switchyard/http';
 import { type PredictionEvent, predictionStreamKey, requestIndexKey, STREAM_BATCH_FIELD } from '@switchyard/queues';
+import { hashRoutingKey } from '@switchyard/routing';
 import { SwitchableProxy } from '../../../../test/support/owned-services';
 import { GatewayMetrics } from '../gateway-metrics';
 import type { Routed } from '../inference/inference.service';
@@ -144,7 +145,7 @@ describe('PredictionRecorder', () => {
       payload: null,
     });
     expect(entry[0].latency_us).toBeGreaterThanOrEqual(0);
-    expect(entry[0].routing_key_hash).toMatch(/^[0-9a-f]{32}$/);
+    expect(entry[0].routing_key_hash).toBe(hashRoutingKey('user-42'));
     expect(JSON.stringify(entry)).not.toContain('user-42');
     expect(entry[1].routing_key_hash).toBeNull();
     expect((await metrics.logFlushed.get()).values[0].value).toBe(3);

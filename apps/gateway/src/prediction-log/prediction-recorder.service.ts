@@ -1,10 +1,10 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { hash } from 'node:crypto';
 import type * as ort from 'onnxruntime-node';
 import { TypedConfig } from '@switchyard/config';
 import { isDomainError, problemKindOf } from '@switchyard/errors';
 import { createRedisClient, type PredictionEvent, predictionStreamKey, requestIndexKey, SHADOW_VARIANT, STREAM_BATCH_FIELD } from '@switchyard/queues';
+import { hashRoutingKey } from '@switchyard/routing';
 import { summarizeInputs, summarizeOutput } from '@switchyard/tensor';
 import { GatewayMetrics } from '../gateway-metrics';
 import type { Routed } from '../inference/inference.service';
@@ -181,7 +181,7 @@ export class PredictionRecorder implements OnModuleInit, OnApplicationShutdown {
       model: version.model,
       version: version.version,
       variant,
-      routing_key_hash: context.routingKey === undefined ? null : hash('sha256', context.routingKey).slice(0, 32),
+      routing_key_hash: context.routingKey === undefined ? null : hashRoutingKey(context.routingKey),
       at: context.receivedAt,
       latency_us: Math.round((performance.now() - context.startedAt) * 1_000),
       status,
