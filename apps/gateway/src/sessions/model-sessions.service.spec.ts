@@ -8,7 +8,10 @@ import { DomainError } from '@switchyard/errors';
 import { MetricsRegistry } from '@switchyard/http';
 import { buildAffine, buildModelWithCustomDomain } from '@switchyard/onnx/testing';
 import type { LoadableVersionView } from '@switchyard/queues';
+import type { TypedConfig } from '@switchyard/config';
 import { GatewayMetrics } from '../gateway-metrics';
+import { RegistryClient } from '../registry-client/registry-client.service';
+import { ArtifactCache } from './artifact-cache';
 import { InferenceThreads } from './inference-threads';
 import type { LoadedVersion } from './loaded-version';
 import { ModelSessions } from './model-sessions.service';
@@ -61,6 +64,11 @@ async function predict(version: LoadedVersion, row: number[]): Promise<number[]>
 
 const affine = (scale: number) => buildAffine({ scale, bias: 0, features: 2 });
 
+/** ModelSessions with its disk cache and registry client, as the deployments module wires them. */
+function sessionsOf(config: TypedConfig, metrics: GatewayMetrics, metricsRegistry: MetricsRegistry): ModelSessions {
+  return new ModelSessions(metrics, new InferenceThreads(config, metricsRegistry), new ArtifactCache(config, new RegistryClient(config)));
+}
+
 describe('ModelSessions', () => {
   let cacheDir: string;
   let registry: FakeArtifactRoute;
@@ -77,7 +85,7 @@ describe('ModelSessions', () => {
     const config = configOf({ GATEWAY_CACHE_DIR: cacheDir, REGISTRY_URL, REGISTRY_API_KEY: undefined, GATEWAY_INFERENCE_THREADS: 0, GATEWAY_OFFLOAD_ABOVE_MS: 0 });
     metricsRegistry = new MetricsRegistry();
     metrics = new GatewayMetrics(metricsRegistry);
-    sessions = new ModelSessions(config, metrics, new InferenceThreads(config, metricsRegistry));
+    sessions = sessionsOf(config, metrics, metricsRegistry);
   });
 
   afterEach(async () => {
@@ -307,7 +315,7 @@ describe('ModelSessions', () => {
 
     const config = configOf({ GATEWAY_CACHE_DIR: cacheDir, REGISTRY_URL, GATEWAY_INFERENCE_THREADS: 0, GATEWAY_OFFLOAD_ABOVE_MS: 0 });
     const metricsRegistry = new MetricsRegistry();
-    sessions = new ModelSessions(config, new GatewayMetrics(metricsRegistry), new InferenceThreads(config, metricsRegistry));
+    sessions = sessionsOf(config, new GatewayMetrics(metricsRegistry), metricsRegistry);
     await sessions.apply(deploymentOf('m', 1, view));
 
     expect(await predict(sessions.assertServing('m').champion, [1, 2])).toEqual([2, 4]);

@@ -1,12 +1,10 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import * as ort from 'onnxruntime-node';
-import { TypedConfig } from '@switchyard/config';
 import { DomainError } from '@switchyard/errors';
 import { inferTask, SERVING_SESSION_OPTIONS, servableGraph, signatureOfSession } from '@switchyard/onnx';
 import type { ModelTask } from '@switchyard/domain';
 import type { DeploymentView, LoadableVersionView } from '@switchyard/queues';
 import { GatewayMetrics } from '../gateway-metrics';
-import { registryHeaders } from '../registry-credentials';
 import { ArtifactCache, ArtifactUnavailableError } from './artifact-cache';
 import { InferenceThreads } from './inference-threads';
 import { LoadedVersion } from './loaded-version';
@@ -64,14 +62,12 @@ export class ModelSessions implements OnApplicationShutdown {
   /** One change at a time per model, in the order they arrive. */
   private readonly queues = new Map<string, Promise<void>>();
   private costMeasurements: Promise<void> = Promise.resolve();
-  readonly cache: ArtifactCache;
 
   constructor(
-    config: TypedConfig,
     private readonly metrics: GatewayMetrics,
     private readonly threads: InferenceThreads,
+    private readonly cache: ArtifactCache,
   ) {
-    this.cache = new ArtifactCache(config.get('GATEWAY_CACHE_DIR'), config.get('REGISTRY_URL'), registryHeaders(config.get('REGISTRY_API_KEY')));
     metrics.observeRollouts(() =>
       [...this.statuses].map(([model, status]) => ({
         model,
