@@ -13,6 +13,7 @@ import { RegistryClient } from '../registry-client/registry-client.service';
 import { ArtifactCache } from '../sessions/artifact-cache';
 import { InferenceThreads } from '../sessions/inference-threads';
 import { ModelSessions } from '../sessions/model-sessions.service';
+import { VersionLoader } from '../sessions/version-loader.service';
 import { DeploymentSync } from './deployment-sync.service';
 import { configOf, deploymentOf, waitFor } from '../../../../test/support/unit';
 
@@ -128,7 +129,7 @@ describe('DeploymentSync', () => {
     const metrics = new GatewayMetrics(metricsRegistry);
     const registryClient = new RegistryClient(config);
     const cache = new ArtifactCache(config, registryClient);
-    const sessions = new ModelSessions(metrics, new InferenceThreads(config, metricsRegistry), cache);
+    const sessions = new ModelSessions(metrics, new VersionLoader(cache, metrics, new InferenceThreads(config, metricsRegistry)));
     const sync = new DeploymentSync(config, sessions, registryClient, cache, redis);
     started.push({ sessions, sync });
     return { sessions, sync };

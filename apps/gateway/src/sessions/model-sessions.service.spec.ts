@@ -15,6 +15,7 @@ import { ArtifactCache } from './artifact-cache';
 import { InferenceThreads } from './inference-threads';
 import type { LoadedVersion } from './loaded-version';
 import { ModelSessions } from './model-sessions.service';
+import { VersionLoader } from './version-loader.service';
 import { configOf, deploymentOf } from '../../../../test/support/unit';
 
 const REGISTRY_URL = 'http://registry.invalid';
@@ -64,9 +65,10 @@ async function predict(version: LoadedVersion, row: number[]): Promise<number[]>
 
 const affine = (scale: number) => buildAffine({ scale, bias: 0, features: 2 });
 
-/** ModelSessions with its disk cache and registry client, as the deployments module wires them. */
+/** ModelSessions with its real loader, as the deployments module wires them. */
 function sessionsOf(config: TypedConfig, metrics: GatewayMetrics, metricsRegistry: MetricsRegistry): ModelSessions {
-  return new ModelSessions(metrics, new InferenceThreads(config, metricsRegistry), new ArtifactCache(config, new RegistryClient(config)));
+  const cache = new ArtifactCache(config, new RegistryClient(config));
+  return new ModelSessions(metrics, new VersionLoader(cache, metrics, new InferenceThreads(config, metricsRegistry)));
 }
 
 describe('ModelSessions', () => {
@@ -305,20 +307,6 @@ describe('ModelSessions', () => {
     expect(champion.isReleased).toBe(false);
     inFlight();
     expect(champion.isReleased).toBe(true);
-  });
-
-  it('loads a restarted gateway from its disk cache while the registry cannot serve the bytes', async () => {
-    const view = registry.version(1, affine(2));
-    await sessions.apply(deploymentOf('m', 1, view));
-    sessions.onApplicationShutdown();
-    registry.unavailable.add(view.sha256);
-
-    const config = configOf({ GATEWAY_CACHE_DIR: cacheDir, REGISTRY_URL, GATEWAY_INFERENCE_THREADS: 0, GATEWAY_OFFLOAD_ABOVE_MS: 0 });
-    const metricsRegistry = new MetricsRegistry();
-    sessions = sessionsOf(config, new GatewayMetrics(metricsRegistry), metricsRegistry);
-    await sessions.apply(deploymentOf('m', 1, view));
-
-    expect(await predict(sessions.assertServing('m').champion, [1, 2])).toEqual([2, 4]);
   });
 
   it('releases every version at shutdown', async () => {
