@@ -9,8 +9,11 @@ import { MetricsRegistry } from '@switchyard/http';
 import { buildAffine, buildModelWithCustomDomain } from '@switchyard/onnx/testing';
 import { type DeploymentView, type LoadableVersionView, type ReplicaRolloutStatus, rolloutKey } from '@switchyard/queues';
 import { GatewayMetrics } from '../gateway-metrics';
+import { RegistryClient } from '../registry-client/registry-client.service';
+import { ArtifactCache } from '../sessions/artifact-cache';
 import { InferenceThreads } from '../sessions/inference-threads';
 import { ModelSessions } from '../sessions/model-sessions.service';
+import { VersionLoader } from '../sessions/version-loader.service';
 import { DeploymentSync } from './deployment-sync.service';
 import { configOf, deploymentOf, waitFor } from '../../../../test/support/unit';
 
@@ -122,9 +125,12 @@ describe('DeploymentSync', () => {
       GATEWAY_OFFLOAD_ABOVE_MS: 0,
       ...overrides,
     });
-    const metrics = new MetricsRegistry();
-    const sessions = new ModelSessions(config, new GatewayMetrics(metrics), new InferenceThreads(config, metrics));
-    const sync = new DeploymentSync(config, sessions, redis);
+    const metricsRegistry = new MetricsRegistry();
+    const metrics = new GatewayMetrics(metricsRegistry);
+    const registryClient = new RegistryClient(config);
+    const cache = new ArtifactCache(config, registryClient);
+    const sessions = new ModelSessions(metrics, new VersionLoader(cache, metrics, new InferenceThreads(config, metricsRegistry)));
+    const sync = new DeploymentSync(config, sessions, registryClient, cache, redis);
     started.push({ sessions, sync });
     return { sessions, sync };
   }

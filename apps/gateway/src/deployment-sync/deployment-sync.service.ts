@@ -10,7 +10,8 @@ import {
   type ReplicaRolloutStatus,
   rolloutKey,
 } from '@switchyard/queues';
-import { registryHeaders } from '../registry-credentials';
+import { RegistryClient } from '../registry-client/registry-client.service';
+import { ArtifactCache } from '../sessions/artifact-cache';
 import { ModelSessions } from '../sessions/model-sessions.service';
 
 /**
@@ -56,6 +57,8 @@ export class DeploymentSync implements OnApplicationBootstrap, OnApplicationShut
   constructor(
     private readonly config: TypedConfig,
     private readonly sessions: ModelSessions,
+    private readonly registry: RegistryClient,
+    private readonly cache: ArtifactCache,
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
   ) {
     this.prefix = config.get('REDIS_PREFIX');
@@ -108,7 +111,7 @@ export class DeploymentSync implements OnApplicationBootstrap, OnApplicationShut
   }
 
   private async readSnapshot(): Promise<DeploymentSnapshot | null> {
-    const snapshot = await this.sessions.cache.readJson<unknown>(this.snapshotFile);
+    const snapshot = await this.cache.readJson<unknown>(this.snapshotFile);
     if (snapshot === null) return null;
     if (!isSnapshot(snapshot) || snapshot.registry_url !== this.config.get('REGISTRY_URL') || snapshot.redis_prefix !== this.prefix) {
       this.logger.warn({ file: this.snapshotFile }, 'the deployment snapshot on disk does not name this registry and Redis prefix; ignored');
@@ -139,14 +142,7 @@ export class DeploymentSync implements OnApplicationBootstrap, OnApplicationShut
     let deployments: DeploymentView[];
     let instance: string | null;
     try {
-      const response = await fetch(new URL('/v1/deployments', this.config.get('REGISTRY_URL')), {
-        headers: registryHeaders(this.config.get('REGISTRY_API_KEY')),
-        signal: AbortSignal.timeout(5_000),
-      });
-      if (!response.ok) throw new Error(`registry answered ${response.status}`);
-      const list = (await response.json()) as { items: DeploymentView[]; registry_instance?: string };
-      deployments = list.items;
-      instance = list.registry_instance ?? null;
+      ({ deployments, instance } = await this.registry.deployments());
     } catch (error) {
       this.logger.warn({ err: error instanceof Error ? error.message : error }, 'could not read deployments; serving what is loaded');
       return false;
@@ -200,7 +196,7 @@ export class DeploymentSync implements OnApplicationBootstrap, OnApplicationShut
       registry_instance: this.instance,
       deployments: this.sessions.servedDeployments(),
     };
-    await this.sessions.cache.writeJson(this.snapshotFile, snapshot).catch(() => undefined);
+    await this.cache.writeJson(this.snapshotFile, snapshot).catch(() => undefined);
   }
 
   /** Each replica writes what it serves into a Redis hash per model; the registry shows it as rollout. */

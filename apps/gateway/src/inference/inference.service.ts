@@ -3,12 +3,10 @@ import type * as ort from 'onnxruntime-node';
 import type { Counter, Histogram } from 'prom-client';
 import { TypedConfig } from '@switchyard/config';
 import { DomainError } from '@switchyard/errors';
-import type { InputExample } from '@switchyard/domain';
 import { nodeFailure } from '@switchyard/onnx';
-import type { LoadableVersionView } from '@switchyard/queues';
 import { type Variant, VariantPinError, WeightedRouter } from '@switchyard/routing';
 import { GatewayMetrics } from '../gateway-metrics';
-import { registryHeaders } from '../registry-credentials';
+import { RegistryClient } from '../registry-client/registry-client.service';
 import type { LoadedVersion } from '../sessions/loaded-version';
 import { ModelSessions } from '../sessions/model-sessions.service';
 
@@ -52,7 +50,8 @@ export class InferenceService {
   constructor(
     private readonly sessions: ModelSessions,
     private readonly metrics: GatewayMetrics,
-    private readonly config: TypedConfig,
+    private readonly registry: RegistryClient,
+    config: TypedConfig,
   ) {
     this.maxElements = config.get('GATEWAY_MAX_ELEMENTS');
   }
@@ -120,29 +119,8 @@ export class InferenceService {
     for (const candidate of [serving?.champion, serving?.challenger, serving?.shadow]) {
       if (candidate && candidate.version === version) return candidate;
     }
-    return this.sessions.pinnedVersion(model, await this.describeVersion(model, version, field));
-  }
-
-  /** Any ready version can be served on request: the registry says where its bytes are. */
-  private async describeVersion(model: string, version: number, field?: string): Promise<LoadableVersionView> {
-    const named = (message: string) => (field ? { errors: [{ field, message }] } : {});
-    let response: Response;
-    try {
-      response = await fetch(new URL(`/v1/models/${model}/versions/${version}`, this.config.get('REGISTRY_URL')), {
-        headers: registryHeaders(this.config.get('REGISTRY_API_KEY')),
-        signal: AbortSignal.timeout(5_000),
-      });
-    } catch {
-      throw new DomainError('DEPENDENCY_UNAVAILABLE', `version ${version} of "${model}" is not loaded here and the registry cannot be reached`);
-    }
-    if (response.status === 404) throw new DomainError('VERSION_NOT_FOUND', `model "${model}" has no version ${version}`, named(`no version ${version}`));
-    if (!response.ok) throw new DomainError('DEPENDENCY_UNAVAILABLE', `the registry answered ${response.status} for version ${version} of "${model}"`);
-    const found = (await response.json()) as Omit<LoadableVersionView, 'input_example'> & { status: string; metadata?: { input_example?: InputExample } };
-    if (found.status !== 'ready') {
-      throw new DomainError('VERSION_NOT_READY', `version ${version} of "${model}" is ${found.status}, not ready`, named(`version ${version} is ${found.status}`));
-    }
-    // The version resource keeps the example in its metadata, as it was uploaded.
-    return { ...found, input_example: found.metadata?.input_example ?? null };
+    // Any ready version can be served on request: the registry says where its bytes are.
+    return this.sessions.pinnedVersion(model, await this.registry.version(model, version, field));
   }
 }
 

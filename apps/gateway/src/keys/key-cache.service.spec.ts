@@ -7,6 +7,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { type ApiKeyRecord, gatewayReplicasKey, type KeyState, keysChannel, keysHashKey, mirrorKeys } from '@switchyard/auth';
 import type { Env } from '@switchyard/config';
+import { RegistryClient } from '../registry-client/registry-client.service';
 import { KeyCache } from './key-cache.service';
 import { configOf, waitFor } from '../../../../test/support/unit';
 
@@ -83,7 +84,7 @@ describe('KeyCache', () => {
 
   function keyCache(overrides: Partial<Env> = {}, client: Redis = redis): KeyCache {
     const config = configOf({ AUTH_ENABLED: true, REDIS_URL, REDIS_PREFIX: prefix, GATEWAY_CACHE_DIR: cacheDir, REGISTRY_URL, KEY_REFRESH_MS: 3_600_000, ...overrides });
-    const cache = new KeyCache(config, client);
+    const cache = new KeyCache(config, new RegistryClient(config), client);
     caches.push(cache);
     return cache;
   }

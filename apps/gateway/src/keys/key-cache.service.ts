@@ -18,7 +18,7 @@ import {
 import { TypedConfig } from '@switchyard/config';
 import type { KeyLookup } from '@switchyard/http';
 import { REDIS_CLIENT } from '@switchyard/queues';
-import { registryHeaders } from '../registry-credentials';
+import { RegistryClient } from '../registry-client/registry-client.service';
 
 const SNAPSHOT_FILE = 'keys.json';
 
@@ -58,6 +58,7 @@ export class KeyCache implements KeyLookup, OnApplicationBootstrap, OnApplicatio
 
   constructor(
     private readonly config: TypedConfig,
+    private readonly registry: RegistryClient,
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
   ) {
     this.prefix = config.get('REDIS_PREFIX');
@@ -174,12 +175,7 @@ export class KeyCache implements KeyLookup, OnApplicationBootstrap, OnApplicatio
     if (this.readingStates) return;
     this.readingStates = true;
     try {
-      const response = await fetch(new URL('/v1/keys/states', this.config.get('REGISTRY_URL')), {
-        headers: registryHeaders(this.config.get('REGISTRY_API_KEY')),
-        signal: AbortSignal.timeout(5_000),
-      });
-      if (!response.ok) throw new Error(`registry answered ${response.status}`);
-      this.states = ((await response.json()) as { items: KeyState[] }).items;
+      this.states = await this.registry.keyStates();
     } catch (error) {
       this.logger.debug({ err: error instanceof Error ? error.message : error }, 'could not read key states from the registry; keeping the last');
       return;

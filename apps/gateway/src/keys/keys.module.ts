@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TokenBuckets } from '@switchyard/auth';
+import { RegistryClientModule } from '../registry-client/registry-client.module';
 import { KeyCache } from './key-cache.service';
 
 /**
@@ -7,6 +8,7 @@ import { KeyCache } from './key-cache.service';
  * every protocol the gateway speaks, so a key's limit is one limit whichever way it calls.
  */
 @Module({
+  imports: [RegistryClientModule],
   providers: [KeyCache, { provide: TokenBuckets, useFactory: () => new TokenBuckets() }],
   exports: [KeyCache, TokenBuckets],
 })

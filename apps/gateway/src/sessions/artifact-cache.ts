@@ -1,6 +1,9 @@
+import { Injectable } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import { TypedConfig } from '@switchyard/config';
+import { RegistryClient } from '../registry-client/registry-client.service';
 
 /** The bytes could not be fetched (registry or store unreachable, a 5xx): worth trying again later. */
 export class ArtifactUnavailableError extends Error {
@@ -21,14 +24,19 @@ const sha256Of = (bytes: Buffer) => createHash('sha256').update(bytes).digest('h
 
 /**
  * Artifacts on local disk by sha256. A gateway restarted while the registry or S3 is down still loads
- * what it served before. Every read is verified, so a corrupt file is refetched, never loaded.
+ * what it served before. Every read is verified, so a corrupt file is refetched, never loaded. The
+ * same directory keeps the deployment snapshot a restart falls back on (readJson, writeJson).
  */
+@Injectable()
 export class ArtifactCache {
+  private readonly directory: string;
+
   constructor(
-    private readonly directory: string,
-    private readonly registryUrl: string,
-    private readonly registryHeaders: Record<string, string> = {},
-  ) {}
+    config: TypedConfig,
+    private readonly registry: RegistryClient,
+  ) {
+    this.directory = config.get('GATEWAY_CACHE_DIR');
+  }
 
   private fileOf(sha256: string): string {
     if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error(`not a sha256: ${sha256}`);
@@ -43,8 +51,7 @@ export class ArtifactCache {
 
     let bytes: Buffer;
     try {
-      const response = await fetch(new URL(artifactUrl, this.registryUrl), { headers: this.registryHeaders, signal: AbortSignal.timeout(120_000) });
-      if (!response.ok) throw new Error(`the registry answered ${response.status} for ${artifactUrl}`);
+      const response = await this.registry.artifact(artifactUrl);
       bytes = Buffer.from(await response.arrayBuffer());
     } catch (error) {
       throw new ArtifactUnavailableError(error instanceof Error ? error.message : String(error), { cause: error });

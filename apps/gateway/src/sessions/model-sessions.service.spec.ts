@@ -8,10 +8,14 @@ import { DomainError } from '@switchyard/errors';
 import { MetricsRegistry } from '@switchyard/http';
 import { buildAffine, buildModelWithCustomDomain } from '@switchyard/onnx/testing';
 import type { LoadableVersionView } from '@switchyard/queues';
+import type { TypedConfig } from '@switchyard/config';
 import { GatewayMetrics } from '../gateway-metrics';
+import { RegistryClient } from '../registry-client/registry-client.service';
+import { ArtifactCache } from './artifact-cache';
 import { InferenceThreads } from './inference-threads';
 import type { LoadedVersion } from './loaded-version';
 import { ModelSessions } from './model-sessions.service';
+import { VersionLoader } from './version-loader.service';
 import { configOf, deploymentOf } from '../../../../test/support/unit';
 
 const REGISTRY_URL = 'http://registry.invalid';
@@ -61,6 +65,12 @@ async function predict(version: LoadedVersion, row: number[]): Promise<number[]>
 
 const affine = (scale: number) => buildAffine({ scale, bias: 0, features: 2 });
 
+/** ModelSessions with its real loader, as the deployments module wires them. */
+function sessionsOf(config: TypedConfig, metrics: GatewayMetrics, metricsRegistry: MetricsRegistry): ModelSessions {
+  const cache = new ArtifactCache(config, new RegistryClient(config));
+  return new ModelSessions(metrics, new VersionLoader(cache, metrics, new InferenceThreads(config, metricsRegistry)));
+}
+
 describe('ModelSessions', () => {
   let cacheDir: string;
   let registry: FakeArtifactRoute;
@@ -77,7 +87,7 @@ describe('ModelSessions', () => {
     const config = configOf({ GATEWAY_CACHE_DIR: cacheDir, REGISTRY_URL, REGISTRY_API_KEY: undefined, GATEWAY_INFERENCE_THREADS: 0, GATEWAY_OFFLOAD_ABOVE_MS: 0 });
     metricsRegistry = new MetricsRegistry();
     metrics = new GatewayMetrics(metricsRegistry);
-    sessions = new ModelSessions(config, metrics, new InferenceThreads(config, metricsRegistry));
+    sessions = sessionsOf(config, metrics, metricsRegistry);
   });
 
   afterEach(async () => {
@@ -297,20 +307,6 @@ describe('ModelSessions', () => {
     expect(champion.isReleased).toBe(false);
     inFlight();
     expect(champion.isReleased).toBe(true);
-  });
-
-  it('loads a restarted gateway from its disk cache while the registry cannot serve the bytes', async () => {
-    const view = registry.version(1, affine(2));
-    await sessions.apply(deploymentOf('m', 1, view));
-    sessions.onApplicationShutdown();
-    registry.unavailable.add(view.sha256);
-
-    const config = configOf({ GATEWAY_CACHE_DIR: cacheDir, REGISTRY_URL, GATEWAY_INFERENCE_THREADS: 0, GATEWAY_OFFLOAD_ABOVE_MS: 0 });
-    const metricsRegistry = new MetricsRegistry();
-    sessions = new ModelSessions(config, new GatewayMetrics(metricsRegistry), new InferenceThreads(config, metricsRegistry));
-    await sessions.apply(deploymentOf('m', 1, view));
-
-    expect(await predict(sessions.assertServing('m').champion, [1, 2])).toEqual([2, 4]);
   });
 
   it('releases every version at shutdown', async () => {

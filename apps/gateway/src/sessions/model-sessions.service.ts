@@ -1,17 +1,12 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import * as ort from 'onnxruntime-node';
-import { TypedConfig } from '@switchyard/config';
 import { DomainError } from '@switchyard/errors';
-import { inferTask, SERVING_SESSION_OPTIONS, servableGraph, signatureOfSession } from '@switchyard/onnx';
+import { inferTask } from '@switchyard/onnx';
 import type { ModelTask } from '@switchyard/domain';
 import type { DeploymentView, LoadableVersionView } from '@switchyard/queues';
 import { GatewayMetrics } from '../gateway-metrics';
-import { registryHeaders } from '../registry-credentials';
-import { ArtifactCache, ArtifactUnavailableError } from './artifact-cache';
-import { InferenceThreads } from './inference-threads';
-import { LoadedVersion } from './loaded-version';
-import { InlineRunner, type VersionRunner } from './version-runner';
-import { warmUp } from './warm-up';
+import { ArtifactUnavailableError } from './artifact-cache';
+import type { LoadedVersion } from './loaded-version';
+import { VersionLoader } from './version-loader.service';
 
 /** What one model serves right now; replaced as a whole, so a request sees one consistent picture. */
 export interface Serving {
@@ -42,16 +37,14 @@ export interface ModelLoadStatus {
 /** Backoff between retries of a deployment whose artifact could not be fetched: 1 s doubling to 30 s. */
 const RETRY_BASE_MS = 1_000;
 const RETRY_MAX_MS = 30_000;
-/** How many runs a version's cost is the fastest of, for the offload decision (see measureCost). */
-const COST_RUNS = 20;
 
 /** Versions loaded on request (a pinned /v2 version that holds no alias), kept per model. */
 const PINNED_VERSIONS_PER_MODEL = 4;
 
 /**
- * The gateway's in-memory sessions. A new deployment is loaded and warmed beside the one serving, then
- * swapped in with one assignment; versions the new deployment no longer uses are retired and released
- * after their last request. A load that fails leaves the previous deployment serving.
+ * The gateway's in-memory sessions. A new deployment is loaded and warmed beside the one serving (by
+ * VersionLoader), then swapped in with one assignment; versions the new deployment no longer uses are
+ * retired and released after their last request. A load that fails leaves the previous deployment serving.
  */
 @Injectable()
 export class ModelSessions implements OnApplicationShutdown {
@@ -63,15 +56,11 @@ export class ModelSessions implements OnApplicationShutdown {
   private readonly served = new Map<string, DeploymentView>();
   /** One change at a time per model, in the order they arrive. */
   private readonly queues = new Map<string, Promise<void>>();
-  private costMeasurements: Promise<void> = Promise.resolve();
-  readonly cache: ArtifactCache;
 
   constructor(
-    config: TypedConfig,
     private readonly metrics: GatewayMetrics,
-    private readonly threads: InferenceThreads,
+    private readonly loader: VersionLoader,
   ) {
-    this.cache = new ArtifactCache(config.get('GATEWAY_CACHE_DIR'), config.get('REGISTRY_URL'), registryHeaders(config.get('REGISTRY_API_KEY')));
     metrics.observeRollouts(() =>
       [...this.statuses].map(([model, status]) => ({
         model,
@@ -212,50 +201,7 @@ export class ModelSessions implements OnApplicationShutdown {
     for (const candidate of [current?.champion, current?.challenger, current?.shadow, ...(this.pinned.get(model) ?? [])]) {
       if (candidate && candidate.sha256 === view.sha256 && !candidate.isReleased) return candidate;
     }
-    return this.loadVersion(model, view);
-  }
-
-  async loadVersion(model: string, view: LoadableVersionView): Promise<LoadedVersion> {
-    const started = performance.now();
-    // The graph validation ran: a ZipMap classifier serves its probability tensor (see servable-graph).
-    const { bytes } = servableGraph(await this.cache.bytes(view.sha256, view.artifact_url));
-    // From bytes, never a path: a model cannot reach external-data files next to it.
-    const session = await ort.InferenceSession.create(bytes, SERVING_SESSION_OPTIONS);
-    let runner: VersionRunner = new InlineRunner(session);
-    try {
-      const signature = signatureOfSession(session);
-      const feeds = await warmUp(session, signature, view.version, view.input_example);
-      // A version no input was found for cannot be timed: it stays inline, where it was validated to load.
-      const inferenceMs = feeds ? await this.measureCost(session, feeds) : 0;
-      if (this.threads.enabled && inferenceMs > this.threads.offloadAboveMs) {
-        runner = await this.threads.load(view.sha256, bytes);
-        await session.release();
-      }
-      this.metrics.loadDuration.observe({ model }, (performance.now() - started) / 1000);
-      this.metrics.offloaded.set({ model, version: String(view.version) }, runner.offloaded ? 1 : 0);
-      return new LoadedVersion(model, view.version, view.sha256, runner, signature);
-    } catch (error) {
-      await runner.release();
-      throw error;
-    }
-  }
-
-  /**
-   * The fastest of twenty batch-1 runs, timed natively (see nativeRunMs), is the version's cost.
-   * Measurements run one at a time across all models, so a load's timing never shares the cores with
-   * another load's warm-up runs.
-   */
-  private measureCost(session: ort.InferenceSession, feeds: Record<string, ort.Tensor>): Promise<number> {
-    const measured = this.costMeasurements.then(async () => {
-      let fastest = Infinity;
-      for (let i = 0; i < COST_RUNS; i++) fastest = Math.min(fastest, await nativeRunMs(session, feeds));
-      return fastest;
-    });
-    this.costMeasurements = measured.then(
-      () => undefined,
-      () => undefined,
-    );
-    return measured;
+    return this.loader.load(model, view);
   }
 
   /**
@@ -267,7 +213,7 @@ export class ModelSessions implements OnApplicationShutdown {
     for (const candidate of [serving?.champion, serving?.challenger, serving?.shadow, ...(this.pinned.get(model) ?? [])]) {
       if (candidate && candidate.version === view.version && !candidate.isReleased) return candidate;
     }
-    const loaded = await this.loadVersion(model, view);
+    const loaded = await this.loader.load(model, view);
     const kept = [loaded, ...(this.pinned.get(model) ?? [])];
     for (const evicted of kept.splice(PINNED_VERSIONS_PER_MODEL)) {
       if (evicted !== serving?.champion && evicted !== serving?.challenger && evicted !== serving?.shadow) evicted.retire();
@@ -294,18 +240,4 @@ export class ModelSessions implements OnApplicationShutdown {
     }
     for (const versions of this.pinned.values()) for (const version of versions) version.retire();
   }
-}
-
-/**
- * How long onnxruntime itself took for one run, without the wait before it. onnxruntime-node starts
- * every run from a setImmediate, so a plain timing also holds whatever the event loop had queued: on a
- * busy gateway a microsecond model reads as milliseconds. A setImmediate queued just before `run` fires
- * just before onnxruntime's own (the queue is FIFO, and `run` queues its callback synchronously), so
- * the clock starts when the native run does; microtasks after it resolve before any other callback.
- */
-async function nativeRunMs(session: ort.InferenceSession, feeds: Record<string, ort.Tensor>): Promise<number> {
-  let started = 0;
-  setImmediate(() => (started = performance.now()));
-  await session.run(feeds);
-  return performance.now() - started;
 }
