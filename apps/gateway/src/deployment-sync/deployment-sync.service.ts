@@ -51,6 +51,8 @@ export class DeploymentSync implements OnApplicationBootstrap, OnApplicationShut
   private known = new Set<string>();
   private readonly snapshotFile: string;
   private snapshotWrites: Promise<void> = Promise.resolve();
+  /** Set at shutdown: loads that finish later write no snapshot (the files may be on their way out). */
+  private stopped = false;
   /** The registry instance whose deployments are applied: from the last read, or from the snapshot restored at start. */
   private instance: string | null = null;
 
@@ -183,6 +185,7 @@ export class DeploymentSync implements OnApplicationBootstrap, OnApplicationShut
    * so a change that could not be loaded (say, during an S3 outage) never replaces one that works.
    */
   private saveSnapshot(): Promise<void> {
+    if (this.stopped) return this.snapshotWrites;
     // One write at a time, each reading the served state when it runs: loads of several models finish
     // in any order, and a write that started earlier must not land last with an older list.
     this.snapshotWrites = this.snapshotWrites.then(() => this.writeSnapshot());
@@ -230,5 +233,8 @@ export class DeploymentSync implements OnApplicationBootstrap, OnApplicationShut
     if (this.pollTimer) clearInterval(this.pollTimer);
     this.subscriber.disconnect();
     await this.refreshing?.catch(() => undefined);
+    // A write in progress finishes before shutdown does, and none starts after it.
+    this.stopped = true;
+    await this.snapshotWrites.catch(() => undefined);
   }
 }
