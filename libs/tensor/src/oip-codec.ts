@@ -6,6 +6,7 @@ import { describeJsonValue, isJsonObject } from './json-value';
 import { inferNestedShape } from './nested-array';
 import { elementCountOf, formatShape, shapeMismatch } from './shape';
 import { BINARY_DATA, BINARY_DATA_OUTPUT, BINARY_DATA_SIZE, BinarySection, binaryTensorBytes } from './oip-binary';
+import { InputClaims, specNames } from './oip-inputs';
 import { ProblemList, TensorDecodeError } from './tensor-decode-error';
 
 /** Open Inference Protocol `$parameters`: name → string, number or boolean. */
@@ -94,8 +95,7 @@ function inputPlans(inputs: unknown, signature: ModelSignature, section: BinaryS
     problems.add('inputs', `required: an array of input tensors, got ${describeJsonValue(inputs)}`);
     return [];
   }
-  const specs = new Map(signature.inputs.map((spec) => [spec.name, spec]));
-  const seen = new Set<string>();
+  const claims = new InputClaims(signature, problems);
   const plans: FeedPlan[] = [];
   inputs.forEach((entry: unknown, index) => {
     const field = `inputs[${index}]`;
@@ -110,24 +110,12 @@ function inputPlans(inputs: unknown, signature: ModelSignature, section: BinaryS
       problems.add(`${field}.name`, `expected a string, got ${describeJsonValue(name)}`);
       return;
     }
-    const spec = specs.get(name);
-    if (spec === undefined) {
-      problems.add(`${field}.name`, `"${name}" is not an input of this model; its inputs are ${names(signature.inputs)}`);
-      return;
-    }
-    if (seen.has(name)) {
-      problems.add(`${field}.name`, `input "${name}" is given more than once`);
-      return;
-    }
-    seen.add(name);
+    const spec = claims.claim(name, field);
+    if (spec === undefined) return;
     const plan = inputPlan(entry, spec, field, bytes, problems);
     if (plan !== undefined) plans.push(plan);
   });
-  for (const spec of signature.inputs) {
-    if (!seen.has(spec.name)) {
-      problems.add('inputs', `missing input "${spec.name}" (${spec.datatype} ${formatShape(spec.shape)})`);
-    }
-  }
+  claims.reportMissing();
   return plans;
 }
 
@@ -278,7 +266,7 @@ function readOutputs(
     if (typeof name !== 'string') {
       problems.add(`${field}.name`, `expected a string, got ${describeJsonValue(name)}`);
     } else if (spec === undefined) {
-      problems.add(`${field}.name`, `"${name}" is not an output of this model; its outputs are ${names(signature.outputs)}`);
+      problems.add(`${field}.name`, `"${name}" is not an output of this model; its outputs are ${specNames(signature.outputs)}`);
     } else if (!requested.includes(name)) {
       requested.push(name);
       const own = parameters?.[BINARY_DATA];
@@ -313,10 +301,6 @@ const isNumeric = (kind: string) => kind === 'float' || kind === 'integer';
 
 function sameDims(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((size, axis) => size === b[axis]);
-}
-
-function names(specs: readonly TensorSpec[]): string {
-  return specs.map((spec) => spec.name).join(', ') || '(none)';
 }
 
 /**

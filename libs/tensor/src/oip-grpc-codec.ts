@@ -3,6 +3,7 @@ import type { ModelSignature, OipDatatype, TensorSpec } from '@switchyard/onnx';
 import { codecForDatatype, codecForOrtType, findCodec, type TensorData } from './element-codec';
 import type { DecodeLimits } from './feeds';
 import { elementCountOf, formatShape, shapeMismatch } from './shape';
+import { InputClaims, specNames } from './oip-inputs';
 import { ProblemList } from './tensor-decode-error';
 
 /**
@@ -160,22 +161,13 @@ export function decodeGrpcInferRequest(request: GrpcInferRequest, signature: Mod
 }
 
 function inputPlans(inputs: GrpcInferInputTensor[], raw: Uint8Array[], signature: ModelSignature, problems: ProblemList): InputPlan[] {
-  const specs = new Map(signature.inputs.map((spec) => [spec.name, spec]));
-  const seen = new Set<string>();
+  const claims = new InputClaims(signature, problems);
   const plans: InputPlan[] = [];
   inputs.forEach((input, index) => {
     const field = `inputs[${index}]`;
     const name = input.name ?? '';
-    const spec = specs.get(name);
-    if (spec === undefined) {
-      problems.add(`${field}.name`, `"${name}" is not an input of this model; its inputs are ${names(signature.inputs)}`);
-      return;
-    }
-    if (seen.has(name)) {
-      problems.add(`${field}.name`, `input "${name}" is given more than once`);
-      return;
-    }
-    seen.add(name);
+    const spec = claims.claim(name, field);
+    if (spec === undefined) return;
     refuseParameters(input.parameters, `${field}.parameters`, problems);
     const { datatype } = codecForDatatype(spec.datatype);
     const valid = input.datatype === datatype;
@@ -204,9 +196,7 @@ function inputPlans(inputs: GrpcInferInputTensor[], raw: Uint8Array[], signature
     }
     if (dims !== undefined) plans.push({ spec, datatype, dims, field: `${field}.contents.${expected}`, elements: { typed: (input.contents?.[expected] ?? []) as unknown[] } });
   });
-  for (const spec of signature.inputs) {
-    if (!seen.has(spec.name)) problems.add('inputs', `missing input "${spec.name}" (${spec.datatype} ${formatShape(spec.shape)})`);
-  }
+  claims.reportMissing();
   return plans;
 }
 
@@ -231,7 +221,7 @@ function readOutputs(outputs: GrpcInferRequest['outputs'], signature: ModelSigna
   outputs.forEach((output, index) => {
     refuseParameters(output.parameters, `outputs[${index}].parameters`, problems);
     const name = output.name ?? '';
-    if (!known.has(name)) problems.add(`outputs[${index}].name`, `"${name}" is not an output of this model; its outputs are ${names(signature.outputs)}`);
+    if (!known.has(name)) problems.add(`outputs[${index}].name`, `"${name}" is not an output of this model; its outputs are ${specNames(signature.outputs)}`);
     else if (!requested.includes(name)) requested.push(name);
   });
   return requested;
@@ -305,10 +295,6 @@ function fromTyped(plan: InputPlan, values: unknown[], problems: ProblemList): T
     return undefined;
   }
   return data;
-}
-
-function names(specs: readonly TensorSpec[]): string {
-  return specs.map((spec) => spec.name).join(', ') || '(none)';
 }
 
 /**
