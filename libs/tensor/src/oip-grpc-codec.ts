@@ -3,6 +3,7 @@ import type { ModelSignature, OipDatatype, TensorSpec } from '@switchyard/onnx';
 import { codecForDatatype, codecForOrtType, findCodec, type TensorData } from './element-codec';
 import type { DecodeLimits } from './feeds';
 import { elementCountOf, formatShape, shapeMismatch } from './shape';
+import { binaryTensorBytes } from './oip-binary';
 import { InputClaims, specNames } from './oip-inputs';
 import { ProblemList } from './tensor-decode-error';
 
@@ -61,7 +62,7 @@ export interface GrpcInferResponse {
   model_version: string;
   id: string;
   outputs: GrpcInferOutputTensor[];
-  raw_output_contents?: Buffer[];
+  raw_output_contents?: Uint8Array[];
 }
 
 export interface GrpcDecodedRequest {
@@ -325,7 +326,8 @@ export function encodeGrpcInferResponse(args: {
     ...(!raw && { contents: typedContents(datatype, tensor.data as TensorData) }),
   }));
   const response: GrpcInferResponse = { model_name: modelName, model_version: modelVersion, id, outputs };
-  if (raw) response.raw_output_contents = tensors.map(({ tensor }) => rawBytes(tensor.data as TensorData));
+  // Raw contents are laid out as the binary tensor data extension's (BYTES length-prefixed, BOOL one byte).
+  if (raw) response.raw_output_contents = tensors.map(({ tensor, datatype }) => binaryTensorBytes(datatype, tensor.data as TensorData));
   return response;
 }
 
@@ -336,19 +338,4 @@ function typedContents(datatype: OipDatatype, data: TensorData): GrpcTensorConte
   // 64-bit integers as decimal strings: exact, and what the .proto's int64 fields take.
   if (datatype === 'INT64' || datatype === 'UINT64') return { [field]: Array.from(data as BigInt64Array, (value) => value.toString()) };
   return { [field]: Array.from(data as Float32Array) };
-}
-
-function rawBytes(data: TensorData): Buffer {
-  if (Array.isArray(data)) {
-    const parts = data.map((value) => Buffer.from(value, 'utf8'));
-    const out = Buffer.allocUnsafe(parts.reduce((sum, part) => sum + 4 + part.byteLength, 0));
-    let offset = 0;
-    for (const part of parts) {
-      out.writeUInt32LE(part.byteLength, offset);
-      part.copy(out, offset + 4);
-      offset += 4 + part.byteLength;
-    }
-    return out;
-  }
-  return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
