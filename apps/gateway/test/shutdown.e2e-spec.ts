@@ -51,20 +51,26 @@ function post(agent: http.Agent, url: URL, body: string, signalled: () => boolea
   });
 }
 
+/** A registry on a fresh database whose model (named from `prefix`) has a ready champion, y = x + 1. */
+async function registryServing(cleanup: Cleanup, prefix: string) {
+  const databaseUrl = await createIsolatedDatabase();
+  cleanup.defer(() => dropIsolatedDatabase(databaseUrl));
+  const shared = { DATABASE_URL: databaseUrl, REDIS_PREFIX: isolatedRedisPrefix() };
+  const registry = await startRegistry({ ...shared, ...fileStoreEnv() });
+  cleanup.defer(() => registry.close());
+  const model = await createModel(registry.url, prefix);
+  await uploadReadyVersion(registry.url, model, buildAffine({ scale: 1, bias: 1, features: 1 }), databaseUrl);
+  expect((await call(`${registry.url}/v1/models/${model}/aliases/champion`, { method: 'PUT', json: { version: 1 } })).status).toBe(200);
+  return { shared, registry, model };
+}
+
 describe('gateway shutdown under load', () => {
   jest.setTimeout(120_000);
 
   it('answers every request that reached it after SIGTERM (no connection reset), then exits by itself', async () => {
     const cleanup = new Cleanup();
     try {
-      const databaseUrl = await createIsolatedDatabase();
-      cleanup.defer(() => dropIsolatedDatabase(databaseUrl));
-      const shared = { DATABASE_URL: databaseUrl, REDIS_PREFIX: isolatedRedisPrefix() };
-      const registry = await startRegistry({ ...shared, ...fileStoreEnv() });
-      cleanup.defer(() => registry.close());
-      const model = await createModel(registry.url, 'drain');
-      await uploadReadyVersion(registry.url, model, buildAffine({ scale: 1, bias: 1, features: 1 }), databaseUrl);
-      expect((await call(`${registry.url}/v1/models/${model}/aliases/champion`, { method: 'PUT', json: { version: 1 } })).status).toBe(200);
+      const { shared, registry, model } = await registryServing(cleanup, 'drain');
 
       const gateway = await AppProcess.gateway({
         ...shared,
@@ -114,14 +120,7 @@ describe('gateway shutdown under load', () => {
   it('finishes the gRPC calls in flight at SIGTERM; later calls find it gone (UNAVAILABLE), none is cut', async () => {
     const cleanup = new Cleanup();
     try {
-      const databaseUrl = await createIsolatedDatabase();
-      cleanup.defer(() => dropIsolatedDatabase(databaseUrl));
-      const shared = { DATABASE_URL: databaseUrl, REDIS_PREFIX: isolatedRedisPrefix() };
-      const registry = await startRegistry({ ...shared, ...fileStoreEnv() });
-      cleanup.defer(() => registry.close());
-      const model = await createModel(registry.url, 'grpc-drain');
-      await uploadReadyVersion(registry.url, model, buildAffine({ scale: 1, bias: 1, features: 1 }), databaseUrl);
-      expect((await call(`${registry.url}/v1/models/${model}/aliases/champion`, { method: 'PUT', json: { version: 1 } })).status).toBe(200);
+      const { shared, registry, model } = await registryServing(cleanup, 'grpc-drain');
       const grpcPort = await freePort();
       const gateway = await AppProcess.gateway({
         ...shared,
