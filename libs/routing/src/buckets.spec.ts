@@ -1,4 +1,5 @@
 import { BUCKETS, bucketOf } from './buckets';
+import { stableHash64 } from './stable-hash';
 
 describe('bucketOf', () => {
   it('has one bucket per basis point', () => {
@@ -11,6 +12,12 @@ describe('bucketOf', () => {
     ['modèle', 'sel', 'client-42', 3461],
   ])('puts (%s, %s, %s) in bucket %i', (model, salt, key, expected) => {
     expect(bucketOf(model, salt, key)).toBe(expected);
+  });
+
+  it('is the 64-bit routing hash modulo BUCKETS, for every key (reduced without a BigInt)', () => {
+    const keys = [...Array.from({ length: 20_000 }, (_, i) => `caller-${i}`), '', 'ключ', '🙂', 'x'.repeat(500)];
+    const mismatches = keys.filter((key) => bucketOf('model', 'salt', key) !== Number(stableHash64('model', 'salt', key) % BigInt(BUCKETS)));
+    expect(mismatches).toEqual([]);
   });
 
   it('returns an integer from 0 to BUCKETS - 1 and reaches both ends of the range', () => {

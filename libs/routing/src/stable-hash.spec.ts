@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { hashRoutingKey, stableHash64 } from './stable-hash';
+import { hashRoutingKey, stableHash64, stableHash64Hex } from './stable-hash';
 
 // Expected values were computed outside this code, e.g. for the first vector:
 //   printf '%s' '14:fraud-detector16:9f2c4e1a7b3d5e605:alice' | sha256sum | cut -c1-16
@@ -25,6 +25,15 @@ describe('stableHash64', () => {
     const hashes = Array.from({ length: 1000 }, (_, i) => stableHash64('model', 'salt', `caller-${i}`));
     expect(hashes.every((value) => value >= 0n && value < 1n << 64n)).toBe(true);
     expect(hashes.some((value) => value >= 1n << 63n)).toBe(true);
+  });
+
+  it('reads as 16 lowercase hex digits, big-endian, zero-padded (stableHash64Hex)', () => {
+    expect(stableHash64Hex('fraud-detector', '9f2c4e1a7b3d5e60', 'alice')).toBe('4daea2a0fab0e321');
+    const keys = Array.from({ length: 2000 }, (_, i) => `caller-${i}`);
+    const differing = keys.filter((key) => stableHash64Hex('m', key) !== stableHash64('m', key).toString(16).padStart(16, '0'));
+    expect(differing).toEqual([]);
+    // Some of 2000 hashes start with a zero digit, so the padding is exercised.
+    expect(keys.some((key) => stableHash64Hex('m', key).startsWith('0'))).toBe(true);
   });
 });
 
