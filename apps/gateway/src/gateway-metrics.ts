@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { MetricsRegistry } from '@switchyard/http';
+import { BoundCounter, BoundHistogram, MetricsRegistry } from '@switchyard/http';
 
 /** What one model's rollout looks like on this replica, read when Prometheus scrapes. */
 export interface RolloutObservation {
@@ -17,8 +17,9 @@ const ROLLOUT_STATES = ['loading', 'serving', 'failed'] as const;
 /** The gateway's own series, beside the per-route HTTP histogram every app has. */
 @Injectable()
 export class GatewayMetrics {
-  readonly predictions: Counter<'model' | 'version' | 'variant' | 'status'>;
-  readonly predictionDuration: Histogram<'model' | 'version' | 'variant'>;
+  /** Bound series (see BoundHistogram): every prediction counts in both. */
+  readonly predictions: BoundCounter<'model' | 'version' | 'variant' | 'status'>;
+  readonly predictionDuration: BoundHistogram<'model' | 'version' | 'variant'>;
   readonly loadDuration: Histogram<'model'>;
   readonly loadFailures: Counter<'model'>;
   readonly offloaded: Gauge<'model' | 'version'>;
@@ -33,18 +34,18 @@ export class GatewayMetrics {
   constructor(metrics: MetricsRegistry) {
     const registers = [metrics.registry];
     this.registers = registers;
-    this.predictions = new Counter({
+    this.predictions = new BoundCounter({
       name: 'switchyard_predictions_total',
       help: 'Predictions served, by model, version, variant and outcome',
       labelNames: ['model', 'version', 'variant', 'status'],
-      registers,
+      registry: metrics.registry,
     });
-    this.predictionDuration = new Histogram({
+    this.predictionDuration = new BoundHistogram({
       name: 'switchyard_prediction_duration_seconds',
       help: 'Time from decoded request to encoded response, by model, version and variant',
       labelNames: ['model', 'version', 'variant'],
       buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
-      registers,
+      registry: metrics.registry,
     });
     this.loadDuration = new Histogram({
       name: 'switchyard_model_load_duration_seconds',

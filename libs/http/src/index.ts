@@ -12,3 +12,4 @@ export * from './client-errors';
 export * from './request-id';
 export * from './connection-drain';
 export * from './cluster-metrics';
+export * from './bound-series';

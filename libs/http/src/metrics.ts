@@ -1,8 +1,9 @@
 import cluster from 'node:cluster';
 import { Controller, Get, Global, Header, Injectable, Module } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import { DomainError } from '@switchyard/errors';
+import { BoundHistogram, type HistogramSeries } from './bound-series';
 import { WorkerMetrics } from './cluster-metrics';
 
 /**
@@ -12,17 +13,17 @@ import { WorkerMetrics } from './cluster-metrics';
 @Injectable()
 export class MetricsRegistry {
   readonly registry = new Registry();
-  readonly httpDuration = new Histogram({
+  readonly httpDuration = new BoundHistogram({
     name: 'http_request_duration_seconds',
     help: 'HTTP request latency by route and status',
     labelNames: ['method', 'route', 'status'] as const,
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
-    registers: [this.registry],
+    registry: this.registry,
   });
 
   private readonly cluster = cluster.isWorker ? new WorkerMetrics(this.registry) : null;
   /** Each (method, route, status)'s series, bound once: a label object hashed per request showed in the gateway's profile. */
-  private readonly httpSeries = new Map<string, Histogram.Internal<'method' | 'route' | 'status'>>();
+  private readonly httpSeries = new Map<string, HistogramSeries>();
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
@@ -32,7 +33,7 @@ export class MetricsRegistry {
   observeRequest(method: string, route: string, status: number, seconds: number): void {
     const key = `${status} ${method} ${route}`;
     let series = this.httpSeries.get(key);
-    if (!series) this.httpSeries.set(key, (series = this.httpDuration.labels({ method, route, status: String(status) })));
+    if (!series) this.httpSeries.set(key, (series = this.httpDuration.series({ method, route, status: String(status) })));
     series.observe(seconds);
   }
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type * as ort from 'onnxruntime-node';
-import type { Counter, Histogram } from 'prom-client';
 import { TypedConfig } from '@switchyard/config';
+import type { CounterSeries, HistogramSeries } from '@switchyard/http';
 import { DomainError } from '@switchyard/errors';
 import { nodeFailure } from '@switchyard/onnx';
 import { type Variant, VariantPinError, WeightedRouter } from '@switchyard/routing';
@@ -32,9 +32,9 @@ export interface InferenceOutcome {
 }
 
 interface PredictionSeries {
-  duration: Histogram.Internal<'model' | 'version' | 'variant'>;
-  ok: Counter.Internal;
-  error: Counter.Internal;
+  duration: HistogramSeries;
+  ok: CounterSeries;
+  error: CounterSeries;
 }
 
 /**
@@ -93,7 +93,8 @@ export class InferenceService {
 
   /**
    * The metric series of one (version, variant), bound once: label objects built and spread on every
-   * prediction cost about 2.5 µs of it (measured with prom-client 15), bound children under 1 µs.
+   * prediction cost about 2.5 µs of it (measured with prom-client 15), prom-client's bound children
+   * about 0.9 µs, BoundHistogram's and BoundCounter's series a few array writes.
    */
   private seriesOf(version: LoadedVersion, variant: Variant | 'pinned'): PredictionSeries {
     let byVariant = this.series.get(version);
@@ -102,9 +103,9 @@ export class InferenceService {
     if (!series) {
       const labels = { model: version.model, version: String(version.version), variant };
       series = {
-        duration: this.metrics.predictionDuration.labels(labels),
-        ok: this.metrics.predictions.labels({ ...labels, status: 'ok' }),
-        error: this.metrics.predictions.labels({ ...labels, status: 'error' }),
+        duration: this.metrics.predictionDuration.series(labels),
+        ok: this.metrics.predictions.series({ ...labels, status: 'ok' }),
+        error: this.metrics.predictions.series({ ...labels, status: 'error' }),
       };
       byVariant.set(variant, series);
     }
