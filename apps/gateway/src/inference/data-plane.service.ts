@@ -28,7 +28,8 @@ export class DataPlane {
   ): Promise<Served<Answer>> {
     const receivedAt = Date.now();
     const startedAt = performance.now();
-    const routed = await this.inference.route(request);
+    const routing = this.inference.route(request);
+    const routed = routing instanceof Promise ? await routing : routing;
     // From here on the request belongs to a version: success or failure, it is that variant's to count.
     const context = { requestId: request.requestId, routed, routingKey: request.routingKey, receivedAt, startedAt };
     try {

@@ -56,20 +56,25 @@ export class InferenceService {
     this.maxElements = config.get('GATEWAY_MAX_ELEMENTS');
   }
 
-  async route(request: RoutingRequest): Promise<Routed> {
-    if (request.version !== undefined) return { version: await this.versionByNumber(request.model, request.version, request.versionField), variant: 'pinned' };
+  /**
+   * Chooses the version. Synchronous unless a version number has to be asked of the registry, so the
+   * routed path costs no promise; throws DomainErrors for what cannot be served.
+   */
+  route(request: RoutingRequest): Routed | Promise<Routed> {
+    if (request.version !== undefined) return this.routeToNumber(request.model, request.version, request.versionField);
+    // The serving deployment is the router's policy as it is: nothing is built per request.
     const serving = this.sessions.assertServing(request.model);
     try {
-      const { variant } = this.router.assign(
-        { model: serving.model, salt: serving.salt, challengerBp: serving.challengerBp, hasChallenger: serving.challenger !== null },
-        request.routingKey,
-        request.variantPin,
-      );
+      const { variant } = this.router.assign(serving, request.routingKey, request.variantPin);
       return { version: variant === 'challenger' ? serving.challenger! : serving.champion, variant };
     } catch (error) {
       if (error instanceof VariantPinError) throw new DomainError('INVALID_VARIANT', error.message, { errors: [{ field: 'X-Switchyard-Variant', message: error.message }] });
       throw error;
     }
+  }
+
+  private async routeToNumber(model: string, version: number, field?: string): Promise<Routed> {
+    return { version: await this.versionByNumber(model, version, field), variant: 'pinned' };
   }
 
   /** Runs the feeds on the routed version, holding a lease on it until the run returns. */

@@ -209,13 +209,15 @@ describe('PredictionRecorder', () => {
     const log = recorder();
     log.recordSuccess(context('shared'), feeds, results, payload);
     log.recordSuccess(context('own', 'other'), feeds, results, payload);
+    // Any visible ASCII is a request id, Lua's pattern characters too.
+    log.recordSuccess(context('%a+.*[x]^$-?(%S)', 'other'), feeds, results, payload);
     await flushed(log);
     log.recordSuccess(context('shared', 'other'), feeds, results, payload);
     log.recordSuccess(context('shared'), feeds, results, payload);
     await flushed(log);
 
     const index = requestIndexKey(prefix, RECEIVED_AT);
-    expect(await redis.hgetall(index)).toEqual({ shared: 'm other', own: 'other' });
+    expect(await redis.hgetall(index)).toEqual({ shared: 'm other', own: 'other', '%a+.*[x]^$-?(%S)': 'other' });
     const ttl = await redis.ttl(index);
     expect(ttl).toBeGreaterThan(FEEDBACK_WINDOW_SECONDS);
     expect(ttl).toBeLessThanOrEqual(FEEDBACK_WINDOW_SECONDS + 3_600);

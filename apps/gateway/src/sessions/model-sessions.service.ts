@@ -3,17 +3,16 @@ import { DomainError } from '@switchyard/errors';
 import { inferTask } from '@switchyard/onnx';
 import type { ModelTask } from '@switchyard/domain';
 import type { DeploymentView, LoadableVersionView } from '@switchyard/queues';
+import type { TrafficPolicy } from '@switchyard/routing';
 import { GatewayMetrics } from '../gateway-metrics';
 import { ArtifactUnavailableError } from './artifact-cache';
 import type { LoadedVersion } from './loaded-version';
 import { VersionLoader } from './version-loader.service';
 
 /** What one model serves right now; replaced as a whole, so a request sees one consistent picture. */
-export interface Serving {
-  model: string;
+/** One model's serving deployment; never changed once served (a new deployment is a new object). */
+export interface Serving extends TrafficPolicy {
   revision: number;
-  salt: string;
-  challengerBp: number;
   champion: LoadedVersion;
   challenger: LoadedVersion | null;
   /** Receives copies of `shadowBp` basis points of the champion's requests (apps/gateway/src/shadow). */
@@ -144,6 +143,7 @@ export class ModelSessions implements OnApplicationShutdown {
         revision: deployment.revision,
         salt: deployment.salt,
         challengerBp: Math.round(deployment.challenger_percent * 100),
+        hasChallenger: challenger !== null,
         champion,
         challenger,
         shadow,
