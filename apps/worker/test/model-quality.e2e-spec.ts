@@ -141,8 +141,8 @@ describe('model quality from ground-truth labels', () => {
     expect(challenger.quality.metrics.auc.value).toBeGreaterThan(0.95);
     expect(report.comparison.quality).toMatchObject({ metric: 'accuracy', better: 'higher', sequential: { decision: 'treatment_better' } });
     expect(report.verdict.decision).toBe('challenger_better');
-    // A label that is no class at all.
-    for (const label of [2.5, -1, '']) {
+    // A label that is no class at all, or that could not be stored (PostgreSQL's text holds no NUL).
+    for (const label of [2.5, -1, '', '1\u0000']) {
       expect(expectProblem(await feedback({ request_id: answers[0].body.request_id, label }), 400).errors).toEqual([{ field: 'label', message: expect.stringContaining('classifier') }]);
     }
   });

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import { buildAffine } from '@switchyard/onnx/testing';
-import { predictionStreamKey, type PredictionEvent } from '@switchyard/queues';
+import { feedbackStreamKey, predictionStreamKey, type PredictionEvent } from '@switchyard/queues';
 import { hashRoutingKey } from '@switchyard/routing';
 import { eventually } from '../../../test/support/artifacts';
 import { call, expectProblem } from '../../../test/support/client';
@@ -171,6 +171,41 @@ describe('prediction log, feedback and statistics', () => {
     const [{ n }] = await eventually(outcomes, ([row]) => Number(row.n) >= 20, 20_000);
     expect(Number(n)).toBe(20);
     expect(await ingested()).toBe(20);
+  });
+
+  it('stores NUL characters in payloads, outputs and outcomes as U+FFFD, and ingests what follows them', async () => {
+    // PostgreSQL's jsonb refuses \u0000: one such event used to fail its batch, retried before anything
+    // newer, so ingestion stopped for every model.
+    const model = `nul-${uniqueSuffix()}`;
+    const event = (id: string, fields: Partial<PredictionEvent>): PredictionEvent => ({
+      request_id: `${model}-${id}`, model, version: 1, variant: 'champion', routing_key_hash: null, at: Date.now(), latency_us: 100, status: 200, error: null,
+      inputs: { x: 1 }, output: { value: 1 }, payload: null, ...fields,
+    });
+    const redis = new Redis(process.env.REDIS_URL!);
+    try {
+      await redis.xadd(predictionStreamKey(stack.redisPrefix), '*', 'batch', JSON.stringify([
+        event('a', { inputs: { 'x\u0000': 2 }, payload: { request: { instances: [['a\u0000b']], 'k\u0000': 1 }, response: null } }),
+        event('b', { output: { label: 'cat\u0000' } }),
+        // A text column cannot hold a NUL at all: an event with one in its request id is left out and counted.
+        event('c\u0000', {}),
+      ]));
+      await redis.xadd(predictionStreamKey(stack.redisPrefix), '*', 'batch', JSON.stringify([event('d', {})]));
+      await redis.xadd(feedbackStreamKey(stack.redisPrefix), '*', 'event', JSON.stringify({ request_id: `${model}-d`, model, value: 'won\u0000', at: Date.now() }));
+    } finally {
+      redis.disconnect();
+    }
+    const rows = await eventually(
+      () => query<{ request_id: string; inputs: unknown; payload: unknown; output: unknown; outcome: unknown }>(stack.databaseUrl, 'SELECT request_id, inputs, payload, output, outcome FROM prediction_log WHERE model_name = $1 ORDER BY request_id', [model]),
+      (found) => found.length === 3 && found[2].outcome !== null,
+      20_000,
+    );
+    expect(rows).toEqual([
+      { request_id: `${model}-a`, inputs: { 'x\uFFFD': 2 }, payload: { request: { instances: [['a\uFFFDb']], 'k\uFFFD': 1 }, response: null }, output: { value: 1 }, outcome: null },
+      { request_id: `${model}-b`, inputs: { x: 1 }, payload: null, output: { label: 'cat\uFFFD' }, outcome: null },
+      { request_id: `${model}-d`, inputs: { x: 1 }, payload: null, output: { value: 1 }, outcome: 'won\uFFFD' },
+    ]);
+    const inputNames = await query<{ input: string }>(stack.databaseUrl, 'SELECT DISTINCT input FROM prediction_input_rollups WHERE model_name = $1 ORDER BY input', [model]);
+    expect(inputNames.map((row) => row.input)).toEqual(['x', 'x\uFFFD']);
   });
 
   it('answers stats questions it cannot answer with a problem', async () => {

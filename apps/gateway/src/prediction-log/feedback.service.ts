@@ -112,6 +112,9 @@ export class FeedbackService {
       if (labels && value >= labels.length) throw invalid(field, `model "${model}" has ${labels.length} classes: class index ${value} is out of range`);
       return { value: labels ? labels[value] : String(value), index: value };
     }
+    if (typeof value === 'string' && value.includes('\u0000')) {
+      throw invalid(field, `model "${model}" is a classifier: ${field} must be a class name without the NUL character (U+0000)`);
+    }
     if (typeof value === 'string' && value.length >= 1 && value.length <= MAX_LABEL_LENGTH) {
       if (labels && !labels.includes(value)) {
         throw invalid(field, `model "${model}" has no class "${value}"; its labels are ${labels.slice(0, 20).map((l) => JSON.stringify(l)).join(', ')}${labels.length > 20 ? ', …' : ''}`);

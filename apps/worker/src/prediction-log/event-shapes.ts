@@ -1,5 +1,8 @@
 import type { FeedbackEvent, PredictionEvent } from '@switchyard/queues';
 
+/** A string for a text column: PostgreSQL's text cannot hold a NUL character (jsonb values are cleaned instead, see jsonbText). */
+const isText = (value: unknown, min: number, max: number): value is string =>
+  typeof value === 'string' && value.length >= min && value.length <= max && !value.includes('\u0000');
 const isScalar = (value: unknown) => (typeof value === 'number' && Number.isFinite(value)) || (typeof value === 'string' && value.length <= 200);
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const isNumberMap = (value: unknown) => value === null || (isObject(value) && Object.values(value).every((v) => typeof v === 'number' && Number.isFinite(v)));
@@ -12,15 +15,15 @@ const isOutput = (value: unknown) =>
 export function isPredictionEvent(value: unknown): value is PredictionEvent {
   if (!isObject(value)) return false;
   return (
-    typeof value.request_id === 'string' && value.request_id.length >= 1 && value.request_id.length <= 128 &&
-    typeof value.model === 'string' && value.model.length >= 1 && value.model.length <= 63 &&
+    isText(value.request_id, 1, 128) &&
+    isText(value.model, 1, 63) &&
     Number.isInteger(value.version) &&
-    typeof value.variant === 'string' && value.variant.length <= 16 &&
-    (value.routing_key_hash === null || typeof value.routing_key_hash === 'string') &&
+    isText(value.variant, 0, 16) &&
+    (value.routing_key_hash === null || isText(value.routing_key_hash, 0, 32)) &&
     Number.isFinite(value.at) &&
     Number.isFinite(value.latency_us) && (value.latency_us as number) >= 0 &&
     Number.isInteger(value.status) &&
-    (value.error === null || typeof value.error === 'string') &&
+    (value.error === null || isText(value.error, 0, 64)) &&
     isNumberMap(value.inputs) &&
     isOutput(value.output) &&
     (value.champion_output === undefined || isOutput(value.champion_output))
@@ -30,8 +33,8 @@ export function isPredictionEvent(value: unknown): value is PredictionEvent {
 export function isFeedbackEvent(value: unknown): value is FeedbackEvent {
   if (!isObject(value)) return false;
   return (
-    typeof value.request_id === 'string' && value.request_id.length >= 1 && value.request_id.length <= 128 &&
-    (value.model === undefined || (typeof value.model === 'string' && value.model.length >= 1 && value.model.length <= 63)) &&
+    isText(value.request_id, 1, 128) &&
+    (value.model === undefined || isText(value.model, 1, 63)) &&
     // Exactly one of an outcome (value) and a ground-truth label.
     (value.value === undefined) !== (value.label === undefined) &&
     (value.value === undefined || isScalar(value.value)) &&

@@ -15,6 +15,7 @@ import {
 import { PeriodicTask } from '../periodic-task';
 import { IngestionMetrics } from './ingestion-metrics';
 import { isFeedbackEvent, isPredictionEvent } from './event-shapes';
+import { jsonbText } from './jsonb-text';
 import { type JoinedLabel, type JoinedOutcome, rollupLabels, rollupOutcomes, rollupPredictions } from './rollup-deltas';
 
 import { rollupShadowAnswers, rollupShadowOutcomes } from './shadow-rollup-deltas';
@@ -115,9 +116,9 @@ export class PredictionIngestion implements OnApplicationBootstrap, OnApplicatio
           events.map((e) => Math.min(e.latency_us, 2_147_483_647)),
           events.map((e) => e.status),
           events.map((e) => e.error),
-          events.map((e) => (e.inputs ? JSON.stringify(e.inputs) : null)),
-          events.map((e) => (e.output ? JSON.stringify(e.output) : null)),
-          events.map((e) => (e.payload ? JSON.stringify(e.payload) : null)),
+          events.map((e) => (e.inputs ? jsonbText(e.inputs) : null)),
+          events.map((e) => (e.output ? jsonbText(e.output) : null)),
+          events.map((e) => (e.payload ? jsonbText(e.payload) : null)),
           events.map(isShadowAnswer),
         ],
       )) as { model_name: string; request_id: string; shadow: boolean }[];
@@ -157,11 +158,11 @@ export class PredictionIngestion implements OnApplicationBootstrap, OnApplicatio
           rollups.map((r) => r.version),
           rollups.map((r) => r.requests),
           rollups.map((r) => r.errors),
-          rollups.map((r) => JSON.stringify(r.latency)),
+          rollups.map((r) => jsonbText(r.latency)),
           rollups.map((r) => r.outputCount),
           rollups.map((r) => r.outputSum),
           rollups.map((r) => r.outputSumSquares),
-          rollups.map((r) => JSON.stringify(r.outputLabels)),
+          rollups.map((r) => jsonbText(r.outputLabels)),
         ],
       );
     }
@@ -174,8 +175,9 @@ export class PredictionIngestion implements OnApplicationBootstrap, OnApplicatio
           inputs.map((r) => r.model),
           inputs.map((r) => new Date(r.minute).toISOString()),
           inputs.map((r) => r.variant),
-          inputs.map((r) => r.input.slice(0, 160)),
-          inputs.map((r) => JSON.stringify(r.bins)),
+          // An input's name comes from the model; a text column cannot hold a NUL.
+          inputs.map((r) => r.input.slice(0, 160).replaceAll('\u0000', '\uFFFD')),
+          inputs.map((r) => jsonbText(r.bins)),
         ],
       );
     }
@@ -203,13 +205,13 @@ export class PredictionIngestion implements OnApplicationBootstrap, OnApplicatio
         deltas.map((d) => d.version),
         deltas.map((d) => d.requests),
         deltas.map((d) => d.errors),
-        deltas.map((d) => JSON.stringify(d.latency)),
+        deltas.map((d) => jsonbText(d.latency)),
         deltas.map((d) => d.compared),
         deltas.map((d) => d.agreements),
         deltas.map((d) => d.differenceCount),
         deltas.map((d) => d.differenceSum),
         deltas.map((d) => d.differenceAbsSum),
-        deltas.map((d) => JSON.stringify(d.differenceAbsBuckets)),
+        deltas.map((d) => jsonbText(d.differenceAbsBuckets)),
       ],
     );
   }
@@ -286,7 +288,7 @@ export class PredictionIngestion implements OnApplicationBootstrap, OnApplicatio
       if (early.length > 0) {
         await manager.query(
           `INSERT INTO pending_outcomes (request_id, model_name, value, received_at) SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::jsonb[], $4::timestamptz[]) ON CONFLICT (request_id, model_name) DO NOTHING`,
-          [early.map((e) => e.request_id), early.map((e) => e.model ?? ''), early.map((e) => JSON.stringify(e.value)), early.map((e) => new Date(e.at).toISOString())],
+          [early.map((e) => e.request_id), early.map((e) => e.model ?? ''), early.map((e) => jsonbText(e.value)), early.map((e) => new Date(e.at).toISOString())],
         );
       }
       return { applied: applied.size, waiting: early.length };
@@ -310,7 +312,7 @@ export class PredictionIngestion implements OnApplicationBootstrap, OnApplicatio
       [
         outcomes.map((e) => e.request_id),
         outcomes.map((e) => e.model ?? ''),
-        outcomes.map((e) => JSON.stringify(e.value)),
+        outcomes.map((e) => jsonbText(e.value)),
         outcomes.map((e) => new Date(e.at).toISOString()),
       ],
     )) as [(JoinedRow & { request_id: string; named_model: string; variant: string; shadow: boolean })[], number];
@@ -368,7 +370,7 @@ export class PredictionIngestion implements OnApplicationBootstrap, OnApplicatio
           [
             early.map((e) => e.request_id),
             early.map((e) => e.model ?? ''),
-            early.map((e) => JSON.stringify(e.label)),
+            early.map((e) => jsonbText(e.label)),
             early.map((e) => e.label_index ?? null),
             early.map((e) => new Date(e.at).toISOString()),
           ],
@@ -391,7 +393,7 @@ export class PredictionIngestion implements OnApplicationBootstrap, OnApplicatio
       [
         labels.map((e) => e.request_id),
         labels.map((e) => e.model ?? ''),
-        labels.map((e) => JSON.stringify(e.label)),
+        labels.map((e) => jsonbText(e.label)),
         labels.map((e) => e.label_index ?? null),
         labels.map((e) => new Date(e.at).toISOString()),
       ],
@@ -432,8 +434,8 @@ export class PredictionIngestion implements OnApplicationBootstrap, OnApplicatio
           deltas.map((d) => d.logLossCount),
           deltas.map((d) => d.logLossSum),
           deltas.map((d) => d.logLossSumSquares),
-          deltas.map((d) => JSON.stringify(d.scoresPositive)),
-          deltas.map((d) => JSON.stringify(d.scoresNegative)),
+          deltas.map((d) => jsonbText(d.scoresPositive)),
+          deltas.map((d) => jsonbText(d.scoresNegative)),
         ],
       );
     }
