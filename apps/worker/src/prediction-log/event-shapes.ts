@@ -3,6 +3,15 @@ import type { FeedbackEvent, PredictionEvent } from '@switchyard/queues';
 /** A string for a text column: PostgreSQL's text cannot hold a NUL character (jsonb values are cleaned instead, see jsonbText). */
 const isText = (value: unknown, min: number, max: number): value is string =>
   typeof value === 'string' && value.length >= min && value.length <= max && !value.includes('\u0000');
+/** An integer a PostgreSQL column of that range holds: one out of range fails the whole batch's insert. */
+const isIntegerIn = (value: unknown, min: number, max: number): value is number => Number.isInteger(value) && (value as number) >= min && (value as number) <= max;
+const INT32_MAX = 2_147_483_647;
+/**
+ * Epoch milliseconds from 2000-01-01 to 9999-12-31: what a gateway's clock can mean. A time outside
+ * (a broken clock, a field in seconds) is a bug in the sender, and past year 9999 the ISO
+ * form the insert sends is one PostgreSQL does not read.
+ */
+const isEpochMs = (value: unknown): value is number => typeof value === 'number' && value >= 946_684_800_000 && value <= 253_402_300_799_999;
 const isScalar = (value: unknown) => (typeof value === 'number' && Number.isFinite(value)) || (typeof value === 'string' && value.length <= 200);
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const isNumberMap = (value: unknown) => value === null || (isObject(value) && Object.values(value).every((v) => typeof v === 'number' && Number.isFinite(v)));
@@ -17,12 +26,12 @@ export function isPredictionEvent(value: unknown): value is PredictionEvent {
   return (
     isText(value.request_id, 1, 128) &&
     isText(value.model, 1, 63) &&
-    Number.isInteger(value.version) &&
+    isIntegerIn(value.version, 1, INT32_MAX) &&
     isText(value.variant, 0, 16) &&
     (value.routing_key_hash === null || isText(value.routing_key_hash, 0, 32)) &&
-    Number.isFinite(value.at) &&
+    isEpochMs(value.at) &&
     Number.isFinite(value.latency_us) && (value.latency_us as number) >= 0 &&
-    Number.isInteger(value.status) &&
+    isIntegerIn(value.status, 100, 599) &&
     (value.error === null || isText(value.error, 0, 64)) &&
     isNumberMap(value.inputs) &&
     isOutput(value.output) &&
@@ -39,7 +48,7 @@ export function isFeedbackEvent(value: unknown): value is FeedbackEvent {
     (value.value === undefined) !== (value.label === undefined) &&
     (value.value === undefined || isScalar(value.value)) &&
     (value.label === undefined || isScalar(value.label)) &&
-    (value.label_index === undefined || value.label_index === null || (Number.isInteger(value.label_index) && (value.label_index as number) >= 0)) &&
-    Number.isFinite(value.at)
+    (value.label_index === undefined || value.label_index === null || isIntegerIn(value.label_index, 0, INT32_MAX)) &&
+    isEpochMs(value.at)
   );
 }
