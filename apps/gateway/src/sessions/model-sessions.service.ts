@@ -9,8 +9,10 @@ import { ArtifactUnavailableError } from './artifact-cache';
 import type { LoadedVersion } from './loaded-version';
 import { VersionLoader } from './version-loader.service';
 
-/** What one model serves right now; replaced as a whole, so a request sees one consistent picture. */
-/** One model's serving deployment; never changed once served (a new deployment is a new object). */
+/**
+ * What one model serves right now, and the router's policy for it; replaced as a whole, never changed
+ * in place, so a request sees one consistent picture.
+ */
 export interface Serving extends TrafficPolicy {
   revision: number;
   champion: LoadedVersion;
