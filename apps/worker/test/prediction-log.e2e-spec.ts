@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import { buildAffine } from '@switchyard/onnx/testing';
-import { feedbackStreamKey, predictionStreamKey, type PredictionEvent } from '@switchyard/queues';
+import { feedbackStreamKey, predictionStreamKey, type PredictionEvent, refusedEventStreamKey } from '@switchyard/queues';
 import { hashRoutingKey } from '@switchyard/routing';
 import { eventually } from '../../../test/support/artifacts';
 import { call, expectProblem } from '../../../test/support/client';
@@ -11,6 +11,7 @@ import { freePort, runNode, type Spawned, stop, waitForHttp } from '../../../tes
 import { type ServingStack, startServingStack } from '../../../test/support/serving-stack';
 import { PredictionRetention } from '../src/prediction-log/prediction-retention.service';
 import { uniqueSuffix } from '../../../test/support/test-env';
+import { metricValue } from './validation-stack';
 
 /** Version v answers y = x + v: every outcome can be checked against what the variant predicted. */
 const affine = (bias: number) => buildAffine({ scale: 1, bias, features: 1 });
@@ -206,6 +207,48 @@ describe('prediction log, feedback and statistics', () => {
     ]);
     const inputNames = await query<{ input: string }>(stack.databaseUrl, 'SELECT DISTINCT input FROM prediction_input_rollups WHERE model_name = $1 ORDER BY input', [model]);
     expect(inputNames.map((row) => row.input)).toEqual(['x', 'x\uFFFD']);
+  });
+
+  it('sets aside an event PostgreSQL refuses and writes the rest of its batch, and of the stream behind it', async () => {
+    // A refusal the worker's own checks cannot foresee, made here with a constraint on this run's
+    // database: before, the batch failed, was retried before anything newer, and ingestion stopped.
+    const model = `refused-${uniqueSuffix()}`;
+    const event = (id: string): PredictionEvent => ({
+      request_id: `${model}-${id}`, model, version: 1, variant: 'champion', routing_key_hash: null, at: Date.now(), latency_us: 100, status: 200, error: null,
+      inputs: { x: 1 }, output: { value: 1 }, payload: null,
+    });
+    const refusedBefore = await metricValue(worker!, 'switchyard_prediction_log_refused_total{stream="predictions"}');
+    await query(stack.databaseUrl, `ALTER TABLE prediction_log ADD CONSTRAINT e2e_refuses_poison CHECK (request_id NOT LIKE '%-poison%') NOT VALID`);
+    const redis = new Redis(process.env.REDIS_URL!);
+    try {
+      await redis.xadd(predictionStreamKey(stack.redisPrefix), '*', 'batch', JSON.stringify(['a', 'poison-1', 'b', 'c', 'd', 'poison-2', 'e'].map(event)));
+      await redis.xadd(predictionStreamKey(stack.redisPrefix), '*', 'batch', JSON.stringify([event('f')]));
+      const rows = await eventually(
+        () => query<{ request_id: string }>(stack.databaseUrl, 'SELECT request_id FROM prediction_log WHERE model_name = $1 ORDER BY request_id', [model]),
+        (found) => found.length === 6,
+        20_000,
+      );
+      expect(rows.map((row) => row.request_id)).toEqual(['a', 'b', 'c', 'd', 'e', 'f'].map((id) => `${model}-${id}`));
+      // The rollups count what was written, and only that.
+      const [rollup] = await query<{ requests: string }>(stack.databaseUrl, 'SELECT sum(requests) AS requests FROM prediction_rollups WHERE model_name = $1', [model]);
+      expect(Number(rollup.requests)).toBe(6);
+
+      const refused = await eventually(
+        async () => ((await redis.xrange(refusedEventStreamKey(stack.redisPrefix), '-', '+')) as [string, string[]][]).map(([, fields]) => fields),
+        (found) => found.filter((fields) => fields.join(' ').includes(model)).length === 2,
+        10_000,
+      );
+      const mine = refused.filter((fields) => fields.join(' ').includes(model)).map((fields) => Object.fromEntries(fields.reduce<string[][]>((pairs, v, i) => (i % 2 ? pairs : [...pairs, [v, fields[i + 1]]]), [])));
+      expect(mine.map((entry) => ({ stream: entry.stream, id: JSON.parse(entry.event).request_id, sqlstate: entry.sqlstate }))).toEqual([
+        { stream: 'predictions', id: `${model}-poison-1`, sqlstate: '23514' },
+        { stream: 'predictions', id: `${model}-poison-2`, sqlstate: '23514' },
+      ]);
+      expect(mine[0].error).toContain('e2e_refuses_poison');
+      expect(await metricValue(worker!, 'switchyard_prediction_log_refused_total{stream="predictions"}')).toBe(refusedBefore + 2);
+    } finally {
+      redis.disconnect();
+      await query(stack.databaseUrl, 'ALTER TABLE prediction_log DROP CONSTRAINT IF EXISTS e2e_refuses_poison');
+    }
   });
 
   it('answers stats questions it cannot answer with a problem', async () => {

@@ -51,6 +51,13 @@ export interface FeedbackEvent {
 
 export const predictionStreamKey = (prefix: string): string => `${prefix}:predictions`;
 export const feedbackStreamKey = (prefix: string): string => `${prefix}:feedback`;
+/**
+ * Events PostgreSQL refused (see the worker's refused-events): one entry per event, with the stream it
+ * came from, the event as JSON, PostgreSQL's SQLSTATE and message. Capped at about
+ * REFUSED_EVENTS_MAX_LENGTH entries, the oldest dropped first.
+ */
+export const refusedEventStreamKey = (prefix: string): string => `${prefix}:refused-events`;
+export const REFUSED_EVENTS_MAX_LENGTH = 10_000;
 
 /** Stream field holding a JSON array of events: one stream entry per gateway flush. */
 export const STREAM_BATCH_FIELD = 'batch';

@@ -7,6 +7,7 @@ export class IngestionMetrics {
   readonly ingested: Counter;
   readonly duplicates: Counter;
   readonly rejected: Counter;
+  readonly refused: Counter<'stream'>;
   readonly outcomes: Counter<'result'>;
   readonly labels: Counter<'result'>;
   readonly batchSeconds: Histogram;
@@ -17,6 +18,12 @@ export class IngestionMetrics {
     this.ingested = new Counter({ name: 'switchyard_prediction_log_ingested_total', help: 'Prediction events written to PostgreSQL', registers });
     this.duplicates = new Counter({ name: 'switchyard_prediction_log_duplicates_total', help: 'Prediction events already in PostgreSQL (redelivered or a repeated request id)', registers });
     this.rejected = new Counter({ name: 'switchyard_prediction_log_rejected_total', help: 'Stream events that could not be read and were left out', registers });
+    this.refused = new Counter({
+      name: 'switchyard_prediction_log_refused_total',
+      help: 'Events PostgreSQL refused (a value it cannot store, a constraint): set aside on the refused-events stream instead of stopping ingestion',
+      labelNames: ['stream'],
+      registers,
+    });
     this.outcomes = new Counter({
       name: 'switchyard_outcomes_total',
       help: 'Feedback outcomes: applied to their prediction, pending (prediction not ingested yet) or duplicate (the prediction already had one)',

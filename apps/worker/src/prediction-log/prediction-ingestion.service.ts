@@ -9,6 +9,8 @@ import {
   feedbackStreamKey,
   type PredictionEvent,
   predictionStreamKey,
+  REFUSED_EVENTS_MAX_LENGTH,
+  refusedEventStreamKey,
   SHADOW_VARIANT,
   STREAM_BATCH_FIELD,
 } from '@switchyard/queues';
@@ -16,6 +18,7 @@ import { PeriodicTask } from '../periodic-task';
 import { IngestionMetrics } from './ingestion-metrics';
 import { isFeedbackEvent, isPredictionEvent } from './event-shapes';
 import { jsonbText } from './jsonb-text';
+import { writeSettingAsideRefused } from './refused-events';
 import { type JoinedLabel, type JoinedOutcome, rollupLabels, rollupOutcomes, rollupPredictions } from './rollup-deltas';
 
 import { rollupShadowAnswers, rollupShadowOutcomes } from './shadow-rollup-deltas';
@@ -37,6 +40,8 @@ export class PredictionIngestion implements OnApplicationBootstrap, OnApplicatio
   private readonly logger = new Logger(PredictionIngestion.name);
   private readonly connections: Redis[] = [];
   private readonly consumers: StreamConsumer[] = [];
+  /** For setting refused events aside: the consumers' connections are busy with blocking reads. */
+  private refusedLog?: Redis;
   private readonly pendingOutcomes = new PeriodicTask(
     PENDING_OUTCOME_SWEEP_MS,
     async () => {
@@ -54,6 +59,7 @@ export class PredictionIngestion implements OnApplicationBootstrap, OnApplicatio
 
   onApplicationBootstrap(): void {
     const prefix = this.config.get('REDIS_PREFIX');
+    this.refusedLog = this.connect();
     this.consume(predictionStreamKey(prefix), (entries) => this.ingestPredictions(entries));
     this.consume(feedbackStreamKey(prefix), (entries) => this.ingestFeedback(entries), 200);
     this.pendingOutcomes.start();
@@ -66,11 +72,16 @@ export class PredictionIngestion implements OnApplicationBootstrap, OnApplicatio
     await Promise.all(this.connections.map((redis) => redis.quit().catch(() => redis.disconnect())));
   }
 
-  private consume(stream: string, handle: (entries: StreamEntry[]) => Promise<void>, count = 20): void {
-    // Each consumer blocks on its reads, so each has a connection of its own.
+  private connect(): Redis {
     const redis = createRedisClient(this.config.get('REDIS_URL'));
     redis.on('error', () => undefined);
     this.connections.push(redis);
+    return redis;
+  }
+
+  private consume(stream: string, handle: (entries: StreamEntry[]) => Promise<void>, count = 20): void {
+    // Each consumer blocks on its reads, so each has a connection of its own.
+    const redis = this.connect();
     const claimIdleMs = this.config.get('PREDICTION_LOG_CLAIM_IDLE_MS');
     const consumer = new StreamConsumer({ redis, stream, group: GROUP, handle, logger: this.logger, count, claimIdleMs });
     this.consumers.push(consumer);
@@ -96,9 +107,43 @@ export class PredictionIngestion implements OnApplicationBootstrap, OnApplicatio
     return events;
   }
 
+  /**
+   * Puts an event PostgreSQL refused on the refused-events stream, where an operator can read it (and
+   * fix and replay it), and counts it; the batch's other events are written. Setting it aside is
+   * acknowledged with the batch, so if Redis cannot take it the batch is retried, never lost.
+   */
+  private async setAside(stream: 'predictions' | 'feedback', event: unknown, error: Error): Promise<void> {
+    const code = (error as { code?: unknown }).code;
+    await this.refusedLog!.xadd(
+      refusedEventStreamKey(this.config.get('REDIS_PREFIX')),
+      'MAXLEN',
+      '~',
+      REFUSED_EVENTS_MAX_LENGTH,
+      '*',
+      'stream',
+      stream,
+      'event',
+      JSON.stringify(event),
+      'sqlstate',
+      typeof code === 'string' ? code : '',
+      'error',
+      error.message,
+    );
+    this.metrics.refused.inc({ stream });
+    this.logger.warn(`${stream}: PostgreSQL refused an event (${error.message}); it is on the refused-events stream, and the rest of its batch was written`);
+  }
+
   async ingestPredictions(entries: StreamEntry[]): Promise<void> {
     const events = this.parse(entries, STREAM_BATCH_FIELD, isPredictionEvent);
-    if (events.length === 0) return;
+    await writeSettingAsideRefused(
+      events,
+      (part) => this.writePredictions(part),
+      (event, error) => this.setAside('predictions', event, error),
+    );
+  }
+
+  /** One transaction: the raw rows, then the rollups of those this transaction inserted. */
+  private async writePredictions(events: PredictionEvent[]): Promise<void> {
     const started = performance.now();
     const inserted = await this.dataSource.transaction(async (manager) => {
       const rows = (await manager.query(
@@ -260,10 +305,20 @@ export class PredictionIngestion implements OnApplicationBootstrap, OnApplicatio
 
   async ingestFeedback(entries: StreamEntry[]): Promise<void> {
     const parsed = this.parse(entries, 'event', isFeedbackEvent);
-    const labels = parsed.filter((event) => event.label !== undefined);
-    const events = parsed.filter((event) => event.label === undefined);
-    if (labels.length > 0) await this.ingestLabels(labels);
-    if (events.length === 0) return;
+    const setAside = (event: FeedbackEvent, error: Error) => this.setAside('feedback', event, error);
+    await writeSettingAsideRefused(
+      parsed.filter((event) => event.label !== undefined),
+      (labels) => this.ingestLabels(labels),
+      setAside,
+    );
+    await writeSettingAsideRefused(
+      parsed.filter((event) => event.label === undefined),
+      (outcomes) => this.writeOutcomes(outcomes),
+      setAside,
+    );
+  }
+
+  private async writeOutcomes(events: FeedbackEvent[]): Promise<void> {
     const { applied, waiting } = await this.dataSource.transaction(async (manager) => {
       // The first outcome reported for a prediction counts: of duplicates in one batch, the earliest.
       const earliest = new Map<string, FeedbackEvent>();
