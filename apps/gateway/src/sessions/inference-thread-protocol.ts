@@ -11,7 +11,14 @@ export interface WireTensor {
 export type ThreadRequest =
   | { kind: 'load'; key: string; bytes: Buffer }
   | { kind: 'run'; key: string; feeds: Record<string, WireTensor>; outputNames?: string[] }
-  | { kind: 'release'; key: string };
+  | { kind: 'release'; key: string }
+  /**
+   * Release every session and end the thread. The thread ends itself, between two of its own tasks:
+   * `worker.terminate()` from outside may land while the thread is inside onnxruntime (a load, a run),
+   * and when that native call returns into a thread that may no longer run JavaScript, onnxruntime-node
+   * throws a C++ exception nothing can catch, and the whole process aborts.
+   */
+  | { kind: 'close' };
 
 /** Each request carries an id its reply answers to. */
 export type ThreadMessage = ThreadRequest & { id: number };

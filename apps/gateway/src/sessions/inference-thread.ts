@@ -47,6 +47,14 @@ async function answer(message: ThreadMessage): Promise<{ reply: ThreadReply; tra
       if (session) await session.release();
       return { reply: { id: message.id, ok: true } };
     }
+    case 'close': {
+      // This handler runs only while no onnxruntime call is on this thread's stack (a call blocks the
+      // thread), so ending here never cuts one short. process.exit() in a worker ends the thread only.
+      const open = [...sessions.values()];
+      sessions.clear();
+      await Promise.allSettled(open.map((session) => session.release()));
+      process.exit(0);
+    }
   }
 }
 

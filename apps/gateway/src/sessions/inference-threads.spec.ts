@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import type { TypedConfig } from '@switchyard/config';
 import { MetricsRegistry } from '@switchyard/http';
-import { buildAffine } from '@switchyard/onnx/testing';
+import { buildAffine, buildMlp } from '@switchyard/onnx/testing';
 import { INFERENCE_THREAD_NICE } from './inference-thread-protocol';
 import { InferenceThreads } from './inference-threads';
 
@@ -16,15 +16,19 @@ function niceByThread(): Map<number, number> {
   return nice;
 }
 
+function inferenceThreads(count: number): InferenceThreads {
+  const settings = { GATEWAY_OFFLOAD_ABOVE_MS: 0, GATEWAY_INFERENCE_THREADS: count } as const;
+  const config = { get: (key: keyof typeof settings) => settings[key] } as unknown as TypedConfig;
+  return new InferenceThreads(config, new MetricsRegistry());
+}
+
 // Constructed here, under Jest, from the TypeScript source: the thread itself runs inference-thread.ts
 // as `npm run build` compiled it (programPath).
 describe('InferenceThreads', () => {
   let threads: InferenceThreads;
 
   beforeAll(() => {
-    const settings = { GATEWAY_OFFLOAD_ABOVE_MS: 0, GATEWAY_INFERENCE_THREADS: 2 } as const;
-    const config = { get: (key: keyof typeof settings) => settings[key] } as unknown as TypedConfig;
-    threads = new InferenceThreads(config, new MetricsRegistry());
+    threads = inferenceThreads(2);
   });
 
   afterAll(() => threads.onApplicationShutdown());
@@ -53,5 +57,30 @@ describe('InferenceThreads', () => {
     const runner = await threads.load('b'.repeat(64), Buffer.from(buildAffine({ scale: 1, bias: 0, features: 2 })));
     await expect(runner.run({ z: new ort.Tensor('float32', Float32Array.of(1, 2), [1, 2]) })).rejects.toThrow(/input/i);
     await runner.release();
+  });
+});
+
+describe('InferenceThreads shutting down', () => {
+  it('lets a thread finish the load it is in, ends it, and refuses loads after', async () => {
+    const threads = inferenceThreads(1);
+    // ~20 MB of weights: loading takes tens to hundreds of milliseconds here.
+    const bytes = Buffer.from(buildMlp({ layers: [512, 2048, 2048, 10], seed: 1 }));
+    const started = performance.now();
+    await (await threads.load('d'.repeat(64), bytes)).release();
+    const loadMs = performance.now() - started;
+
+    const loading = threads.load('e'.repeat(64), bytes).then(
+      () => 'loaded',
+      (error: Error) => error.message,
+    );
+    // Shut down about a third of a load in, to land while the thread is inside onnxruntime. Before,
+    // shutdown terminated the thread from outside, and when the native load returned into it,
+    // onnxruntime-node threw a C++ exception nothing could catch: this whole process aborted. The
+    // delay only makes that moment likely; the outcome below holds wherever the shutdown lands.
+    await new Promise((resolve) => setTimeout(resolve, loadMs / 3));
+    await threads.onApplicationShutdown();
+    // Either the load finished before the thread ended, or the thread ended before it began.
+    expect(['loaded', 'inference thread exited with code 0']).toContain(await loading);
+    await expect(threads.load('f'.repeat(64), bytes)).rejects.toThrow('the inference threads are closed: the gateway is shutting down');
   });
 });

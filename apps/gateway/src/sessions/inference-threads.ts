@@ -5,8 +5,11 @@ import { Gauge } from 'prom-client';
 import { MetricsRegistry } from '@switchyard/http';
 import { TypedConfig } from '@switchyard/config';
 import { programPath } from '@switchyard/programs';
-import type { ThreadReply, ThreadRequest, WireTensor } from './inference-thread-protocol';
+import type { ThreadMessage, ThreadReply, ThreadRequest, WireTensor } from './inference-thread-protocol';
 import type { VersionRunner } from './version-runner';
+
+/** How long a closing inference thread may take to finish the call it holds (a heavy model's run, a load). */
+const CLOSE_GRACE_MS = 30_000;
 
 /** One worker thread running inference-thread.ts: requests go in with an id, replies come back with it. */
 class InferenceThread {
@@ -48,8 +51,23 @@ class InferenceThread {
     }
   }
 
-  terminate(): Promise<number> {
-    return this.worker.terminate();
+  /**
+   * Asks the thread to end itself (see the 'close' request) and waits for it; a call it holds finishes
+   * first. Only a thread still running after `graceMs` (a native call that never returns) is
+   * terminated from outside, at the risk that request exists to avoid.
+   */
+  async close(graceMs: number): Promise<'closed' | 'terminated'> {
+    const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+    this.worker.postMessage({ kind: 'close', id: this.nextId++ } satisfies ThreadMessage);
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([
+      exited.then(() => 'closed' as const),
+      new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), graceMs).unref())),
+    ]);
+    clearTimeout(timer);
+    if (outcome === 'closed') return outcome;
+    await this.worker.terminate();
+    return 'terminated';
   }
 }
 
@@ -86,6 +104,7 @@ class ThreadRunner implements VersionRunner {
 export class InferenceThreads implements OnApplicationShutdown {
   private readonly logger = new Logger(InferenceThreads.name);
   private threads: InferenceThread[] | null = null;
+  private closed = false;
   private keys = 0;
   readonly offloadAboveMs: number;
   private readonly count: number;
@@ -110,6 +129,8 @@ export class InferenceThreads implements OnApplicationShutdown {
 
   /** Threads start on first use: a gateway serving only light models never pays for them. */
   private pool(): InferenceThread[] {
+    // A load still under way when the gateway shuts down must not start threads nobody will close.
+    if (this.closed) throw new Error('the inference threads are closed: the gateway is shutting down');
     this.threads ??= Array.from({ length: this.count }, () => new InferenceThread());
     return this.threads;
   }
@@ -123,6 +144,9 @@ export class InferenceThreads implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.all((this.threads ?? []).map((thread) => thread.terminate()));
+    this.closed = true;
+    const outcomes = await Promise.all((this.threads ?? []).map((thread) => thread.close(CLOSE_GRACE_MS)));
+    const terminated = outcomes.filter((outcome) => outcome === 'terminated').length;
+    if (terminated > 0) this.logger.warn({ terminated, graceMs: CLOSE_GRACE_MS }, 'inference threads still busy after the grace period were terminated');
   }
 }
