@@ -106,7 +106,7 @@ describe('gRPC Open Inference Protocol', () => {
   it('answers ServerLive, ServerReady and ServerMetadata without a key, ModelReady and ModelMetadata with one', async () => {
     expect((await rpc('ServerLive', {}, { key: null })).response).toEqual({ live: true });
     expect((await eventually(() => rpc('ServerReady', {}, { key: null }), (reply) => reply.response?.ready === true)).response).toEqual({ ready: true });
-    expect((await rpc('ServerMetadata', {}, { key: null })).response).toEqual({ name: 'switchyard', version: '0.1.0', extensions: [] });
+    expect((await rpc('ServerMetadata', {}, { key: null })).response).toEqual({ name: 'switchyard', version: '0.1.0', extensions: ['binary_tensor_data'] });
     expect((await rpc('ModelReady', { name: affine, version: '2' })).response).toEqual({ ready: true });
     const metadata = (await rpc('ModelMetadata', { name: affine })).response;
     expect(metadata).toEqual({

@@ -8,7 +8,7 @@ import { AccessRefused, authenticate, authorize, isValidRequestId, REQUEST_ID_RU
 import type { GrpcInferRequest } from '@switchyard/tensor';
 import { DataPlane } from '../inference/data-plane.service';
 import { KeyCache } from '../keys/key-cache.service';
-import { OIP_SERVER_VERSION, OipService, versionNumber } from '../oip/oip.service';
+import { OIP_SERVER_METADATA, OipService, versionNumber } from '../oip/oip.service';
 import { OIP_GRPC } from './oip-grpc.codec';
 
 type Rpc = 'ServerLive' | 'ServerReady' | 'ServerMetadata' | 'ModelReady' | 'ModelMetadata' | 'ModelInfer';
@@ -59,7 +59,7 @@ export class GrpcInferenceService {
       ServerLive: this.unary('ServerLive', () => ({ live: true })),
       ServerReady: this.unary('ServerReady', () => ({ ready: this.oip.serverReady() })),
       // binary_tensor_data is an HTTP extension: gRPC carries binary tensors in raw_input_contents.
-      ServerMetadata: this.unary('ServerMetadata', () => ({ name: 'switchyard', version: OIP_SERVER_VERSION, extensions: [] })),
+      ServerMetadata: this.unary('ServerMetadata', () => OIP_SERVER_METADATA),
       ModelReady: this.unary('ModelReady', async (request: ModelRequest) => ({ ready: await this.oip.ready(request.name ?? '', present(request.version)) })),
       ModelMetadata: this.unary('ModelMetadata', (request: ModelRequest) => this.oip.metadata(request.name ?? '', present(request.version))),
       ModelInfer: this.unary('ModelInfer', (request: GrpcInferRequest, call, requestId) => this.infer(request, call, requestId)),

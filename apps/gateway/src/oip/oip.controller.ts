@@ -1,8 +1,7 @@
 import { Controller, Get, Param, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { BINARY_TENSOR_DATA_EXTENSION } from '@switchyard/tensor';
-import { OIP_SERVER_VERSION, OipService } from './oip.service';
+import { OIP_SERVER_METADATA, OipService } from './oip.service';
 
 /**
  * Routes of the Open Inference Protocol REST API (see the spec); errors are `{"error": "..."}`. The
@@ -16,7 +15,7 @@ export class OipController {
   @Get()
   @ApiOperation({ summary: 'server metadata' })
   serverMetadata() {
-    return { name: 'switchyard', version: OIP_SERVER_VERSION, extensions: [BINARY_TENSOR_DATA_EXTENSION] };
+    return OIP_SERVER_METADATA;
   }
 
   @Get('health/live')

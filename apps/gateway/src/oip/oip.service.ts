@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DomainError } from '@switchyard/errors';
 import type { TensorSpec } from '@switchyard/onnx';
 import { parseVersionNumber } from '@switchyard/queues';
-import { isJsonObject } from '@switchyard/tensor';
+import { BINARY_TENSOR_DATA_EXTENSION, isJsonObject } from '@switchyard/tensor';
 import { DeploymentSync } from '../deployment-sync/deployment-sync.service';
 import { DataPlane } from '../inference/data-plane.service';
 import { type InferenceOutcome, InferenceService, type Routed } from '../inference/inference.service';
@@ -15,6 +15,12 @@ export const OIP_PLATFORM = 'onnx_onnxv1';
 
 /** The server version ServerMetadata reports, over HTTP and gRPC. */
 export const OIP_SERVER_VERSION = '0.1.0';
+
+/**
+ * ServerMetadata, the same over HTTP (`GET /v2`) and gRPC: the extensions are the server's, as Triton
+ * lists them on both, although binary tensor data is an HTTP extension (gRPC carries raw contents natively).
+ */
+export const OIP_SERVER_METADATA = { name: 'switchyard', version: OIP_SERVER_VERSION, extensions: [BINARY_TENSOR_DATA_EXTENSION] } as const;
 
 export interface OipInferRequest {
   model: string;
