@@ -57,7 +57,7 @@ export const feedbackStreamKey = (prefix: string): string => `${prefix}:feedback
  * REFUSED_EVENTS_MAX_LENGTH entries, the oldest dropped first.
  */
 export const refusedEventStreamKey = (prefix: string): string => `${prefix}:refused-events`;
-export const REFUSED_EVENTS_MAX_LENGTH = 10_000;
+export const REFUSED_EVENTS_MAX_LENGTH = 1_000;
 
 /** Stream field holding a JSON array of events: one stream entry per gateway flush. */
 export const STREAM_BATCH_FIELD = 'batch';

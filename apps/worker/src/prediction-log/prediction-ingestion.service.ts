@@ -28,6 +28,7 @@ const GROUP = 'ingest';
 /** How often outcomes and labels that arrived before their prediction are matched again. */
 const PENDING_OUTCOME_SWEEP_MS = 2_000;
 const PENDING_OUTCOME_BATCH = 5_000;
+const REFUSAL_LOG_INTERVAL_MS = 10_000;
 
 /**
  * Moves the prediction log from Redis into PostgreSQL: raw rows (idempotent by request id) and the
@@ -42,6 +43,8 @@ export class PredictionIngestion implements OnApplicationBootstrap, OnApplicatio
   private readonly consumers: StreamConsumer[] = [];
   /** For setting refused events aside: the consumers' connections are busy with blocking reads. */
   private refusedLog?: Redis;
+  private lastRefusalLog = 0;
+  private refusalsUnlogged = 0;
   private readonly pendingOutcomes = new PeriodicTask(
     PENDING_OUTCOME_SWEEP_MS,
     async () => {
@@ -130,7 +133,15 @@ export class PredictionIngestion implements OnApplicationBootstrap, OnApplicatio
       error.message,
     );
     this.metrics.refused.inc({ stream });
-    this.logger.warn(`${stream}: PostgreSQL refused an event (${error.message}); it is on the refused-events stream, and the rest of its batch was written`);
+    // One line per REFUSAL_LOG_INTERVAL_MS at most: a migration that refuses every event must not flood the log.
+    this.refusalsUnlogged += 1;
+    if (Date.now() - this.lastRefusalLog >= REFUSAL_LOG_INTERVAL_MS) {
+      this.logger.warn(
+        `${stream}: PostgreSQL refused ${this.refusalsUnlogged} event(s), the last with "${error.message}"; they are on the refused-events stream, and the rest of their batches was written`,
+      );
+      this.lastRefusalLog = Date.now();
+      this.refusalsUnlogged = 0;
+    }
   }
 
   async ingestPredictions(entries: StreamEntry[]): Promise<void> {
