@@ -1,4 +1,4 @@
-import { type CpuProfile, summariseProfile } from './cpu-profile';
+import { type CpuProfile, SOCKET_WRITE_LAYER, summariseProfile } from './cpu-profile';
 
 const frame = (functionName: string, url = '') => ({ functionName, url, lineNumber: 0 });
 
@@ -23,6 +23,23 @@ describe('summariseProfile', () => {
       { layer: 'GC', self_ms: 0.3, percent: 30 },
       { layer: 'Switchyard (its code, prom-client, ioredis)', self_ms: 0.2, percent: 20 },
       { layer: 'HTTP (Node core, Fastify)', self_ms: 0.2, percent: 20 },
+    ]);
+  });
+
+  it('gives native socket writes a layer of their own, whoever calls them', () => {
+    const profile: CpuProfile = {
+      nodes: [
+        { id: 1, callFrame: frame('(root)'), children: [2] },
+        { id: 2, callFrame: frame('end', 'node:_http_outgoing'), children: [3, 4] },
+        { id: 3, callFrame: frame('writev') },
+        { id: 4, callFrame: frame('byteLength') },
+      ],
+      samples: [2, 3, 3, 4],
+      timeDeltas: [100, 200, 100, 100],
+    };
+    expect(summariseProfile(profile).layers).toEqual([
+      { layer: SOCKET_WRITE_LAYER, self_ms: 0.3, percent: 60 },
+      { layer: 'HTTP (Node core, Fastify)', self_ms: 0.2, percent: 40 },
     ]);
   });
 });

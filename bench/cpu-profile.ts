@@ -34,6 +34,16 @@ export const LAYERS: Array<[layer: string, pattern: RegExp]> = [
 const GC = 'GC';
 const IDLE = new Set(['(idle)', '(program)']);
 
+/**
+ * Node's native socket writes. V8's sampler charges a sample to whatever the thread was in when the
+ * sample was taken, waiting included: a write whose system call wakes the reader (autocannon, on the
+ * same two cores) often loses the core inside it, so these read far above their CPU cost (measured
+ * with perf's on-CPU samples, bench/README). They get a layer of their own, named so, rather than
+ * swelling HTTP's.
+ */
+const SOCKET_WRITES = new Set(['writev', 'writeBuffer', 'writeUtf8String', 'writeLatin1String', 'writeAsciiString', 'writeUcs2String']);
+export const SOCKET_WRITE_LAYER = 'socket writes (wall time: includes waiting for a core)';
+
 function layerOfUrl(url: string): string | undefined {
   if (!url) return undefined;
   for (const [layer, pattern] of LAYERS) if (pattern.test(url)) return layer;
@@ -52,7 +62,14 @@ export function summariseProfile(profile: CpuProfile, top = 20): ProfileSummary 
     const node = byNode.get(id)!;
     const name = node.callFrame.functionName;
     const up = parent.get(id);
-    const layer = name === '(garbage collector)' ? GC : IDLE.has(name) ? name : (layerOfUrl(node.callFrame.url) ?? (up === undefined ? 'other' : layerOf(up)));
+    const layer =
+      name === '(garbage collector)'
+        ? GC
+        : IDLE.has(name)
+          ? name
+          : !node.callFrame.url && SOCKET_WRITES.has(name)
+            ? SOCKET_WRITE_LAYER
+            : (layerOfUrl(node.callFrame.url) ?? (up === undefined ? 'other' : layerOf(up)));
     layerOfNode.set(id, layer);
     return layer;
   };
