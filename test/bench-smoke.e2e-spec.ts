@@ -3,16 +3,11 @@ import { access, readFile, rm } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
-import { DIST, type Spawned, stop } from './support/processes';
+import { captured, DIST, type Spawned, stop } from './support/processes';
 
 /** Like runNode, with command-line arguments: the compiled bench, its output captured. */
 function runBench(args: string[]): Spawned {
-  const child = spawn(process.execPath, [path.join(DIST, 'bench', 'run.js'), ...args], { cwd: path.dirname(DIST), env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output: () => output, exited };
+  return captured(spawn(process.execPath, [path.join(DIST, 'bench', 'run.js'), ...args], { cwd: path.dirname(DIST), env: process.env, stdio: ['ignore', 'pipe', 'pipe'] }));
 }
 
 async function databaseExists(name: string): Promise<boolean> {

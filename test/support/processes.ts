@@ -48,14 +48,29 @@ export interface Spawned {
   exited: Promise<number | null>;
 }
 
-/** Runs a compiled entry point (npm test builds first); output is captured for assertions and failures. */
-export function runNode(entry: string, env: Record<string, string | undefined>): Spawned {
-  const child = spawn(process.execPath, [path.join(DIST, entry)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** How long `exited` waits, after the process has exited, for the rest of its output. */
+const OUTPUT_DRAIN_MS = 2_000;
+
+/**
+ * A spawned child (stdout and stderr piped) with its output captured, stdout and stderr interleaved.
+ * `exited` settles on 'close', once both streams are read to their end, so output() then holds all
+ * the process wrote: on 'exit' the last lines may still be unread. A grandchild holding the streams
+ * open delays it by OUTPUT_DRAIN_MS at most.
+ */
+export function captured(child: ChildProcess): Spawned {
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) => {
+    child.on('close', (code) => resolve(code));
+    child.on('exit', (code) => setTimeout(() => resolve(code), OUTPUT_DRAIN_MS).unref());
+  });
   return { child, output: () => output, exited };
+}
+
+/** Runs a compiled entry point (npm test builds first); output is captured for assertions and failures. */
+export function runNode(entry: string, env: Record<string, string | undefined>): Spawned {
+  return captured(spawn(process.execPath, [path.join(DIST, entry)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
 }
 
 export async function waitForHttp(url: string, timeoutMs = 90_000): Promise<void> {

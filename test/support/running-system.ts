@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { dropDatabase } from '@switchyard/persistence';
-import { freePort, runNode, type Spawned, stop, waitForHttp } from './processes';
+import { captured, freePort, runNode, stop, waitForHttp } from './processes';
 import { testRun, uniqueSuffix } from './test-env';
 
 export interface RunningSystem {
@@ -61,17 +61,15 @@ const ROOT = path.resolve(__dirname, '..', '..');
 export async function runBash(script: { file: string } | { text: string }, env: Record<string, string>, timeoutMs: number): Promise<ScriptRun> {
   const args = 'file' in script ? [script.file] : ['-s'];
   const child = spawn('bash', args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (chunk) => (output += chunk));
-  child.stderr.on('data', (chunk) => (output += chunk));
   child.stdin.end('text' in script ? script.text : '');
-  const spawned: Spawned = { child, output: () => output, exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))) };
+  const spawned = captured(child);
+  let killed = false;
   const timer = setTimeout(() => {
-    output += `\n[killed after ${timeoutMs} ms]`;
+    killed = true;
     void stop(spawned, 'SIGKILL');
   }, timeoutMs);
   try {
-    return { code: await spawned.exited, output: spawned.output() };
+    return { code: await spawned.exited, output: spawned.output() + (killed ? `\n[killed after ${timeoutMs} ms]` : '') };
   } finally {
     clearTimeout(timer);
   }
