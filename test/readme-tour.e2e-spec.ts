@@ -64,6 +64,8 @@ describe('README.md: the five-minute tour', () => {
     expect(run.output).toContain('"version":2,"variant":"challenger","request_id":"tour-1"');
     const routed = [...run.output.matchAll(/"variant":"(champion|challenger)"/g)].map((m) => m[1]);
     expect(routed.length).toBeGreaterThanOrEqual(21);
+    // The outcome was accepted (the block retries while the prediction is not logged yet).
+    expect(run.output).toMatch(/\{"request_id":"tour-1"[^}]*"value":1[^}]*"accepted_at"/);
     // The stats answer the tour's traffic: both variants, a verdict in words.
     expect(run.output).toMatch(/"variants":\[\{"variant":"champion"/);
     expect(run.output).toContain('"verdict":{"decision"');

@@ -119,8 +119,12 @@ step "9. report ground truth: each patient's true progression, as a label, by re
 # variant predicted (MAE, RMSE). A "value" would be a business outcome (say, a readmission cost),
 # compared between variants by its mean — for a true progression that would compare two groups of
 # patients, not the two models.
-# Feedback is accepted once the gateway has logged the prediction (within PREDICTION_LOG_FLUSH_MS).
-sleep 1
+# Feedback is accepted once the gateway has logged the prediction (within PREDICTION_LOG_FLUSH_MS;
+# 404 until then): each label is retried for up to 20 s, and the last try reports its error.
+report() {
+  for _ in $(seq 99); do json -X POST "$GATEWAY/v1/feedback" -d "$1" >/dev/null 2>&1 && return; sleep 0.2; done
+  json -X POST "$GATEWAY/v1/feedback" -d "$1" >/dev/null
+}
 "$PYTHON" - "$WORK" <<'PY' >"$WORK/feedback.jsonl"
 import json, os, sys
 work = sys.argv[1]
@@ -129,9 +133,7 @@ answers = [json.loads(line) for line in open(os.path.join(work, "predictions.jso
 for answer, target in zip(answers, targets):
     print(json.dumps({"request_id": answer["request_id"], "label": target}))
 PY
-while IFS= read -r label; do
-  json -X POST "$GATEWAY/v1/feedback" -d "$label" >/dev/null
-done <"$WORK/feedback.jsonl"
+while IFS= read -r label; do report "$label"; done <"$WORK/feedback.jsonl"
 echo "$(wc -l <"$WORK/feedback.jsonl") labels reported"
 
 step "10. statistics per variant: model quality (MAE, RMSE) from the labels, and the comparison"
