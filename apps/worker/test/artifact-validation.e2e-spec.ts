@@ -404,9 +404,14 @@ describe('artifact validation (worker)', () => {
       try {
         const worker = await stack.startWorker({ S3_ENDPOINT: proxy.url });
         const uploaded = await stack.upload(buildMlp({ layers: [4, 3], seed: 5 }));
-        // Two attempts failed (after the 1 s backoff the second one did too): the job waits out 2 s more.
-        expect(await eventually(() => metricValue(worker, jobs('retry')), (n) => n >= 2)).toBe(2);
-        expect(await stack.jobState(uploaded.jobId)).toBe('delayed');
+        // Two attempts failed (after the 1 s backoff the second one did too): the job waits out 2 s
+        // more, then 4 s after a third. Read together, so a slow read cannot see a retry the state predates.
+        const waiting = await eventually(
+          async () => ({ retries: await metricValue(worker, jobs('retry')), state: await stack.jobState(uploaded.jobId) }),
+          ({ retries, state }) => retries >= 2 && state === 'delayed',
+        );
+        expect(waiting).toEqual({ retries: expect.any(Number), state: 'delayed' });
+        expect(waiting.retries).toBeGreaterThanOrEqual(2);
         expect((await stack.version(uploaded)).status).toBe('pending');
 
         proxy.mode = 'forward';

@@ -95,8 +95,13 @@ describe('guardrails', () => {
     expect(trips).toEqual([expect.objectContaining({ actor: 'guardrail', reason: expect.stringContaining('error rate') })]);
     // The evaluation that tripped is reported as `tripped` only until the next round (every 300 ms
     // here), which finds no challenger traffic and reports `idle`: on a busy machine that round can
-    // come before this read, so either is right; the audit entry above is the durable record.
-    const afterTrip = (await call(url('/guardrails'))).body.last_evaluation;
+    // come before this read, so either is right; the audit entry above is the durable record. The
+    // evaluation is stored just after the trip commits, so the previous round's `ok` may still be read
+    // for a moment: wait until it is gone.
+    const afterTrip = await eventually(
+      async () => (await call(url('/guardrails'))).body.last_evaluation,
+      (evaluation) => evaluation?.state === 'tripped' || evaluation?.state === 'idle',
+    );
     expect(afterTrip).toMatchObject(afterTrip.state === 'tripped' ? { detail: expect.stringContaining('error rate') } : { state: 'idle' });
     // Judged again on the next rounds, a stopped challenger is not stopped twice.
     await eventually(async () => (await call(url('/guardrails'))).body.last_evaluation, (evaluation) => evaluation?.state === 'idle');

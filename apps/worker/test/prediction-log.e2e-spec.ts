@@ -244,7 +244,9 @@ describe('prediction log, feedback and statistics', () => {
         { stream: 'predictions', id: `${model}-poison-2`, sqlstate: '23514' },
       ]);
       expect(mine[0].error).toContain('e2e_refuses_poison');
-      expect(await metricValue(worker!, 'switchyard_prediction_log_refused_total{stream="predictions"}')).toBe(refusedBefore + 2);
+      // Counted once each stream entry is written; read until then (the stream and /metrics are two connections).
+      const refusedCount = () => metricValue(worker!, 'switchyard_prediction_log_refused_total{stream="predictions"}');
+      expect(await eventually(refusedCount, (count) => count === refusedBefore + 2, 10_000)).toBe(refusedBefore + 2);
     } finally {
       redis.disconnect();
       await query(stack.databaseUrl, 'ALTER TABLE prediction_log DROP CONSTRAINT IF EXISTS e2e_refuses_poison');

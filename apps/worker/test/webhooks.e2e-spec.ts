@@ -164,7 +164,10 @@ describe('webhooks: durable, ordered, signed delivery through a receiver outage'
     expect(upload.status).toBe(201);
     await waitFor(async () => (await deliveriesOf(hook.body.id)).some((d: any) => d.attempts > 0), 'an attempt logged', 60_000);
     const [delivery] = await deliveriesOf(hook.body.id);
-    expect(delivery).toMatchObject({ event_type: 'version.created', model, status: 'pending', attempt_log: [expect.objectContaining({ status_code: null })] });
+    // Retries keep coming (every 250 ms and more here), so the log may hold more than the first attempt by now.
+    expect(delivery).toMatchObject({ event_type: 'version.created', model, status: 'pending' });
+    expect(delivery.attempt_log.length).toBeGreaterThanOrEqual(1);
+    expect(delivery.attempt_log.every((attempt: any) => attempt.status_code === null)).toBe(true);
     expect(delivery.attempt_log[0].error).toMatch(/could not connect/);
   }, 120_000);
 });

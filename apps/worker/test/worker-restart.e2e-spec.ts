@@ -79,8 +79,9 @@ describe('a worker process killed mid-job', () => {
         status: 'ready',
         signature: { inputs: [{ name: 'input', datatype: 'FP32', shape: [-1, 4] }] },
       });
-      // Taken again through BullMQ's stalled-job check, not re-added by anyone.
-      expect(stalled).toEqual([uploaded.jobId]);
+      // Taken again through BullMQ's stalled-job check, not re-added by anyone (the event comes on the
+      // QueueEvents connection, in its own time).
+      expect(await eventually(async () => [...stalled], (seen) => seen.length > 0, 10_000)).toEqual([uploaded.jobId]);
     } finally {
       for (const worker of [first, second]) if (worker) await stop(worker);
       await events.close();
