@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { credentials, loadPackageDefinition, Metadata } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { buildAffine } from '@switchyard/onnx/testing';
+import { eventually } from './support/artifacts';
 import { call } from './support/client';
 import { createModel, uploadReadyVersion } from './support/fixtures';
 import { fileStoreEnv, type RunningApp, startRegistry } from './support/http-app';
@@ -41,18 +42,19 @@ describe('nginx (deploy/docker/nginx.conf) in front of two gateway processes', (
    * request's line in its log phase, after the response has gone out, so a client can hold the
    * answer before the line is written: wait (generously) until every id asked for has its line.
    */
-  const logByRequestId = async (ids: string[]) => {
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      const lines = new Map<string, NonNullable<ReturnType<typeof parseAccessLine>>>();
-      for (const line of nginx!.accessLog()) {
-        const parsed = parseAccessLine(line);
-        if (parsed && parsed.requestId !== '-') lines.set(parsed.requestId, parsed);
-      }
-      if (ids.every((id) => lines.has(id)) || Date.now() > deadline) return lines;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
+  const logByRequestId = (ids: string[]) =>
+    eventually(
+      async () => {
+        const lines = new Map<string, NonNullable<ReturnType<typeof parseAccessLine>>>();
+        for (const line of nginx!.accessLog()) {
+          const parsed = parseAccessLine(line);
+          if (parsed && parsed.requestId !== '-') lines.set(parsed.requestId, parsed);
+        }
+        return lines;
+      },
+      (lines) => ids.every((id) => lines.has(id)),
+      15_000,
+    );
   const predict = (routingKey: string, requestId: string) =>
     call(`${nginx!.url}/v1/models/${model}/predict`, {
       method: 'POST',

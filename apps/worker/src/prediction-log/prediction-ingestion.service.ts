@@ -1,4 +1,4 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Redis } from 'ioredis';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -9,6 +9,7 @@ import {
   feedbackStreamKey,
   type PredictionEvent,
   predictionStreamKey,
+  REDIS_CLIENT,
   REFUSED_EVENTS_MAX_LENGTH,
   refusedEventStreamKey,
   SHADOW_VARIANT,
@@ -41,8 +42,6 @@ export class PredictionIngestion implements OnApplicationBootstrap, OnApplicatio
   private readonly logger = new Logger(PredictionIngestion.name);
   private readonly connections: Redis[] = [];
   private readonly consumers: StreamConsumer[] = [];
-  /** For setting refused events aside: the consumers' connections are busy with blocking reads. */
-  private refusedLog?: Redis;
   private lastRefusalLog = 0;
   private refusalsUnlogged = 0;
   private readonly pendingOutcomes = new PeriodicTask(
@@ -58,11 +57,11 @@ export class PredictionIngestion implements OnApplicationBootstrap, OnApplicatio
     private readonly config: TypedConfig,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly metrics: IngestionMetrics,
+    @Inject(REDIS_CLIENT) private readonly redis: Redis,
   ) {}
 
   onApplicationBootstrap(): void {
     const prefix = this.config.get('REDIS_PREFIX');
-    this.refusedLog = this.connect();
     this.consume(predictionStreamKey(prefix), (entries) => this.ingestPredictions(entries));
     this.consume(feedbackStreamKey(prefix), (entries) => this.ingestFeedback(entries), 200);
     this.pendingOutcomes.start();
@@ -75,16 +74,11 @@ export class PredictionIngestion implements OnApplicationBootstrap, OnApplicatio
     await Promise.all(this.connections.map((redis) => redis.quit().catch(() => redis.disconnect())));
   }
 
-  private connect(): Redis {
+  private consume(stream: string, handle: (entries: StreamEntry[]) => Promise<void>, count = 20): void {
+    // Each consumer blocks on its reads, so each has a connection of its own.
     const redis = createRedisClient(this.config.get('REDIS_URL'));
     redis.on('error', () => undefined);
     this.connections.push(redis);
-    return redis;
-  }
-
-  private consume(stream: string, handle: (entries: StreamEntry[]) => Promise<void>, count = 20): void {
-    // Each consumer blocks on its reads, so each has a connection of its own.
-    const redis = this.connect();
     const claimIdleMs = this.config.get('PREDICTION_LOG_CLAIM_IDLE_MS');
     const consumer = new StreamConsumer({ redis, stream, group: GROUP, handle, logger: this.logger, count, claimIdleMs });
     this.consumers.push(consumer);
@@ -117,7 +111,8 @@ export class PredictionIngestion implements OnApplicationBootstrap, OnApplicatio
    */
   private async setAside(stream: 'predictions' | 'feedback', event: unknown, error: Error): Promise<void> {
     const code = (error as { code?: unknown }).code;
-    await this.refusedLog!.xadd(
+    // The app's shared client: the consumers' own connections are busy with blocking reads.
+    await this.redis.xadd(
       refusedEventStreamKey(this.config.get('REDIS_PREFIX')),
       'MAXLEN',
       '~',
