@@ -76,6 +76,19 @@ describe('WeightedRouter', () => {
       expect(keyedOnlyRouter().assign(policy({ challengerBp: 8770 }), 'alice').variant).toBe('challenger');
     });
 
+    it('gives every key the bucket of its (model, salt) when one router sees the salt and the model change and change back', () => {
+      const router = keyedOnlyRouter();
+      const seen = [
+        { model: MODEL, salt: SALT },
+        { model: MODEL, salt: 'a1b2c3d4e5f60718' },
+        { model: 'churn-predictor', salt: SALT },
+        { model: MODEL, salt: SALT },
+      ];
+      for (const { model, salt } of seen) {
+        for (const key of KEYS.slice(0, 200)) expect(router.assign(policy({ model, salt }), key).bucket).toBe(bucketOf(model, salt, key));
+      }
+    });
+
     it('moves exactly the callers in buckets [1000, 2000) to the challenger when the weight rises from 10 % to 20 %', () => {
       const router = keyedOnlyRouter();
       const before = KEYS.map((key) => router.assign(policy({ challengerBp: 1000 }), key));

@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { BUCKETS, bucketOf } from './buckets';
+import { RecentMemo } from './recent-memo';
 import { isVariant, type Variant, VariantPinError } from './variant';
 
 /** What routing needs to know about one model's deployment. */
@@ -31,6 +32,12 @@ export type RandomBucketSource = () => number;
  * callers in the added slice of buckets to the challenger, and nobody flips back.
  */
 export class WeightedRouter {
+  /**
+   * Each model's recent callers' buckets under its current salt: a bucket is a SHA-256 of (model,
+   * salt, key), and the same callers come back. A new salt (a new experiment) starts a new memo.
+   */
+  private readonly buckets = new Map<string, { salt: string; memo: RecentMemo<number> }>();
+
   constructor(private readonly randomBucket: RandomBucketSource = () => randomInt(BUCKETS)) {}
 
   /**
@@ -42,10 +49,19 @@ export class WeightedRouter {
     assertChallengerBp(policy);
     const pinnedVariant = pin === undefined ? undefined : checkPin(policy, pin);
     const sticky = routingKey !== undefined && routingKey !== '';
-    const bucket = sticky ? bucketOf(policy.model, policy.salt, routingKey) : this.drawBucket();
+    const bucket = sticky ? this.bucketMemo(policy).get(routingKey) : this.drawBucket();
     if (pinnedVariant !== undefined) return { variant: pinnedVariant, bucket, sticky, pinned: true };
     const variant = policy.hasChallenger && bucket < policy.challengerBp ? 'challenger' : 'champion';
     return { variant, bucket, sticky, pinned: false };
+  }
+
+  private bucketMemo({ model, salt }: TrafficPolicy): RecentMemo<number> {
+    let entry = this.buckets.get(model);
+    if (entry === undefined || entry.salt !== salt) {
+      entry = { salt, memo: new RecentMemo((routingKey) => bucketOf(model, salt, routingKey)) };
+      this.buckets.set(model, entry);
+    }
+    return entry.memo;
   }
 
   /** A source returning anything else (Math.random's fractions, say) would silently skew the split. */

@@ -25,7 +25,7 @@ export function registerPredictRoute(fastify: FastifyInstance, predictions: Pred
     url: PREDICT_ROUTE,
     errorHandler,
     handler: async (request: FastifyRequest<PredictRoute>, reply: FastifyReply): Promise<PredictAnswer> => {
-      const answer = await predictions.predict({
+      const { answer } = await predictions.predict({
         model: request.params.name,
         body: request.body,
         requestId: request.id,

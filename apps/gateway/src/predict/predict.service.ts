@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '@switchyard/errors';
 import { parseVersionNumber } from '@switchyard/queues';
-import { DataPlane } from '../inference/data-plane.service';
+import { DataPlane, type Served } from '../inference/data-plane.service';
 import { type PredictAnswer, PREDICT_JSON } from './predict-json.codec';
 
 export interface PredictRequest {
@@ -34,8 +34,9 @@ function pinnedVersion(text: string | undefined): number | undefined {
 export class PredictService {
   constructor(private readonly dataPlane: DataPlane) {}
 
-  async predict(request: PredictRequest): Promise<PredictAnswer> {
-    const { answer } = await this.dataPlane.serve(
+  /** Not async: the data plane's promise is the caller's, without a layer of its own per prediction. */
+  predict(request: PredictRequest): Promise<Served<PredictAnswer>> {
+    return this.dataPlane.serve(
       {
         model: request.model,
         body: request.body,
@@ -47,6 +48,5 @@ export class PredictService {
       },
       PREDICT_JSON,
     );
-    return answer;
   }
 }

@@ -4,7 +4,7 @@ import type * as ort from 'onnxruntime-node';
 import { TypedConfig } from '@switchyard/config';
 import { isDomainError, problemKindOf } from '@switchyard/errors';
 import { createRedisClient, type PredictionEvent, predictionStreamKey, requestIndexKey, SHADOW_VARIANT, STREAM_BATCH_FIELD } from '@switchyard/queues';
-import { hashRoutingKey } from '@switchyard/routing';
+import { hashRoutingKey, RecentMemo } from '@switchyard/routing';
 import { summarizeInputs, summarizeOutput } from '@switchyard/tensor';
 import { GatewayMetrics } from '../gateway-metrics';
 import type { Routed } from '../inference/inference.service';
@@ -85,6 +85,8 @@ export class PredictionRecorder implements OnModuleInit, OnApplicationShutdown {
   private flushing: Promise<void> | null = null;
   private timer?: NodeJS.Timeout;
   private redis?: Redis;
+  /** Recent callers' pseudonyms: a SHA-256 per prediction otherwise, and callers come back. */
+  private readonly pseudonyms = new RecentMemo(hashRoutingKey);
 
   constructor(
     private readonly config: TypedConfig,
@@ -182,7 +184,7 @@ export class PredictionRecorder implements OnModuleInit, OnApplicationShutdown {
       model: version.model,
       version: version.version,
       variant,
-      routing_key_hash: context.routingKey === undefined ? null : hashRoutingKey(context.routingKey),
+      routing_key_hash: context.routingKey === undefined ? null : this.pseudonyms.get(context.routingKey),
       at: context.receivedAt,
       latency_us: Math.round((performance.now() - context.startedAt) * 1_000),
       status,
