@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { type LoadOutcome, type LoadSpec, runLoads } from './load';
 
 /** Clock ticks per second of /proc's CPU times (USER_HZ). */
@@ -13,19 +13,84 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
+/** A process's CPU seconds, or undefined once it has exited. */
+function cpuSecondsIfRunning(pid: number): number | undefined {
+  try {
+    return cpuSeconds(pid);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The processes whose command name (`/proc/<pid>/comm`) is one of `names`: the PostgreSQL and Redis
+ * servers the system under test shares the cores with, which the bench did not start.
+ */
+export function pidsNamed(names: readonly string[]): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (names.includes(readFileSync(`/proc/${entry}/comm`, 'utf8').trim())) pids.push(Number(entry));
+    } catch {
+      // exited while listed
+    }
+  }
+  return pids;
+}
+
+/**
+ * CPU seconds of a group of processes since `mark()`: those listed then, over the time since, and
+ * those started since (a PostgreSQL backend for a new pool connection), over their whole life. A
+ * process that exits in between counts only up to the mark.
+ */
+class GroupCpu {
+  private readonly start = new Map<number, number>();
+
+  constructor(private readonly pids: () => number[]) {}
+
+  mark(): void {
+    for (const pid of this.pids()) {
+      const seconds = cpuSecondsIfRunning(pid);
+      if (seconds !== undefined) this.start.set(pid, seconds);
+    }
+  }
+
+  secondsSinceMark(): number {
+    let total = 0;
+    for (const [pid, before] of this.start) total += (cpuSecondsIfRunning(pid) ?? before) - before;
+    for (const pid of this.pids()) if (!this.start.has(pid)) total += cpuSecondsIfRunning(pid) ?? 0;
+    return total;
+  }
+}
+
 /**
  * One load run on a gateway, with the gateway's own CPU time per response over the measured part:
  * unlike req/s, it does not depend on what else (the worker, PostgreSQL, the load generator) took
- * the cores meanwhile, so two gateways' costs per request compare on a shared machine.
+ * the cores meanwhile, so two gateways' costs per request compare on a shared machine. `beside`
+ * names other processes on the same cores (the worker, PostgreSQL, Redis), whose CPU time over the
+ * same part is reported per gateway response too.
  */
-export async function loadWithCpu(spec: LoadSpec, pid: number, onMeasuring?: () => void): Promise<{ outcome: LoadOutcome; cpuUsPerRequest: number }> {
+export async function loadWithCpu(
+  spec: LoadSpec,
+  pid: number,
+  onMeasuring?: () => void,
+  beside: Record<string, () => number[]> = {},
+): Promise<{ outcome: LoadOutcome; cpuUsPerRequest: number; besideCpuUsPerRequest: Record<string, number> }> {
   let cpuAtStart = 0;
+  const groups = Object.entries(beside).map(([name, pids]) => [name, new GroupCpu(pids)] as const);
   const [outcome] = await runLoads([spec], {
     onMeasuring: () => {
       cpuAtStart = cpuSeconds(pid);
+      for (const [, group] of groups) group.mark();
       onMeasuring?.();
     },
   });
   const responses = outcome.ok + outcome.non2xx;
-  return { outcome, cpuUsPerRequest: responses > 0 ? ((cpuSeconds(pid) - cpuAtStart) * 1e6) / responses : NaN };
+  const perResponse = (seconds: number) => (responses > 0 ? (seconds * 1e6) / responses : NaN);
+  return {
+    outcome,
+    cpuUsPerRequest: perResponse(cpuSeconds(pid) - cpuAtStart),
+    besideCpuUsPerRequest: Object.fromEntries(groups.map(([name, group]) => [name, perResponse(group.secondsSinceMark())])),
+  };
 }

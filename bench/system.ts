@@ -56,6 +56,11 @@ export class SystemUnderTest {
     return spawned;
   }
 
+  /** The worker's PID, once started: its CPU per prediction is the prediction log's price on the shared cores. */
+  get workerPid(): number | undefined {
+    return this.worker?.child.pid;
+  }
+
   async stopProcess(spawned: Spawned | null): Promise<void> {
     if (!spawned) return;
     await stop(spawned);

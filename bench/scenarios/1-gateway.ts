@@ -5,7 +5,7 @@ import { predictionsByVariant } from '../gateway-metrics';
 import { call, expectStatus, poll, sleep } from '../http';
 import type { LoadOutcome } from '../load';
 import { LIGHT } from '../models';
-import { loadWithCpu } from '../process-cpu';
+import { loadWithCpu, pidsNamed } from '../process-cpu';
 import { check, cpuCell, loadRow, type ScenarioRecord, servedEverything, verdictOf, withoutHistogram } from '../record';
 import type { Bench, Scenario } from '../runner';
 
@@ -36,10 +36,16 @@ async function run(bench: Bench, record: ScenarioRecord): Promise<void> {
   const profiling = system.profileFile !== null;
   let outcome: LoadOutcome;
   let cpuUsPerRequest: number;
+  let beside: Record<string, number>;
   try {
-    ({ outcome, cpuUsPerRequest } = await loadWithCpu(bench.spec('gateway /v1 predict', gateway.url), gateway.process.child.pid!, () => {
-      if (profiling) gateway.process.child.kill('SIGUSR1');
-    }));
+    ({ outcome, cpuUsPerRequest, besideCpuUsPerRequest: beside } = await loadWithCpu(
+      bench.spec('gateway /v1 predict', gateway.url),
+      gateway.process.child.pid!,
+      () => {
+        if (profiling) gateway.process.child.kill('SIGUSR1');
+      },
+      sharedCores(bench),
+    ));
   } finally {
     scraping = false;
     await scraper;
@@ -71,6 +77,7 @@ async function run(bench: Bench, record: ScenarioRecord): Promise<void> {
     metrics_scrape_ms_max: scrapes.length ? Math.max(...scrapes) : null,
     ratio_to_in_process: r.inProcess,
     gateway_cpu_us_per_request: round1(cpuUsPerRequest),
+    beside_cpu_us_per_request: roundEach(beside),
     profile_file: system.profileFile,
     profile_top: bench.profileSummary,
   };
@@ -87,7 +94,12 @@ async function run(bench: Bench, record: ScenarioRecord): Promise<void> {
   // The same load on a gateway with the prediction log off: the price of logging, measured in this run.
   const unlogged = await system.extraGateway('gateway-unlogged', { PREDICTION_LOG_ENABLED: 'false' });
   try {
-    const { outcome: off, cpuUsPerRequest: offCpu } = await loadWithCpu(bench.spec('gateway /v1 predict, log off', unlogged.url), unlogged.process.child.pid!);
+    const { outcome: off, cpuUsPerRequest: offCpu, besideCpuUsPerRequest: offBeside } = await loadWithCpu(
+      bench.spec('gateway /v1 predict, log off', unlogged.url),
+      unlogged.process.child.pid!,
+      undefined,
+      sharedCores(bench),
+    );
     record.failures.push(...servedEverything(off, 'scenario 1 (log off)'));
     const logging = check('req/s log on ÷ log off', ratio(outcome.rps, off.rps), '>=', 0.9);
     record.checks.push(logging);
@@ -96,8 +108,12 @@ async function run(bench: Bench, record: ScenarioRecord): Promise<void> {
     const byCpu = ratio(offCpu, cpuUsPerRequest);
     record.extra.gateway_log_off_cpu_us_per_request = round1(offCpu);
     record.extra.log_on_vs_off_by_gateway_cpu = byCpu;
+    record.extra.log_off_beside_cpu_us_per_request = roundEach(offBeside);
     record.notes.push(
       `gateway CPU per request: ${round1(cpuUsPerRequest)} µs with the prediction log, ${round1(offCpu)} µs without (the throughput its own CPU allows: log on = ${times(byCpu)} log off)`,
+      `on the same cores, CPU per gateway response with the log (without): ${Object.keys(beside)
+        .map((name) => `${name} ${round1(beside[name])} (${round1(offBeside[name])}) µs`)
+        .join(', ')}; the log's ingestion takes this from the cores the gateway and the load share`,
     );
     record.rows.push(
       loadRow('1b', 'same, prediction log off (for the ratio)', off, {
@@ -138,6 +154,23 @@ async function withAuth(bench: Bench, record: ScenarioRecord, open: LoadOutcome,
   } finally {
     await system.stopProcess(gateway.process);
   }
+}
+
+/**
+ * The processes beside the gateway on the same cores whose work the prediction log causes: the worker
+ * ingesting it, and the PostgreSQL and Redis servers (every process of theirs on the machine).
+ */
+function sharedCores(bench: Bench): Record<string, () => number[]> {
+  const worker = bench.system.workerPid;
+  return {
+    worker: () => (worker === undefined ? [] : [worker]),
+    PostgreSQL: () => pidsNamed(['postgres']),
+    Redis: () => pidsNamed(['redis-server']),
+  };
+}
+
+function roundEach(figures: Record<string, number>): Record<string, number | null> {
+  return Object.fromEntries(Object.entries(figures).map(([name, value]) => [name, round1(value)]));
 }
 
 /** Scenario 1's measured run: the steady state scenarios 2 and 6 compare with (undefined when it did not run). */
