@@ -1,4 +1,4 @@
-import { isValidRequestId, requestIdOf } from './request-id';
+import { isValidRequestId, requestIdOf, timeOrderedUuid } from './request-id';
 
 describe('the request id rule', () => {
   it('takes 1–128 visible ASCII characters without spaces', () => {
@@ -12,5 +12,25 @@ describe('the request id rule', () => {
     for (const header of ['x'.repeat(12_000), 'a b', undefined]) {
       expect(requestIdOf({ headers: { 'x-request-id': header } })).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     }
+  });
+
+  describe('a generated id (UUID version 7, RFC 9562)', () => {
+    const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+    it('carries version 7, the RFC variant, and the millisecond it was made in its first 48 bits', () => {
+      const at = Date.UTC(2026, 11, 4, 23, 30, 0, 123);
+      const id = timeOrderedUuid(at);
+      expect(id).toMatch(UUID_V7);
+      expect(parseInt(id.replace(/-/g, '').slice(0, 12), 16)).toBe(at);
+      expect(requestIdOf({ headers: {} })).toMatch(UUID_V7);
+    });
+
+    it('sorts by the time it was made, and is unique within one millisecond', () => {
+      const at = Date.now();
+      const sameMillisecond = Array.from({ length: 10_000 }, () => timeOrderedUuid(at));
+      expect(new Set(sameMillisecond).size).toBe(sameMillisecond.length);
+      const later = timeOrderedUuid(at + 1);
+      expect(sameMillisecond.every((id) => id < later)).toBe(true);
+    });
   });
 });

@@ -1,10 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { Metadata, type ServerUnaryCall, type sendUnaryData, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { accessFor, bearerToken, ruleFor, TokenBuckets } from '@switchyard/auth';
 import { TypedConfig } from '@switchyard/config';
 import { DomainError, toGrpcError } from '@switchyard/errors';
-import { AccessRefused, authenticate, authorize, isValidRequestId, REQUEST_ID_RULE } from '@switchyard/http';
+import { AccessRefused, authenticate, authorize, isValidRequestId, REQUEST_ID_RULE, timeOrderedUuid } from '@switchyard/http';
 import type { GrpcInferRequest } from '@switchyard/tensor';
 import { DataPlane } from '../inference/data-plane.service';
 import { KeyCache } from '../keys/key-cache.service';
@@ -96,7 +95,7 @@ export class GrpcInferenceService {
     return (call, callback) => {
       const given = metadataValue(call, 'x-request-id');
       // A bad id is refused, not replaced (as over HTTP), and the refusal carries a generated one.
-      const requestId = given !== undefined && isValidRequestId(given) ? given : randomUUID();
+      const requestId = given !== undefined && isValidRequestId(given) ? given : timeOrderedUuid();
       const run = async () => {
         if (given !== undefined && given !== requestId) throw new DomainError('VALIDATION_FAILED', `x-request-id metadata must be ${REQUEST_ID_RULE}`);
         const named = call.request as ModelRequest & GrpcInferRequest;
