@@ -23,9 +23,16 @@ function options(spec: LoadSpec, durationS: number): Record<string, unknown> {
   const body = spec.bodyBase64 !== undefined ? Buffer.from(spec.bodyBase64, 'base64') : spec.body;
   const base = { method: spec.method ?? 'POST', path: spec.path, headers, body };
   // A fixed list of prebuilt requests (no per-request setupRequest), each with its own routing key;
-  // every connection cycles through it.
+  // every connection cycles through it, each from its own place in it: all starting at the first key,
+  // a short or slow run sent only the first few keys, which may all route to the champion.
   const requests = spec.routingKeys ? Array.from({ length: spec.routingKeys }, (_, i) => ({ ...base, headers: { ...headers, 'x-routing-key': `bench-key-${i}` } })) : [base];
-  return { url: spec.url, connections: spec.connections, duration: durationS, pipelining: 1, timeout: 10, requests };
+  const stride = Math.max(1, Math.floor(requests.length / spec.connections));
+  let connection = 0;
+  const setupClient = (client: { setRequests(requests: unknown[]): void }) => {
+    const start = (connection++ * stride) % requests.length;
+    client.setRequests([...requests.slice(start), ...requests.slice(0, start)]);
+  };
+  return { url: spec.url, connections: spec.connections, duration: durationS, pipelining: 1, timeout: 10, requests, setupClient };
 }
 
 async function run(spec: LoadSpec): Promise<LoadOutcome> {
