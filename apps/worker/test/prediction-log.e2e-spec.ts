@@ -253,6 +253,44 @@ describe('prediction log, feedback and statistics', () => {
     }
   });
 
+  it('counts an event delivered twice, or repeated within one batch, once: in the log and in the rollups', async () => {
+    const model = `repeated-${uniqueSuffix()}`;
+    const at = Date.now();
+    const event = (id: string, value: number): PredictionEvent => ({
+      request_id: `${model}-${id}`,
+      model,
+      version: 1,
+      variant: 'champion',
+      routing_key_hash: null,
+      at,
+      latency_us: 100,
+      status: 200,
+      error: null,
+      inputs: { x: value },
+      output: { value },
+      payload: null,
+    });
+    const redis = new Redis(process.env.REDIS_URL!);
+    try {
+      await redis.xadd(predictionStreamKey(stack.redisPrefix), '*', 'batch', JSON.stringify([event('a', 1), event('b', 2)]));
+      await eventually(() => rowCount(model), (n) => n === 2, 20_000);
+      // b again (a redelivery), then c twice in the same batch: the first c is the one that counts.
+      await redis.xadd(predictionStreamKey(stack.redisPrefix), '*', 'batch', JSON.stringify([event('b', 20), event('c', 3), event('c', 30), event('d', 4)]));
+      await eventually(() => rowCount(model), (n) => n === 4, 20_000);
+    } finally {
+      redis.disconnect();
+    }
+    const rows = await query<{ request_id: string; output: { value: number } }>(stack.databaseUrl, 'SELECT request_id, output FROM prediction_log WHERE model_name = $1 ORDER BY request_id', [model]);
+    expect(rows.map((row) => [row.request_id.slice(model.length + 1), row.output.value])).toEqual([['a', 1], ['b', 2], ['c', 3], ['d', 4]]);
+    // The second batch's rollup is written in the same transaction as its rows, so it is there now.
+    const [sums] = await query<{ requests: string; outputs: string; output_sum: number }>(
+      stack.databaseUrl,
+      'SELECT sum(requests) AS requests, sum(output_count) AS outputs, sum(output_sum) AS output_sum FROM prediction_rollups WHERE model_name = $1',
+      [model],
+    );
+    expect({ requests: Number(sums.requests), outputs: Number(sums.outputs), sum: sums.output_sum }).toEqual({ requests: 4, outputs: 4, sum: 10 });
+  });
+
   it('answers stats questions it cannot answer with a problem', async () => {
     const model = await createModel(stack.registry.url, 'stats');
     const empty = await stats(model);
