@@ -8,6 +8,13 @@ describe('summarizeInputs', () => {
     expect(summarizeInputs({ x: f32([1, 10, 3, 30], [2, 2]) })).toEqual({ 'x[0]': 2, 'x[1]': 20 });
   });
 
+  it('names each column by its own input, for inputs of any width, however many inputs it has seen', () => {
+    expect(summarizeInputs({ x: f32([1, 2, 3], [1, 3]), y: f32([4, 5], [1, 2]) })).toEqual({ 'x[0]': 1, 'x[1]': 2, 'x[2]': 3, 'y[0]': 4, 'y[1]': 5 });
+    // More input names than the column names kept for them: the oldest are made again, alike.
+    for (let i = 0; i < 1_100; i++) expect(summarizeInputs({ [`in${i}`]: f32([i, 1], [1, 2]) })).toEqual({ [`in${i}[0]`]: i, [`in${i}[1]`]: 1 });
+    expect(summarizeInputs({ x: f32(Array.from({ length: 32 }, (_, i) => i), [1, 32]) })).toEqual(Object.fromEntries(Array.from({ length: 32 }, (_, i) => [`x[${i}]`, i])));
+  });
+
   it('takes one mean of an image-like input', () => {
     expect(summarizeInputs({ image: f32([1, 2, 3, 4, 5, 6, 7, 8], [1, 2, 2, 2]) })).toEqual({ image: 4.5 });
   });
