@@ -32,7 +32,8 @@ function options(spec: LoadSpec, durationS: number): Record<string, unknown> {
     const start = (connection++ * stride) % requests.length;
     client.setRequests([...requests.slice(start), ...requests.slice(0, start)]);
   };
-  return { url: spec.url, connections: spec.connections, duration: durationS, pipelining: 1, timeout: 10, requests, setupClient };
+  const rate = spec.ratePerSecond === undefined ? {} : { overallRate: spec.ratePerSecond };
+  return { url: spec.url, connections: spec.connections, duration: durationS, pipelining: 1, timeout: 10, requests, setupClient, ...rate };
 }
 
 async function run(spec: LoadSpec): Promise<LoadOutcome> {

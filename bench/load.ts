@@ -22,6 +22,8 @@ export interface LoadSpec {
   durationS: number;
   /** A separate, discarded autocannon run first, so JIT and connection set-up are not measured. */
   warmupS: number;
+  /** When set, requests per second over all connections (autocannon's overallRate) instead of as many as are answered. */
+  ratePerSecond?: number;
   /**
    * When set, gRPC ModelInfer calls on this model instead of HTTP (bench/grpc-load-worker.ts): `url` is
    * then the gRPC host:port, and `connections` the number of channels, one call in flight on each.

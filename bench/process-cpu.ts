@@ -77,20 +77,42 @@ export async function loadWithCpu(
   onMeasuring?: () => void,
   beside: Record<string, () => number[]> = {},
 ): Promise<{ outcome: LoadOutcome; cpuUsPerRequest: number; besideCpuUsPerRequest: Record<string, number> }> {
-  let cpuAtStart = 0;
   const groups = Object.entries(beside).map(([name, pids]) => [name, new GroupCpu(pids)] as const);
-  const [outcome] = await runLoads([spec], {
-    onMeasuring: () => {
-      cpuAtStart = cpuSeconds(pid);
-      for (const [, group] of groups) group.mark();
-      onMeasuring?.();
-    },
+  const [{ outcome, cpuUsPerRequest }] = await loadsWithCpu([{ spec, pid }], () => {
+    for (const [, group] of groups) group.mark();
+    onMeasuring?.();
   });
-  const responses = outcome.ok + outcome.non2xx;
-  const perResponse = (seconds: number) => (responses > 0 ? (seconds * 1e6) / responses : NaN);
   return {
     outcome,
-    cpuUsPerRequest: perResponse(cpuSeconds(pid) - cpuAtStart),
-    besideCpuUsPerRequest: Object.fromEntries(groups.map(([name, group]) => [name, perResponse(group.secondsSinceMark())])),
+    cpuUsPerRequest,
+    besideCpuUsPerRequest: Object.fromEntries(groups.map(([name, group]) => [name, perResponse(outcome, group.secondsSinceMark())])),
   };
+}
+
+/**
+ * Loads on several gateways at once (runLoads: they start together), each with its gateway's own CPU
+ * time per response over its measured part. Labels must differ: they tell the runs apart.
+ */
+export async function loadsWithCpu(
+  runs: Array<{ spec: LoadSpec; pid: number }>,
+  onMeasuring?: (label: string) => void,
+): Promise<Array<{ outcome: LoadOutcome; cpuUsPerRequest: number }>> {
+  const cpuAtStart = new Map<string, number>();
+  const outcomes = await runLoads(
+    runs.map((run) => run.spec),
+    {
+      onMeasuring: (label) => {
+        const run = runs.find((r) => r.spec.label === label)!;
+        cpuAtStart.set(label, cpuSeconds(run.pid));
+        onMeasuring?.(label);
+      },
+    },
+  );
+  return outcomes.map((outcome, i) => ({ outcome, cpuUsPerRequest: perResponse(outcome, cpuSeconds(runs[i].pid) - cpuAtStart.get(runs[i].spec.label)!) }));
+}
+
+/** CPU seconds spent over a run, in µs per response it answered. */
+function perResponse(outcome: LoadOutcome, seconds: number): number {
+  const responses = outcome.ok + outcome.non2xx;
+  return responses > 0 ? (seconds * 1e6) / responses : NaN;
 }

@@ -49,8 +49,9 @@ export class SystemUnderTest {
     this.databaseUrl = base.toString();
   }
 
-  run(entry: string, env: Record<string, string>): Spawned {
-    const spawned = runNode(entry, env);
+  /** `dist`: the build to run the entry from (bench/side-by-side.ts compares two); this one by default. */
+  run(entry: string, env: Record<string, string>, dist?: string): Spawned {
+    const spawned = runNode(entry, env, dist);
     this.spawned.add(spawned);
     void spawned.exited.then(() => this.spawned.delete(spawned));
     return spawned;
@@ -152,10 +153,10 @@ export class SystemUnderTest {
     this.gateways.length = 1;
   }
 
-  /** A gateway beside the measured ones, with its own settings; it is not counted in rollouts. */
-  async extraGateway(replica: string, env: Record<string, string>, headers: Record<string, string> = {}): Promise<{ url: string; process: Spawned }> {
+  /** A gateway beside the measured ones, with its own settings (and build: `dist`); it is not counted in rollouts. */
+  async extraGateway(replica: string, env: Record<string, string>, headers: Record<string, string> = {}, dist?: string): Promise<{ url: string; process: Spawned }> {
     const port = await freePort();
-    const gateway = this.run('apps/gateway/src/main.js', { ...this.gatewayEnv(replica, port), ...env });
+    const gateway = this.run('apps/gateway/src/main.js', { ...this.gatewayEnv(replica, port), ...env }, dist);
     const url = `http://127.0.0.1:${port}`;
     await poll(`${replica} serving ${LIGHT}`, 30_000, async () => {
       const answer = await fetch(`${url}/v1/models/${LIGHT}/predict`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: LIGHT_PREDICT_BODY }).catch(() => null);

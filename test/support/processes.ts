@@ -69,8 +69,8 @@ export function captured(child: ChildProcess): Spawned {
 }
 
 /** Runs a compiled entry point (npm test builds first); output is captured for assertions and failures. */
-export function runNode(entry: string, env: Record<string, string | undefined>): Spawned {
-  return captured(spawn(process.execPath, [path.join(DIST, entry)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
+export function runNode(entry: string, env: Record<string, string | undefined>, dist = DIST): Spawned {
+  return captured(spawn(process.execPath, [path.join(dist, entry)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
 }
 
 export async function waitForHttp(url: string, timeoutMs = 90_000): Promise<void> {
