@@ -104,8 +104,16 @@ async function main(): Promise<void> {
   }
   const options = parsed.options;
   const system = new SystemUnderTest(buildModels(), null);
-  const stopOnSignal = () => void system.cleanup().finally(() => process.exit(130));
-  process.once('SIGINT', stopOnSignal);
+  const abort = (why: string, code: number) => {
+    console.error(why);
+    void system.cleanup().finally(() => process.exit(code));
+  };
+  // Every load is bounded; this also bounds the start and a gateway that never answers.
+  const budgetS = Math.max(300, Math.ceil(1.5 * (120 + options.rounds * (options.seconds + 2))));
+  const watchdog = setTimeout(() => abort(`ran for more than ${budgetS} s; stopping everything it started`, 1), budgetS * 1000);
+  watchdog.unref();
+  process.once('SIGINT', () => abort('interrupted; stopping everything it started', 130));
+  process.once('SIGTERM', () => abort('terminated; stopping everything it started', 143));
   try {
     process.stdout.write('starting registry, worker and registering models … ');
     await system.prepareDatabase();
@@ -146,6 +154,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await system.cleanup();
+    clearTimeout(watchdog);
   }
 }
 

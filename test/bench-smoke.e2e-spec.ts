@@ -5,9 +5,20 @@ import * as path from 'node:path';
 import { Client } from 'pg';
 import { captured, DIST, type Spawned, stop } from './support/processes';
 
-/** Like runNode, with command-line arguments: the compiled bench, its output captured. */
-function runBench(args: string[]): Spawned {
-  return captured(spawn(process.execPath, [path.join(DIST, 'bench', 'run.js'), ...args], { cwd: path.dirname(DIST), env: process.env, stdio: ['ignore', 'pipe', 'pipe'] }));
+/** Like runNode, with command-line arguments: a compiled bench script (run.js by default), its output captured. */
+function runBench(args: string[], script = 'run.js'): Spawned {
+  return captured(spawn(process.execPath, [path.join(DIST, 'bench', script), ...args], { cwd: path.dirname(DIST), env: process.env, stdio: ['ignore', 'pipe', 'pipe'] }));
+}
+
+/** Waits for a bench script to exit, at most `deadlineMs` (it bounds its own runs: this only catches a hang). */
+async function exitCodeOf(bench: Spawned, deadlineMs: number): Promise<number | null> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([bench.exited, new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), deadlineMs)))]);
+  } finally {
+    clearTimeout(timer);
+    await stop(bench);
+  }
 }
 
 async function databaseExists(name: string): Promise<boolean> {
@@ -25,16 +36,8 @@ async function databaseExists(name: string): Promise<boolean> {
 describe('npm run bench (dist/bench/run.js)', () => {
   it('runs a small subset end to end: prints the table, writes the JSON, cleans up after itself, exits 0', async () => {
     const bench = runBench(['--duration', '1', '--only', '1,oip,8,9,10', '--upload-mib', '8', '--ingest-events', '5000']);
-    let code: number | null;
-    let timer: NodeJS.Timeout | undefined;
-    // A minute and a half on an idle 2-core machine; several times that beside other suites or CPU
-    // burners. The bench bounds its own runs, so this deadline only catches a hang.
-    try {
-      code = await Promise.race([bench.exited, new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), 480_000)))]);
-    } finally {
-      clearTimeout(timer);
-      await stop(bench);
-    }
+    // A minute and a half on an idle 2-core machine; several times that beside other suites or CPU burners.
+    const code = await exitCodeOf(bench, 480_000);
     const output = bench.output();
     expect({ code, output }).toEqual({ code: 0, output: expect.any(String) });
 
@@ -103,11 +106,32 @@ describe('npm run bench (dist/bench/run.js)', () => {
     await expect(access(path.join(os.tmpdir(), `switchyard-bench-${bench.child.pid}`))).rejects.toThrow();
   }, 540_000);
 
+  it('compares two gateways side by side (npm run bench:side-by-side): a round, the summary, exit 0, nothing left behind', async () => {
+    const bench = runBench(['--rounds', '1', '--seconds', '1', '--rate', '100', '--connections', '4', '--env-b', 'PREDICTION_LOG_ENABLED=false'], 'side-by-side.js');
+    const code = await exitCodeOf(bench, 240_000);
+    const output = bench.output();
+    expect({ code, output }).toEqual({ code: 0, output: expect.any(String) });
+    expect(output).toContain('B: ');
+    expect(output).toContain('{"PREDICTION_LOG_ENABLED":"false"}');
+    expect(output).toMatch(/^round 1: A \d+\.\d µs \([\d.]+ req\/s, 0 non-2xx, 0 errors\)  B \d+\.\d µs \([\d.]+ req\/s, 0 non-2xx, 0 errors\)  B\/A \d+\.\d{3}$/m);
+    expect(output).toMatch(/^B\/A CPU per response: median \d+\.\d{3}, range \d+\.\d{3}–\d+\.\d{3}$/m);
+    expect(await databaseExists(`switchyard_bench_${bench.child.pid}`)).toBe(false);
+    await expect(access(path.join(os.tmpdir(), `switchyard-bench-${bench.child.pid}`))).rejects.toThrow();
+  }, 300_000);
+
   it('answers an unknown option with the usage message and exit code 2, starting nothing', async () => {
     const bench = runBench(['--frobnicate']);
     expect(await bench.exited).toBe(2);
     expect(bench.output()).toContain('unknown option --frobnicate');
     expect(bench.output()).toContain('usage: node dist/bench/run.js');
     expect(bench.output()).not.toContain('Switchyard bench —');
+  });
+
+  it('side by side: answers a bad option with the usage message and exit code 2, starting nothing', async () => {
+    const bench = runBench(['--rounds', '0'], 'side-by-side.js');
+    expect(await bench.exited).toBe(2);
+    expect(bench.output()).toContain('--rounds expects a positive integer, got "0"');
+    expect(bench.output()).toContain('usage: node dist/bench/side-by-side.js');
+    expect(bench.output()).not.toContain('starting registry');
   });
 });
