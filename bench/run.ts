@@ -1,3 +1,4 @@
+import { stopWhenOverdueOrSignalled } from './bounded-run';
 import { parseArgs, USAGE } from './options';
 import { Bench } from './runner';
 
@@ -24,14 +25,7 @@ async function main(): Promise<void> {
   // a default run takes 4–5 minutes; the watchdog ends it at 9.5 unless long durations were asked for.
   const estimateS = 120 + 14 * (options.durationS + 2) + options.uploadMib / 20;
   const budgetS = Math.max(570, Math.ceil(estimateS * 1.5));
-  const abort = (why: string, code: number) => {
-    console.error(why);
-    void bench.cleanup().finally(() => process.exit(code));
-  };
-  const watchdog = setTimeout(() => abort(`the bench ran for more than ${budgetS} s; stopping everything it started`, 1), budgetS * 1000);
-  watchdog.unref();
-  process.once('SIGINT', () => abort('interrupted; stopping everything the bench started', 130));
-  process.once('SIGTERM', () => abort('terminated; stopping everything the bench started', 143));
+  const watchdog = stopWhenOverdueOrSignalled('the bench', budgetS, () => bench.cleanup());
   let exitCode = 1;
   try {
     exitCode = await bench.runAll();

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { parseArgs as parseNodeArgs } from 'node:util';
 import { DIST } from '../test/support/processes';
+import { stopWhenOverdueOrSignalled } from './bounded-run';
 import { type LoadSpec } from './load';
 import { buildModels, LIGHT, LIGHT_PREDICT_BODY } from './models';
 import { loadsWithCpu } from './process-cpu';
@@ -104,16 +105,9 @@ async function main(): Promise<void> {
   }
   const options = parsed.options;
   const system = new SystemUnderTest(buildModels(), null);
-  const abort = (why: string, code: number) => {
-    console.error(why);
-    void system.cleanup().finally(() => process.exit(code));
-  };
   // Every load is bounded; this also bounds the start and a gateway that never answers.
   const budgetS = Math.max(300, Math.ceil(1.5 * (120 + options.rounds * (options.seconds + 2))));
-  const watchdog = setTimeout(() => abort(`ran for more than ${budgetS} s; stopping everything it started`, 1), budgetS * 1000);
-  watchdog.unref();
-  process.once('SIGINT', () => abort('interrupted; stopping everything it started', 130));
-  process.once('SIGTERM', () => abort('terminated; stopping everything it started', 143));
+  const watchdog = stopWhenOverdueOrSignalled('the side-by-side', budgetS, () => system.cleanup());
   try {
     process.stdout.write('starting registry, worker and registering models … ');
     await system.prepareDatabase();
