@@ -1,4 +1,4 @@
-import { bearerToken, issueKey, parseKey, rateLimitOf, redactKeys, secretMatches } from './api-key';
+import { bearerToken, issueKey, parseKey, ProvenSecrets, rateLimitOf, redactKeys, secretMatches } from './api-key';
 
 describe('API keys', () => {
   it('issues sy_<id>_<secret> keys whose secret matches the stored hash, and nothing else does', () => {
@@ -48,5 +48,41 @@ describe('API keys', () => {
     expect(rateLimitOf({ rateLimitPerSecond: 5, burst: 10 })).toEqual({ ratePerSecond: 5, burst: 10 });
     expect(rateLimitOf({ rateLimitPerSecond: null, burst: null })).toBeNull();
     expect(rateLimitOf({})).toBeNull();
+  });
+});
+
+describe('ProvenSecrets', () => {
+  const secretOf = (key: string) => parseKey(key)!.secret;
+
+  it("accepts a key's secret (again and again) and refuses any other", () => {
+    const proven = new ProvenSecrets();
+    const issued = issueKey();
+    const other = issueKey();
+    for (let i = 0; i < 3; i++) expect(proven.matches(issued, secretOf(issued.key))).toBe(true);
+    expect(proven.matches(issued, secretOf(other.key))).toBe(false);
+    expect(proven.matches(issued, '')).toBe(false);
+    // A secret proven for one key proves nothing for another.
+    expect(proven.matches(other, secretOf(issued.key))).toBe(false);
+    expect(proven.matches(other, secretOf(other.key))).toBe(true);
+  });
+
+  it('proves a secret again when its key has another salt and hash, and refuses it if it no longer matches', () => {
+    const proven = new ProvenSecrets();
+    const issued = issueKey();
+    const secret = secretOf(issued.key);
+    expect(proven.matches(issued, secret)).toBe(true);
+    const rotated = issueKey();
+    // The same id now stored with another salt and hash (a re-created key): the old secret is checked, and fails.
+    expect(proven.matches({ salt: rotated.salt, hash: rotated.hash }, secret)).toBe(false);
+    // The same salt and hash in a new record object (the key cache rebuilt): still proven.
+    expect(proven.matches({ salt: issued.salt, hash: issued.hash }, secret)).toBe(true);
+  });
+
+  it('holds at most its capacity, and keeps proving after starting again', () => {
+    const proven = new ProvenSecrets(2);
+    const keys = [issueKey(), issueKey(), issueKey()];
+    for (const key of keys) expect(proven.matches(key, secretOf(key.key))).toBe(true);
+    expect((proven as unknown as { proven: Map<string, string> }).proven.size).toBeLessThanOrEqual(2);
+    for (const key of keys) expect(proven.matches(key, secretOf(key.key))).toBe(true);
   });
 });

@@ -74,6 +74,29 @@ export function secretMatches(record: Pick<ApiKeyRecord, 'salt' | 'hash'>, secre
 }
 
 /**
+ * Secrets already proven against a key's stored hash, so a service that sends the same key on every
+ * call pays the salted sha256 once, not per request (it was about 5 µs of the gateway's CPU per
+ * prediction with auth on: the hash, its hex buffers and the digest). Keyed by the secret: a Map
+ * lookup hashes the whole string and compares contents only on an equal hash, so how long a wrong
+ * secret takes says nothing about how close it was. The value is the stored hash it matched: a
+ * rotated or re-created key has another salt and hash, so its secret is proven again. Only secrets
+ * that matched are kept, so unknown callers cannot fill it; at `capacity` it starts again.
+ */
+export class ProvenSecrets {
+  private readonly proven = new Map<string, string>();
+
+  constructor(private readonly capacity = 10_000) {}
+
+  matches(record: Pick<ApiKeyRecord, 'salt' | 'hash'>, secret: string): boolean {
+    if (this.proven.get(secret) === record.hash) return true;
+    if (!secretMatches(record, secret)) return false;
+    if (this.proven.size >= this.capacity) this.proven.clear();
+    this.proven.set(secret, record.hash);
+    return true;
+  }
+}
+
+/**
  * Anything shaped like a key: `sy_` at the start of a word, then key characters. Looser than KEY_PATTERN
  * on purpose, so a truncated or mistyped key is hidden too; the id of a well-formed one is kept, since
  * it names the key (GET /v1/keys) without proving anything.

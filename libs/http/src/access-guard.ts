@@ -10,6 +10,7 @@ import {
   hashSecret,
   modelOfRequest,
   parseKey,
+  ProvenSecrets,
   rateLimitOf,
   type Role,
   ruleFor,
@@ -65,23 +66,32 @@ export class AccessRefused {
   ) {}
 }
 
+/** Secrets proven against their keys' hashes, shared by every protocol's check in this process. */
+const provenSecrets = new ProvenSecrets();
+
+type Authentication = Principal | AccessRefused;
+
 /**
  * Who holds this bearer token, or why not: the one key check under every protocol (HTTP routes here,
  * the gateway's gRPC service too). The rate limit is taken from the key's budget on success.
+ * Synchronous when the lookup is (the gateway's mirrored keys), so a prediction costs no promise.
  */
-export async function authenticate(
-  token: string | undefined,
-  keys: KeyLookup | undefined,
-  rateLimit?: TokenBuckets,
-): Promise<Principal | AccessRefused> {
+export function authenticate(token: string | undefined, keys: KeyLookup | undefined, rateLimit?: TokenBuckets): Authentication | Promise<Authentication> {
   if (!token) return new AccessRefused(new DomainError('UNAUTHENTICATED', UNAUTHENTICATED_DETAIL), { 'WWW-Authenticate': 'Bearer' });
   if (!keys?.ready) return new AccessRefused(new DomainError('DEPENDENCY_UNAVAILABLE', 'API keys have not been loaded yet; retry shortly'));
   const parsed = parseKey(token);
-  const record = parsed ? await keys.find(parsed.id) : undefined;
-  const matches = secretMatches(record ?? DECOY, parsed?.secret ?? '');
-  if (!parsed || !record || !matches || record.revoked) {
-    return new AccessRefused(new DomainError('UNAUTHENTICATED', UNAUTHENTICATED_DETAIL), { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
+  if (!parsed) return admit(undefined, '', rateLimit);
+  const found = keys.find(parsed.id);
+  return found instanceof Promise ? found.then((record) => admit(record, parsed.secret, rateLimit)) : admit(found, parsed.secret, rateLimit);
+}
+
+function admit(record: ApiKeyRecord | undefined, secret: string, rateLimit: TokenBuckets | undefined): Authentication {
+  if (!record) {
+    // An unknown id (or a malformed key) costs a hash too, so its refusal takes as long as a wrong secret's.
+    secretMatches(DECOY, secret);
+    return invalidKey();
   }
+  if (!provenSecrets.matches(record, secret) || record.revoked) return invalidKey();
   if (rateLimit) {
     const taken = rateLimit.take(record.id, rateLimitOf(record));
     if (!taken.allowed) {
@@ -92,6 +102,10 @@ export async function authenticate(
     }
   }
   return { id: record.id, name: record.name, roles: record.roles, models: record.models };
+}
+
+function invalidKey(): AccessRefused {
+  return new AccessRefused(new DomainError('UNAUTHENTICATED', UNAUTHENTICATED_DETAIL), { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
 }
 
 /** Whether the principal may make a request that needs `access` on `model` (undefined: no model). */
@@ -138,18 +152,22 @@ export function installAccessGuard(fastify: FastifyInstance, options: AccessGuar
     }
     if (!options.enabled || rule === 'public') return done();
 
-    authenticate(bearerToken(request.headers.authorization), options.keys, options.rateLimit).then((principal) => {
-      if (!(principal instanceof AccessRefused)) {
-        request.principal = principal;
-        return done();
-      }
-      try {
-        refuse(request, reply, principal.error, principal.headers);
-      } catch (error) {
-        done(error as Error);
-      }
-    }, done);
+    const authentication = authenticate(bearerToken(request.headers.authorization), options.keys, options.rateLimit);
+    if (authentication instanceof Promise) authentication.then((settled) => admitOrRefuse(request, reply, done, settled), done);
+    else admitOrRefuse(request, reply, done, authentication);
   });
+
+  const admitOrRefuse = (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void, authentication: Authentication): void => {
+    if (!(authentication instanceof AccessRefused)) {
+      request.principal = authentication;
+      return done();
+    }
+    try {
+      refuse(request, reply, authentication.error, authentication.headers);
+    } catch (error) {
+      done(error as Error);
+    }
+  };
 
   fastify.addHook('preHandler', (request, reply, done) => {
     const principal = request.principal;
