@@ -1,5 +1,5 @@
 import { QueryFailedError } from 'typeorm';
-import { isRefusedData, writeSettingAsideRefused } from './refused-events';
+import { isRefusedData, isUniqueViolation, writeSettingAsideRefused } from './refused-events';
 
 /** The error TypeORM throws for a failed query, carrying pg's error with its SQLSTATE. */
 const pgError = (code: string) => new QueryFailedError('INSERT …', [], Object.assign(new Error(`sqlstate ${code}`), { code }));
@@ -18,6 +18,22 @@ describe('isRefusedData', () => {
     expect(isRefusedData(new Error('Connection terminated unexpectedly'))).toBe(false);
     expect(isRefusedData(null)).toBe(false);
     expect(isRefusedData('22P02')).toBe(false);
+  });
+});
+
+describe('isUniqueViolation', () => {
+  it('takes 23505 (a key already there), wrapped by TypeORM or not', () => {
+    expect(isUniqueViolation(pgError('23505'))).toBe(true);
+    expect(isUniqueViolation(Object.assign(new Error('raw pg error'), { code: '23505' }))).toBe(true);
+  });
+
+  it.each(['23503', '23514', '22P02', '40001', 'ECONNREFUSED'])('not %s', (code) => {
+    expect(isUniqueViolation(pgError(code))).toBe(false);
+  });
+
+  it('not an error without a code', () => {
+    expect(isUniqueViolation(new Error('Connection terminated unexpectedly'))).toBe(false);
+    expect(isUniqueViolation(undefined)).toBe(false);
   });
 });
 

@@ -6,8 +6,18 @@
  * the next try.
  */
 export function isRefusedData(error: unknown): boolean {
-  const code = (error as { driverError?: { code?: unknown } } | null)?.driverError?.code ?? (error as { code?: unknown } | null)?.code;
+  const code = sqlStateOf(error);
   return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
+}
+
+/** A key already there (SQLSTATE 23505): the ingestion then writes its batch again, skipping what is there. */
+export function isUniqueViolation(error: unknown): boolean {
+  return sqlStateOf(error) === '23505';
+}
+
+/** The SQLSTATE of a node-postgres error, or of one TypeORM wrapped. */
+function sqlStateOf(error: unknown): unknown {
+  return (error as { driverError?: { code?: unknown } } | null)?.driverError?.code ?? (error as { code?: unknown } | null)?.code;
 }
 
 /**
