@@ -209,13 +209,13 @@ describe('prediction log, feedback and statistics', () => {
     expect(inputNames.map((row) => row.input)).toEqual(['x', 'x\uFFFD']);
   });
 
-  it('stores request ids and JSON with quotes, backslashes, commas and braces exactly as sent', async () => {
+  it('stores request ids, times to the millisecond, and JSON with quotes, backslashes, commas and braces exactly as sent', async () => {
     // The insert's columns reach PostgreSQL as array literals, where a quote or a backslash must be escaped.
     const model = `quoted-${uniqueSuffix()}`;
     const ids = ['say "hi"', 'C:\\dir\\', '{a,b}', 'NULL', "it's"].map((id) => `${model}-${id}`);
     const payload = { request: { instances: [['"quoted"', 'back\\slash', '{,}', 'NULL']] }, response: { note: 'a "b" \\ c' } };
     const events: PredictionEvent[] = ids.map((id, i) => ({
-      request_id: id, model, version: 1, variant: 'champion', routing_key_hash: null, at: Date.now(), latency_us: 100 + i, status: 200, error: null,
+      request_id: id, model, version: 1, variant: 'champion', routing_key_hash: null, at: Date.now() - 1_000_003 * i, latency_us: 100 + i, status: 200, error: null,
       inputs: { 'x"1': i }, output: { label: `cat "${i}" \\` }, payload: i === 0 ? payload : null,
     }));
     const redis = new Redis(process.env.REDIS_URL!);
@@ -225,11 +225,11 @@ describe('prediction log, feedback and statistics', () => {
       redis.disconnect();
     }
     const rows = await eventually(
-      () => query<{ request_id: string; latency_us: number; inputs: unknown; output: unknown; payload: unknown }>(stack.databaseUrl, 'SELECT request_id, latency_us, inputs, output, payload FROM prediction_log WHERE model_name = $1 ORDER BY latency_us', [model]),
+      () => query<{ request_id: string; predicted_at: Date; latency_us: number; inputs: unknown; output: unknown; payload: unknown }>(stack.databaseUrl, 'SELECT request_id, predicted_at, latency_us, inputs, output, payload FROM prediction_log WHERE model_name = $1 ORDER BY latency_us', [model]),
       (found) => found.length === ids.length,
       20_000,
     );
-    expect(rows).toEqual(events.map((e) => ({ request_id: e.request_id, latency_us: e.latency_us, inputs: e.inputs, output: e.output, payload: e.payload })));
+    expect(rows).toEqual(events.map((e) => ({ request_id: e.request_id, predicted_at: new Date(e.at), latency_us: e.latency_us, inputs: e.inputs, output: e.output, payload: e.payload })));
   });
 
   it('sets aside an event PostgreSQL refuses and writes the rest of its batch, and of the stream behind it', async () => {

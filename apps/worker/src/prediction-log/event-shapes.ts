@@ -8,8 +8,7 @@ const isIntegerIn = (value: unknown, min: number, max: number): value is number 
 const INT32_MAX = 2_147_483_647;
 /**
  * Epoch milliseconds from 2000-01-01 to 9999-12-31: what a gateway's clock can mean. A time outside
- * (a broken clock, a field in seconds) is a bug in the sender, and past year 9999 the ISO
- * form the insert sends is one PostgreSQL does not read.
+ * (a broken clock, a field in seconds) is a bug in the sender.
  */
 const isEpochMs = (value: unknown): value is number => typeof value === 'number' && value >= 946_684_800_000 && value <= 253_402_300_799_999;
 const isScalar = (value: unknown) => (typeof value === 'number' && Number.isFinite(value)) || (typeof value === 'string' && value.length <= 200);
