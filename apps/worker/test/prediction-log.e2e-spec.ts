@@ -174,6 +174,44 @@ describe('prediction log, feedback and statistics', () => {
     expect(await ingested()).toBe(20);
   });
 
+  it("joins an older gateway's feedback, which names no model, by its request id: at once, or by the pending sweep", async () => {
+    const model = await createModel(stack.registry.url, 'legacy');
+    const prediction = (id: string): PredictionEvent => ({
+      request_id: `${model}-${id}`, model, version: 1, variant: 'champion', routing_key_hash: null, at: Date.now(), latency_us: 100, status: 200, error: null,
+      inputs: { x: 1 }, output: { value: 1 }, payload: null,
+    });
+    const pendingCount = async (table: 'pending_outcomes' | 'pending_labels', requestId: string) =>
+      Number((await query<{ n: string }>(stack.databaseUrl, `SELECT count(*) AS n FROM ${table} WHERE request_id = $1 AND model_name = ''`, [requestId]))[0].n);
+    const redis = new Redis(process.env.REDIS_URL!);
+    try {
+      const feedbackEvent = (body: object) => redis.xadd(feedbackStreamKey(stack.redisPrefix), '*', 'event', JSON.stringify({ ...body, at: Date.now() }));
+      // "early": its outcome and label come first, and wait for the prediction.
+      await feedbackEvent({ request_id: `${model}-early`, value: 3 });
+      await feedbackEvent({ request_id: `${model}-early`, label: 2 });
+      await eventually(async () => (await pendingCount('pending_outcomes', `${model}-early`)) + (await pendingCount('pending_labels', `${model}-early`)), (n) => n === 2, 20_000);
+      // "now": its prediction is in when its outcome and label come.
+      await redis.xadd(predictionStreamKey(stack.redisPrefix), '*', 'batch', JSON.stringify([prediction('now')]));
+      await eventually(() => rowCount(model), (n) => n === 1, 20_000);
+      await feedbackEvent({ request_id: `${model}-now`, value: 5 });
+      await feedbackEvent({ request_id: `${model}-now`, label: 1 });
+      await redis.xadd(predictionStreamKey(stack.redisPrefix), '*', 'batch', JSON.stringify([prediction('early')]));
+    } finally {
+      redis.disconnect();
+    }
+    const rows = await eventually(
+      () => query<{ request_id: string; outcome: unknown; label: unknown }>(stack.databaseUrl, 'SELECT request_id, outcome, label FROM prediction_log WHERE model_name = $1 ORDER BY request_id', [model]),
+      (found) => found.length === 2 && found.every((row) => row.outcome !== null && row.label !== null),
+      20_000,
+    );
+    expect(rows).toEqual([
+      { request_id: `${model}-early`, outcome: 3, label: 2 },
+      { request_id: `${model}-now`, outcome: 5, label: 1 },
+    ]);
+    const [rollup] = await query<{ outcomes: string }>(stack.databaseUrl, 'SELECT sum(outcome_count) AS outcomes FROM prediction_rollups WHERE model_name = $1', [model]);
+    expect(Number(rollup.outcomes)).toBe(2);
+    expect(await pendingCount('pending_outcomes', `${model}-early`)).toBe(0);
+  });
+
   it('stores NUL characters in payloads, outputs and outcomes as U+FFFD, and ingests what follows them', async () => {
     // PostgreSQL's jsonb refuses \u0000: one such event used to fail its batch, retried before anything
     // newer, so ingestion stopped for every model.
