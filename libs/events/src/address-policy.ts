@@ -1,5 +1,6 @@
+import type { LookupAddress } from 'node:dns';
 import { lookup } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
+import { BlockList, isIP, type LookupFunction } from 'node:net';
 
 /**
  * Where webhooks may not point unless WEBHOOK_ALLOW_PRIVATE is set: loopback, private, link-local
@@ -68,5 +69,47 @@ export async function checkWebhookUrl(raw: string, allowPrivate: boolean, resolv
 }
 
 async function resolveAll(host: string): Promise<string[]> {
-  return (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
+  return (await lookupAll(host)).map((a) => a.address);
+}
+
+function lookupAll(host: string): Promise<LookupAddress[]> {
+  return lookup(host, { all: true, verbatim: true });
+}
+
+/** A receiver's host resolved, when the socket connected, to an address webhooks may not reach. */
+export class RefusedAddressError extends Error {
+  readonly code = 'ERR_WEBHOOK_ADDRESS_REFUSED';
+
+  constructor(
+    readonly host: string,
+    readonly address: string,
+  ) {
+    super(`${host} resolved to ${address}, a loopback, private or link-local address; refused unless WEBHOOK_ALLOW_PRIVATE=true`);
+    this.name = 'RefusedAddressError';
+  }
+}
+
+/**
+ * The `lookup` of the sockets that deliver webhooks: it resolves the host, refuses it when any address
+ * is refused (as checkWebhookUrl does), and hands the socket the addresses it checked. The check and
+ * the connection then see one answer: a host that resolved to a public address for checkWebhookUrl and
+ * to 127.0.0.1 a moment later (DNS rebinding) cannot reach inside. An IP literal is not looked up, and
+ * checkWebhookUrl judges it before each delivery.
+ */
+export function guardedLookup(allowPrivate: boolean, resolve: (host: string) => Promise<LookupAddress[]> = lookupAll): LookupFunction {
+  return (hostname, options, callback) => {
+    const answer = callback as (error: Error | null, address: string | LookupAddress[], family?: number) => void;
+    resolve(hostname).then(
+      (addresses) => {
+        const refused = allowPrivate ? undefined : addresses.find((a) => isRefusedAddress(a.address));
+        if (refused) return answer(new RefusedAddressError(hostname, refused.address), '');
+        const family = options.family === 4 || options.family === 6 ? options.family : undefined;
+        const usable = family === undefined ? addresses : addresses.filter((a) => a.family === family);
+        if (usable.length === 0) return answer(Object.assign(new Error(`${hostname} has no usable address`), { code: 'ENOTFOUND' }), '');
+        if (options.all) answer(null, usable);
+        else answer(null, usable[0].address, usable[0].family);
+      },
+      (error: Error) => answer(error, ''),
+    );
+  };
 }

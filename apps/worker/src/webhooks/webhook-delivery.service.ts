@@ -1,9 +1,10 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { performance } from 'node:perf_hooks';
 import { DataSource } from 'typeorm';
+import { Agent, fetch } from 'undici';
 import { TypedConfig } from '@switchyard/config';
-import { checkWebhookUrl, type EventType, signWebhook, type WebhookPayload } from '@switchyard/events';
+import { checkWebhookUrl, type EventType, guardedLookup, RefusedAddressError, signWebhook, type WebhookPayload } from '@switchyard/events';
 import { type DeliveryAttempt, type EventEntity, WebhookDeliveryEntity, WebhookEntity } from '@switchyard/persistence';
 
 /** The head of a (webhook, model) queue was not taken: the job is retried after `delayMs`, the queue waits behind it. */
@@ -30,13 +31,25 @@ interface AttemptOutcome {
  * the `webhook-id` header, the event's id.
  */
 @Injectable()
-export class WebhookDeliveryService {
+export class WebhookDeliveryService implements OnApplicationShutdown {
   private readonly logger = new Logger(WebhookDeliveryService.name);
+  /**
+   * The connections to receivers. Their sockets look the host up through guardedLookup, so they go to
+   * the addresses that were checked: a host cannot pass the check with a public address and then
+   * resolve to an inside one (DNS rebinding).
+   */
+  private readonly receivers: Agent;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly config: TypedConfig,
-  ) {}
+  ) {
+    this.receivers = new Agent({ connect: { lookup: guardedLookup(config.get('WEBHOOK_ALLOW_PRIVATE')) } });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.receivers.close();
+  }
 
   async drain(webhookId: string, modelName: string): Promise<number> {
     let delivered = 0;
@@ -117,12 +130,15 @@ export class WebhookDeliveryService {
         // A redirect could lead anywhere, past the address check: it counts as not taken.
         redirect: 'manual',
         signal: AbortSignal.timeout(this.config.get('WEBHOOK_TIMEOUT_MS')),
+        dispatcher: this.receivers,
       });
       await response.body?.cancel().catch(() => undefined);
       return finish(response.status, response.ok ? null : `answered ${response.status}`);
     } catch (error) {
-      const cause = (error as { cause?: { code?: string } }).cause?.code;
-      return finish(null, (error as Error).name === 'TimeoutError' ? 'timed out' : `could not connect${cause ? ` (${cause})` : ''}`);
+      const cause = (error as { cause?: unknown }).cause;
+      if (cause instanceof RefusedAddressError) return finish(null, `url ${cause.message}`);
+      const code = (cause as { code?: string } | undefined)?.code;
+      return finish(null, (error as Error).name === 'TimeoutError' ? 'timed out' : `could not connect${code ? ` (${code})` : ''}`);
     }
   }
 }
