@@ -80,6 +80,32 @@ describe('stats over a window with a promotion and a weight step', () => {
     await dropIsolatedDatabase(databaseUrl);
   });
 
+  it("gives each variant the latency of all of the window's steps together, and each step its own", async () => {
+    const latencyModel = await createModel(registry.url, 'latency');
+    const seed = (at: Date, variant: string, buckets: Record<string, number>) =>
+      db.query(
+        `INSERT INTO prediction_rollups (model_name, minute, variant, version, requests, errors, latency_buckets) VALUES ($1, $2, $3, 1, $4, 0, $5)`,
+        [latencyModel, at.toISOString(), variant, Object.values(buckets).reduce((sum, n) => sum + n, 0), JSON.stringify(buckets)],
+      );
+    // Early: 60 fast answers; late: 40 slow ones. Together the median is fast and the 99th percentile slow,
+    // which neither step alone gives.
+    await seed(minute(100), 'champion', { '300': 60 });
+    await seed(minute(10), 'champion', { '400': 40 });
+    await seed(minute(10), 'challenger', { '350': 7 });
+    const { status, body } = await call(`${registry.url}/v1/models/${latencyModel}/stats?from=${minute(120).toISOString()}&to=${new Date(now).toISOString()}`);
+    expect(status).toBe(200);
+    type Point = { at: string; variant: string; latency_p50_ms: number; latency_p99_ms: number };
+    const points = body.series.points as Point[];
+    const champion = points.filter((p) => p.variant === 'champion');
+    expect(champion).toHaveLength(2);
+    const [early, late] = champion;
+    expect(early.latency_p50_ms).toBeLessThan(late.latency_p50_ms);
+    const latencyOf = (variant: string) => (body.variants as { variant: string; latency_ms: { p50: number; p99: number } }[]).find((v) => v.variant === variant)!.latency_ms;
+    expect(latencyOf('champion')).toMatchObject({ p50: early.latency_p50_ms, p99: late.latency_p99_ms });
+    const challenger = points.find((p) => p.variant === 'challenger')!;
+    expect(latencyOf('challenger')).toMatchObject({ p50: challenger.latency_p50_ms, p99: challenger.latency_p99_ms });
+  });
+
   it('finds no sample ratio mismatch and compares v2 with v3 on their 30 shared minutes only', async () => {
     const from = minute(120).toISOString();
     const to = new Date(now).toISOString();

@@ -29,7 +29,7 @@ export async function readShadowAggregates(manager: EntityManager, model: string
   const where = `model_name = $1 AND minute >= $2 AND minute < $3`;
   const histogram = async (column: string) => {
     const rows = (await manager.query(
-      `SELECT version, b.key, sum(b.value::numeric) AS count FROM shadow_rollups CROSS JOIN LATERAL jsonb_each_text(${column}) AS b WHERE ${where} GROUP BY version, b.key`,
+      `SELECT version, b.key, sum(b.value::bigint) AS count FROM shadow_rollups CROSS JOIN LATERAL jsonb_each_text(${column}) AS b WHERE ${where} GROUP BY version, b.key`,
       params,
     )) as { version: number; key: string; count: string }[];
     const byVersion = new Map<number, Counts>();

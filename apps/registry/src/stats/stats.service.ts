@@ -19,12 +19,11 @@ export class StatsService {
   async report(name: string, window: StatsWindow): Promise<StatsReport> {
     const model = await this.models.getByName(name);
     const reader = new RollupReader(this.dataSource.manager);
-    const [task, { deployment }, variants, reference, series, shadows] = await Promise.all([
+    const [task, { deployment }, { variants, series }, reference, shadows] = await Promise.all([
       modelTask(this.dataSource.manager, model),
       this.deployments.describe(model),
-      reader.variants(name, window),
+      reader.variantsAndSeries(name, window, window.stepSeconds),
       reader.inputs(name, window.reference),
-      reader.series(name, window, window.stepSeconds),
       readShadowAggregates(this.dataSource.manager, name, window),
     ]);
     const current = { champion: deployment.champion?.version ?? null, challenger: deployment.challenger?.version ?? null, challenger_percent: deployment.challenger_percent };
