@@ -6,6 +6,7 @@ import { fileStoreEnv, type RunningApp, startRegistry, startWorker } from '../..
 import { createIsolatedDatabase, dropIsolatedDatabase, isolatedRedisPrefix } from '../../../test/support/isolation';
 import { uniqueSuffix } from '../../../test/support/test-env';
 import { waitFor } from '../../../test/support/unit';
+import { EventRetention } from '../src/webhooks/event-retention.service';
 import { TcpProxy } from './tcp-proxy';
 
 interface Received {
@@ -170,4 +171,31 @@ describe('webhooks: durable, ordered, signed delivery through a receiver outage'
     expect(delivery.attempt_log.every((attempt: any) => attempt.status_code === null)).toBe(true);
     expect(delivery.attempt_log[0].error).toMatch(/could not connect/);
   }, 120_000);
+
+  it('deletes events and their delivery logs after EVENTS_RETENTION_DAYS, but not one still being delivered', async () => {
+    const model = `expiring-${uniqueSuffix()}`;
+    // Nothing listens there: a pending delivery stays pending however often it is tried.
+    const hook = await call(`${registry.url}/v1/webhooks`, { method: 'POST', json: { url: 'http://127.0.0.1:9/nothing-listens', events: ['version.created'], model } });
+    expect(hook.status).toBe(201);
+    const event = async (daysAgo: number, status: 'delivered' | 'failed' | 'pending') => {
+      const [{ id }] = (
+        await db.query(`INSERT INTO events (type, model_name, data, created_at) VALUES ('version.created', $1, '{}', now() - $2 * interval '1 day') RETURNING id`, [model, daysAgo])
+      ).rows as { id: string }[];
+      await db.query(`INSERT INTO webhook_deliveries (webhook_id, event_id, model_name, status) VALUES ($1, $2, $3, $4)`, [hook.body.id, id, model, status]);
+      return id;
+    };
+    const oldDelivered = await event(100, 'delivered');
+    const oldFailed = await event(95, 'failed');
+    const oldPending = await event(91, 'pending');
+    const recent = await event(1, 'delivered');
+
+    // The default is 90 days and the sweep runs hourly, so the test calls it.
+    expect(await worker.app.get(EventRetention).expire()).toBe(2);
+
+    const events = (await db.query(`SELECT id FROM events WHERE model_name = $1 ORDER BY id`, [model])).rows.map((row: { id: string }) => row.id);
+    expect(events).toEqual([oldPending, recent]);
+    const deliveries = (await db.query(`SELECT event_id FROM webhook_deliveries WHERE model_name = $1 ORDER BY event_id`, [model])).rows.map((row: { event_id: string }) => row.event_id);
+    expect(deliveries).toEqual([oldPending, recent]);
+    expect([oldDelivered, oldFailed].some((id) => events.includes(id))).toBe(false);
+  }, 60_000);
 });

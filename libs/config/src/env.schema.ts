@@ -192,6 +192,8 @@ export const predictionLogEnv = z.object({
     .min(0, 'expected a number from 0 to 1')
     .max(1, 'expected a number from 0 to 1')
     .default(0.01),
+  /** Events and their webhook delivery logs older than this are deleted (one still being delivered is kept). */
+  EVENTS_RETENTION_DAYS: z.coerce.number({ error: 'expected a number of days' }).positive('expected a positive number of days').default(90),
   /** Raw prediction rows older than this are deleted; the per-minute rollups are kept. */
   PREDICTION_LOG_RETENTION_DAYS: z.coerce.number({ error: 'expected a number of days' }).positive('expected a positive number of days').default(30),
   /** How long after a prediction its outcome is accepted by POST /v1/feedback. */
