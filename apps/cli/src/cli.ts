@@ -145,7 +145,7 @@ function buildProgram(run: Commands, io: commands.Io, env: Record<string, string
   keys.command('list').description('every key (never the secret)').action(action(run.listKeys));
   keys.command('revoke').description('revoke a key').argument('<id>').action(action(run.revokeKey));
 
-  const webhooks = program.command('webhooks').description('event subscriptions, for admins (create, list, delete, deliveries)');
+  const webhooks = program.command('webhooks').description('event subscriptions, for admins (create, update, list, delete, deliveries)');
   webhooks
     .command('create')
     .description('subscribe a URL to events; the signing secret is printed once')
@@ -154,6 +154,17 @@ function buildProgram(run: Commands, io: commands.Io, env: Record<string, string
     .option('--model <name>', "only this model's events")
     .option('--secret <whsec_...>', 'the signing secret to use (default: a new one)')
     .action(action(run.createWebhook));
+  webhooks
+    .command('update')
+    .description('change a webhook: its URL, events, model or signing secret (a new secret is printed once)')
+    .argument('<id>')
+    .option('--url <url>', 'the new URL (checked as on creation)')
+    .option('--event <type>', 'the event types it receives from now on (repeatable)', collect)
+    .option('--model <name>', "only this model's events from now on")
+    .option('--every-model', "every model's events from now on")
+    .option('--secret <whsec_...>', 'a new signing secret')
+    .option('--rotate-secret', 'generate a new signing secret')
+    .action(action(run.updateWebhook));
   webhooks.command('list').description('every webhook').action(action(run.listWebhooks));
   webhooks.command('delete').description('remove a webhook and its delivery log').argument('<id>').action(action(run.deleteWebhook));
   webhooks.command('deliveries').description("a webhook's deliveries, newest first, with their attempts").argument('<id>').addOption(limit()).action(action(run.webhookDeliveries));

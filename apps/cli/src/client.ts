@@ -115,6 +115,10 @@ export class RegistryClient {
     return this.request('POST', '/v1/webhooks', body);
   }
 
+  updateWebhook(id: string, body: Json) {
+    return this.request('PATCH', `/v1/webhooks/${enc(id)}`, body);
+  }
+
   listWebhooks() {
     return this.request<{ items: Json[] }>('GET', '/v1/webhooks');
   }

@@ -429,6 +429,30 @@ export async function createWebhook(ctx: Context, url: string, options: { event:
   return EXIT_OK;
 }
 
+export async function updateWebhook(
+  ctx: Context,
+  id: string,
+  options: { url?: string; event?: string[]; model?: string; everyModel?: boolean; secret?: string; rotateSecret?: boolean },
+): Promise<number> {
+  if (options.model !== undefined && options.everyModel) throw new UsageError('give --model or --every-model, not both');
+  const { client, print, err } = session(ctx);
+  const { body } = await client.updateWebhook(id, {
+    ...(options.url !== undefined ? { url: options.url } : {}),
+    ...(options.event ? { events: options.event } : {}),
+    ...(options.model !== undefined ? { model: options.model } : options.everyModel ? { model: null } : {}),
+    ...(options.secret !== undefined ? { secret: options.secret } : {}),
+    ...(options.rotateSecret ? { rotate_secret: true } : {}),
+  });
+  const described = `${String(body.id)} → ${String(body.url)} (${(body.events as string[]).join(', ')})${body.model ? `, model: ${String(body.model)}` : ''}`;
+  if (body.secret !== undefined) {
+    print(body, () => String(body.secret));
+    if (!ctx.global.json) err(`updated webhook ${described}; the new signing secret above is shown only now`);
+  } else {
+    print(body, () => `updated webhook ${described}`);
+  }
+  return EXIT_OK;
+}
+
 export async function listWebhooks(ctx: Context): Promise<number> {
   const { client, print } = session(ctx);
   const { body } = await client.listWebhooks();

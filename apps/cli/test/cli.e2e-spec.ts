@@ -226,6 +226,12 @@ describe('switchyard CLI (compiled, against a real registry and worker)', () => 
     const { id } = JSON.parse(hook.stdout);
     expect((await cli(['webhooks', 'list'])).stdout).toContain(`${id}\thttps://93.184.216.34/hook\tdeployment.changed\tmodel: ${name}`);
     expect((await cli(['webhooks', 'deliveries', id])).stdout).toBe('(no deliveries)\n');
+    const moved = await cli(['webhooks', 'update', id, '--url', 'https://93.184.216.35/hook', '--every-model']);
+    expect(moved.stdout).toBe(`updated webhook ${id} → https://93.184.216.35/hook (deployment.changed)\n`);
+    const rotated = await cli(['webhooks', 'update', id, '--rotate-secret']);
+    expect(rotated.stdout).toMatch(/^whsec_[A-Za-z0-9+/]+=*\n$/);
+    expect(rotated.stderr).toContain('the new signing secret above is shown only now');
+    expect((await cli(['webhooks', 'update', id, '--model', name, '--every-model'])).code).toBe(2);
     expect((await cli(['webhooks', 'delete', id])).stdout).toBe(`deleted webhook ${id}\n`);
   });
 

@@ -63,4 +63,61 @@ describe('webhooks: registration (admin), refused URLs and events', () => {
     expectProblem(await call(`${registry.url}/v1/webhooks/${created.body.id}`), 404);
     expectProblem(await call(`${registry.url}/v1/webhooks/not-a-uuid/deliveries`), 404);
   });
+
+  describe('changing one (PATCH)', () => {
+    const update = (id: string, json: unknown, key?: string) => call(`${registry.url}/v1/webhooks/${id}`, { method: 'PATCH', json, headers: authHeaders(key) });
+    const registered = async () => {
+      const created = await create({ url: 'https://93.184.216.34/hooks', events: ['version.ready'], model: 'fraud' });
+      expect(created.status).toBe(201);
+      return created.body as { id: string; secret: string };
+    };
+    const read = async (id: string) => (await call(`${registry.url}/v1/webhooks/${id}`)).body as Record<string, unknown>;
+
+    it('changes what is given and keeps the rest; shows a secret only when the change set or generated one', async () => {
+      const hook = await registered();
+      const moved = await update(hook.id, { url: 'https://93.184.216.35/v2', events: ['deployment.changed', 'deployment.changed'] });
+      expect(moved.status).toBe(200);
+      expect(moved.body).toMatchObject({ id: hook.id, url: 'https://93.184.216.35/v2', events: ['deployment.changed'], model: 'fraud' });
+      expect(moved.body).not.toHaveProperty('secret');
+      expect(await read(hook.id)).toEqual({ ...moved.body });
+
+      const everyModel = await update(hook.id, { model: null });
+      expect(everyModel.body).toMatchObject({ model: null, url: 'https://93.184.216.35/v2' });
+
+      const rotated = await update(hook.id, { rotate_secret: true });
+      expect(rotated.status).toBe(200);
+      expect(rotated.body.secret).toMatch(/^whsec_/);
+      expect(rotated.body.secret).not.toBe(hook.secret);
+      const chosen = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
+      expect((await update(hook.id, { secret: chosen })).body.secret).toBe(chosen);
+      expect(await read(hook.id)).not.toHaveProperty('secret');
+    });
+
+    it.each([
+      ['nothing to change', {}, 'body'],
+      ['a refused URL', { url: 'http://127.0.0.1:8080/hook' }, 'url'],
+      ['an unknown event', { events: ['version.deleted'] }, 'events'],
+      ['no events', { events: [] }, 'events'],
+      ['a malformed model filter', { model: 'Not A Name' }, 'model'],
+      ['a malformed secret', { secret: 'hunter2' }, 'secret'],
+      ['a secret and rotate_secret together', { secret: `whsec_${Buffer.alloc(32, 1).toString('base64')}`, rotate_secret: true }, 'secret'],
+      ['rotate_secret false', { rotate_secret: false }, 'rotate_secret'],
+      ['an unknown field', { active: false }, 'active'],
+    ])('refuses %s with 400 naming the field, and changes nothing', async (_label, body, field) => {
+      const hook = await registered();
+      const before = await read(hook.id);
+      const problem = expectProblem(await update(hook.id, body), 400);
+      expect(problem.errors).toEqual(expect.arrayContaining([expect.objectContaining({ field })]));
+      expect(await read(hook.id)).toEqual(before);
+    });
+
+    it('answers 404 for a webhook that does not exist, and 403 to a key that is not an admin', async () => {
+      expectProblem(await update('7c9e6679-7425-40de-944b-e07fc1f90ae7', { events: ['version.ready'] }), 404);
+      expectProblem(await update('not-a-uuid', { events: ['version.ready'] }), 404);
+      const hook = await registered();
+      const operator = await createKey(registry.url, ['operator']);
+      expect(expectProblem(await update(hook.id, { events: ['version.failed'] }, operator.key), 403).required_role).toBe('admin');
+      expect((await read(hook.id)).events).toEqual(['version.ready']);
+    });
+  });
 });

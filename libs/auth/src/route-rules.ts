@@ -105,6 +105,7 @@ export const ROUTE_RULES: Record<AppName, Record<string, Rule>> = {
     'POST /v1/webhooks': 'admin',
     'GET /v1/webhooks': 'admin',
     'GET /v1/webhooks/:id': 'admin',
+    'PATCH /v1/webhooks/:id': 'admin',
     'DELETE /v1/webhooks/:id': 'admin',
     'GET /v1/webhooks/:id/deliveries': 'admin',
     // Any key that reads the registry may learn its own roles (the console enables controls by them).

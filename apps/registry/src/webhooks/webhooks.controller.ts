@@ -1,8 +1,8 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Actor } from '@switchyard/http';
 import { ListQueryDto } from '../common/list-query.dto';
-import { CreatedWebhookResponse, CreateWebhookDto, DeliveryPage, WebhookList, WebhookResponse } from './dto/webhook.dto';
+import { CreatedWebhookResponse, CreateWebhookDto, DeliveryPage, UpdatedWebhookResponse, UpdateWebhookDto, WebhookList, WebhookResponse } from './dto/webhook.dto';
 import { WebhooksService } from './webhooks.service';
 
 @ApiTags('webhooks')
@@ -26,6 +26,12 @@ export class WebhooksController {
   @ApiOkResponse({ type: WebhookResponse })
   get(@Param('id') id: string): Promise<WebhookResponse> {
     return this.webhooks.get(id);
+  }
+
+  @Patch(':id')
+  @ApiOkResponse({ type: UpdatedWebhookResponse, description: '*added*: the webhook as changed; `secret` only when this change set or generated one' })
+  update(@Param('id') id: string, @Body() dto: UpdateWebhookDto, @Actor() actor: string): Promise<UpdatedWebhookResponse> {
+    return this.webhooks.update(id, dto, actor);
   }
 
   @Delete(':id')

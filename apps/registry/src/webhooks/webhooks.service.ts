@@ -1,11 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { TypedConfig } from '@switchyard/config';
 import { DomainError, type FieldError } from '@switchyard/errors';
 import { checkWebhookUrl, generateWebhookSecret, WEBHOOK_SECRET_RULE, webhookSecretKey } from '@switchyard/events';
 import { decodeCursor, type Page, toPage, WebhookDeliveryEntity, WebhookEntity } from '@switchyard/persistence';
-import type { CreatedWebhookResponse, CreateWebhookDto, DeliveryResponse, WebhookResponse } from './dto/webhook.dto';
+import type { CreatedWebhookResponse, CreateWebhookDto, DeliveryResponse, UpdatedWebhookResponse, UpdateWebhookDto, WebhookResponse } from './dto/webhook.dto';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -37,6 +37,8 @@ function presentDelivery(delivery: WebhookDeliveryEntity): DeliveryResponse {
 /** Webhook subscriptions (admin) and their delivery log. Delivering is the worker's. */
 @Injectable()
 export class WebhooksService {
+  private readonly logger = new Logger(WebhooksService.name);
+
   constructor(
     @InjectRepository(WebhookEntity) private readonly webhooks: Repository<WebhookEntity>,
     @InjectRepository(WebhookDeliveryEntity) private readonly deliveries: Repository<WebhookDeliveryEntity>,
@@ -54,6 +56,34 @@ export class WebhooksService {
       this.webhooks.create({ url: dto.url, events: [...new Set(dto.events)], model: dto.model ?? null, secret, createdBy: actor }),
     );
     return { ...present(saved), secret };
+  }
+
+  /**
+   * Changes what is given. Deliveries already logged keep their events; the next attempt of one still
+   * pending goes to the URL, signed with the secret, that the webhook has then. The secret appears in
+   * the answer only when this change set or generated it.
+   */
+  async update(id: string, dto: UpdateWebhookDto, actor: string): Promise<UpdatedWebhookResponse> {
+    const webhook = await this.find(id);
+    const errors: FieldError[] = [];
+    if (dto.url === undefined && dto.events === undefined && dto.model === undefined && dto.secret === undefined && dto.rotate_secret === undefined) {
+      errors.push({ field: 'body', message: 'send at least one of url, events, model, secret, rotate_secret' });
+    }
+    if (dto.url !== undefined) {
+      const verdict = await checkWebhookUrl(dto.url, this.config.get('WEBHOOK_ALLOW_PRIVATE'));
+      if (!verdict.ok) errors.push({ field: 'url', message: verdict.problem });
+    }
+    if (dto.secret !== undefined && dto.rotate_secret) errors.push({ field: 'secret', message: 'send a secret or rotate_secret, not both' });
+    else if (dto.secret !== undefined && !webhookSecretKey(dto.secret)) errors.push({ field: 'secret', message: `must be ${WEBHOOK_SECRET_RULE}` });
+    if (errors.length) throw new DomainError('VALIDATION_FAILED', errors.map((e) => `${e.field}: ${e.message}`).join('; '), { errors });
+    const secret = dto.rotate_secret ? generateWebhookSecret() : dto.secret;
+    if (dto.url !== undefined) webhook.url = dto.url;
+    if (dto.events !== undefined) webhook.events = [...new Set(dto.events)];
+    if (dto.model !== undefined) webhook.model = dto.model;
+    if (secret !== undefined) webhook.secret = secret;
+    const saved = await this.webhooks.save(webhook);
+    this.logger.log({ webhook: id, actor, changed: Object.keys(dto).filter((key) => dto[key as keyof UpdateWebhookDto] !== undefined) }, 'webhook changed');
+    return secret === undefined ? present(saved) : { ...present(saved), secret };
   }
 
   async list(): Promise<WebhookResponse[]> {

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, Equals, IsArray, IsIn, IsOptional, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
 import { EVENT_TYPES } from '@switchyard/events';
 import { MODEL_NAME_PATTERN } from '../../models/dto/model.dto';
 
@@ -28,6 +28,39 @@ export class CreateWebhookDto {
   secret?: string;
 }
 
+/** What an admin may change about a webhook; what is absent stays as it is. */
+export class UpdateWebhookDto {
+  @ApiPropertyOptional({ example: 'https://ci.example.com/hooks/switchyard-v2', description: 'checked as on creation; deliveries still pending go to the new URL' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  url?: string;
+
+  @ApiPropertyOptional({ enum: EVENT_TYPES, isArray: true, description: 'the event types it receives from now on' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1, { message: 'events must name at least one event' })
+  @ArrayMaxSize(EVENT_TYPES.length)
+  @IsIn(EVENT_TYPES, { each: true, message: `each event must be one of ${EVENT_TYPES.join(', ')}` })
+  events?: string[];
+
+  @ApiPropertyOptional({ type: String, nullable: true, example: 'fraud-scorer', description: "only this model's events from now on; null: every model's" })
+  @ValidateIf((dto: UpdateWebhookDto) => dto.model !== undefined && dto.model !== null)
+  @IsString()
+  @Matches(MODEL_NAME_PATTERN, { message: `model must be a model name (${MODEL_NAME_PATTERN.source}) or null` })
+  model?: string | null;
+
+  @ApiPropertyOptional({ description: 'a new signing secret (whsec_ followed by the base64 of 24–64 bytes); deliveries from now on, retries included, are signed with it' })
+  @IsOptional()
+  @IsString()
+  secret?: string;
+
+  @ApiPropertyOptional({ description: 'true: generate a new signing secret, returned in this answer only (a leaked secret is replaced this way)' })
+  @IsOptional()
+  @Equals(true, { message: 'rotate_secret must be true, or absent' })
+  rotate_secret?: true;
+}
+
 export class WebhookResponse {
   @ApiProperty() id: string;
   @ApiProperty() url: string;
@@ -39,6 +72,10 @@ export class WebhookResponse {
 
 export class CreatedWebhookResponse extends WebhookResponse {
   @ApiProperty({ description: 'the signing secret: shown only in this answer' }) secret: string;
+}
+
+export class UpdatedWebhookResponse extends WebhookResponse {
+  @ApiPropertyOptional({ description: 'the new signing secret, when this change set or generated one: shown only in this answer' }) secret?: string;
 }
 
 export class WebhookList {
