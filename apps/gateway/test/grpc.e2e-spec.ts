@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import { credentials, loadPackageDefinition, Metadata, type ServiceError, status } from '@grpc/grpc-js';
@@ -273,5 +274,46 @@ describe('gRPC Open Inference Protocol', () => {
     const huge = await infer({ inputs: [x], raw_input_contents: [Buffer.alloc(MAX_BODY + 1)] });
     expect(huge.error?.code).toBe(status.RESOURCE_EXHAUSTED);
     await served();
+  });
+});
+
+describe('gRPC over TLS (GATEWAY_GRPC_TLS_CERT, GATEWAY_GRPC_TLS_KEY)', () => {
+  jest.setTimeout(120_000);
+  const TLS = path.join(__dirname, 'fixtures', 'tls');
+  let stack: ServingStack;
+  let grpcPort: number;
+  let inference: any;
+
+  beforeAll(async () => {
+    grpcPort = await freePort();
+    stack = await startServingStack({
+      GATEWAY_GRPC_PORT: String(grpcPort),
+      GATEWAY_GRPC_TLS_CERT: path.join(TLS, 'localhost.cert.pem'),
+      GATEWAY_GRPC_TLS_KEY: path.join(TLS, 'localhost.key.pem'),
+    });
+    inference = (loadPackageDefinition(loadSync(PROTO, { keepCase: true, defaults: true })) as any).inference;
+  });
+  afterAll(() => stack?.close());
+
+  /** ServerLive through a client with these credentials: its answer, or the error it got. */
+  function serverLive(channel: ReturnType<typeof credentials.createInsecure>): Promise<{ live?: boolean; code?: status }> {
+    const stub = new inference.GRPCInferenceService(`127.0.0.1:${grpcPort}`, channel);
+    return new Promise((resolve) =>
+      stub.ServerLive({}, new Metadata(), { deadline: Date.now() + 10_000 }, (error: ServiceError | null, response: { live: boolean }) => {
+        stub.close();
+        resolve(error ? { code: error.code } : { live: response.live });
+      }),
+    );
+  }
+
+  it('answers a client that trusts its certificate, and no plaintext client', async () => {
+    const trusted = credentials.createSsl(readFileSync(path.join(TLS, 'localhost.cert.pem')));
+    expect(await serverLive(trusted)).toEqual({ live: true });
+    expect(await serverLive(credentials.createInsecure())).toEqual({ code: status.UNAVAILABLE });
+  });
+
+  it('is not answered by a client that trusts another authority', async () => {
+    // The system's roots: the self-signed certificate is not among them.
+    expect(await serverLive(credentials.createSsl())).toEqual({ code: status.UNAVAILABLE });
   });
 });

@@ -101,6 +101,9 @@ export const gatewayEnv = z.object({
   GATEWAY_PORT: port(8080),
   /** The gRPC Open Inference Protocol (inference.GRPCInferenceService); 0 turns it off. */
   GATEWAY_GRPC_PORT: port(8081),
+  /** TLS for gRPC: a PEM certificate chain and its PEM private key, both or neither (plaintext). */
+  GATEWAY_GRPC_TLS_CERT: z.string().min(1).optional(),
+  GATEWAY_GRPC_TLS_KEY: z.string().min(1).optional(),
   REGISTRY_URL: urlWithScheme(['http:', 'https:'], 'http://127.0.0.1:3000'),
   /** Largest predict/infer body; a 4-D image tensor in JSON is easily 1 MiB. */
   GATEWAY_MAX_BODY_BYTES: z.coerce

@@ -1,8 +1,9 @@
 import { type BeforeApplicationShutdown, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { Server, ServerCredentials, type ServiceDefinition } from '@grpc/grpc-js';
+import { Server, type ServiceDefinition } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { TypedConfig } from '@switchyard/config';
 import { DEFAULT_DRAIN } from '@switchyard/http';
+import { grpcServerCredentials } from './grpc-credentials';
 import { GrpcInferenceService } from './grpc-inference.service';
 import { OIP_PROTO_OPTIONS, OIP_PROTO_PATH, OIP_SERVICE_NAME } from './oip-proto';
 
@@ -42,13 +43,14 @@ export class GrpcServer implements OnApplicationBootstrap, BeforeApplicationShut
     });
     server.addService(definition[OIP_SERVICE_NAME] as ServiceDefinition, this.inference.handlers());
     const address = addressOf(this.config.get('HOST'), port);
+    const { credentials, tls } = await grpcServerCredentials(this.config.get('GATEWAY_GRPC_TLS_CERT'), this.config.get('GATEWAY_GRPC_TLS_KEY'));
     this.boundPort = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(address, ServerCredentials.createInsecure(), (error, bound) =>
+      server.bindAsync(address, credentials, (error, bound) =>
         error ? reject(new Error(`GATEWAY_GRPC_PORT: cannot listen on ${address}: ${error.message}`)) : resolve(bound),
       ),
     );
     this.server = server;
-    this.logger.log(`gRPC (${OIP_SERVICE_NAME}) listening on ${address}`);
+    this.logger.log(`gRPC (${OIP_SERVICE_NAME}) listening on ${address}${tls ? ' with TLS' : ' in plaintext'}`);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
