@@ -14,6 +14,7 @@ import { ShadowPredictions1764820000000 } from './1764820000000-ShadowPrediction
 import { AuditScopesAndSearchIndexes1764840000000 } from './1764840000000-AuditScopesAndSearchIndexes';
 import { VersionApproval1764840000001 } from './1764840000001-VersionApproval';
 import { EventsAndWebhooks1764840000002 } from './1764840000002-EventsAndWebhooks';
+import { DeliveriesByEvent1764840000003 } from './1764840000003-DeliveriesByEvent';
 
 /** Every migration, in order. Listed explicitly so the compiled apps and the CLI see the same set. */
 export const MIGRATIONS: Function[] = [
@@ -33,4 +34,5 @@ export const MIGRATIONS: Function[] = [
   AuditScopesAndSearchIndexes1764840000000,
   VersionApproval1764840000001,
   EventsAndWebhooks1764840000002,
+  DeliveriesByEvent1764840000003,
 ];

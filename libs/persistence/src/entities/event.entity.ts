@@ -66,10 +66,14 @@ export interface DeliveryAttempt {
   duration_ms: number;
 }
 
-/** One event for one webhook: delivered in event order per (webhook, model), each attempt logged. */
+/**
+ * One event for one webhook: delivered in event order per (webhook, model), each attempt logged. Indexed
+ * by event too, for the cascade when the retention deletes an event.
+ */
 @Entity({ name: 'webhook_deliveries' })
 @Index('ix_webhook_deliveries_queue', ['webhookId', 'modelName', 'status', 'eventId'])
 @Index('ix_webhook_deliveries_webhook', ['webhookId', 'id'])
+@Index('ix_webhook_deliveries_event', ['eventId'])
 export class WebhookDeliveryEntity {
   @PrimaryGeneratedColumn('increment', { type: 'bigint' })
   id: string;
