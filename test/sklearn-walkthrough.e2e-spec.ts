@@ -155,8 +155,15 @@ describe('examples/sklearn/walkthrough.sh', () => {
     expect(stats.body.variants.every((v: { outcome: { count: number } }) => v.outcome.count === 0)).toBe(true);
     const targets = (JSON.parse(readFileSync(path.join(work, 'test_rows.json'), 'utf8')) as { targets: number[] }).targets;
     const answers = readFileSync(path.join(work, 'predictions.jsonl'), 'utf8').split('\n').filter((line) => line.trim()).map((line) => JSON.parse(line) as Prediction);
-    for (const variant of stats.body.variants as Array<{ variant: string; quality: { labelled: number; metrics: { mae: { value: number }; rmse: { value: number } } } }>) {
+    for (const variant of stats.body.variants as Array<{ variant: string; quality: { labelled: number; metrics: { mae: { value: number }; rmse: { value: number } } } | null }>) {
       const errors = answers.flatMap((answer, i) => (answer.variant === variant.variant ? [answer.outputs.progression[0][0] - targets[i]] : []));
+      // Each run's experiment has a new salt: about once in 90 runs none of the 20 patients lands on the
+      // 20 % challenger, which then served only the walkthrough's pinned requests, none of them labelled.
+      if (errors.length === 0) {
+        expect({ variant: variant.variant, quality: variant.quality }).toEqual({ variant: variant.variant, quality: null });
+        continue;
+      }
+      if (variant.quality === null) throw new Error(`${variant.variant} has ${errors.length} labelled predictions but no quality`);
       expect(variant.quality.labelled).toBe(errors.length);
       expect(relative(variant.quality.metrics.mae.value, errors.reduce((s, e) => s + Math.abs(e), 0) / errors.length)).toBeLessThan(1e-6);
       expect(relative(variant.quality.metrics.rmse.value, Math.sqrt(errors.reduce((s, e) => s + e * e, 0) / errors.length))).toBeLessThan(1e-6);
