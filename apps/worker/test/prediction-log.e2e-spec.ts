@@ -212,6 +212,42 @@ describe('prediction log, feedback and statistics', () => {
     expect(await pendingCount('pending_outcomes', `${model}-early`)).toBe(0);
   });
 
+  it("gives a shadow's answer the outcome that committed beside its batch", async () => {
+    const model = await createModel(stack.registry.url, 'shadow-race');
+    const requestId = `${model}-r`;
+    const event = (variant: string, version: number, extra: Partial<PredictionEvent> = {}): PredictionEvent => ({
+      request_id: requestId, model, version, variant, routing_key_hash: null, at: Date.now(), latency_us: 100, status: 200, error: null,
+      inputs: null, output: { value: version }, payload: null, ...extra,
+    });
+    const waiting = async (condition: string) =>
+      Number((await query<{ n: string }>(stack.databaseUrl, `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND ${condition}`))[0].n);
+    const shadowRows = () => query<{ outcome: unknown }>(stack.databaseUrl, 'SELECT outcome FROM prediction_log WHERE model_name = $1 AND shadow', [model]);
+    const redis = new Redis(process.env.REDIS_URL!);
+    // Holds the champion's rollup row, so the outcome's transaction stops after its UPDATE, uncommitted.
+    const holder = new Client({ connectionString: stack.databaseUrl });
+    await holder.connect();
+    try {
+      await redis.xadd(predictionStreamKey(stack.redisPrefix), '*', 'batch', JSON.stringify([event('champion', 1)]));
+      await eventually(() => rowCount(model), (n) => n === 1, 20_000);
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM prediction_rollups WHERE model_name = $1 FOR UPDATE', [model]);
+      await redis.xadd(feedbackStreamKey(stack.redisPrefix), '*', 'event', JSON.stringify({ request_id: requestId, model, value: 7, at: Date.now() }));
+      expect(await eventually(() => waiting(`wait_event_type = 'Lock' AND query LIKE '%INSERT INTO prediction_rollups%'`), (n) => n === 1, 20_000)).toBe(1);
+      // The shadow's answer arrives while that outcome is applied but not committed: its batch either
+      // waits for the outcome's commit, or (the race) commits first, copying no outcome.
+      await redis.xadd(predictionStreamKey(stack.redisPrefix), '*', 'batch', JSON.stringify([event('shadow', 2, { champion_output: { value: 1 } })]));
+      expect(await eventually(async () => (await shadowRows()).length + (await waiting(`wait_event = 'advisory'`)), (n) => n >= 1, 20_000)).toBeGreaterThanOrEqual(1);
+      await holder.query('ROLLBACK');
+    } finally {
+      await holder.end();
+      redis.disconnect();
+    }
+    const rows = await eventually(shadowRows, (found) => found.length === 1 && found[0].outcome !== null, 20_000);
+    expect(rows).toEqual([{ outcome: 7 }]);
+    const [rollup] = await query<{ n: string }>(stack.databaseUrl, 'SELECT coalesce(sum(outcome_count), 0) AS n FROM shadow_rollups WHERE model_name = $1 AND version = 2', [model]);
+    expect(Number(rollup.n)).toBe(1);
+  });
+
   it('stores NUL characters in payloads, outputs and outcomes as U+FFFD, and ingests what follows them', async () => {
     // PostgreSQL's jsonb refuses \u0000: one such event used to fail its batch, retried before anything
     // newer, so ingestion stopped for every model.

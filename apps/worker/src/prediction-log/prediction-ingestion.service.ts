@@ -176,6 +176,7 @@ export class PredictionIngestion implements OnApplicationBootstrap, OnApplicatio
 
   /** Inserts the rows and adds those it inserted to the rollups; returns how many it inserted. */
   private async insertPredictions(manager: EntityManager, events: PredictionEvent[], mode: 'all fresh' | 'skip written'): Promise<number> {
+    if (events.some(isShadowAnswer)) await lockShadowOutcomes(manager, 'exclusive');
     let counted = events;
     if (mode === 'all fresh') {
       // COPY, not an INSERT over unnest()ed arrays: PostgreSQL's backend spent about 9 against 11.4 µs
@@ -371,6 +372,7 @@ export class PredictionIngestion implements OnApplicationBootstrap, OnApplicatio
 
   private async writeOutcomes(events: FeedbackEvent[]): Promise<void> {
     const { applied, waiting } = await this.dataSource.transaction(async (manager) => {
+      await lockShadowOutcomes(manager, 'shared');
       // The first outcome reported for a prediction counts: of duplicates in one batch, the earliest.
       const earliest = new Map<string, FeedbackEvent>();
       for (const event of events) {
@@ -573,6 +575,7 @@ export class PredictionIngestion implements OnApplicationBootstrap, OnApplicatio
   /** Outcomes that arrived before their prediction: matched once the prediction is in. */
   async applyPendingOutcomes(): Promise<number> {
     const applied = await this.dataSource.transaction(async (manager) => {
+      await lockShadowOutcomes(manager, 'shared');
       const [rows] = (await manager.query(
         `DELETE FROM pending_outcomes WHERE (request_id, model_name) IN (
            SELECT p.request_id, p.model_name FROM pending_outcomes p
@@ -611,6 +614,21 @@ const isShadowAnswer = (event: PredictionEvent) => event.variant === SHADOW_VARI
  */
 function candidateModels(feedback: string): string {
   return `CROSS JOIN LATERAL (SELECT ${feedback}.model_name AS name WHERE ${feedback}.model_name <> '' UNION ALL SELECT name FROM models WHERE ${feedback}.model_name = '') AS candidate`;
+}
+
+/**
+ * Orders a batch holding shadow answers against transactions that apply outcomes. An outcome reaches
+ * a shadow's row in one of two statements: the outcome's UPDATE, when the shadow's row is already
+ * there, or the batch's copy from the champion's row, when the outcome is. Under READ COMMITTED each
+ * sees only what had committed when it began, so a batch and an outcome committing side by side could
+ * each miss the other's row, and the shadow's row stayed without its outcome. Taken first in both
+ * transactions, the lock makes one wait for the other's commit before its first statement, whose
+ * snapshot then holds it. Outcome transactions share the lock and never wait for one another; batches
+ * without shadows do not take it.
+ */
+async function lockShadowOutcomes(manager: EntityManager, mode: 'exclusive' | 'shared'): Promise<void> {
+  const take = mode === 'exclusive' ? 'pg_advisory_xact_lock' : 'pg_advisory_xact_lock_shared';
+  await manager.query(`SELECT ${take}(hashtext('switchyard-shadow-outcomes'), 0)`);
 }
 
 /** Runs `COPY … FROM STDIN` with `text` on the transaction's own connection; resolves once PostgreSQL has taken every row. */
