@@ -15,6 +15,7 @@ import { AuditScopesAndSearchIndexes1764840000000 } from './1764840000000-AuditS
 import { VersionApproval1764840000001 } from './1764840000001-VersionApproval';
 import { EventsAndWebhooks1764840000002 } from './1764840000002-EventsAndWebhooks';
 import { DeliveriesByEvent1764840000003 } from './1764840000003-DeliveriesByEvent';
+import { WebhookSecretOverlap1764840000004 } from './1764840000004-WebhookSecretOverlap';
 
 /** Every migration, in order. Listed explicitly so the compiled apps and the CLI see the same set. */
 export const MIGRATIONS: Function[] = [
@@ -35,4 +36,5 @@ export const MIGRATIONS: Function[] = [
   VersionApproval1764840000001,
   EventsAndWebhooks1764840000002,
   DeliveriesByEvent1764840000003,
+  WebhookSecretOverlap1764840000004,
 ];

@@ -164,6 +164,7 @@ function buildProgram(run: Commands, io: commands.Io, env: Record<string, string
     .option('--every-model', "every model's events from now on")
     .option('--secret <whsec_...>', 'a new signing secret')
     .option('--rotate-secret', 'generate a new signing secret')
+    .option('--secret-overlap-seconds <n>', 'with a new secret: how long deliveries are also signed with the old one (default 86400; 0: at once)', parseNonNegativeInteger)
     .action(action(run.updateWebhook));
   webhooks.command('list').description('every webhook').action(action(run.listWebhooks));
   webhooks.command('delete').description('remove a webhook and its delivery log').argument('<id>').action(action(run.deleteWebhook));

@@ -432,7 +432,7 @@ export async function createWebhook(ctx: Context, url: string, options: { event:
 export async function updateWebhook(
   ctx: Context,
   id: string,
-  options: { url?: string; event?: string[]; model?: string; everyModel?: boolean; secret?: string; rotateSecret?: boolean },
+  options: { url?: string; event?: string[]; model?: string; everyModel?: boolean; secret?: string; rotateSecret?: boolean; secretOverlapSeconds?: number },
 ): Promise<number> {
   if (options.model !== undefined && options.everyModel) throw new UsageError('give --model or --every-model, not both');
   const { client, print, err } = session(ctx);
@@ -442,11 +442,15 @@ export async function updateWebhook(
     ...(options.model !== undefined ? { model: options.model } : options.everyModel ? { model: null } : {}),
     ...(options.secret !== undefined ? { secret: options.secret } : {}),
     ...(options.rotateSecret ? { rotate_secret: true } : {}),
+    ...(options.secretOverlapSeconds !== undefined ? { secret_overlap_seconds: options.secretOverlapSeconds } : {}),
   });
   const described = `${String(body.id)} → ${String(body.url)} (${(body.events as string[]).join(', ')})${body.model ? `, model: ${String(body.model)}` : ''}`;
   if (body.secret !== undefined) {
     print(body, () => String(body.secret));
-    if (!ctx.global.json) err(`updated webhook ${described}; the new signing secret above is shown only now`);
+    if (!ctx.global.json) {
+      const overlap = body.previous_secret_expires_at ? `; the old one also signs deliveries until ${String(body.previous_secret_expires_at)}` : '';
+      err(`updated webhook ${described}; the new signing secret above is shown only now${overlap}`);
+    }
   } else {
     print(body, () => `updated webhook ${described}`);
   }

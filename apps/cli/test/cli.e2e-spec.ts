@@ -230,7 +230,10 @@ describe('switchyard CLI (compiled, against a real registry and worker)', () => 
     expect(moved.stdout).toBe(`updated webhook ${id} → https://93.184.216.35/hook (deployment.changed)\n`);
     const rotated = await cli(['webhooks', 'update', id, '--rotate-secret']);
     expect(rotated.stdout).toMatch(/^whsec_[A-Za-z0-9+/]+=*\n$/);
-    expect(rotated.stderr).toContain('the new signing secret above is shown only now');
+    expect(rotated.stderr).toContain('the new signing secret above is shown only now; the old one also signs deliveries until 20');
+    const atOnce = await cli(['webhooks', 'update', id, '--rotate-secret', '--secret-overlap-seconds', '0', '--json']);
+    expect(JSON.parse(atOnce.stdout)).toMatchObject({ id, secret: expect.stringMatching(/^whsec_/), previous_secret_expires_at: null });
+    expect((await cli(['webhooks', 'update', id, '--rotate-secret', '--secret-overlap-seconds', '-1'])).code).toBe(2);
     expect((await cli(['webhooks', 'update', id, '--model', name, '--every-model'])).code).toBe(2);
     expect((await cli(['webhooks', 'delete', id])).stdout).toBe(`deleted webhook ${id}\n`);
   });

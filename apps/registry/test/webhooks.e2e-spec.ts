@@ -52,7 +52,7 @@ describe('webhooks: registration (admin), refused URLs and events', () => {
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ url: 'https://93.184.216.34/hooks', events: ['deployment.changed', 'version.ready'], model: 'fraud', secret: expect.stringMatching(/^whsec_/) });
     const read = await call(`${registry.url}/v1/webhooks/${created.body.id}`);
-    expect(read.body).toEqual({ id: created.body.id, url: created.body.url, events: created.body.events, model: 'fraud', created_by: created.body.created_by, created_at: created.body.created_at });
+    expect(read.body).toEqual({ id: created.body.id, url: created.body.url, events: created.body.events, model: 'fraud', previous_secret_expires_at: null, created_by: created.body.created_by, created_at: created.body.created_at });
     expect((await call(`${registry.url}/v1/webhooks/${created.body.id}/deliveries`)).body).toEqual({ items: [], next_cursor: null });
 
     const operator = await createKey(registry.url, ['operator']);
@@ -93,6 +93,28 @@ describe('webhooks: registration (admin), refused URLs and events', () => {
       expect(await read(hook.id)).not.toHaveProperty('secret');
     });
 
+    it("keeps the replaced secret signing for a day, or for secret_overlap_seconds, and says until when", async () => {
+      const hook = await registered();
+      const until = async (json: object) => {
+        const answer = await update(hook.id, json);
+        expect(answer.status).toBe(200);
+        expect((await read(hook.id)).previous_secret_expires_at).toBe(answer.body.previous_secret_expires_at);
+        const expires = answer.body.previous_secret_expires_at as string | null;
+        return expires === null ? null : Date.parse(expires) - Date.now();
+      };
+      const aDay = await until({ rotate_secret: true });
+      expect(aDay).toBeGreaterThan(86_400_000 - 60_000);
+      expect(aDay).toBeLessThanOrEqual(86_400_000);
+      const aMinute = await until({ secret: `whsec_${Buffer.alloc(32, 9).toString('base64')}`, secret_overlap_seconds: 60 });
+      expect(aMinute).toBeGreaterThan(0);
+      expect(aMinute).toBeLessThanOrEqual(60_000);
+      expect(await until({ rotate_secret: true, secret_overlap_seconds: 0 })).toBeNull();
+      // A change that sets no secret leaves the overlap as it is.
+      await until({ rotate_secret: true, secret_overlap_seconds: 600 });
+      const before = (await read(hook.id)).previous_secret_expires_at;
+      expect((await update(hook.id, { events: ['version.failed'] })).body.previous_secret_expires_at).toBe(before);
+    });
+
     it.each([
       ['nothing to change', {}, 'body'],
       ['a refused URL', { url: 'http://127.0.0.1:8080/hook' }, 'url'],
@@ -102,6 +124,10 @@ describe('webhooks: registration (admin), refused URLs and events', () => {
       ['a malformed secret', { secret: 'hunter2' }, 'secret'],
       ['a secret and rotate_secret together', { secret: `whsec_${Buffer.alloc(32, 1).toString('base64')}`, rotate_secret: true }, 'secret'],
       ['rotate_secret false', { rotate_secret: false }, 'rotate_secret'],
+      ['an overlap without a new secret', { events: ['version.ready'], secret_overlap_seconds: 60 }, 'secret_overlap_seconds'],
+      ['a negative overlap', { rotate_secret: true, secret_overlap_seconds: -1 }, 'secret_overlap_seconds'],
+      ['an overlap over 7 days', { rotate_secret: true, secret_overlap_seconds: 604_801 }, 'secret_overlap_seconds'],
+      ['a fractional overlap', { rotate_secret: true, secret_overlap_seconds: 1.5 }, 'secret_overlap_seconds'],
       ['an unknown field', { active: false }, 'active'],
     ])('refuses %s with 400 naming the field, and changes nothing', async (_label, body, field) => {
       const hook = await registered();

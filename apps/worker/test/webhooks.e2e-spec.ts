@@ -172,6 +172,39 @@ describe('webhooks: durable, ordered, signed delivery through a receiver outage'
     expect(delivery.attempt_log[0].error).toMatch(/could not connect/);
   }, 120_000);
 
+  it("signs with the replaced secret too during a rotation's overlap, and with the new one alone after an overlap of 0", async () => {
+    const model = `rotated-${uniqueSuffix()}`;
+    await call(`${registry.url}/v1/models`, { method: 'POST', json: { name: model } });
+    // Version 1 for the labels to point at (it fails validation; a label may name it all the same).
+    expect((await call(`${registry.url}/v1/models/${model}/versions`, { method: 'POST', body: uploadForm(new TextEncoder().encode('bytes')) })).status).toBe(201);
+    const created = await call(`${registry.url}/v1/webhooks`, { method: 'POST', json: { url: `${receiver.url}/rotated`, events: ['deployment.changed'], model } });
+    expect(created.status).toBe(201);
+    const rotate = (json: object) => call(`${registry.url}/v1/webhooks/${created.body.id}`, { method: 'PATCH', json: { rotate_secret: true, ...json } });
+    /** Moves a label, and answers the delivery of that change once the receiver has it. */
+    const deliveredChange = async (step: number): Promise<Received> => {
+      expect((await call(`${registry.url}/v1/models/${model}/aliases/step-${step}`, { method: 'PUT', json: { version: 1 } })).status).toBe(200);
+      const arrived = () => receiver.received.find((r) => JSON.parse(r.body).model === model && JSON.parse(r.body).data.after.aliases[`step-${step}`] === 1);
+      await waitFor(async () => arrived() !== undefined, `the delivery of step ${step}`, 60_000);
+      return arrived()!;
+    };
+
+    const overlapping = await rotate({});
+    expect(overlapping.status).toBe(200);
+    const expiresIn = Date.parse(overlapping.body.previous_secret_expires_at) - Date.now();
+    expect(expiresIn).toBeGreaterThan(86_400_000 - 60_000);
+    expect(expiresIn).toBeLessThanOrEqual(86_400_000);
+    const first = await deliveredChange(1);
+    expect(first.signature.split(' ')).toHaveLength(2);
+    for (const secret of [overlapping.body.secret, created.body.secret]) expect(verifyWebhook(secret, first.id, first.timestamp, first.body, first.signature)).toBe(true);
+
+    const at_once = await rotate({ secret_overlap_seconds: 0 });
+    expect(at_once.body.previous_secret_expires_at).toBeNull();
+    const second = await deliveredChange(2);
+    expect(second.signature.split(' ')).toHaveLength(1);
+    expect(verifyWebhook(at_once.body.secret, second.id, second.timestamp, second.body, second.signature)).toBe(true);
+    for (const secret of [overlapping.body.secret, created.body.secret]) expect(verifyWebhook(secret, second.id, second.timestamp, second.body, second.signature)).toBe(false);
+  }, 120_000);
+
   it('deletes events and their delivery logs after EVENTS_RETENTION_DAYS, but not one still being delivered', async () => {
     const model = `expiring-${uniqueSuffix()}`;
     // Nothing listens there: a pending delivery stays pending however often it is tried.

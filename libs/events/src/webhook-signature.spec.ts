@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { generateWebhookSecret, signWebhook, verifyWebhook, webhookSecretKey } from './webhook-signature';
+import { generateWebhookSecret, signWebhook, verifyWebhook, webhookSecretKey, webhookSignatureHeader } from './webhook-signature';
 
 describe('webhook signatures (Standard Webhooks)', () => {
   // The key bytes of "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" are the base64-decoding of what follows the prefix.
@@ -18,6 +18,20 @@ describe('webhook signatures (Standard Webhooks)', () => {
     expect(verifyWebhook(secret, 'id-2', 100, 'body', signature)).toBe(false);
     expect(verifyWebhook(secret, 'id-1', 101, 'body', signature)).toBe(false);
     expect(verifyWebhook(generateWebhookSecret(), 'id-1', 100, 'body', signature)).toBe(false);
+  });
+
+  it('signs with the replaced secret too until it expires, so a receiver holding either verifies', () => {
+    const previous = generateWebhookSecret();
+    const now = new Date('2026-12-05T10:00:00Z');
+    const rotated = { secret, previousSecret: previous, previousSecretExpiresAt: new Date('2026-12-06T10:00:00Z') };
+    const header = webhookSignatureHeader(rotated, now, 'id-1', 100, 'body');
+    expect(header).toBe(`${signWebhook(secret, 'id-1', 100, 'body')} ${signWebhook(previous, 'id-1', 100, 'body')}`);
+    expect(verifyWebhook(secret, 'id-1', 100, 'body', header)).toBe(true);
+    expect(verifyWebhook(previous, 'id-1', 100, 'body', header)).toBe(true);
+    const expired = webhookSignatureHeader({ ...rotated, previousSecretExpiresAt: now }, now, 'id-1', 100, 'body');
+    expect(expired).toBe(signWebhook(secret, 'id-1', 100, 'body'));
+    expect(verifyWebhook(previous, 'id-1', 100, 'body', expired)).toBe(false);
+    expect(webhookSignatureHeader({ secret, previousSecret: null, previousSecretExpiresAt: null }, now, 'id-1', 100, 'body')).toBe(signWebhook(secret, 'id-1', 100, 'body'));
   });
 
   it('generates well-formed secrets and refuses malformed ones', () => {

@@ -31,6 +31,24 @@ export function signWebhook(secret: string, id: string, timestamp: number, body:
   return `v1,${createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64')}`;
 }
 
+/** A webhook's secrets as stored: the current one, and the one its last rotation replaced. */
+export interface WebhookSecrets {
+  secret: string;
+  previousSecret: string | null;
+  previousSecretExpiresAt: Date | null;
+}
+
+/**
+ * The `webhook-signature` header of a delivery at `now`: signed with the current secret and, until it
+ * expires, the one a rotation replaced, space-separated as the convention provides for rotations, so
+ * a receiver holding either verifies it.
+ */
+export function webhookSignatureHeader(secrets: WebhookSecrets, now: Date, id: string, timestamp: number, body: string): string {
+  const current = signWebhook(secrets.secret, id, timestamp, body);
+  const overlapping = secrets.previousSecret !== null && secrets.previousSecretExpiresAt !== null && secrets.previousSecretExpiresAt > now;
+  return overlapping ? `${current} ${signWebhook(secrets.previousSecret!, id, timestamp, body)}` : current;
+}
+
 /** A receiver's check: one of the space-separated `v1,` signatures matches. */
 export function verifyWebhook(secret: string, id: string, timestamp: number, body: string, header: string): boolean {
   const expected = Buffer.from(signWebhook(secret, id, timestamp, body));

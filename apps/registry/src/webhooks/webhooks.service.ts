@@ -5,7 +5,7 @@ import { TypedConfig } from '@switchyard/config';
 import { DomainError, type FieldError } from '@switchyard/errors';
 import { checkWebhookUrl, generateWebhookSecret, WEBHOOK_SECRET_RULE, webhookSecretKey } from '@switchyard/events';
 import { decodeCursor, type Page, toPage, WebhookDeliveryEntity, WebhookEntity } from '@switchyard/persistence';
-import type { CreatedWebhookResponse, CreateWebhookDto, DeliveryResponse, UpdatedWebhookResponse, UpdateWebhookDto, WebhookResponse } from './dto/webhook.dto';
+import { type CreatedWebhookResponse, type CreateWebhookDto, DEFAULT_SECRET_OVERLAP_SECONDS, type DeliveryResponse, type UpdatedWebhookResponse, type UpdateWebhookDto, type WebhookResponse } from './dto/webhook.dto';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -15,6 +15,7 @@ function present(webhook: WebhookEntity): WebhookResponse {
     url: webhook.url,
     events: webhook.events,
     model: webhook.model,
+    previous_secret_expires_at: webhook.previousSecretExpiresAt !== null && webhook.previousSecretExpiresAt > new Date() ? webhook.previousSecretExpiresAt.toISOString() : null,
     created_by: webhook.createdBy,
     created_at: webhook.createdAt.toISOString(),
   };
@@ -75,12 +76,21 @@ export class WebhooksService {
     }
     if (dto.secret !== undefined && dto.rotate_secret) errors.push({ field: 'secret', message: 'send a secret or rotate_secret, not both' });
     else if (dto.secret !== undefined && !webhookSecretKey(dto.secret)) errors.push({ field: 'secret', message: `must be ${WEBHOOK_SECRET_RULE}` });
+    if (dto.secret_overlap_seconds !== undefined && dto.secret === undefined && !dto.rotate_secret) {
+      errors.push({ field: 'secret_overlap_seconds', message: 'applies to a new secret: send it with secret or rotate_secret' });
+    }
     if (errors.length) throw new DomainError('VALIDATION_FAILED', errors.map((e) => `${e.field}: ${e.message}`).join('; '), { errors });
     const secret = dto.rotate_secret ? generateWebhookSecret() : dto.secret;
     if (dto.url !== undefined) webhook.url = dto.url;
     if (dto.events !== undefined) webhook.events = [...new Set(dto.events)];
     if (dto.model !== undefined) webhook.model = dto.model;
-    if (secret !== undefined) webhook.secret = secret;
+    if (secret !== undefined) {
+      // The replaced secret signs beside the new one for the overlap, so the receiver can switch without refusing a delivery.
+      const overlapSeconds = dto.secret_overlap_seconds ?? DEFAULT_SECRET_OVERLAP_SECONDS;
+      webhook.previousSecret = overlapSeconds > 0 ? webhook.secret : null;
+      webhook.previousSecretExpiresAt = overlapSeconds > 0 ? new Date(Date.now() + overlapSeconds * 1_000) : null;
+      webhook.secret = secret;
+    }
     const saved = await this.webhooks.save(webhook);
     this.logger.log({ webhook: id, actor, changed: Object.keys(dto).filter((key) => dto[key as keyof UpdateWebhookDto] !== undefined) }, 'webhook changed');
     return secret === undefined ? present(saved) : { ...present(saved), secret };

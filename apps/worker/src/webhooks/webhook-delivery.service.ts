@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { DataSource } from 'typeorm';
 import { Agent, fetch } from 'undici';
 import { TypedConfig } from '@switchyard/config';
-import { checkWebhookUrl, type EventType, guardedLookup, RefusedAddressError, signWebhook, type WebhookPayload } from '@switchyard/events';
+import { checkWebhookUrl, type EventType, guardedLookup, RefusedAddressError, type WebhookPayload, webhookSignatureHeader } from '@switchyard/events';
 import { type DeliveryAttempt, type EventEntity, WebhookDeliveryEntity, WebhookEntity } from '@switchyard/persistence';
 
 /** The head of a (webhook, model) queue was not taken: the job is retried after `delayMs`, the queue waits behind it. */
@@ -124,7 +124,7 @@ export class WebhookDeliveryService implements OnApplicationShutdown {
           'user-agent': 'switchyard-webhooks',
           'webhook-id': event.uid,
           'webhook-timestamp': String(timestamp),
-          'webhook-signature': signWebhook(webhook.secret, event.uid, timestamp, body),
+          'webhook-signature': webhookSignatureHeader(webhook, new Date(), event.uid, timestamp, body),
         },
         body,
         // A redirect could lead anywhere, past the address check: it counts as not taken.

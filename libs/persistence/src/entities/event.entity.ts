@@ -49,6 +49,13 @@ export class WebhookEntity {
   @Column({ type: 'text' })
   secret: string;
 
+  /** The secret the last rotation replaced: deliveries are signed with it too until it expires. */
+  @Column({ name: 'previous_secret', type: 'text', nullable: true })
+  previousSecret: string | null;
+
+  @Column({ name: 'previous_secret_expires_at', type: 'timestamptz', nullable: true })
+  previousSecretExpiresAt: Date | null;
+
   @Column({ name: 'created_by', type: 'varchar', length: 200 })
   createdBy: string;
 

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, Equals, IsArray, IsIn, IsOptional, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, Equals, IsArray, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 import { EVENT_TYPES } from '@switchyard/events';
 import { MODEL_NAME_PATTERN } from '../../models/dto/model.dto';
 
@@ -27,6 +27,10 @@ export class CreateWebhookDto {
   @IsString()
   secret?: string;
 }
+
+/** How long a replaced signing secret still signs deliveries by default: a day, as Svix keeps one. */
+export const DEFAULT_SECRET_OVERLAP_SECONDS = 86_400;
+export const MAX_SECRET_OVERLAP_SECONDS = 7 * 86_400;
 
 /** What an admin may change about a webhook; what is absent stays as it is. */
 export class UpdateWebhookDto {
@@ -59,6 +63,19 @@ export class UpdateWebhookDto {
   @IsOptional()
   @Equals(true, { message: 'rotate_secret must be true, or absent' })
   rotate_secret?: true;
+
+  @ApiPropertyOptional({
+    minimum: 0,
+    maximum: MAX_SECRET_OVERLAP_SECONDS,
+    default: DEFAULT_SECRET_OVERLAP_SECONDS,
+    description:
+      'with secret or rotate_secret: for how long deliveries are also signed with the secret being replaced (a second v1 signature in webhook-signature), so the receiver can switch without refusing any; 0: at once',
+  })
+  @IsOptional()
+  @IsInt({ message: 'secret_overlap_seconds must be a whole number of seconds' })
+  @Min(0, { message: 'secret_overlap_seconds must be 0 or more' })
+  @Max(MAX_SECRET_OVERLAP_SECONDS, { message: `secret_overlap_seconds must be at most ${MAX_SECRET_OVERLAP_SECONDS} (7 days)` })
+  secret_overlap_seconds?: number;
 }
 
 export class WebhookResponse {
@@ -66,6 +83,8 @@ export class WebhookResponse {
   @ApiProperty() url: string;
   @ApiProperty({ enum: EVENT_TYPES, isArray: true }) events: string[];
   @ApiProperty({ type: String, nullable: true }) model: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'until when deliveries are also signed with the secret the last rotation replaced; null: only with the current one' })
+  previous_secret_expires_at: string | null;
   @ApiProperty() created_by: string;
   @ApiProperty() created_at: string;
 }
