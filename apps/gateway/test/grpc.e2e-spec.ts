@@ -222,7 +222,8 @@ describe('gRPC Open Inference Protocol', () => {
     const viewer = await createKey(stack.registry.url, ['viewer']);
     const elsewhere = await createKey(stack.registry.url, ['predict'], { models: ['some-other-model'] });
     const request = { inputs: [typedX([[0, 0, 0, 0]])] };
-    await eventually(() => infer(request, { key: predictor.key }), (reply) => reply.response !== undefined);
+    // The gateway reads the registry's whole key mirror at once: once it knows the last key made, it knows all three.
+    await eventually(() => infer(request, { key: elsewhere.key }), (reply) => reply.error?.code === status.PERMISSION_DENIED);
 
     const anonymous = await infer(request, { key: null });
     expectStatus(anonymous, status.UNAUTHENTICATED, 'Authorization: Bearer <key>');
@@ -315,5 +316,51 @@ describe('gRPC over TLS (GATEWAY_GRPC_TLS_CERT, GATEWAY_GRPC_TLS_KEY)', () => {
   it('is not answered by a client that trusts another authority', async () => {
     // The system's roots: the self-signed certificate is not among them.
     expect(await serverLive(credentials.createSsl())).toEqual({ code: status.UNAVAILABLE });
+  });
+});
+
+describe('gRPC over mutual TLS (GATEWAY_GRPC_TLS_CLIENT_CA)', () => {
+  jest.setTimeout(120_000);
+  const TLS = path.join(__dirname, 'fixtures', 'tls');
+  const pem = (name: string) => readFileSync(path.join(TLS, name));
+  /** Trusts the gateway's self-signed certificate; presents the client certificate `name`, if any. */
+  const client = (name?: string) => (name === undefined ? credentials.createSsl(pem('localhost.cert.pem')) : credentials.createSsl(pem('localhost.cert.pem'), pem(`${name}.key.pem`), pem(`${name}.cert.pem`)));
+  let stack: ServingStack;
+  let grpcPort: number;
+  let inference: any;
+
+  beforeAll(async () => {
+    grpcPort = await freePort();
+    stack = await startServingStack({
+      GATEWAY_GRPC_PORT: String(grpcPort),
+      GATEWAY_GRPC_TLS_CERT: path.join(TLS, 'localhost.cert.pem'),
+      GATEWAY_GRPC_TLS_KEY: path.join(TLS, 'localhost.key.pem'),
+      GATEWAY_GRPC_TLS_CLIENT_CA: path.join(TLS, 'client-ca.cert.pem'),
+    });
+    inference = (loadPackageDefinition(loadSync(PROTO, { keepCase: true, defaults: true })) as any).inference;
+  });
+  afterAll(() => stack?.close());
+
+  /** One call without a key through a client with these credentials: its answer, or the error it got. */
+  function unary(channel: ReturnType<typeof credentials.createInsecure>, method: string, request: unknown): Promise<{ response?: any; code?: status }> {
+    const stub = new inference.GRPCInferenceService(`127.0.0.1:${grpcPort}`, channel);
+    return new Promise((resolve) =>
+      stub[method](request, new Metadata(), { deadline: Date.now() + 10_000 }, (error: ServiceError | null, response: any) => {
+        stub.close();
+        resolve(error ? { code: error.code } : { response });
+      }),
+    );
+  }
+
+  it('answers a client presenting a certificate the client CA signed, and still asks it for an API key', async () => {
+    const ready = await eventually(() => unary(client('client'), 'ServerReady', {}), (reply) => reply.response?.ready === true);
+    expect(ready).toEqual({ response: { ready: true } });
+    // The certificate opens the connection only: what a call may do is still the API key's to decide.
+    expect(await unary(client('client'), 'ModelMetadata', { name: 'any-model' })).toEqual({ code: status.UNAUTHENTICATED });
+  });
+
+  it('refuses at the handshake a client presenting no certificate, or one another CA signed', async () => {
+    expect(await unary(client(), 'ServerReady', {})).toEqual({ code: status.UNAVAILABLE });
+    expect(await unary(client('other-client'), 'ServerReady', {})).toEqual({ code: status.UNAVAILABLE });
   });
 });

@@ -104,6 +104,8 @@ export const gatewayEnv = z.object({
   /** TLS for gRPC: a PEM certificate chain and its PEM private key, both or neither (plaintext). */
   GATEWAY_GRPC_TLS_CERT: z.string().min(1).optional(),
   GATEWAY_GRPC_TLS_KEY: z.string().min(1).optional(),
+  /** Mutual TLS for gRPC: a PEM file of the authorities whose client certificates are accepted; needs the two above. */
+  GATEWAY_GRPC_TLS_CLIENT_CA: z.string().min(1).optional(),
   REGISTRY_URL: urlWithScheme(['http:', 'https:'], 'http://127.0.0.1:3000'),
   /** Largest predict/infer body; a 4-D image tensor in JSON is easily 1 MiB. */
   GATEWAY_MAX_BODY_BYTES: z.coerce

@@ -43,14 +43,18 @@ export class GrpcServer implements OnApplicationBootstrap, BeforeApplicationShut
     });
     server.addService(definition[OIP_SERVICE_NAME] as ServiceDefinition, this.inference.handlers());
     const address = addressOf(this.config.get('HOST'), port);
-    const { credentials, tls } = await grpcServerCredentials(this.config.get('GATEWAY_GRPC_TLS_CERT'), this.config.get('GATEWAY_GRPC_TLS_KEY'));
+    const { credentials, tls, mutual } = await grpcServerCredentials(
+      this.config.get('GATEWAY_GRPC_TLS_CERT'),
+      this.config.get('GATEWAY_GRPC_TLS_KEY'),
+      this.config.get('GATEWAY_GRPC_TLS_CLIENT_CA'),
+    );
     this.boundPort = await new Promise<number>((resolve, reject) =>
       server.bindAsync(address, credentials, (error, bound) =>
         error ? reject(new Error(`GATEWAY_GRPC_PORT: cannot listen on ${address}: ${error.message}`)) : resolve(bound),
       ),
     );
     this.server = server;
-    this.logger.log(`gRPC (${OIP_SERVICE_NAME}) listening on ${address}${tls ? ' with TLS' : ' in plaintext'}`);
+    this.logger.log(`gRPC (${OIP_SERVICE_NAME}) listening on ${address}${mutual ? ' with mutual TLS (client certificates required)' : tls ? ' with TLS' : ' in plaintext'}`);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
