@@ -10,6 +10,8 @@ import { EventRetention } from '../src/webhooks/event-retention.service';
 import { TcpProxy } from './tcp-proxy';
 
 interface Received {
+  /** The path it was sent to: each webhook here has its own. */
+  path: string;
   id: string;
   timestamp: number;
   signature: string;
@@ -31,6 +33,7 @@ class Receiver {
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
       request.on('end', () => {
         receiver!.received.push({
+          path: String(request.url),
           id: String(request.headers['webhook-id']),
           timestamp: Number(request.headers['webhook-timestamp']),
           signature: String(request.headers['webhook-signature']),
@@ -183,7 +186,8 @@ describe('webhooks: durable, ordered, signed delivery through a receiver outage'
     /** Moves a label, and answers the delivery of that change once the receiver has it. */
     const deliveredChange = async (step: number): Promise<Received> => {
       expect((await call(`${registry.url}/v1/models/${model}/aliases/step-${step}`, { method: 'PUT', json: { version: 1 } })).status).toBe(200);
-      const arrived = () => receiver.received.find((r) => JSON.parse(r.body).model === model && JSON.parse(r.body).data.after.aliases[`step-${step}`] === 1);
+      // The first test's webhook takes every model's events at the same receiver: only this one's path counts.
+      const arrived = () => receiver.received.find((r) => r.path === '/rotated' && JSON.parse(r.body).model === model && JSON.parse(r.body).data.after.aliases[`step-${step}`] === 1);
       await waitFor(async () => arrived() !== undefined, `the delivery of step ${step}`, 60_000);
       return arrived()!;
     };
