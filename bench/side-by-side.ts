@@ -30,7 +30,7 @@ export const USAGE = `usage: node dist/bench/side-by-side.js [options]        (n
   --help                 this message
 
 Each round loads both gateways with /v1 predict on the light model (1,000 routing keys) at once and
-prints each one's CPU µs per response and B/A; the end, the median and range of B/A.`;
+prints each one's CPU µs per response (and its p99) and B/A; the end, the median and range of B/A.`;
 
 export interface SideBySideOptions {
   a: string;
@@ -137,7 +137,8 @@ async function main(): Promise<void> {
       const [a, b] = await loadsWithCpu(gateways.map((g) => ({ spec: spec(g.label, g.url), pid: g.process.child.pid! })));
       rounds.push({ a: a.cpuUsPerRequest, b: b.cpuUsPerRequest });
       failed += a.outcome.non2xx + a.outcome.errors + b.outcome.non2xx + b.outcome.errors;
-      const side = (x: typeof a) => `${x.cpuUsPerRequest.toFixed(1)} µs (${x.outcome.rps} req/s, ${x.outcome.non2xx} non-2xx, ${x.outcome.errors} errors)`;
+      const side = (x: typeof a) =>
+        `${x.cpuUsPerRequest.toFixed(1)} µs (${x.outcome.rps} req/s, p99 ${x.outcome.latency.p99_ms.toFixed(3)} ms, ${x.outcome.non2xx} non-2xx, ${x.outcome.errors} errors)`;
       console.log(`round ${round}: A ${side(a)}  B ${side(b)}  B/A ${(b.cpuUsPerRequest / a.cpuUsPerRequest).toFixed(3)}`);
     }
     const summary = summariseRounds(rounds);
