@@ -209,6 +209,25 @@ describe('webhooks: durable, ordered, signed delivery through a receiver outage'
     for (const secret of [overlapping.body.secret, created.body.secret]) expect(verifyWebhook(secret, second.id, second.timestamp, second.body, second.signature)).toBe(false);
   }, 120_000);
 
+  it('forgets a replaced secret once its overlap is over, and keeps one still signing', async () => {
+    const rotated = async (overlapSeconds: number) => {
+      const created = await call(`${registry.url}/v1/webhooks`, { method: 'POST', json: { url: 'http://127.0.0.1:9/nothing-listens', events: ['version.created'], model: `forgetful-${uniqueSuffix()}` } });
+      expect(created.status).toBe(201);
+      const answer = await call(`${registry.url}/v1/webhooks/${created.body.id}`, { method: 'PATCH', json: { rotate_secret: true, secret_overlap_seconds: overlapSeconds } });
+      expect(answer.status).toBe(200);
+      return created.body as { id: string; secret: string };
+    };
+    const over = await rotated(60);
+    const ongoing = await rotated(3_600);
+    await db.query(`UPDATE webhooks SET previous_secret_expires_at = now() - interval '1 minute' WHERE id = $1`, [over.id]);
+
+    // The sweep runs hourly, so the test calls it.
+    expect(await worker.app.get(EventRetention).forgetReplacedSecrets()).toBe(1);
+    const kept = async (id: string) => (await db.query(`SELECT previous_secret, previous_secret_expires_at FROM webhooks WHERE id = $1`, [id])).rows[0];
+    expect(await kept(over.id)).toEqual({ previous_secret: null, previous_secret_expires_at: null });
+    expect((await kept(ongoing.id)).previous_secret).toBe(ongoing.secret);
+  });
+
   it('deletes events and their delivery logs after EVENTS_RETENTION_DAYS, but not one still being delivered', async () => {
     const model = `expiring-${uniqueSuffix()}`;
     // Nothing listens there: a pending delivery stays pending however often it is tried.

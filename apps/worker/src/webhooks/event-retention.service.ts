@@ -12,14 +12,18 @@ const CHUNK = 5_000;
  * Events (the outbox every change writes) and their webhook delivery logs live EVENTS_RETENTION_DAYS:
  * without it both tables grew with every change for ever, and the webhook sweep reads the delivery
  * log. An event whose delivery is still pending is kept until it is delivered or failed. The audit log
- * is not touched: it is the record.
+ * is not touched: it is the record. The same hourly sweep forgets the signing secrets rotations
+ * replaced once their overlap is over: no delivery uses them, and a secret not kept cannot leak.
  */
 @Injectable()
 export class EventRetention implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(EventRetention.name);
   private readonly task = new PeriodicTask(
     SWEEP_EVERY_MS,
-    async () => void (await this.expire()),
+    async () => {
+      await this.expire();
+      await this.forgetReplacedSecrets();
+    },
     (error) => this.logger.warn(`event retention failed: ${(error as Error).message}`),
   );
 
@@ -53,5 +57,14 @@ export class EventRetention implements OnApplicationBootstrap, OnModuleDestroy {
     }
     if (total > 0) this.logger.log(`deleted ${total} event(s) older than ${cutoff.toISOString()} with their delivery logs`);
     return total;
+  }
+
+  /** Clears the secrets rotations replaced whose overlap has ended; returns how many webhooks held one. */
+  async forgetReplacedSecrets(now = new Date()): Promise<number> {
+    const [, cleared] = (await this.dataSource.query(
+      `UPDATE webhooks SET previous_secret = NULL, previous_secret_expires_at = NULL WHERE previous_secret_expires_at <= $1`,
+      [now.toISOString()],
+    )) as [unknown, number];
+    return cleared;
   }
 }
