@@ -113,7 +113,7 @@ describe('npm run bench (dist/bench/run.js)', () => {
     expect({ code, output }).toEqual({ code: 0, output: expect.any(String) });
     expect(output).toContain('B: ');
     expect(output).toContain('{"PREDICTION_LOG_ENABLED":"false"}');
-    expect(output).toMatch(/^round 1: A \d+\.\d µs \([\d.]+ req\/s, 0 non-2xx, 0 errors\)  B \d+\.\d µs \([\d.]+ req\/s, 0 non-2xx, 0 errors\)  B\/A \d+\.\d{3}$/m);
+    expect(output).toMatch(/^round 1: A \d+\.\d µs \([\d.]+ req\/s, p99 \d+\.\d{3} ms, 0 non-2xx, 0 errors\)  B \d+\.\d µs \([\d.]+ req\/s, p99 \d+\.\d{3} ms, 0 non-2xx, 0 errors\)  B\/A \d+\.\d{3}$/m);
     expect(output).toMatch(/^B\/A CPU per response: median \d+\.\d{3}, range \d+\.\d{3}–\d+\.\d{3}$/m);
     expect(await databaseExists(`switchyard_bench_${bench.child.pid}`)).toBe(false);
     await expect(access(path.join(os.tmpdir(), `switchyard-bench-${bench.child.pid}`))).rejects.toThrow();
