@@ -278,37 +278,54 @@ describe('gRPC Open Inference Protocol', () => {
   });
 });
 
-describe('gRPC over TLS (GATEWAY_GRPC_TLS_CERT, GATEWAY_GRPC_TLS_KEY)', () => {
-  jest.setTimeout(120_000);
-  const TLS = path.join(__dirname, 'fixtures', 'tls');
-  let stack: ServingStack;
-  let grpcPort: number;
-  let inference: any;
+const TLS = path.join(__dirname, 'fixtures', 'tls');
+const pem = (name: string) => readFileSync(path.join(TLS, name));
 
+/**
+ * A serving stack whose gRPC port serves TLS with the gateway's test certificate (and `env` on top),
+ * started before the calling describe's tests and closed after them. `unary` makes one call without a
+ * key through a client with the given credentials: its response, or the status code it failed with.
+ */
+function tlsGateway(env: Record<string, string> = {}) {
+  let stack: ServingStack | undefined;
+  let grpcPort = 0;
+  let inference: any;
   beforeAll(async () => {
     grpcPort = await freePort();
     stack = await startServingStack({
       GATEWAY_GRPC_PORT: String(grpcPort),
       GATEWAY_GRPC_TLS_CERT: path.join(TLS, 'localhost.cert.pem'),
       GATEWAY_GRPC_TLS_KEY: path.join(TLS, 'localhost.key.pem'),
+      ...env,
     });
     inference = (loadPackageDefinition(loadSync(PROTO, { keepCase: true, defaults: true })) as any).inference;
   });
   afterAll(() => stack?.close());
+  return {
+    unary(channel: ReturnType<typeof credentials.createInsecure>, method: string, request: unknown): Promise<{ response?: any; code?: status }> {
+      const stub = new inference.GRPCInferenceService(`127.0.0.1:${grpcPort}`, channel);
+      return new Promise((resolve) =>
+        stub[method](request, new Metadata(), { deadline: Date.now() + 10_000 }, (error: ServiceError | null, response: any) => {
+          stub.close();
+          resolve(error ? { code: error.code } : { response });
+        }),
+      );
+    },
+  };
+}
+
+describe('gRPC over TLS (GATEWAY_GRPC_TLS_CERT, GATEWAY_GRPC_TLS_KEY)', () => {
+  jest.setTimeout(120_000);
+  const gateway = tlsGateway();
 
   /** ServerLive through a client with these credentials: its answer, or the error it got. */
-  function serverLive(channel: ReturnType<typeof credentials.createInsecure>): Promise<{ live?: boolean; code?: status }> {
-    const stub = new inference.GRPCInferenceService(`127.0.0.1:${grpcPort}`, channel);
-    return new Promise((resolve) =>
-      stub.ServerLive({}, new Metadata(), { deadline: Date.now() + 10_000 }, (error: ServiceError | null, response: { live: boolean }) => {
-        stub.close();
-        resolve(error ? { code: error.code } : { live: response.live });
-      }),
-    );
+  async function serverLive(channel: ReturnType<typeof credentials.createInsecure>): Promise<{ live?: boolean; code?: status }> {
+    const reply = await gateway.unary(channel, 'ServerLive', {});
+    return reply.code !== undefined ? { code: reply.code } : { live: reply.response.live };
   }
 
   it('answers a client that trusts its certificate, and no plaintext client', async () => {
-    const trusted = credentials.createSsl(readFileSync(path.join(TLS, 'localhost.cert.pem')));
+    const trusted = credentials.createSsl(pem('localhost.cert.pem'));
     expect(await serverLive(trusted)).toEqual({ live: true });
     expect(await serverLive(credentials.createInsecure())).toEqual({ code: status.UNAVAILABLE });
   });
@@ -321,36 +338,9 @@ describe('gRPC over TLS (GATEWAY_GRPC_TLS_CERT, GATEWAY_GRPC_TLS_KEY)', () => {
 
 describe('gRPC over mutual TLS (GATEWAY_GRPC_TLS_CLIENT_CA)', () => {
   jest.setTimeout(120_000);
-  const TLS = path.join(__dirname, 'fixtures', 'tls');
-  const pem = (name: string) => readFileSync(path.join(TLS, name));
+  const { unary } = tlsGateway({ GATEWAY_GRPC_TLS_CLIENT_CA: path.join(TLS, 'client-ca.cert.pem') });
   /** Trusts the gateway's self-signed certificate; presents the client certificate `name`, if any. */
   const client = (name?: string) => (name === undefined ? credentials.createSsl(pem('localhost.cert.pem')) : credentials.createSsl(pem('localhost.cert.pem'), pem(`${name}.key.pem`), pem(`${name}.cert.pem`)));
-  let stack: ServingStack;
-  let grpcPort: number;
-  let inference: any;
-
-  beforeAll(async () => {
-    grpcPort = await freePort();
-    stack = await startServingStack({
-      GATEWAY_GRPC_PORT: String(grpcPort),
-      GATEWAY_GRPC_TLS_CERT: path.join(TLS, 'localhost.cert.pem'),
-      GATEWAY_GRPC_TLS_KEY: path.join(TLS, 'localhost.key.pem'),
-      GATEWAY_GRPC_TLS_CLIENT_CA: path.join(TLS, 'client-ca.cert.pem'),
-    });
-    inference = (loadPackageDefinition(loadSync(PROTO, { keepCase: true, defaults: true })) as any).inference;
-  });
-  afterAll(() => stack?.close());
-
-  /** One call without a key through a client with these credentials: its answer, or the error it got. */
-  function unary(channel: ReturnType<typeof credentials.createInsecure>, method: string, request: unknown): Promise<{ response?: any; code?: status }> {
-    const stub = new inference.GRPCInferenceService(`127.0.0.1:${grpcPort}`, channel);
-    return new Promise((resolve) =>
-      stub[method](request, new Metadata(), { deadline: Date.now() + 10_000 }, (error: ServiceError | null, response: any) => {
-        stub.close();
-        resolve(error ? { code: error.code } : { response });
-      }),
-    );
-  }
 
   it('answers a client presenting a certificate the client CA signed, and still asks it for an API key', async () => {
     const ready = await eventually(() => unary(client('client'), 'ServerReady', {}), (reply) => reply.response?.ready === true);
