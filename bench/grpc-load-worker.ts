@@ -75,7 +75,9 @@ async function run(spec: LoadSpec): Promise<LoadOutcome> {
   try {
     if (spec.warmupS > 0) await drive(stubs, spec, spec.warmupS);
     process.send!({ type: 'measuring' });
+    const cpuAtStart = process.cpuUsage();
     const measured = await drive(stubs, spec, spec.durationS);
+    const cpu = process.cpuUsage(cpuAtStart);
     const entries = [...measured.histogram.entries()];
     return {
       label: spec.label,
@@ -89,6 +91,7 @@ async function run(spec: LoadSpec): Promise<LoadOutcome> {
       status_codes: { OK: measured.ok, ...measured.codes },
       rps: Number((measured.ok / measured.durationS).toFixed(1)),
       latency: summarise(entries),
+      load_cpu_s: (cpu.user + cpu.system) / 1e6,
       histogram: entries,
     };
   } finally {

@@ -40,6 +40,7 @@ async function run(spec: LoadSpec): Promise<LoadOutcome> {
   if (spec.warmupS > 0) await autocannon(options(spec, spec.warmupS));
   const histogram = new Map<number, number>();
   process.send!({ type: 'measuring' });
+  const cpuAtStart = process.cpuUsage();
   const instance = autocannon(options(spec, spec.durationS));
   instance.on('response', (_client, statusCode, _bytes, responseTimeMs) => {
     if (statusCode < 200 || statusCode >= 300) return;
@@ -47,6 +48,7 @@ async function run(spec: LoadSpec): Promise<LoadOutcome> {
     histogram.set(us, (histogram.get(us) ?? 0) + 1);
   });
   const result = await instance;
+  const cpu = process.cpuUsage(cpuAtStart);
   const entries = [...histogram.entries()];
   const codes: Record<string, number> = {};
   for (const [code, { count }] of Object.entries(result.statusCodeStats ?? {})) codes[code] = count;
@@ -75,6 +77,7 @@ async function run(spec: LoadSpec): Promise<LoadOutcome> {
     status_codes: codes,
     rps: Number((ok / result.duration).toFixed(1)),
     latency: summarise(entries),
+    load_cpu_s: (cpu.user + cpu.system) / 1e6,
     autocannon: summary,
     histogram: entries,
   };

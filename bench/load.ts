@@ -71,6 +71,11 @@ export interface LoadOutcome {
   latency: LatencySummary;
   /** Absent for gRPC runs, which autocannon does not drive. */
   autocannon?: AutocannonSummary;
+  /**
+   * CPU seconds (user + system) the load generator's own process spent over the measured run: on a
+   * machine whose cores it shares with the system under test, its share of them is part of the budget.
+   */
+  load_cpu_s: number;
   /** latency in µs → count; used to merge concurrent runs, left out of the JSON file. */
   histogram: Array<[number, number]>;
 }
@@ -120,6 +125,7 @@ export function combine(label: string, outcomes: LoadOutcome[]): LoadOutcome {
     status_codes: statusCodes,
     rps: Number(sum((o) => o.rps).toFixed(1)),
     latency: summarise(histogram),
+    load_cpu_s: sum((o) => o.load_cpu_s),
     autocannon: outcomes[0].autocannon,
     histogram,
   };

@@ -111,6 +111,11 @@ export async function loadsWithCpu(
   return outcomes.map((outcome, i) => ({ outcome, cpuUsPerRequest: perResponse(outcome, cpuSeconds(runs[i].pid) - cpuAtStart.get(runs[i].spec.label)!) }));
 }
 
+/** The load generator's own CPU time over a run (LoadOutcome.load_cpu_s), in µs per response. */
+export function loadCpuUsPerResponse(outcome: LoadOutcome): number {
+  return perResponse(outcome, outcome.load_cpu_s);
+}
+
 /** CPU seconds spent over a run, in µs per response it answered. */
 function perResponse(outcome: LoadOutcome, seconds: number): number {
   const responses = outcome.ok + outcome.non2xx;

@@ -93,6 +93,16 @@ describe('npm run bench (dist/bench/run.js)', () => {
       expect(oip.runs.grpc).toMatchObject({ non2xx: 0, errors: 0, status_codes: { OK: expect.any(Number) } });
       expect(oip.runs.grpc.rps).toBeGreaterThan(0);
       expect(gateway.extra.challenger_share_percent).toBeGreaterThan(0);
+      // The whole machine's CPU per response: the load generator's own share is measured in every run.
+      expect(report.baselines.bare.load_cpu_s).toBeGreaterThan(0);
+      expect(gateway.runs.gateway.load_cpu_s).toBeGreaterThan(0);
+      expect(gateway.extra.cpu_budget).toMatchObject({
+        cores: os.cpus().length,
+        bare: { parts: { server: expect.any(Number), 'load generator': expect.any(Number) }, total_us: expect.any(Number), ceiling_rps: expect.any(Number) },
+        'gateway, log on': { parts: expect.objectContaining({ server: expect.any(Number), worker: expect.any(Number), PostgreSQL: expect.any(Number) }) },
+        'log off': { total_us: expect.any(Number) },
+      });
+      expect(output).toMatch(/^note: 1 gateway: CPU per response of every process on these \d+ cores .*bare [\d.]+ \+ [\d.]+ = [\d.]+ µs .*0\.85× bare's req\/s needs at most [\d.]+ µs per response/m);
       expect(upload.runs.upload).toMatchObject({ store: 'file', size_mib: 8, status: 201 });
       expect(ingestion.extra).toMatchObject({ events: 5000, rollup_requests: 5000, events_per_s: expect.any(Number) });
       expect(stats.extra).toMatchObject({ predictions: 9_999_360, rollup_rows: 20_160 });

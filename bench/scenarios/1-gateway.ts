@@ -1,11 +1,12 @@
 import { readFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
 import { type CpuProfile, summariseProfile } from '../cpu-profile';
-import { percentile, ratio, round1, times } from '../figures';
+import { cpuBudget, percentile, ratio, round, round1, times } from '../figures';
 import { predictionsByVariant } from '../gateway-metrics';
 import { call, expectStatus, poll, sleep } from '../http';
 import type { LoadOutcome } from '../load';
 import { LIGHT } from '../models';
-import { loadWithCpu, pidsNamed } from '../process-cpu';
+import { loadCpuUsPerResponse, loadWithCpu, pidsNamed } from '../process-cpu';
 import { check, cpuCell, loadRow, type ScenarioRecord, servedEverything, verdictOf, withoutHistogram } from '../record';
 import type { Bench, Scenario } from '../runner';
 
@@ -115,6 +116,10 @@ async function run(bench: Bench, record: ScenarioRecord): Promise<void> {
         .map((name) => `${name} ${round1(beside[name])} (${round1(offBeside[name])}) µs`)
         .join(', ')}; the log's ingestion takes this from the cores the gateway and the load share`,
     );
+    budgetNote(bench, record, [
+      { name: 'gateway, log on', outcome, serverUs: cpuUsPerRequest, beside },
+      { name: 'log off', outcome: off, serverUs: offCpu, beside: offBeside },
+    ]);
     record.rows.push(
       loadRow('1b', 'same, prediction log off (for the ratio)', off, {
         cpu: cpuCell(offCpu),
@@ -160,6 +165,31 @@ async function withAuth(bench: Bench, record: ScenarioRecord, open: LoadOutcome,
  * The processes beside the gateway on the same cores whose work the prediction log causes: the worker
  * ingesting it, and the PostgreSQL and Redis servers (every process of theirs on the machine).
  */
+/**
+ * The whole machine's CPU per response, bare against the gateway's runs: the server, the load
+ * generator, and (for the gateway) the processes the prediction log keeps busy. On cores they all
+ * share, req/s at best is the cores ÷ that sum; the note says how much 0.85× bare leaves the gateway.
+ */
+function budgetNote(bench: Bench, record: ScenarioRecord, runs: Array<{ name: string; outcome: LoadOutcome; serverUs: number; beside: Record<string, number> }>): void {
+  const bare = bench.baselines.bare;
+  if (!bare) return;
+  const cores = cpus().length;
+  const bareBudget = cpuBudget({ server: bench.baselines.bareCpuUsPerRequest, 'load generator': loadCpuUsPerResponse(bare) }, cores);
+  const budgets = runs.map((run) => ({
+    name: run.name,
+    budget: cpuBudget({ server: run.serverUs, 'load generator': loadCpuUsPerResponse(run.outcome), ...run.beside }, cores),
+  }));
+  const us = (value: number) => String(round1(value));
+  const sum = (budget: ReturnType<typeof cpuBudget>, served: LoadOutcome) =>
+    `${Object.values(budget.parts).map(us).join(' + ')} = ${us(budget.total_us)} µs (cores full: ${round(budget.ceiling_rps)} req/s; served ${times(ratio(served.rps, budget.ceiling_rps))} of it)`;
+  record.extra.cpu_budget = { cores, bare: bareBudget, ...Object.fromEntries(budgets.map(({ name, budget }) => [name, budget])) };
+  record.notes.push(
+    `CPU per response of every process on these ${cores} cores (${Object.keys(budgets[0].budget.parts).join(', ')}): bare ${sum(bareBudget, bare)}; ${budgets
+      .map(({ name, budget }, i) => `${name} ${sum(budget, runs[i].outcome)}`)
+      .join('; ')}. At the same share of the cores as bare, 0.85× bare's req/s needs at most ${us(bareBudget.total_us / 0.85)} µs per response, ${us(bareBudget.total_us / 0.85 - bareBudget.total_us)} more than bare's; with the log the gateway's run took ${us(budgets[0].budget.total_us - bareBudget.total_us)} more`,
+  );
+}
+
 function sharedCores(bench: Bench): Record<string, () => number[]> {
   const worker = bench.system.workerPid;
   return {
