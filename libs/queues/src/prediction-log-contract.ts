@@ -50,6 +50,12 @@ export interface FeedbackEvent {
 }
 
 export const predictionStreamKey = (prefix: string): string => `${prefix}:predictions`;
+/**
+ * Gateways trim the predictions stream to about this many entries (each up to 500 events) as they add
+ * to it, so a worker gone for long cannot fill Redis: what is trimmed unread is lost. The worker's
+ * `switchyard_prediction_log_waiting_entries` shows how near a backlog is (alerts.yml warns at half).
+ */
+export const PREDICTION_STREAM_MAX_ENTRIES = 200_000;
 export const feedbackStreamKey = (prefix: string): string => `${prefix}:feedback`;
 /**
  * Events PostgreSQL refused (see the worker's refused-events): one entry per event, with the stream it

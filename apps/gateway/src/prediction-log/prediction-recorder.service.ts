@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type * as ort from 'onnxruntime-node';
 import { TypedConfig } from '@switchyard/config';
 import { isDomainError, problemKindOf } from '@switchyard/errors';
-import { createRedisClient, type PredictionEvent, predictionStreamKey, requestIndexKey, SHADOW_VARIANT, STREAM_BATCH_FIELD } from '@switchyard/queues';
+import { createRedisClient, PREDICTION_STREAM_MAX_ENTRIES, type PredictionEvent, predictionStreamKey, requestIndexKey, SHADOW_VARIANT, STREAM_BATCH_FIELD } from '@switchyard/queues';
 import { hashRoutingKey, RecentMemo } from '@switchyard/routing';
 import { summarizeInputs, summarizeOutput } from '@switchyard/tensor';
 import { GatewayMetrics } from '../gateway-metrics';
@@ -13,8 +13,6 @@ import { ModelSessions } from '../sessions/model-sessions.service';
 
 /** Events per stream entry: one XADD carries a batch, so the worker reads thousands per round trip. */
 const EVENTS_PER_ENTRY = 500;
-/** A stream the worker has not drained for a long time is trimmed to about this many entries. */
-const STREAM_MAX_ENTRIES = 200_000;
 /** Sampled payloads larger than this are not kept. */
 const MAX_PAYLOAD_CHARS = 256 * 1024;
 /** How long shutdown waits for the last flush. */
@@ -236,7 +234,7 @@ export class PredictionRecorder implements OnModuleInit, OnApplicationShutdown {
     const transaction = redis.multi();
     const stream = predictionStreamKey(this.prefix);
     for (let i = 0; i < events.length; i += EVENTS_PER_ENTRY) {
-      transaction.xadd(stream, 'MAXLEN', '~', String(STREAM_MAX_ENTRIES), '*', STREAM_BATCH_FIELD, JSON.stringify(events.slice(i, i + EVENTS_PER_ENTRY)));
+      transaction.xadd(stream, 'MAXLEN', '~', String(PREDICTION_STREAM_MAX_ENTRIES), '*', STREAM_BATCH_FIELD, JSON.stringify(events.slice(i, i + EVENTS_PER_ENTRY)));
     }
     const index = new Map<string, string>();
     for (const event of events) {

@@ -1,6 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { Counter, Histogram } from 'prom-client';
+import { Counter, Gauge, Histogram } from 'prom-client';
 import { MetricsRegistry } from '@switchyard/http';
+import type { StreamBacklog } from './stream-backlog';
+
+/** One read of the streams' backlogs serves both gauges of a scrape. */
+const BACKLOG_READ_REUSE_MS = 1_000;
 
 @Injectable()
 export class IngestionMetrics {
@@ -12,6 +16,8 @@ export class IngestionMetrics {
   readonly labels: Counter<'result'>;
   readonly batchSeconds: Histogram;
   readonly retentionDeleted: Counter;
+  private backlogSource?: () => Promise<Record<string, StreamBacklog>>;
+  private lastBacklogRead?: { at: number; backlogs: Promise<Record<string, StreamBacklog> | null> };
 
   constructor(metrics: MetricsRegistry) {
     const registers = [metrics.registry];
@@ -43,5 +49,44 @@ export class IngestionMetrics {
       registers,
     });
     this.retentionDeleted = new Counter({ name: 'switchyard_prediction_log_expired_total', help: 'Raw prediction rows deleted by the retention setting', registers });
+    const backlogs = () => this.readBacklogs();
+    new Gauge({
+      name: 'switchyard_prediction_log_waiting_entries',
+      help: 'Stream entries the worker has not yet written to PostgreSQL (a predictions entry holds up to 500 events); read at scrape',
+      labelNames: ['stream'],
+      registers,
+      async collect() {
+        const read = await backlogs();
+        this.reset();
+        for (const [stream, backlog] of Object.entries(read ?? {})) this.set({ stream }, backlog.entries);
+      },
+    });
+    new Gauge({
+      name: 'switchyard_prediction_log_oldest_waiting_seconds',
+      help: 'Age of the oldest stream entry not yet written to PostgreSQL, 0 when none waits: how late statistics, feedback and guardrails are; read at scrape',
+      labelNames: ['stream'],
+      registers,
+      async collect() {
+        const read = await backlogs();
+        this.reset();
+        for (const [stream, backlog] of Object.entries(read ?? {})) this.set({ stream }, backlog.oldestSeconds);
+      },
+    });
+  }
+
+  /** Where the backlog gauges read from (the ingestion, which knows the streams); unset, they export nothing. */
+  observeBacklog(read: () => Promise<Record<string, StreamBacklog>>): void {
+    this.backlogSource = read;
+  }
+
+  /** null when Redis could not be read: the gauges then export no series rather than a stale value. */
+  private readBacklogs(): Promise<Record<string, StreamBacklog> | null> {
+    const source = this.backlogSource;
+    if (!source) return Promise.resolve(null);
+    const now = Date.now();
+    if (!this.lastBacklogRead || now - this.lastBacklogRead.at >= BACKLOG_READ_REUSE_MS) {
+      this.lastBacklogRead = { at: now, backlogs: source().catch(() => null) };
+    }
+    return this.lastBacklogRead.backlogs;
   }
 }

@@ -27,6 +27,7 @@ import { isUniqueViolation, writeSettingAsideRefused } from './refused-events';
 import { type JoinedLabel, type JoinedOutcome, rollupLabels, rollupOutcomes, rollupPredictions } from './rollup-deltas';
 
 import { rollupShadowAnswers, rollupShadowOutcomes } from './shadow-rollup-deltas';
+import { readStreamBacklog } from './stream-backlog';
 import { type StreamEntry, StreamConsumer } from './stream-consumer';
 
 const GROUP = 'ingest';
@@ -69,6 +70,11 @@ export class PredictionIngestion implements OnApplicationBootstrap, OnApplicatio
     this.consume(predictionStreamKey(prefix), (entries) => this.ingestPredictions(entries));
     this.consume(feedbackStreamKey(prefix), (entries) => this.ingestFeedback(entries), 200);
     this.pendingOutcomes.start();
+    // On the app's shared client: the consumers' own connections are busy with blocking reads.
+    this.metrics.observeBacklog(async () => {
+      const [predictions, feedback] = await Promise.all([readStreamBacklog(this.redis, predictionStreamKey(prefix)), readStreamBacklog(this.redis, feedbackStreamKey(prefix))]);
+      return { predictions, feedback };
+    });
   }
 
   async onApplicationShutdown(): Promise<void> {
