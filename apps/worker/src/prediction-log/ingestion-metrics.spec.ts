@@ -1,5 +1,5 @@
 import { MetricsRegistry } from '@switchyard/http';
-import { IngestionMetrics } from './ingestion-metrics';
+import { BACKLOG_READ_TIMEOUT_MS, IngestionMetrics } from './ingestion-metrics';
 
 const lines = async (registry: MetricsRegistry) => (await registry.registry.metrics()).split('\n').filter((line) => line.startsWith('switchyard_prediction_log_') && line.includes('waiting'));
 
@@ -43,5 +43,14 @@ describe('IngestionMetrics backlog gauges', () => {
     } finally {
       jest.useRealTimers();
     }
+  });
+
+  it('export no series when Redis does not answer, once the read has waited its limit', async () => {
+    const registry = new MetricsRegistry();
+    const metrics = new IngestionMetrics(registry);
+    metrics.observeBacklog(() => new Promise(() => undefined));
+    const started = performance.now();
+    expect((await lines(registry)).filter((line) => !line.startsWith('#'))).toEqual([]);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(BACKLOG_READ_TIMEOUT_MS - 50);
   });
 });

@@ -5,6 +5,8 @@ import type { StreamBacklog } from './stream-backlog';
 
 /** One read of the streams' backlogs serves both gauges of a scrape. */
 const BACKLOG_READ_REUSE_MS = 1_000;
+/** A Redis that accepts the connection but does not answer must not hold /metrics (and `up`) with it. */
+export const BACKLOG_READ_TIMEOUT_MS = 1_000;
 
 @Injectable()
 export class IngestionMetrics {
@@ -85,8 +87,18 @@ export class IngestionMetrics {
     if (!source) return Promise.resolve(null);
     const now = Date.now();
     if (!this.lastBacklogRead || now - this.lastBacklogRead.at >= BACKLOG_READ_REUSE_MS) {
-      this.lastBacklogRead = { at: now, backlogs: source().catch(() => null) };
+      this.lastBacklogRead = { at: now, backlogs: withinTimeout(source(), BACKLOG_READ_TIMEOUT_MS) };
     }
     return this.lastBacklogRead.backlogs;
   }
+}
+
+/** The read's result, or null if it fails or takes longer than `ms`. */
+function withinTimeout<T>(read: Promise<T>, ms: number): Promise<T | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), ms);
+    timer.unref();
+  });
+  return Promise.race([read.catch(() => null), late]).finally(() => clearTimeout(timer));
 }
