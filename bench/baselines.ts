@@ -4,9 +4,9 @@ import * as ort from 'onnxruntime-node';
 import { SERVING_SESSION_OPTIONS } from '@switchyard/onnx';
 import { freePort, waitForHttp } from '../test/support/processes';
 import { ms, ratio, round, round1, times } from './figures';
-import { combine, type LoadOutcome, runLoads } from './load';
+import { combine, type LoadOutcome } from './load';
 import { BATCHING, HEAVY, HEAVY_LAYERS, HEAVY_ROW, LIGHT, LIGHT_LAYERS, LIGHT_ROW } from './models';
-import { loadWithCpu } from './process-cpu';
+import { loadsOnOneServer, loadWithCpu } from './process-cpu';
 import { cpuCell, loadRow, type Row, withoutHistogram } from './record';
 import type { Bench } from './runner';
 
@@ -63,6 +63,8 @@ export class Baselines {
   bareTwo: LoadOutcome | null = null;
   /** The bare server's own CPU time per response (see process-cpu.ts), what a gateway's is compared with. */
   bareCpuUsPerRequest = NaN;
+  /** The same for the bare server as a 2-worker cluster (the primary and its workers) under scenario 2's loads. */
+  bareTwoCpuUsPerRequest = NaN;
   private inProcessLight: InProcess | null = null;
   /** One 32-row run of the heavy model, for scenario 4's p99 target. */
   heavyBatchMs: number | null = null;
@@ -113,7 +115,10 @@ export class Baselines {
           return [outcome];
         }
         const perLoad = Math.max(1, Math.round(connections / workers));
-        return await runLoads(Array.from({ length: workers }, (_, i) => bench.spec(`bare ${i + 1}/${workers}`, `http://127.0.0.1:${port}`, { connections: perLoad })));
+        const specs = Array.from({ length: workers }, (_, i) => bench.spec(`bare ${i + 1}/${workers}`, `http://127.0.0.1:${port}`, { connections: perLoad }));
+        const { outcomes, cpuUsPerRequest } = await loadsOnOneServer(`bare x${workers}`, specs, server.child.pid!);
+        this.bareTwoCpuUsPerRequest = cpuUsPerRequest;
+        return outcomes;
       } finally {
         await system.stopProcess(server);
       }
@@ -130,9 +135,10 @@ export class Baselines {
     if (bench.selected(2)) {
       const outcomes = await runBare(2);
       this.bareTwo = combine('bare x2', outcomes);
-      this.json.bare_two_workers = { combined: withoutHistogram(this.bareTwo), loads: outcomes.map(withoutHistogram) };
+      this.json.bare_two_workers = { combined: withoutHistogram(this.bareTwo), loads: outcomes.map(withoutHistogram), cpu_us_per_request: round1(this.bareTwoCpuUsPerRequest) };
       this.rows.push(
         loadRow('base', `bare x2 workers on one port, ${connections} conn total`, this.bareTwo, {
+          cpu: cpuCell(this.bareTwoCpuUsPerRequest),
           ratio: `${times(ratio(this.bareTwo.rps, bare.rps))} bare`,
         }),
       );

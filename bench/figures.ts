@@ -14,20 +14,3 @@ export function percentile(values: number[], p: number): number | null {
 }
 /** Bytes as MiB with one decimal. */
 export const mib = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
-
-/**
- * What one response costs the whole machine when the server, its load generator and whatever the
- * server keeps busy beside it (the prediction log's ingestion) share the same cores, in CPU µs, and
- * the req/s those cores could give at that cost if nothing else limited them (`cores` fully used).
- * It says which limit a run met: a server whose one thread is saturated serves less than its ceiling.
- */
-export interface CpuBudget {
-  parts: Record<string, number>;
-  total_us: number;
-  ceiling_rps: number;
-}
-
-export function cpuBudget(parts: Record<string, number>, cores: number): CpuBudget {
-  const total = Object.values(parts).reduce((sum, us) => sum + us, 0);
-  return { parts, total_us: total, ceiling_rps: total > 0 ? (cores * 1e6) / total : NaN };
-}

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { type LoadOutcome, type LoadSpec, runLoads } from './load';
+import { combine, type LoadOutcome, type LoadSpec, runLoads } from './load';
 
 /** Clock ticks per second of /proc's CPU times (USER_HZ). */
 const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
@@ -37,6 +37,36 @@ export function pidsNamed(names: readonly string[]): number[] {
     }
   }
   return pids;
+}
+
+/** A process and every process below it (a node:cluster primary and its workers), from /proc's parent ids. */
+export function processTree(root: number): number[] {
+  const parents = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parents.set(parent, [...(parents.get(parent) ?? []), Number(entry)]);
+    } catch {
+      // exited while listed
+    }
+  }
+  const tree = [root];
+  for (let i = 0; i < tree.length; i++) tree.push(...(parents.get(tree[i]) ?? []));
+  return tree;
+}
+
+/**
+ * The processes beside a gateway on the same cores whose work the prediction log causes: the worker
+ * ingesting it, and the PostgreSQL and Redis servers (every process of theirs on the machine).
+ */
+export function ingestionProcesses(workerPid: number | undefined): Record<string, () => number[]> {
+  return {
+    worker: () => (workerPid === undefined ? [] : [workerPid]),
+    PostgreSQL: () => pidsNamed(['postgres']),
+    Redis: () => pidsNamed(['redis-server']),
+  };
 }
 
 /**
@@ -86,6 +116,37 @@ export async function loadWithCpu(
     outcome,
     cpuUsPerRequest,
     besideCpuUsPerRequest: Object.fromEntries(groups.map(([name, group]) => [name, perResponse(outcome, group.secondsSinceMark())])),
+  };
+}
+
+/**
+ * Several loads at once on one server of several processes (a node:cluster primary and its workers):
+ * the server's CPU time, every process of its tree, from the first load's measured part to the end,
+ * per response of the loads together, and the same for the processes `beside`.
+ */
+export async function loadsOnOneServer(
+  label: string,
+  specs: LoadSpec[],
+  rootPid: number,
+  beside: Record<string, () => number[]> = {},
+): Promise<{ outcomes: LoadOutcome[]; combined: LoadOutcome; cpuUsPerRequest: number; besideCpuUsPerRequest: Record<string, number> }> {
+  const server = new GroupCpu(() => processTree(rootPid));
+  const groups = Object.entries(beside).map(([name, pids]) => [name, new GroupCpu(pids)] as const);
+  let marked = false;
+  const outcomes = await runLoads(specs, {
+    onMeasuring: () => {
+      if (marked) return;
+      marked = true;
+      server.mark();
+      for (const [, group] of groups) group.mark();
+    },
+  });
+  const combined = combine(label, outcomes);
+  return {
+    outcomes,
+    combined,
+    cpuUsPerRequest: perResponse(combined, server.secondsSinceMark()),
+    besideCpuUsPerRequest: Object.fromEntries(groups.map(([name, group]) => [name, perResponse(combined, group.secondsSinceMark())])),
   };
 }
 

@@ -102,7 +102,7 @@ describe('npm run bench (dist/bench/run.js)', () => {
         'gateway, log on': { parts: expect.objectContaining({ server: expect.any(Number), worker: expect.any(Number), PostgreSQL: expect.any(Number) }) },
         'log off': { total_us: expect.any(Number) },
       });
-      expect(output).toMatch(/^note: 1 gateway: CPU per response of every process on these \d+ cores .*bare [\d.]+ \+ [\d.]+ = [\d.]+ µs .*0\.85× bare's req\/s needs at most [\d.]+ µs per response/m);
+      expect(output).toMatch(/^note: 1 gateway: CPU per response of every process on these \d+ cores .*bare [\d.]+ \+ [\d.]+ = [\d.]+ µs .*0\.85× its req\/s needs at most [\d.]+ µs per response/m);
       expect(upload.runs.upload).toMatchObject({ store: 'file', size_mib: 8, status: 201 });
       expect(ingestion.extra).toMatchObject({ events: 5000, rollup_requests: 5000, events_per_s: expect.any(Number) });
       expect(stats.extra).toMatchObject({ predictions: 9_999_360, rollup_rows: 20_160 });

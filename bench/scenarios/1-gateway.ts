@@ -1,12 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { type CpuProfile, summariseProfile } from '../cpu-profile';
-import { cpuBudget, percentile, ratio, round, round1, times } from '../figures';
+import { cpuBudget, describeBudgets } from '../cpu-budget';
+import { percentile, ratio, round1, times } from '../figures';
 import { predictionsByVariant } from '../gateway-metrics';
 import { call, expectStatus, poll, sleep } from '../http';
 import type { LoadOutcome } from '../load';
 import { LIGHT } from '../models';
-import { loadCpuUsPerResponse, loadWithCpu, pidsNamed } from '../process-cpu';
+import { ingestionProcesses, loadCpuUsPerResponse, loadWithCpu } from '../process-cpu';
 import { check, cpuCell, loadRow, type ScenarioRecord, servedEverything, verdictOf, withoutHistogram } from '../record';
 import type { Bench, Scenario } from '../runner';
 
@@ -45,7 +46,7 @@ async function run(bench: Bench, record: ScenarioRecord): Promise<void> {
       () => {
         if (profiling) gateway.process.child.kill('SIGUSR1');
       },
-      sharedCores(bench),
+      ingestionProcesses(bench.system.workerPid),
     ));
   } finally {
     scraping = false;
@@ -99,7 +100,7 @@ async function run(bench: Bench, record: ScenarioRecord): Promise<void> {
       bench.spec('gateway /v1 predict, log off', unlogged.url),
       unlogged.process.child.pid!,
       undefined,
-      sharedCores(bench),
+      ingestionProcesses(bench.system.workerPid),
     );
     record.failures.push(...servedEverything(off, 'scenario 1 (log off)'));
     const logging = check('req/s log on ÷ log off', ratio(outcome.rps, off.rps), '>=', 0.9);
@@ -162,10 +163,6 @@ async function withAuth(bench: Bench, record: ScenarioRecord, open: LoadOutcome,
 }
 
 /**
- * The processes beside the gateway on the same cores whose work the prediction log causes: the worker
- * ingesting it, and the PostgreSQL and Redis servers (every process of theirs on the machine).
- */
-/**
  * The whole machine's CPU per response, bare against the gateway's runs: the server, the load
  * generator, and (for the gateway) the processes the prediction log keeps busy. On cores they all
  * share, req/s at best is the cores ÷ that sum; the note says how much 0.85× bare leaves the gateway.
@@ -174,29 +171,14 @@ function budgetNote(bench: Bench, record: ScenarioRecord, runs: Array<{ name: st
   const bare = bench.baselines.bare;
   if (!bare) return;
   const cores = cpus().length;
-  const bareBudget = cpuBudget({ server: bench.baselines.bareCpuUsPerRequest, 'load generator': loadCpuUsPerResponse(bare) }, cores);
-  const budgets = runs.map((run) => ({
+  const baseline = { name: 'bare', budget: cpuBudget({ server: bench.baselines.bareCpuUsPerRequest, 'load generator': loadCpuUsPerResponse(bare) }, cores), rps: bare.rps };
+  const budgeted = runs.map((run) => ({
     name: run.name,
     budget: cpuBudget({ server: run.serverUs, 'load generator': loadCpuUsPerResponse(run.outcome), ...run.beside }, cores),
+    rps: run.outcome.rps,
   }));
-  const us = (value: number) => String(round1(value));
-  const sum = (budget: ReturnType<typeof cpuBudget>, served: LoadOutcome) =>
-    `${Object.values(budget.parts).map(us).join(' + ')} = ${us(budget.total_us)} µs (cores full: ${round(budget.ceiling_rps)} req/s; served ${times(ratio(served.rps, budget.ceiling_rps))} of it)`;
-  record.extra.cpu_budget = { cores, bare: bareBudget, ...Object.fromEntries(budgets.map(({ name, budget }) => [name, budget])) };
-  record.notes.push(
-    `CPU per response of every process on these ${cores} cores (${Object.keys(budgets[0].budget.parts).join(', ')}): bare ${sum(bareBudget, bare)}; ${budgets
-      .map(({ name, budget }, i) => `${name} ${sum(budget, runs[i].outcome)}`)
-      .join('; ')}. At the same share of the cores as bare, 0.85× bare's req/s needs at most ${us(bareBudget.total_us / 0.85)} µs per response, ${us(bareBudget.total_us / 0.85 - bareBudget.total_us)} more than bare's; with the log the gateway's run took ${us(budgets[0].budget.total_us - bareBudget.total_us)} more`,
-  );
-}
-
-function sharedCores(bench: Bench): Record<string, () => number[]> {
-  const worker = bench.system.workerPid;
-  return {
-    worker: () => (worker === undefined ? [] : [worker]),
-    PostgreSQL: () => pidsNamed(['postgres']),
-    Redis: () => pidsNamed(['redis-server']),
-  };
+  record.extra.cpu_budget = { cores, bare: baseline.budget, ...Object.fromEntries(budgeted.map(({ name, budget }) => [name, budget])) };
+  record.notes.push(describeBudgets(cores, baseline, budgeted, 0.85));
 }
 
 function roundEach(figures: Record<string, number>): Record<string, number | null> {

@@ -1,8 +1,10 @@
-import { ratio, round, times } from '../figures';
+import { cpus } from 'node:os';
+import { cpuBudget, describeBudgets } from '../cpu-budget';
+import { ratio, round, round1, times } from '../figures';
 import { series } from '../gateway-metrics';
-import { combine, runLoads } from '../load';
 import { LIGHT } from '../models';
-import { check, loadRow, type ScenarioRecord, servedEverything, verdictOf, withoutHistogram } from '../record';
+import { ingestionProcesses, loadCpuUsPerResponse, loadsOnOneServer } from '../process-cpu';
+import { check, cpuCell, loadRow, type ScenarioRecord, servedEverything, verdictOf, withoutHistogram } from '../record';
 import type { Bench, Scenario } from '../runner';
 import { steadyRun } from './1-gateway';
 
@@ -18,14 +20,36 @@ async function run(bench: Bench, record: ScenarioRecord): Promise<void> {
   const gateway = await system.workersGateway('gateway-workers', WORKERS);
   try {
     const perLoad = Math.max(1, Math.round(bench.connections / WORKERS));
-    const outcomes = await runLoads(Array.from({ length: WORKERS }, (_, i) => bench.spec(`gateway x${WORKERS} workers ${i + 1}/${WORKERS}`, gateway.url, { connections: perLoad })));
-    const combined = combine(`gateway x${WORKERS} workers`, outcomes);
+    const specs = Array.from({ length: WORKERS }, (_, i) => bench.spec(`gateway x${WORKERS} workers ${i + 1}/${WORKERS}`, gateway.url, { connections: perLoad }));
+    const { outcomes, combined, cpuUsPerRequest, besideCpuUsPerRequest } = await loadsOnOneServer(
+      `gateway x${WORKERS} workers`,
+      specs,
+      gateway.process.child.pid!,
+      ingestionProcesses(system.workerPid),
+    );
     outcomes.forEach((o, i) => record.failures.push(...servedEverything(o, `scenario 2 (load ${i + 1})`)));
     record.runs = { combined: withoutHistogram(combined), loads: outcomes.map(withoutHistogram) };
     const vsBareTwo = ratio(combined.rps, baselines.bareTwo?.rps);
     record.checks.push(check(`req/s ÷ bare x${WORKERS} workers req/s`, vsBareTwo, '>=', 0.85));
     record.extra = { per_load_rps: outcomes.map((o) => o.rps), ratio_to_bare: baselines.ratios(combined).rps, ratio_to_single_gateway: ratio(combined.rps, steadyRun(bench)?.rps) };
+    record.extra.gateway_cpu_us_per_request = round1(cpuUsPerRequest);
     record.notes.push(`gateway x${WORKERS} workers: ${outcomes.map((o) => round(o.rps)).join(' + ')} req/s over the loads; ${times(vsBareTwo)} bare x${WORKERS}`);
+    if (baselines.bareTwo) {
+      // The same arithmetic as scenario 1's note, against the bare cluster: every process of each server, its loads, the log's ingestion.
+      const cores = cpus().length;
+      const bareTwo = {
+        name: `bare x${WORKERS}`,
+        budget: cpuBudget({ server: baselines.bareTwoCpuUsPerRequest, 'load generator': loadCpuUsPerResponse(baselines.bareTwo) }, cores),
+        rps: baselines.bareTwo.rps,
+      };
+      const workers = {
+        name: `gateway x${WORKERS}`,
+        budget: cpuBudget({ server: cpuUsPerRequest, 'load generator': loadCpuUsPerResponse(combined), ...besideCpuUsPerRequest }, cores),
+        rps: combined.rps,
+      };
+      record.extra.cpu_budget = { cores, [bareTwo.name]: bareTwo.budget, [workers.name]: workers.budget };
+      record.notes.push(describeBudgets(cores, bareTwo, [workers], 0.85));
+    }
     // As the runner notes for the other gateways: a light version a worker moved to inference threads
     // (its warm-up read slow on a busy machine) changes the figure. /metrics answers for both workers.
     const metrics = await fetch(`${gateway.url}/metrics`, { signal: AbortSignal.timeout(10_000) }).then((r) => r.text());
@@ -34,6 +58,7 @@ async function run(bench: Bench, record: ScenarioRecord): Promise<void> {
     if (offloaded.some((v) => v.startsWith(`${LIGHT} `))) record.notes.push(`light versions in inference threads on a worker of the 2-worker gateway: ${offloaded.filter((v) => v.startsWith(LIGHT)).join(', ')}`);
     record.rows.push(
       loadRow('2', `gateway, GATEWAY_WORKERS=${WORKERS} on one port, ${perLoad}+${perLoad} conn`, combined, {
+        cpu: cpuCell(cpuUsPerRequest),
         ratio: `${times(vsBareTwo)} bare x${WORKERS}, ${times(baselines.ratios(combined).rps)} bare`,
         target: `≥0.85× bare x${WORKERS}`,
         verdict: verdictOf(record.checks),
