@@ -19,9 +19,11 @@ describe('processTree', () => {
       expect(tree).toEqual(expect.arrayContaining([child.pid, ...below]));
       expect(tree).not.toContain(process.ppid);
     } finally {
+      // The grandchild first: the shell's `wait` then returns, it reaps the grandchild and exits.
+      const exited = once(child, 'exit');
       for (const pid of below) process.kill(pid, 'SIGKILL');
-      child.kill('SIGKILL');
-      await once(child, 'exit');
+      if (below.length === 0) child.kill('SIGKILL');
+      await exited;
     }
   });
 });
