@@ -22,4 +22,9 @@ describe('describeBudgets', () => {
         'At the same share of the cores as bare, 0.8× its req/s needs at most 75 µs per response, 15 more than its; gateway took 40 more',
     );
   });
+
+  it('needs a run to compare', () => {
+    const bare = { name: 'bare', budget: cpuBudget({ server: 40 }, 2), rps: 20_000 };
+    expect(() => describeBudgets(2, bare, [], 0.85)).toThrow('no run to compare');
+  });
 });

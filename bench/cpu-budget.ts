@@ -30,11 +30,12 @@ export interface BudgetedRun {
  * baseline's share of the cores, and what the first run took beyond the baseline.
  */
 export function describeBudgets(cores: number, baseline: BudgetedRun, runs: BudgetedRun[], target: number): string {
+  if (runs.length === 0) throw new Error('describeBudgets: no run to compare with the baseline');
   const us = (value: number) => String(round1(value));
   const sum = ({ budget, rps }: BudgetedRun) =>
     `${Object.values(budget.parts).map(us).join(' + ')} = ${us(budget.total_us)} µs (cores full: ${round(budget.ceiling_rps)} req/s; served ${times(ratio(rps, budget.ceiling_rps))} of it)`;
   const allowed = baseline.budget.total_us / target;
-  const parts = Object.keys(runs[0]?.budget.parts ?? baseline.budget.parts).join(', ');
+  const parts = Object.keys(runs[0].budget.parts).join(', ');
   return (
     `CPU per response of every process on these ${cores} cores (${parts}): ${baseline.name} ${sum(baseline)}; ` +
     `${runs.map((run) => `${run.name} ${sum(run)}`).join('; ')}. ` +
