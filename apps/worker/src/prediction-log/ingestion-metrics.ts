@@ -51,29 +51,31 @@ export class IngestionMetrics {
       registers,
     });
     this.retentionDeleted = new Counter({ name: 'switchyard_prediction_log_expired_total', help: 'Raw prediction rows deleted by the retention setting', registers });
-    const backlogs = () => this.readBacklogs();
-    new Gauge({
-      name: 'switchyard_prediction_log_waiting_entries',
-      help: 'Stream entries the worker has not yet written to PostgreSQL (a predictions entry holds up to 500 events); read at scrape',
-      labelNames: ['stream'],
-      registers,
-      async collect() {
-        const read = await backlogs();
-        this.reset();
-        for (const [stream, backlog] of Object.entries(read ?? {})) this.set({ stream }, backlog.entries);
-      },
-    });
-    new Gauge({
-      name: 'switchyard_prediction_log_oldest_waiting_seconds',
-      help: 'Age of the oldest stream entry not yet written to PostgreSQL, 0 when none waits: how late statistics, feedback and guardrails are; read at scrape',
-      labelNames: ['stream'],
-      registers,
-      async collect() {
-        const read = await backlogs();
-        this.reset();
-        for (const [stream, backlog] of Object.entries(read ?? {})) this.set({ stream }, backlog.oldestSeconds);
-      },
-    });
+    // Both gauges come from one read (readBacklogs), each taking its field of every stream's backlog.
+    const backlogGauge = (name: string, help: string, field: keyof StreamBacklog) => {
+      const backlogs = () => this.readBacklogs();
+      new Gauge({
+        name,
+        help,
+        labelNames: ['stream'],
+        registers,
+        async collect() {
+          const read = await backlogs();
+          this.reset();
+          for (const [stream, backlog] of Object.entries(read ?? {})) this.set({ stream }, backlog[field]);
+        },
+      });
+    };
+    backlogGauge(
+      'switchyard_prediction_log_waiting_entries',
+      'Stream entries the worker has not yet written to PostgreSQL (a predictions entry holds up to 500 events); read at scrape',
+      'entries',
+    );
+    backlogGauge(
+      'switchyard_prediction_log_oldest_waiting_seconds',
+      'Age of the oldest stream entry not yet written to PostgreSQL, 0 when none waits: how late statistics, feedback and guardrails are; read at scrape',
+      'oldestSeconds',
+    );
   }
 
   /** Where the backlog gauges read from (the ingestion, which knows the streams); unset, they export nothing. */
