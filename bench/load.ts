@@ -87,6 +87,20 @@ export interface LoadHooks {
   onMeasuring?: (label: string) => void;
 }
 
+/**
+ * The routing keys one connection of `connections` sends, as indices `[start, end)` into `keys`: the
+ * keys split into contiguous slices, one per connection, so every key is sent from the run's first
+ * moments and each connection builds only its own slice's requests. When there are more connections
+ * than keys, connections share keys (each key still goes to at least one).
+ */
+export function connectionKeySlice(keys: number, connections: number, connection: number): { start: number; end: number } {
+  if (connections > keys) {
+    const key = connection % keys;
+    return { start: key, end: key + 1 };
+  }
+  return { start: Math.floor((connection * keys) / connections), end: Math.floor(((connection + 1) * keys) / connections) };
+}
+
 /** Summarises a µs → count histogram; percentiles as hdr-histogram does (the value at rank ⌈p·n⌉). */
 export function summarise(histogram: Array<[number, number]>): LatencySummary {
   const sorted = [...histogram].sort((a, b) => a[0] - b[0]);
