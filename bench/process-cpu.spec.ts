@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { processTree } from './process-cpu';
+import { EventLoopSchedule, processTree } from './process-cpu';
 
 describe('processTree', () => {
   it('holds a process and the processes below it, not its parent', async () => {
@@ -25,5 +25,35 @@ describe('processTree', () => {
       if (below.length === 0) child.kill('SIGKILL');
       await exited;
     }
+  });
+});
+
+describe('EventLoopSchedule', () => {
+  it('sees the main thread of this process run while it computes and neither run nor wait while it sleeps', async () => {
+    const schedule = new EventLoopSchedule(process.pid);
+    schedule.mark();
+    // 200 ms of CPU on the main thread by the process's own meter, then 300 ms asleep.
+    const start = process.cpuUsage();
+    let spin = 0;
+    while (process.cpuUsage(start).user + process.cpuUsage(start).system < 200_000) spin += Math.sqrt(spin + 1);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const shares = schedule.sinceMark();
+    expect(spin).toBeGreaterThan(0);
+    expect(shares).toBeDefined();
+    expect(shares!.ran).toBeGreaterThan(0);
+    expect(shares!.waited).toBeGreaterThanOrEqual(0);
+    // The kernel's run time lags by up to a scheduler tick; the sleep keeps the sum well under the wall time.
+    expect(shares!.ran + shares!.waited).toBeLessThan(1);
+    expect(shares!.otherThreadsCores).toBeGreaterThanOrEqual(0);
+  });
+
+  it('tells nothing for a process that has exited', async () => {
+    const child = spawn('true', { stdio: 'ignore' });
+    const schedule = new EventLoopSchedule(child.pid!);
+    await once(child, 'exit');
+    // Reaped: its /proc entry is gone whether or not the mark saw it.
+    await new Promise((resolve) => setImmediate(resolve));
+    schedule.mark();
+    expect(schedule.sinceMark()).toBeUndefined();
   });
 });

@@ -172,6 +172,61 @@ export async function loadsWithCpu(
   return outcomes.map((outcome, i) => ({ outcome, cpuUsPerRequest: perResponse(outcome, cpuSeconds(runs[i].pid) - cpuAtStart.get(runs[i].spec.label)!) }));
 }
 
+/**
+ * How a single-process server's event loop (its main thread) spent a stretch of wall time: on a core, or
+ * runnable and waiting for one, from the first two fields of `/proc/<pid>/task/<pid>/schedstat`; and how
+ * much CPU the process's other threads (inference threads, the garbage collector's helpers) used
+ * meanwhile, in cores. A p99 on shared cores is mostly the event loop's waits: this says whether it
+ * waited for a core or had nothing to do. The kernel brings a running thread's time up to date at each
+ * scheduler tick, so each end may lag by a few milliseconds: nothing over a run of seconds.
+ */
+export interface EventLoopShares {
+  ran: number;
+  waited: number;
+  otherThreadsCores: number;
+}
+
+interface ScheduleSnapshot {
+  atNs: bigint;
+  runNs: number;
+  waitNs: number;
+  processCpuS: number;
+}
+
+function scheduleSnapshot(pid: number): ScheduleSnapshot | undefined {
+  try {
+    const [runNs, waitNs] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').trim().split(' ').map(Number);
+    return { atNs: process.hrtime.bigint(), runNs, waitNs, processCpuS: cpuSeconds(pid) };
+  } catch {
+    // The process has exited, or the kernel keeps no schedstat (built without CONFIG_SCHED_INFO).
+    return undefined;
+  }
+}
+
+/** EventLoopShares of one process between `mark()` and `sinceMark()`; undefined where /proc cannot tell. */
+export class EventLoopSchedule {
+  private start: ScheduleSnapshot | undefined;
+
+  constructor(private readonly pid: number) {}
+
+  mark(): void {
+    this.start = scheduleSnapshot(this.pid);
+  }
+
+  sinceMark(): EventLoopShares | undefined {
+    const end = scheduleSnapshot(this.pid);
+    if (!this.start || !end) return undefined;
+    const wallNs = Number(end.atNs - this.start.atNs);
+    if (wallNs <= 0) return undefined;
+    const ranNs = end.runNs - this.start.runNs;
+    return {
+      ran: ranNs / wallNs,
+      waited: (end.waitNs - this.start.waitNs) / wallNs,
+      otherThreadsCores: Math.max(0, (end.processCpuS - this.start.processCpuS) * 1e9 - ranNs) / wallNs,
+    };
+  }
+}
+
 /** The load generator's own CPU time over a run (LoadOutcome.load_cpu_s), in µs per response. */
 export function loadCpuUsPerResponse(outcome: LoadOutcome): number {
   return perResponse(outcome, outcome.load_cpu_s);

@@ -1,5 +1,6 @@
 import { ratio, times } from '../figures';
 import { runLoads } from '../load';
+import { EventLoopSchedule, type EventLoopShares } from '../process-cpu';
 import { check, loadRow, type ScenarioRecord, servedEverything, verdictOf, withoutHistogram } from '../record';
 import type { Bench, Scenario } from '../runner';
 
@@ -8,12 +9,27 @@ async function run(bench: Bench, record: ScenarioRecord): Promise<void> {
   const lightConnections = Math.max(1, Math.round(bench.connections / 4));
   const heavyConnections = bench.connections;
   const gateway = bench.system.gateways[0].url;
-  const [alone] = await runLoads([bench.spec('light alone', gateway, { connections: lightConnections })]);
-  const [heavy, light] = await runLoads([bench.heavySpec('heavy saturating', heavyConnections), bench.spec('light beside heavy', gateway, { connections: lightConnections })]);
+  // Over each measured part: where the gateway's event loop was, and what its inference thread used.
+  const schedule = new EventLoopSchedule(bench.system.gateways[0].process.child.pid!);
+  const [alone] = await runLoads([bench.spec('light alone', gateway, { connections: lightConnections })], { onMeasuring: () => schedule.mark() });
+  const aloneSchedule = schedule.sinceMark();
+  const [heavy, light] = await runLoads(
+    [bench.heavySpec('heavy saturating', heavyConnections), bench.spec('light beside heavy', gateway, { connections: lightConnections })],
+    {
+      onMeasuring: (label) => {
+        if (label === 'light beside heavy') schedule.mark();
+      },
+    },
+  );
+  const besideSchedule = schedule.sinceMark();
   for (const [name, o] of [['light alone', alone], ['heavy', heavy], ['light beside heavy', light]] as const) {
     record.failures.push(...servedEverything(o, `scenario 5 (${name})`));
   }
   record.runs = { light_alone: withoutHistogram(alone), heavy: withoutHistogram(heavy), light_beside_heavy: withoutHistogram(light) };
+  if (aloneSchedule && besideSchedule) {
+    record.extra.event_loop = { light_alone: aloneSchedule, light_beside_heavy: besideSchedule };
+    record.notes.push(`the gateway's event loop ${describeShares('5a', aloneSchedule)}; ${describeShares('5c', besideSchedule)}`);
+  }
   const p99Ratio = ratio(light.latency.p99_ms, alone.latency.p99_ms);
   record.checks.push(check('light p99 beside heavy ÷ light p99 alone', p99Ratio, '<=', 2));
   record.rows.push(
@@ -25,6 +41,11 @@ async function run(bench: Bench, record: ScenarioRecord): Promise<void> {
       verdict: verdictOf(record.checks),
     }),
   );
+}
+
+/** "in 5c ran 0.64 of the time and waited for a core 0.33; its other threads used 0.48 of a core". */
+export function describeShares(run: string, shares: EventLoopShares): string {
+  return `in ${run} ran ${shares.ran.toFixed(2)} of the time and waited for a core ${shares.waited.toFixed(2)}, its other threads used ${shares.otherThreadsCores.toFixed(2)} of a core`;
 }
 
 export const isolation: Scenario = { id: 5, name: 'isolation', title: 'light p99 beside saturated heavy', needsSystem: true, drivesGateways: true, run };
