@@ -35,7 +35,7 @@ async function databaseExists(name: string): Promise<boolean> {
 
 describe('npm run bench (dist/bench/run.js)', () => {
   it('runs a small subset end to end: prints the table, writes the JSON, cleans up after itself, exits 0', async () => {
-    const bench = runBench(['--duration', '1', '--only', '1,oip,8,9,10', '--upload-mib', '8', '--ingest-events', '5000']);
+    const bench = runBench(['--duration', '1', '--only', '1,oip,5,8,9,10', '--upload-mib', '8', '--ingest-events', '5000']);
     // A minute and a half on an idle 2-core machine; several times that beside other suites or CPU burners.
     const code = await exitCodeOf(bench, 480_000);
     const output = bench.output();
@@ -50,6 +50,7 @@ describe('npm run bench (dist/bench/run.js)', () => {
     expect(output).toMatch(/^3b\s+gateway \/v2 infer, binary tensors.*\sn\/a$/m);
     expect(output).toMatch(/^3c\s+16 MiB FP32 input in binary.*\s(PASS|FAIL)$/m);
     expect(output).toMatch(/^3d\s+gateway gRPC ModelInfer.*µs\/req\s.*n\/a$/m);
+    expect(output).toMatch(/^5c\s+light, \d+ conn, beside saturated heavy.*\s(PASS|FAIL)$/m);
     expect(output).toMatch(/^8\s+upload 8 MiB.*MB\/s.*\s(PASS|FAIL)$/m);
     expect(output).toMatch(/^1b\s+same, prediction log off.*\s(PASS|FAIL)$/m);
     expect(output).toMatch(/^9\s+ingestion: 5000 events.*rollups exact.*\s(PASS|FAIL)$/m);
@@ -64,7 +65,7 @@ describe('npm run bench (dist/bench/run.js)', () => {
       expect(report).toMatchObject({
         benchmark: 'gateway',
         machine: { cores: os.cpus().length, node: process.version, cpu_model: expect.any(String), total_memory_gib: expect.any(Number) },
-        options: { only: [1, 3, 8, 9, 10], durationS: 1, uploadMib: 8, ingestEvents: 5000 },
+        options: { only: [1, 3, 5, 8, 9, 10], durationS: 1, uploadMib: 8, ingestEvents: 5000 },
         baselines: {
           in_process: [expect.objectContaining({ model: 'light', batch: 1, inferences_per_s: expect.any(Number) })],
           bare: expect.objectContaining({ rps: expect.any(Number), latency: expect.objectContaining({ p50_ms: expect.any(Number), p99_ms: expect.any(Number) }) }),
@@ -73,8 +74,8 @@ describe('npm run bench (dist/bench/run.js)', () => {
         exit_code: 0,
       });
       expect(report.baselines.bare.rps).toBeGreaterThan(0);
-      expect(report.scenarios.map((s: { id: number }) => s.id)).toEqual([1, 3, 8, 9, 10]);
-      const [gateway, oip, upload, ingestion, stats] = report.scenarios;
+      expect(report.scenarios.map((s: { id: number }) => s.id)).toEqual([1, 3, 5, 8, 9, 10]);
+      const [gateway, oip, isolation, upload, ingestion, stats] = report.scenarios;
       for (const [scenario, run] of [
         [gateway, gateway.runs.gateway],
         [oip, oip.runs.oip],
@@ -103,6 +104,14 @@ describe('npm run bench (dist/bench/run.js)', () => {
         'log off': { total_us: expect.any(Number) },
       });
       expect(output).toMatch(/^note: 1 gateway: CPU per response of every process on these \d+ cores .*bare [\d.]+ \+ [\d.]+ = [\d.]+ µs .*0\.85× its req\/s needs at most [\d.]+ µs per response/m);
+      // Where the gateway's event loop was in 5a and 5c: shares of the measured time, from /proc.
+      expect(isolation.runs.light_beside_heavy).toMatchObject({ non2xx: 0, errors: 0 });
+      for (const shares of [isolation.extra.event_loop.light_alone, isolation.extra.event_loop.light_beside_heavy]) {
+        expect(shares.ran).toBeGreaterThan(0);
+        expect(shares.ran + shares.waited).toBeLessThan(1.05);
+        expect(shares.otherThreadsCores).toBeGreaterThanOrEqual(0);
+      }
+      expect(output).toMatch(/^note: 5 isolation: the gateway's event loop in 5a ran [\d.]+ of the time and waited for a core [\d.]+, its other threads used [\d.]+ of a core; in 5c ran /m);
       expect(upload.runs.upload).toMatchObject({ store: 'file', size_mib: 8, status: 201 });
       expect(ingestion.extra).toMatchObject({ events: 5000, rollup_requests: 5000, events_per_s: expect.any(Number) });
       expect(stats.extra).toMatchObject({ predictions: 9_999_360, rollup_rows: 20_160 });
