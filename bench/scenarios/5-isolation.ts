@@ -43,8 +43,8 @@ async function run(bench: Bench, record: ScenarioRecord): Promise<void> {
   );
 }
 
-/** "in 5c ran 0.64 of the time and waited for a core 0.33; its other threads used 0.48 of a core". */
-export function describeShares(run: string, shares: EventLoopShares): string {
+/** "in 5c ran 0.69 of the time and waited for a core 0.26, its other threads used 0.70 of a core". */
+function describeShares(run: string, shares: EventLoopShares): string {
   return `in ${run} ran ${shares.ran.toFixed(2)} of the time and waited for a core ${shares.waited.toFixed(2)}, its other threads used ${shares.otherThreadsCores.toFixed(2)} of a core`;
 }
 
