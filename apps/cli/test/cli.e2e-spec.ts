@@ -1,9 +1,8 @@
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { buildAffine, buildReflectPad, buildReshapeThatNeverFits } from '@switchyard/onnx/testing';
+import { buildAffine, buildReflectPad, buildReshapeThatNeverFits, seededBytes } from '@switchyard/onnx/testing';
 import { fileStoreEnv, type RunningApp, startRegistry, startWorker } from '../../../test/support/http-app';
 import { createIsolatedDatabase, dropIsolatedDatabase, isolatedRedisPrefix } from '../../../test/support/isolation';
 import { DIST } from '../../../test/support/processes';
@@ -55,7 +54,7 @@ describe('switchyard CLI (compiled, against a real registry and worker)', () => 
     garbage = path.join(dir, 'garbage.onnx');
     await writeFile(goodModel, buildAffine({ scale: 2, bias: 1, features: 4 }));
     await writeFile(secondModel, buildAffine({ scale: 3, bias: 5, features: 4 }));
-    await writeFile(garbage, randomBytes(4096));
+    await writeFile(garbage, seededBytes(4096, 1));
   });
 
   afterAll(async () => {

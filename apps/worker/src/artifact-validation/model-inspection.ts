@@ -98,7 +98,10 @@ function nodesProblem(nodes: onnx.INodeProto[], where: string, domains: Set<stri
 export function inspectModel(bytes: Uint8Array): Inspection {
   let model: onnx.ModelProto;
   try {
-    model = onnx.ModelProto.decode(bytes);
+    // protobufjs reads a Buffer (what the artifact store gives) with a reader that cuts a string field
+    // at the end of the file instead of refusing it; a plain Uint8Array view of the same memory gets
+    // the reader that checks every declared length.
+    model = onnx.ModelProto.decode(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (/index out of range/.test(message)) {

@@ -12,3 +12,14 @@ export function mulberry32(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/**
+ * Random-looking bytes, the same in every run: a file that is not a model. Bytes from randomBytes
+ * parse as a ModelProto with a graph and an IR version about once in 500 draws (protobuf skips fields
+ * it does not know); such a file passes the upload's inspection and is refused only when onnxruntime
+ * loads it, for another reason. Tests that drew fresh bytes each run failed now and then.
+ */
+export function seededBytes(length: number, seed: number): Uint8Array {
+  const next = mulberry32(seed);
+  return Uint8Array.from({ length }, () => Math.floor(next() * 256));
+}
