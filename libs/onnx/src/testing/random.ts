@@ -14,10 +14,9 @@ export function mulberry32(seed: number): () => number {
 }
 
 /**
- * Random-looking bytes, the same in every run: a file that is not a model. Bytes from randomBytes
- * parse as a ModelProto with a graph and an IR version about once in 500 draws (protobuf skips fields
- * it does not know); such a file passes the upload's inspection and is refused only when onnxruntime
- * loads it, for another reason. Tests that drew fresh bytes each run failed now and then.
+ * Random-looking bytes, the same in every run, for a file that is not a model. A test's input should
+ * not change from run to run: fresh randomBytes passed the upload's inspection about one draw in 500
+ * while it read a Buffer with protobufjs's lenient reader, and the test failed then.
  */
 export function seededBytes(length: number, seed: number): Uint8Array {
   const next = mulberry32(seed);
