@@ -8,9 +8,9 @@ import type { Bench, Scenario } from '../runner';
 async function run(bench: Bench, record: ScenarioRecord): Promise<void> {
   const lightConnections = Math.max(1, Math.round(bench.connections / 4));
   const heavyConnections = bench.connections;
-  const gateway = bench.system.gateways[0].url;
+  const [{ url: gateway, process: gatewayProcess }] = bench.system.gateways;
   // Over each measured part: where the gateway's event loop was, and what its inference thread used.
-  const schedule = new EventLoopSchedule(bench.system.gateways[0].process.child.pid!);
+  const schedule = new EventLoopSchedule(gatewayProcess.child.pid!);
   const [alone] = await runLoads([bench.spec('light alone', gateway, { connections: lightConnections })], { onMeasuring: () => schedule.mark() });
   const aloneSchedule = schedule.sinceMark();
   const [heavy, light] = await runLoads(
