@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Client } from 'pg';
-import { credentials, loadPackageDefinition, Metadata, type ServiceError, status } from '@grpc/grpc-js';
+import { Client as GrpcClient, credentials, loadPackageDefinition, Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { buildAffine, buildMultiTypeModel } from '@switchyard/onnx/testing';
 import { eventually } from '../../../test/support/artifacts';
@@ -43,9 +43,10 @@ describe('gRPC Open Inference Protocol', () => {
   let worker: RunningApp;
   let stub: any;
   let affine: string;
+  let grpcPort: number;
 
   beforeAll(async () => {
-    const grpcPort = await freePort();
+    grpcPort = await freePort();
     stack = await startServingStack({
       GATEWAY_GRPC_PORT: String(grpcPort),
       GATEWAY_MAX_BODY_BYTES: String(MAX_BODY),
@@ -275,6 +276,36 @@ describe('gRPC Open Inference Protocol', () => {
     const huge = await infer({ inputs: [x], raw_input_contents: [Buffer.alloc(MAX_BODY + 1)] });
     expect(huge.error?.code).toBe(status.RESOURCE_EXHAUSTED);
     await served();
+  });
+
+  it('refuses a message that is not valid protobuf with INVALID_ARGUMENT, a string cut short at its end too', async () => {
+    const method = stub.constructor.service.ModelInfer;
+    const client = new GrpcClient(`127.0.0.1:${grpcPort}`, credentials.createInsecure());
+    const send = (bytes: Buffer, key: string | null = process.env.SWITCHYARD_BOOTSTRAP_ADMIN_KEY!): Promise<Reply> =>
+      new Promise((resolve) => {
+        const metadata = new Metadata();
+        if (key !== null) metadata.set('authorization', `Bearer ${key}`);
+        client.makeUnaryRequest(method.path, (raw: Buffer) => raw, method.responseDeserialize, bytes, metadata, (error: ServiceError | null, response: unknown) =>
+          resolve(error ? { error, headers: {} } : { response, headers: {} }),
+        );
+      });
+    try {
+      const valid = method.requestSerialize({ inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 4] }], raw_input_contents: [le32([0, 0, 0, 0])] }) as Buffer;
+      // model_name (field 1, length-delimited) declaring 5 bytes more than the message holds.
+      const cut = Buffer.concat([valid, Buffer.from([0x0a, affine.length + 5]), Buffer.from(affine)]);
+      const whole = Buffer.concat([valid, Buffer.from([0x0a, affine.length]), Buffer.from(affine)]);
+      expect((await send(whole)).response?.model_name).toBe(affine);
+      const cutShort = await send(cut);
+      expect([cutShort.error?.code, cutShort.error?.details]).toEqual([status.INVALID_ARGUMENT, expect.stringMatching(/^the request is not a valid ModelInferRequest message \(index out of range/)]);
+      // Field 15 with wire type 7, which does not exist.
+      const garbage = await send(Buffer.from([0x7f, 0x01]));
+      expect([garbage.error?.code, garbage.error?.details]).toEqual([status.INVALID_ARGUMENT, expect.stringContaining('not a valid ModelInferRequest message (invalid wire type 7')]);
+      // The key is checked first, as over HTTP, where the body is read after authentication.
+      expect((await send(cut, null)).error?.code).toBe(status.UNAUTHENTICATED);
+      await served();
+    } finally {
+      client.close();
+    }
   });
 });
 

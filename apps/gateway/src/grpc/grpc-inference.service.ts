@@ -9,6 +9,7 @@ import { DataPlane } from '../inference/data-plane.service';
 import { KeyCache } from '../keys/key-cache.service';
 import { OIP_SERVER_METADATA, OipService, versionNumber } from '../oip/oip.service';
 import { OIP_GRPC } from './oip-grpc.codec';
+import { MalformedMessage } from './strict-requests';
 
 type Rpc = 'ServerLive' | 'ServerReady' | 'ServerMetadata' | 'ModelReady' | 'ModelMetadata' | 'ModelInfer';
 
@@ -100,6 +101,7 @@ export class GrpcInferenceService {
         if (given !== undefined && given !== requestId) throw new DomainError('VALIDATION_FAILED', `x-request-id metadata must be ${REQUEST_ID_RULE}`);
         const named = call.request as ModelRequest & GrpcInferRequest;
         await this.checkAccess(rpc, call, named.model_name ?? named.name);
+        if (call.request instanceof MalformedMessage) throw call.request.error;
         return handler(call.request, call, requestId);
       };
       run().then(

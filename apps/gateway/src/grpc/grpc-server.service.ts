@@ -1,11 +1,12 @@
 import { type BeforeApplicationShutdown, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { Server, type ServiceDefinition } from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
+import { loadSync, type ServiceDefinition as ProtoServiceDefinition } from '@grpc/proto-loader';
 import { TypedConfig } from '@switchyard/config';
 import { DEFAULT_DRAIN } from '@switchyard/http';
 import { grpcServerCredentials } from './grpc-credentials';
 import { GrpcInferenceService } from './grpc-inference.service';
 import { OIP_PROTO_OPTIONS, OIP_PROTO_PATH, OIP_SERVICE_NAME } from './oip-proto';
+import { withStrictRequests } from './strict-requests';
 
 /** host:port as gRPC names an address; an IPv6 host goes in brackets. */
 const addressOf = (host: string, port: number) => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
@@ -41,7 +42,7 @@ export class GrpcServer implements OnApplicationBootstrap, BeforeApplicationShut
       // Channelz (grpc-js's per-call introspection counters) is served by no one here: skip its cost per call.
       'grpc.enable_channelz': 0,
     });
-    server.addService(definition[OIP_SERVICE_NAME] as ServiceDefinition, this.inference.handlers());
+    server.addService(withStrictRequests(definition[OIP_SERVICE_NAME] as ProtoServiceDefinition) as ServiceDefinition, this.inference.handlers());
     const address = addressOf(this.config.get('HOST'), port);
     const { credentials, tls, mutual } = await grpcServerCredentials(
       this.config.get('GATEWAY_GRPC_TLS_CERT'),
