@@ -1,3 +1,4 @@
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { Client } from 'pg';
 import { buildAffine, buildEveryDatatypeModel } from '@switchyard/onnx/testing';
 import { eventually } from '../../../test/support/artifacts';
@@ -186,6 +187,38 @@ describe('OIP binary tensor data extension', () => {
     const metrics = (await call<string>(`${gateway.url}/metrics`)).body;
     expect(metrics).toMatch(new RegExp(`switchyard_predictions_total\\{model="${affine}",version="1",variant="champion",status="ok"\\} [1-9]`));
     expect(metrics).toMatch(new RegExp(`switchyard_predictions_total\\{model="${everyType}",version="1",variant="[a-z]+",status="ok"\\} [1-9]`));
+  });
+
+  it('takes bodies compressed as Triton\'s client sends them (gzip, deflate), binary and JSON, on /v2 and /v1 alike', async () => {
+    const request = affineRequest([1, 2, 3, 4]);
+    // The whole body is compressed, JSON part and tensors; Inference-Header-Content-Length counts the JSON as sent before compression.
+    const { body } = encodeRequest(request);
+    for (const [coding, compress] of [['gzip', gzipSync], ['deflate', deflateSync], ['br', brotliCompressSync]] as const) {
+      const binary = await inferBinary(inferUrl(affine), request, { body: compress(body), headers: { 'content-encoding': coding, 'x-switchyard-variant': 'champion' } });
+      expect([coding, binary.status, binary.outputs[0]?.elements]).toEqual([coding, 200, [2, 3, 4, 5]]);
+    }
+    const json = JSON.stringify({ inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 4], data: [1, 2, 3, 4] }] });
+    const oip = await call(inferUrl(affine), { method: 'POST', body: deflateSync(json), headers: { 'content-type': 'application/json', 'content-encoding': 'deflate', 'x-switchyard-variant': 'champion' } });
+    expect([oip.status, oip.body.outputs?.[0]?.data]).toEqual([200, [2, 3, 4, 5]]);
+    const predict = await call(`${gateway.url}/v1/models/${affine}/predict`, {
+      method: 'POST',
+      body: gzipSync(JSON.stringify({ instances: [[1, 2, 3, 4]] })),
+      headers: { 'content-type': 'application/json', 'content-encoding': 'GZIP', 'x-switchyard-variant': 'champion' },
+    });
+    expect([predict.status, predict.body.outputs?.y]).toEqual([200, [[2, 3, 4, 5]]]);
+  });
+
+  it('refuses a coding it does not decode (415), a body that does not decode (400) and one that inflates past the limit (413)', async () => {
+    const { body } = encodeRequest(affineRequest());
+    expectError(await inferBinary(inferUrl(affine), affineRequest(), { body, headers: { 'content-encoding': 'compress' } }), 415, 'Content-Encoding "compress"', 'gzip, deflate or br');
+    expectError(await inferBinary(inferUrl(affine), affineRequest(), { body, headers: { 'content-encoding': 'gzip' } }), 400, 'does not decode as gzip');
+    // 16 times the limit of zeros compresses to a few KiB: refused once decoding passes the limit.
+    const bomb = gzipSync(Buffer.alloc(BODY_LIMIT * 16));
+    expect(bomb.length).toBeLessThan(BODY_LIMIT);
+    expectError(await inferBinary(inferUrl(affine), affineRequest(), { body: bomb, headers: { 'content-encoding': 'gzip' } }), 413, 'decoded from gzip', String(BODY_LIMIT));
+    const predict = await call(`${gateway.url}/v1/models/${affine}/predict`, { method: 'POST', body: '{"instances": [[0, 0, 0, 0]]}', headers: { 'content-type': 'application/json', 'content-encoding': 'zstd' } });
+    expect([predict.status, predict.headers.get('content-type'), predict.body.detail]).toEqual([415, expect.stringContaining('application/problem+json'), expect.stringContaining('Content-Encoding "zstd"')]);
+    expect((await inferBinary(inferUrl(affine), affineRequest())).status).toBe(200);
   });
 
   it('answers bad input with a 400 naming what to fix, and serves the next request', async () => {

@@ -1,4 +1,5 @@
-import { authHeaders, call, expectProblem } from '../../../test/support/client';
+import { gzipSync } from 'node:zlib';
+import { authHeaders, call, expectProblem, uploadForm } from '../../../test/support/client';
 import { createKey } from '../../../test/support/keys';
 import { fileStoreEnv, type RunningApp, startRegistry } from '../../../test/support/http-app';
 import { uniqueSuffix } from '../../../test/support/test-env';
@@ -49,6 +50,25 @@ describe('models', () => {
     expectProblem(await create([1, 2]), 400);
     expectProblem(await call(`${registry.url}/v1/models`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{oops' }), 400);
     expectProblem(await call(`${registry.url}/v1/models`, { method: 'POST', headers: { 'content-type': 'application/xml' }, body: '<a/>' }), 415);
+  });
+
+  it('takes a gzip-compressed JSON body, and refuses a compressed upload with 415 naming why', async () => {
+    const name = `gzipped-${uniqueSuffix()}`;
+    const created = await call(`${registry.url}/v1/models`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body: gzipSync(JSON.stringify({ name, description: 'sent compressed' })),
+    });
+    expect([created.status, created.body.description]).toEqual([201, 'sent compressed']);
+    const form = uploadForm(Buffer.from('not a model'));
+    const encoded = new Response(form);
+    const upload = await call(`${registry.url}/v1/models/${name}/versions`, {
+      method: 'POST',
+      headers: { 'content-type': encoded.headers.get('content-type')!, 'content-encoding': 'gzip' },
+      body: gzipSync(Buffer.from(await encoded.arrayBuffer())),
+    });
+    expect(expectProblem(upload, 415).detail).toContain('an upload (multipart/form-data) must be sent uncompressed');
+    expect((await call(`${registry.url}/v1/models/${name}/versions`)).body.items).toEqual([]);
   });
 
   it('stores SQL and path characters in descriptions verbatim', async () => {

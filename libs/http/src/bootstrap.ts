@@ -12,6 +12,7 @@ import { clientErrorHandler } from './client-errors';
 import { installRequestLog } from './logging';
 import { installConnectionDrain } from './connection-drain';
 import { installJsonBodyParser } from './json-body';
+import { installRequestDecoding } from './content-encoding';
 import { MetricsRegistry } from './metrics';
 import { answerError, installRequestChecks } from './request-checks';
 import { installRequestIdRule, requestIdOf } from './request-id';
@@ -78,6 +79,7 @@ export async function createHttpApp(module: DynamicModule, options: HttpAppOptio
   recordRoutes(adapter.getInstance());
   installConnectionDrain(adapter.getInstance());
   installJsonBodyParser(adapter.getInstance(), bodyLimit);
+  installRequestDecoding(adapter.getInstance());
   // bodyParser: false keeps Nest from adding its own JSON and form-urlencoded parsers.
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { bufferLogs: true, abortOnError: false, bodyParser: false });
   app.useLogger(app.get(Logger));

@@ -7,6 +7,7 @@ export * from './dependency-health.module';
 export * from './access-guard';
 export * from './routes';
 export * from './json-body';
+export * from './content-encoding';
 export * from './request-checks';
 export * from './client-errors';
 export * from './request-id';
