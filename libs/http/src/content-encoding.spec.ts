@@ -8,7 +8,7 @@ import { installRequestDecoding } from './content-encoding';
 function echoApp(bodyLimit: number): FastifyInstance {
   const app = createFastify({ bodyLimit });
   installRequestDecoding(app);
-  app.setErrorHandler((error, _request, reply) => {
+  app.setErrorHandler((error: Error, _request, reply) => {
     const code = error instanceof DomainError ? error.code : (error as { code?: string }).code;
     void reply.code(error instanceof DomainError ? 499 : 500).send({ code, message: error.message });
   });
@@ -24,7 +24,7 @@ describe('installRequestDecoding', () => {
   const json = JSON.stringify({ rows: [[1, 2, 3]] });
 
   it('passes a body with no coding, or identity, as it is', async () => {
-    for (const headers of [{}, { 'content-encoding': 'identity' }, { 'content-encoding': ' ' }]) {
+    for (const headers of [{}, { 'content-encoding': 'identity' }, { 'content-encoding': ' ' }] as Record<string, string>[]) {
       expect((await post(Buffer.from(json), headers)).json()).toEqual({ body: { rows: [[1, 2, 3]] }, length: String(json.length) });
     }
   });
