@@ -1,4 +1,5 @@
 import { onnx } from 'onnx-proto';
+import { decodeModelProto } from './model-proto';
 import type { ModelSignature } from './signature';
 
 /** A class as a classifier's attributes name it: classlabels_int64s give numbers, classlabels_strings strings. */
@@ -39,7 +40,7 @@ export function servableGraph(bytes: Uint8Array): ServableGraph {
   const unchanged: ServableGraph = { bytes: asBuffer(bytes), classLabels: {}, changes: [], warnings: [] };
   let model: onnx.ModelProto;
   try {
-    model = onnx.ModelProto.decode(bytes);
+    model = decodeModelProto(bytes);
   } catch {
     return unchanged;
   }

@@ -1,4 +1,5 @@
 import { onnx } from 'onnx-proto';
+import { decodeModelProto } from '@switchyard/onnx';
 
 /**
  * Operator domains onnxruntime-node ships kernels for. A node from any other domain (unless the model
@@ -98,10 +99,7 @@ function nodesProblem(nodes: onnx.INodeProto[], where: string, domains: Set<stri
 export function inspectModel(bytes: Uint8Array): Inspection {
   let model: onnx.ModelProto;
   try {
-    // protobufjs reads a Buffer (what the artifact store gives) with a reader that cuts a string field
-    // at the end of the file instead of refusing it; a plain Uint8Array view of the same memory gets
-    // the reader that checks every declared length.
-    model = onnx.ModelProto.decode(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    model = decodeModelProto(bytes);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (/index out of range/.test(message)) {
