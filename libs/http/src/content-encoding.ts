@@ -32,7 +32,7 @@ const ACCEPTED = 'gzip, deflate or br';
 export function installRequestDecoding(fastify: FastifyInstance): void {
   fastify.addHook('preParsing', (request, _reply, payload, done) => {
     const coding = request.headers['content-encoding'];
-    if (coding === undefined) return done(null, payload);
+    if (coding === undefined || !hasBody(request)) return done(null, payload);
     const name = coding.trim().toLowerCase();
     if (name === '' || name === 'identity') return done(null, payload);
     const decode = DECODERS[name];
@@ -45,6 +45,15 @@ export function installRequestDecoding(fastify: FastifyInstance): void {
       (error: unknown) => done(error as Error, payload),
     );
   });
+}
+
+/**
+ * Whether Fastify will read a body for this request: a GET, or a request with neither a length nor
+ * chunks, has none, so a client that sets Content-Encoding on every request is not refused for it.
+ */
+function hasBody(request: FastifyRequest): boolean {
+  if (request.method === 'GET' || request.method === 'HEAD') return false;
+  return request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length']) > 0;
 }
 
 function isMultipart(request: FastifyRequest): boolean {
