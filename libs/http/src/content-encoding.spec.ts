@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { gzipSync } from 'node:zlib';
+import { deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { fastify as createFastify, type FastifyInstance } from 'fastify';
 import { DomainError } from '@switchyard/errors';
 import { installRequestDecoding } from './content-encoding';
@@ -38,6 +38,12 @@ describe('installRequestDecoding', () => {
   it('decodes gzip and its alias x-gzip, whatever the case, and gives the parsers the decoded length', async () => {
     for (const coding of ['gzip', 'x-gzip', 'GZip']) {
       expect((await post(gzipSync(json), { 'content-encoding': coding })).json()).toEqual({ body: { rows: [[1, 2, 3]] }, length: String(json.length) });
+    }
+  });
+
+  it('decodes deflate in the zlib format the RFC defines, and the raw deflate some clients send', async () => {
+    for (const compress of [deflateSync, deflateRawSync]) {
+      expect((await post(compress(json), { 'content-encoding': 'deflate' })).json()).toEqual({ body: { rows: [[1, 2, 3]] }, length: String(json.length) });
     }
   });
 

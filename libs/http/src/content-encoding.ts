@@ -1,20 +1,27 @@
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
-import { brotliDecompress, gunzip, inflate, type ZlibOptions } from 'node:zlib';
+import { brotliDecompress, gunzip, inflate, inflateRaw, type ZlibOptions } from 'node:zlib';
 import type { FastifyInstance, FastifyRequest, RequestPayload } from 'fastify';
 import { DomainError } from '@switchyard/errors';
 
 type Decode = (compressed: Buffer, options: ZlibOptions) => Promise<Buffer>;
 
+const inflateZlib = promisify(inflate);
+const inflateRawDeflate = promisify(inflateRaw);
+
 /**
  * The request content codings every app decodes (RFC 9110 §8.4.1, IANA's registry): what Triton's
  * HTTP client sends with `request_compression_algorithm` (gzip, deflate) and what curl and browsers
- * produce. `deflate` is the zlib format, as the RFC defines it and as those clients write it.
+ * produce. `deflate` is the zlib format, as the RFC defines it and as those clients write it; a body
+ * that is not is tried as raw deflate, which the RFC notes some implementations send instead.
  */
 const DECODERS: Record<string, Decode> = {
   gzip: promisify(gunzip),
   'x-gzip': promisify(gunzip),
-  deflate: promisify(inflate),
+  deflate: (compressed, options) => inflateZlib(compressed, options).catch((error: unknown) => {
+    if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw error;
+    return inflateRawDeflate(compressed, options).catch(() => Promise.reject(error));
+  }),
   br: promisify(brotliDecompress),
 };
 
