@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { fastify as createFastify, type FastifyInstance } from 'fastify';
 import { DomainError } from '@switchyard/errors';
+import { seededBytes } from '@switchyard/onnx/testing';
 import { installRequestDecoding } from './content-encoding';
 
 /** A Fastify app with the decoding hook and one JSON route that echoes its body; errors as {code, message}. */
@@ -48,9 +49,8 @@ describe('installRequestDecoding', () => {
   });
 
   it('refuses a body past the limit as sent (chunked, so no Content-Length warns) and once decoded', async () => {
-    // Bytes from a linear congruential generator: gzip cannot shrink them below the limit.
-    let state = 1;
-    const noise = Buffer.from(Array.from({ length: 4096 }, () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) >>> 24));
+    // Random-looking bytes: gzip cannot shrink them below the limit.
+    const noise = seededBytes(4096, 1);
     const sent = await post(Readable.from([gzipSync(noise)]), { 'content-encoding': 'gzip', 'transfer-encoding': 'chunked' });
     expect(sent.json()).toEqual({ code: 'PAYLOAD_TOO_LARGE', message: "the body as sent is larger than this route's limit of 1024 bytes" });
     const inflated = await post(gzipSync(Buffer.alloc(1025, 0x20)), { 'content-encoding': 'gzip' });
