@@ -214,8 +214,10 @@ describe('gateway', () => {
     const oipError = async (url: string, body: unknown, status: number) => {
       const answer = await call(url, { method: 'POST', json: body });
       expect({ status: answer.status, error: typeof answer.body.error }).toEqual({ status, error: 'string' });
+      return answer.body.error as string;
     };
-    await oipError(`${gateway.url}/v2/models/${model}/infer`, { inputs: [{ name: 'x', shape: [1, 4], datatype: 'FP32', data: [1, 2, 3] }] }, 400);
+    // Each problem is said once, though the problem behind it lists it in its detail and in its errors.
+    expect(await oipError(`${gateway.url}/v2/models/${model}/infer`, { inputs: [{ name: 'x', shape: [1, 4], datatype: 'FP32', data: [1, 2, 3] }] }, 400)).toBe('inputs[0].data: has 3 elements, but shape [1, 4] holds 4');
     await oipError(`${gateway.url}/v2/models/${model}/infer`, { inputs: [{ name: 'nope', shape: [1, 4], datatype: 'FP32', data: [1, 2, 3, 4] }] }, 400);
     await oipError(`${gateway.url}/v2/models/${model}/infer`, { inputs: [{ name: 'x', shape: [1, 4], datatype: 'FP32', data: [1, 2, 3, 4] }], outputs: [{ name: 'nope' }] }, 400);
     await oipError(`${gateway.url}/v2/models/nobody-${uniqueSuffix()}/infer`, { inputs: [] }, 404);

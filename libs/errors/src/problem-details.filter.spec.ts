@@ -43,4 +43,20 @@ describe('errors raised before a handler runs', () => {
     }
     expect(oipErrorOf({ type: 't', title: 't', status: 409, detail: 'd', errors: [{ field: 'f', message: 'm' }] })).toEqual({ status: 400, body: { error: 'd (f: m)' } });
   });
+
+  it('says each field error once on OIP routes when the detail already names some of them', () => {
+    const errors = [
+      { field: 'inputs[0].data', message: 'expected 4 values, got 3' },
+      { field: 'inputs[1].shape', message: 'must be a list of integers' },
+    ];
+    const detail = 'inputs[0].data: expected 4 values, got 3; inputs[1].shape: must be a list of integers';
+    expect(oipErrorOf({ type: 't', title: 't', status: 422, detail, errors }).body.error).toBe(detail);
+    expect(oipErrorOf({ type: 't', title: 't', status: 422, detail: 'inputs[0].data: expected 4 values, got 3', errors }).body.error).toBe(
+      'inputs[0].data: expected 4 values, got 3 (inputs[1].shape: must be a list of integers)',
+    );
+    const pin = 'unknown variant pin "nobody"';
+    expect(oipErrorOf({ type: 't', title: 't', status: 422, detail: pin, errors: [{ field: 'X-Switchyard-Variant', message: pin }] }).body.error).toBe(
+      'X-Switchyard-Variant: unknown variant pin "nobody"',
+    );
+  });
 });

@@ -133,10 +133,18 @@ export function sendProblem(reply: FastifyReply, problem: ProblemDetails): void 
 /** Statuses the OIP routes keep as they are; any other 4xx is the protocol's 400. */
 const PASSED_THROUGH_OIP = new Set([401, 403, 404, 405, 408, 413, 415, 429, 431]);
 
-/** The status an OIP route answers for a problem, and its `{"error": ...}` body. */
+/**
+ * The status an OIP route answers for a problem, and its `{"error": ...}` body: the detail, then the
+ * field errors (`field: message`) it does not already say. Tensor decoding writes every problem into
+ * its detail as well, and a detail that is one error's message is that error with its field named:
+ * either way the one string would otherwise say the same thing twice.
+ */
 export function oipErrorOf(problem: ProblemDetails): { status: number; body: { error: string } } {
   const status = PASSED_THROUGH_OIP.has(problem.status) || problem.status >= 500 ? problem.status : 400;
-  const message = problem.errors?.length ? `${problem.detail} (${problem.errors.map((e) => `${e.field}: ${e.message}`).join('; ')})` : problem.detail;
+  const unsaid = (problem.errors ?? []).filter((e) => !problem.detail.includes(`${e.field}: ${e.message}`));
+  let message = problem.detail;
+  if (unsaid.length === 1 && unsaid[0].message === problem.detail) message = `${unsaid[0].field}: ${unsaid[0].message}`;
+  else if (unsaid.length > 0) message = `${problem.detail} (${unsaid.map((e) => `${e.field}: ${e.message}`).join('; ')})`;
   return { status, body: { error: message } };
 }
 
