@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { Client } from 'pg';
 import { Client as GrpcClient, credentials, loadPackageDefinition, Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
-import { buildAffine, buildMultiTypeModel } from '@switchyard/onnx/testing';
+import { buildAffine, buildEveryDatatypeModel, buildMultiTypeModel } from '@switchyard/onnx/testing';
 import { eventually } from '../../../test/support/artifacts';
 import { call } from '../../../test/support/client';
 import { createModel, uploadReadyVersion } from '../../../test/support/fixtures';
@@ -169,6 +169,27 @@ describe('gRPC Open Inference Protocol', () => {
       n_out: ['INT32', ['1'], ['int_contents', [7]]],
       u_out: ['UINT8', ['1'], ['uint_contents', [255]]],
     });
+  });
+
+  it('carries BYTES elements unchanged as raw contents, and refuses one a string tensor would alter (not UTF-8, a NUL)', async () => {
+    const model = await createModel(stack.registry.url, 'grpc-bytes');
+    await uploadReadyVersion(stack.registry.url, model, buildEveryDatatypeModel(), stack.databaseUrl);
+    await setAlias(model, 'champion', 1);
+    await eventually(() => rpc('ModelReady', { name: model }), (reply) => reply.response?.ready === true);
+    const framed = (...elements: Buffer[]) => Buffer.concat(elements.flatMap((element) => [Buffer.from(Uint32Array.of(element.length).buffer), element]));
+    // Every input [1, 2], zeros but for BYTES (raw contents go for all inputs or none).
+    const SIZES: Record<string, number> = { BOOL: 1, UINT8: 1, UINT16: 2, UINT32: 4, UINT64: 8, INT8: 1, INT16: 2, INT32: 4, INT64: 8, FP16: 2, FP32: 4, FP64: 8 };
+    const inferBytes = (bytes: Buffer) =>
+      rpc('ModelInfer', {
+        model_name: model,
+        inputs: [...Object.keys(SIZES), 'BYTES'].map((datatype) => ({ name: datatype.toLowerCase(), datatype, shape: [1, 2] })),
+        raw_input_contents: [...Object.values(SIZES).map((size) => Buffer.alloc(2 * size)), bytes],
+      });
+    const answered = await inferBytes(framed(Buffer.from('\uFEFFhé'), Buffer.from('')));
+    const bytesOut = answered.response.outputs.findIndex((output: any) => output.name === 'bytes_out');
+    expect(answered.response.raw_output_contents[bytesOut]).toEqual(framed(Buffer.from('\uFEFFhé'), Buffer.from('')));
+    expectStatus(await inferBytes(framed(Buffer.from('ok'), Buffer.from([0x61, 0xff]))), status.INVALID_ARGUMENT, 'element 1 is not UTF-8 text');
+    expectStatus(await inferBytes(framed(Buffer.from('a\u0000b'), Buffer.from(''))), status.INVALID_ARGUMENT, 'element 0 holds a NUL character (U+0000)');
   });
 
   it('routes as over HTTP: sticky x-routing-key, x-switchyard-variant pin, model_version, and names what served', async () => {

@@ -241,6 +241,10 @@ describe('OIP binary tensor data extension', () => {
     // BYTES lengths that run past the end of the tensor.
     const overlong = Buffer.concat([tensorBytes('BYTES', ['ab']), Buffer.from([200, 0, 0, 0, 1])]);
     expectError(await inferBinary(url, { inputs: withInput('BYTES', { rawBytes: overlong }), parameters: asBinary }), 400, 'BYTES element 1', '200 bytes');
+    // A NUL in a BYTES element, binary or JSON: onnxruntime would cut the string there, so it is refused, not served cut.
+    const nul = ['ok', 'a\u0000b'];
+    expectError(await inferBinary(url, { inputs: withInput('BYTES', { elements: nul }), parameters: asBinary }), 400, 'inputs[12]', 'BYTES element 1 holds a NUL character');
+    expectError(await inferBinary(url, { inputs: withInput('BYTES', { elements: nul, binary: false }), parameters: asBinary }), 400, 'inputs[12].data[1]', 'holds a NUL character');
     // FP16 as JSON, in (data) and out (not asked for as binary).
     expectError(await inferBinary(url, { inputs: withInput('FP16', { binary: false }), parameters: asBinary }), 400, 'inputs[9].data', 'FP16', 'binary');
     expectError(await inferBinary(url, { inputs: good }), 400, 'output "fp16_out" is FP16', 'binary_data');

@@ -98,6 +98,12 @@ describe('element codecs: writing', () => {
     expect(write('BYTES', [5])).toBe('expected a string, got number 5');
   });
 
+  it('refuses BYTES strings a string tensor would alter: a NUL, a lone surrogate', () => {
+    expect(write('BYTES', ['\uFEFFbom', '😀'])).toEqual(['\uFEFFbom', '😀']);
+    expect(write('BYTES', ['ok', 'a\u0000b'])).toMatch(/^the string holds a NUL character \(U\+0000\)/);
+    expect(write('BYTES', ['\uD83Dx'])).toMatch(/^the string holds a lone UTF-16 surrogate/);
+  });
+
   it('shortens long strings in messages', () => {
     expect(write('FP32', ['x'.repeat(100)])).toBe(`expected a number, got string "${'x'.repeat(32)}…"`);
   });

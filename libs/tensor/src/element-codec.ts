@@ -1,4 +1,5 @@
 import { ortTypeFromOip, oipFromOrtType, UnsupportedDatatypeError, type OipDatatype, type OrtTensorType } from '@switchyard/onnx';
+import { byteStringProblem } from './byte-strings';
 import { fromFloat16Bits, toFloat16Bits, FLOAT16_MAX } from './float16';
 import { describeJsonValue } from './json-value';
 
@@ -263,7 +264,10 @@ const BOOL: ElementCodec = {
   },
 };
 
-/** BYTES elements are JSON strings, handed to onnxruntime's string tensors as they are. */
+/**
+ * BYTES elements are JSON strings, handed to onnxruntime's string tensors as they are; one the tensor
+ * could not hold unchanged (a NUL, a lone surrogate: see byte-strings.ts) is refused.
+ */
 const BYTES: ElementCodec = {
   datatype: 'BYTES',
   ortType: ortTypeFromOip('BYTES'),
@@ -272,12 +276,12 @@ const BYTES: ElementCodec = {
   writeRow(target: string[], offset: number, row: readonly unknown[], start: number): number {
     for (let i = start; i < row.length; i++) {
       const value = row[i];
-      if (typeof value !== 'string') return i;
+      if (typeof value !== 'string' || byteStringProblem(value) !== undefined) return i;
       target[offset + i] = value;
     }
     return -1;
   },
-  refusal: (value) => `expected a string, got ${describeJsonValue(value)}`,
+  refusal: (value) => (typeof value === 'string' ? `the string ${byteStringProblem(value)}` : `expected a string, got ${describeJsonValue(value)}`),
   readRow(source: string[], offset: number, length: number): unknown[] {
     return source.slice(offset, offset + length);
   },

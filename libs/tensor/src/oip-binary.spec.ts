@@ -79,6 +79,14 @@ describe('readBinaryTensor', () => {
     expect(bodyError(() => readBinaryTensor('BYTES', byteStrings('a', 'b'), 1, 's')).message).toContain('end after 5');
     expect(bodyError(() => readBinaryTensor('BYTES', Buffer.from([1, 0, 0, 0, 0xff]), 1, 's')).message).toContain('not UTF-8');
   });
+
+  it('keeps a leading byte order mark, and refuses a BYTES element with a NUL, which a string tensor would cut at', () => {
+    expect(readBinaryTensor('BYTES', byteStrings('\uFEFFa'), 1, 's')).toEqual(['\uFEFFa']);
+    expect(bodyError(() => readBinaryTensor('BYTES', byteStrings('ok', 'a\u0000b'), 2, 'inputs[0]'))).toEqual({
+      field: 'inputs[0]',
+      message: "BYTES element 1 holds a NUL character (U+0000), where onnxruntime's string tensors end a string: it would reach the model cut short",
+    });
+  });
 });
 
 describe('binaryTensorBytes and frameBinaryBody', () => {

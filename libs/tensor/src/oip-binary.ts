@@ -1,4 +1,5 @@
 import type { OipDatatype } from '@switchyard/onnx';
+import { readByteString } from './byte-strings';
 import { toFloat16Bits } from './float16';
 import type { TensorData } from './element-codec';
 
@@ -112,8 +113,6 @@ function viewAs<T>(type: TypedArrayConstructor<T>, bytes: Uint8Array, count: num
   return new type(copy.buffer, 0, count);
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
 /**
  * The elements of one tensor from its bytes (exactly `binary_data_size` of them): typed data for
  * onnxruntime, or a BinaryBodyError naming what is wrong. `field` names the input in messages.
@@ -162,7 +161,7 @@ export function readBinaryTensor(datatype: OipDatatype, bytes: Uint8Array, count
 
 /**
  * BYTES elements as strings, since onnxruntime-node's string tensors take JavaScript strings. Bytes
- * that are not UTF-8 could not be handed over unchanged, so they are refused rather than altered.
+ * that could not be handed over unchanged (see byte-strings.ts) are refused rather than altered.
  */
 function readByteStrings(bytes: Uint8Array, count: number, field: string): string[] {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -183,11 +182,9 @@ function readByteStrings(bytes: Uint8Array, count: number, field: string): strin
         `BYTES element ${i} gives its length as ${length} bytes, but only ${bytes.length - offset} of the tensor's ${bytes.length} bytes (binary_data_size) remain`,
       );
     }
-    try {
-      strings[i] = utf8.decode(bytes.subarray(offset, offset + length));
-    } catch {
-      throw new BinaryBodyError(field, `BYTES element ${i} is not UTF-8 text, which is what this server's string tensors hold`);
-    }
+    const element = readByteString(bytes.subarray(offset, offset + length));
+    if (element.problem !== undefined) throw new BinaryBodyError(field, `BYTES element ${i} ${element.problem}`);
+    strings[i] = element.text;
     offset += length;
   }
   if (offset !== bytes.length) {

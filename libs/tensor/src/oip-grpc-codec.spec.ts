@@ -94,6 +94,20 @@ describe('decodeGrpcInferRequest', () => {
     ]);
   });
 
+  it('refuses BYTES elements a string tensor would alter, raw or typed: bytes that are not UTF-8, a NUL', () => {
+    const sig: ModelSignature = { inputs: [{ name: 's', datatype: 'BYTES', shape: [-1] }], outputs: [] };
+    const notUtf8 = Buffer.from([1, 0, 0, 0, 0xff]);
+    expect(problemsOf({ inputs: [{ name: 's', datatype: 'BYTES', shape: [1] }], raw_input_contents: [notUtf8] }, sig)).toEqual([
+      `raw_input_contents[0] (input "s", BYTES [1]): element 0 is not UTF-8 text, which is what this server's string tensors hold`,
+    ]);
+    const typed = (...elements: Buffer[]) => ({ inputs: [{ name: 's', datatype: 'BYTES', shape: [elements.length], contents: { bytes_contents: elements } }] });
+    expect(problemsOf(typed(Buffer.from('ok'), Buffer.from([0xc3])), sig)).toEqual([
+      `inputs[0].contents.bytes_contents: BYTES element 1 of input "s" is not UTF-8 text, which is what this server's string tensors hold`,
+    ]);
+    expect(problemsOf(typed(Buffer.from('a\u0000b')), sig)[0]).toContain('BYTES element 0 of input "s" holds a NUL character (U+0000)');
+    expect(decodeGrpcInferRequest(typed(Buffer.from('\uFEFFé')), sig, limits).feeds.s.data).toEqual(['\uFEFFé']);
+  });
+
   it('names a raw entry whose size does not match shape × datatype', () => {
     const request = raw();
     request.raw_input_contents![0] = le('f32', [1, 2, 3]);

@@ -3,6 +3,7 @@ import type { ModelSignature, OipDatatype, TensorSpec } from '@switchyard/onnx';
 import { codecForDatatype, codecForOrtType, findCodec, type TensorData } from './element-codec';
 import type { DecodeLimits } from './feeds';
 import { elementCountOf, formatShape, shapeMismatch } from './shape';
+import { readByteString } from './byte-strings';
 import { binaryTensorBytes } from './oip-binary';
 import { InputClaims, specNames } from './oip-inputs';
 import { ProblemList } from './tensor-decode-error';
@@ -253,7 +254,6 @@ function fromRaw(plan: InputPlan, bytes: Uint8Array, problems: ProblemList): Ten
 /** BYTES elements in raw contents: each a 4-byte little-endian length, then that many bytes. */
 function bytesFromRaw(bytes: Uint8Array, count: number, where: string, problems: ProblemList): string[] | undefined {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const decoder = new TextDecoder();
   const elements: string[] = [];
   let offset = 0;
   while (offset < bytes.byteLength) {
@@ -266,7 +266,12 @@ function bytesFromRaw(bytes: Uint8Array, count: number, where: string, problems:
       problems.add(where, `element ${elements.length} claims ${length} bytes at offset ${offset}, past the end (${bytes.byteLength} bytes)`);
       return undefined;
     }
-    elements.push(decoder.decode(bytes.subarray(offset + 4, offset + 4 + length)));
+    const element = readByteString(bytes.subarray(offset + 4, offset + 4 + length));
+    if (element.problem !== undefined) {
+      problems.add(where, `element ${elements.length} ${element.problem}`);
+      return undefined;
+    }
+    elements.push(element.text);
     offset += 4 + length;
   }
   if (elements.length !== count) {
@@ -286,16 +291,30 @@ function fromTyped(plan: InputPlan, values: unknown[], problems: ProblemList): T
   // Floats arrive as numbers already in range, NaN and infinities included: binary carries them exactly.
   if (spec.datatype === 'FP32') return Float32Array.from(values as number[]);
   if (spec.datatype === 'FP64') return Float64Array.from(values as number[]);
+  if (spec.datatype === 'BYTES') return stringsOf(plan, values as Uint8Array[], problems);
   const codec = codecForDatatype(spec.datatype);
-  const elements = spec.datatype === 'BYTES' ? (values as Uint8Array[]).map((value) => Buffer.from(value).toString('utf8')) : values;
   const data = codec.allocate(count);
   // int_contents and uint_contents are 32-bit on the wire: INT8, INT16, UINT8 and UINT16 need a range check.
-  const refused = codec.writeRow(data, 0, elements, 0);
+  const refused = codec.writeRow(data, 0, values, 0);
   if (refused >= 0) {
-    problems.add(`${field}[${refused}]`, `input "${spec.name}" is ${spec.datatype}: ${codec.refusal(elements[refused])}`);
+    problems.add(`${field}[${refused}]`, `input "${spec.name}" is ${spec.datatype}: ${codec.refusal(values[refused])}`);
     return undefined;
   }
   return data;
+}
+
+/** `bytes_contents` as the strings a string tensor takes, refusing an element it could not take unchanged. */
+function stringsOf(plan: InputPlan, values: Uint8Array[], problems: ProblemList): string[] | undefined {
+  const strings = new Array<string>(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const element = readByteString(values[i]);
+    if (element.problem !== undefined) {
+      problems.add(plan.field, `BYTES element ${i} of input "${plan.spec.name}" ${element.problem}`);
+      return undefined;
+    }
+    strings[i] = element.text;
+  }
+  return strings;
 }
 
 /**
