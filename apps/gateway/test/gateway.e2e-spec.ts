@@ -225,6 +225,18 @@ describe('gateway', () => {
     await oipError(`${gateway.url}/v2/models/${model}/versions/abc/infer`, { inputs: [] }, 404);
     const badJson = await call(`${gateway.url}/v2/models/${model}/infer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' });
     expect({ status: badJson.status, error: typeof badJson.body.error }).toEqual({ status: 400, error: 'string' });
+
+    // Triton's Python client sends an all-JSON request with no Content-Type; some clients say application/octet-stream.
+    // Both are read as JSON, as Triton and KServe read them; another type is a 415 naming what to send.
+    const request = Buffer.from(JSON.stringify({ inputs: [{ name: 'x', shape: [1, 4], datatype: 'FP32', data: [0, 0, 0, 0] }] }));
+    const untyped = await call(`${gateway.url}/v2/models/${model}/infer`, { method: 'POST', body: request });
+    expect({ status: untyped.status, sent: untyped.body.outputs?.[0]?.shape }).toEqual({ status: 200, sent: [1, 4] });
+    const octets = await call(`${gateway.url}/v2/models/${model}/infer`, { method: 'POST', body: request, headers: { 'content-type': 'Application/Octet-Stream; x=1' } });
+    expect(octets.status).toBe(200);
+    const asText = await call(`${gateway.url}/v2/models/${model}/infer`, { method: 'POST', body: request, headers: { 'content-type': 'text/plain' } });
+    expect({ status: asText.status, error: asText.body.error }).toEqual({ status: 415, error: expect.stringContaining('send JSON as application/json') });
+    const predictAsForm = await call(`${gateway.url}/v1/models/${model}/predict`, { method: 'POST', body: '{"instances":[[0,0,0,0]]}', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(expectProblem(predictAsForm, 415).detail).toContain('send JSON as application/json');
   });
 
   it('batches concurrent requests when the model asks for it, each caller getting its own rows back', async () => {

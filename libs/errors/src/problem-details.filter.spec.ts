@@ -37,6 +37,10 @@ describe('errors raised before a handler runs', () => {
     expect(clientErrorProblem({ code })).toEqual(expect.objectContaining({ status, type }));
   });
 
+  it("names the Content-Type to send where Fastify's 415 says only \"Unsupported Media Type\"", () => {
+    expect(toProblem(fastifyError('FST_ERR_CTP_INVALID_MEDIA_TYPE', 'Unsupported Media Type', 415), '/v1/models', logger)).toEqual(expect.objectContaining({ status: 415, detail: expect.stringContaining('send JSON as application/json') }));
+  });
+
   it('keeps HTTP-level statuses on OIP routes and turns other 4xx into the protocol’s 400', () => {
     for (const status of [404, 405, 408, 413, 415, 431, 503]) {
       expect(oipErrorOf({ type: 't', title: 't', status, detail: 'd' }).status).toBe(status);

@@ -23,8 +23,13 @@ const FASTIFY_CODES: Record<string, DomainErrorCode> = {
   FST_ERR_BAD_URL: 'MALFORMED_REQUEST',
 };
 
-/** Fastify's messages for these quote the whole path back; the answer says what to fix instead. */
+/**
+ * Fastify's messages for these quote the whole path back, or say only "Unsupported Media Type"; the
+ * answer says what to fix instead.
+ */
 const FASTIFY_DETAILS: Record<string, string> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE:
+    "this route does not read a body of this Content-Type: send JSON as application/json (an artifact upload as multipart/form-data, an Open Inference Protocol binary request with Inference-Header-Content-Length)",
   FST_ERR_MAX_PARAM_LENGTH: 'no route matches this path: one of its segments is longer than any model name, version or alias can be',
   FST_ERR_BAD_URL: 'the path does not decode: check its percent-encoding',
 };

@@ -24,14 +24,26 @@ const BINARY_INFER_MEDIA_TYPE = 'application/vnd.switchyard.oip-binary-infer';
 /** Marks requests whose Content-Type we replaced, so a client cannot name the private type directly. */
 const MARKED = Symbol('binary infer body');
 
+const OCTET_STREAM = /^\s*application\/octet-stream\s*(;|$)/i;
+
+/** The Content-Types an infer body without the binary header is read as JSON under (see chooseInferBodyParser). */
+function readAsJson(contentType: string | undefined): boolean {
+  return contentType === undefined || OCTET_STREAM.test(contentType);
+}
+
 /**
  * The infer routes' own preParsing hook (a route-level hook, so no other route pays for it): a request
  * carrying `Inference-Header-Content-Length` is marked for the binary parser, whatever its Content-Type.
+ * Without it the body is an inference request in JSON, and is read as JSON when it names no type or
+ * application/octet-stream too, as Triton and KServe read it: Triton's Python client sends a request
+ * whose tensors are all JSON with no Content-Type at all. Any other type is still Fastify's 415.
  */
-export function markBinaryInferBody(request: FastifyRequest, _reply: FastifyReply, payload: RequestPayload, done: (error: null, payload: RequestPayload) => void): void {
+export function chooseInferBodyParser(request: FastifyRequest, _reply: FastifyReply, payload: RequestPayload, done: (error: null, payload: RequestPayload) => void): void {
   if (request.headers[INFERENCE_HEADER_CONTENT_LENGTH] !== undefined) {
     request.headers['content-type'] = BINARY_INFER_MEDIA_TYPE;
     (request as FastifyRequest & { [MARKED]?: true })[MARKED] = true;
+  } else if (readAsJson(request.headers['content-type'])) {
+    request.headers['content-type'] = 'application/json';
   }
   done(null, payload);
 }
@@ -40,7 +52,7 @@ export function markBinaryInferBody(request: FastifyRequest, _reply: FastifyRepl
  * Lets `POST /v2/models/{name}[/versions/{v}]/infer` take bodies of the binary tensor data extension:
  * a request carrying `Inference-Header-Content-Length` is read as bytes (up to `bodyLimit`, 413 past
  * it), split at that length, and its JSON part parsed as a JSON body would be; the route receives a
- * BinaryInferBody (the routes mark such requests with markBinaryInferBody). Bad framing is a 400 naming
+ * BinaryInferBody (the routes mark such requests with chooseInferBodyParser). Bad framing is a 400 naming
  * what to fix, before any model is involved.
  */
 export function registerBinaryInferBodies(fastify: FastifyInstance, bodyLimit: number): void {

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { header } from '../predict/predict.route';
-import { markBinaryInferBody } from './binary-infer-bodies';
+import { chooseInferBodyParser } from './binary-infer-bodies';
 import { OipService } from './oip.service';
 
 export const OIP_INFER_ROUTES = ['/v2/models/:name/infer', '/v2/models/:name/versions/:version/infer'];
@@ -30,5 +30,5 @@ export function registerOipInferRoutes(fastify: FastifyInstance, oip: OipService
     for (const name in headers) reply.header(name, headers[name]);
     return response;
   };
-  for (const url of OIP_INFER_ROUTES) fastify.route<InferRoute>({ method: 'POST', url, errorHandler, preParsing: markBinaryInferBody, handler });
+  for (const url of OIP_INFER_ROUTES) fastify.route<InferRoute>({ method: 'POST', url, errorHandler, preParsing: chooseInferBodyParser, handler });
 }
