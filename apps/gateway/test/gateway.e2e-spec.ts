@@ -233,6 +233,12 @@ describe('gateway', () => {
     expect({ status: untyped.status, sent: untyped.body.outputs?.[0]?.shape }).toEqual({ status: 200, sent: [1, 4] });
     const octets = await call(`${gateway.url}/v2/models/${model}/infer`, { method: 'POST', body: request, headers: { 'content-type': 'Application/Octet-Stream; x=1' } });
     expect(octets.status).toBe(200);
+    // Optional fields sent as null (a request object serialized whole, as MLServer's schema allows) are absent.
+    const nulls = await call(`${gateway.url}/v2/models/${model}/infer`, {
+      method: 'POST',
+      json: { id: null, parameters: null, inputs: [{ name: 'x', shape: [1, 4], datatype: 'FP32', data: [0, 0, 0, 0], parameters: null }], outputs: null },
+    });
+    expect({ status: nulls.status, id: nulls.body.id, outputs: nulls.body.outputs?.length }).toEqual({ status: 200, id: undefined, outputs: 1 });
     const asText = await call(`${gateway.url}/v2/models/${model}/infer`, { method: 'POST', body: request, headers: { 'content-type': 'text/plain' } });
     expect({ status: asText.status, error: asText.body.error }).toEqual({ status: 415, error: expect.stringContaining('send JSON as application/json') });
     const predictAsForm = await call(`${gateway.url}/v1/models/${model}/predict`, { method: 'POST', body: '{"instances":[[0,0,0,0]]}', headers: { 'content-type': 'application/x-www-form-urlencoded' } });

@@ -50,6 +50,21 @@ describe('decodeInferRequest', () => {
     expect(Object.keys(decodeInferRequest({ inputs: [x(), ids(), flag()] }, signature, limits))).toEqual(['feeds', 'binaryOutputs']);
   });
 
+  it('reads an optional field that is null as absent, as a request object serialized whole sends it', () => {
+    const request = decodeInferRequest(
+      { id: null, parameters: null, inputs: [x({ parameters: null }), ids(), flag()], outputs: null },
+      signature,
+      limits,
+    );
+    expect(Object.keys(request)).toEqual(['feeds', 'binaryOutputs']);
+    const named = decodeInferRequest({ inputs: [x(), ids(), flag()], outputs: [{ name: 'z', parameters: null }] }, signature, limits);
+    expect(named.requestedOutputs).toEqual(['z']);
+    expect(problemsOf({ id: 7, inputs: null })).toEqual([
+      { field: 'id', message: 'expected a string, got number 7' },
+      { field: 'inputs', message: 'required: an array of input tensors, got null' },
+    ]);
+  });
+
   it('decodes flat and nested data to the same tensor', () => {
     const flat = decodeInferRequest({ inputs: [x(), ids(), flag()] }, signature, limits);
     const nested = decodeInferRequest({ inputs: [x({ data: [[1, 2, 3], [4, 5, 6]] }), ids(), flag()] }, signature, limits);

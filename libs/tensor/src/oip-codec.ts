@@ -45,8 +45,10 @@ export interface InferResponse {
  * that any numeric datatype may stand for another numeric one (the values are then checked against
  * the model's datatype, so 1.5 is still refused for an INT32 input). Fields the protocol does not
  * define are ignored, since servers may extend it; parameters are not, since a parameter asks the
- * server to do something, and one it does not know would be silently not done. Every problem found is
- * reported at once in a TensorDecodeError.
+ * server to do something, and one it does not know would be silently not done. An optional field
+ * (`id`, `parameters`, `outputs`, an input's or output's `parameters`) that is `null` is absent, as
+ * MLServer's schema has it and as clients serializing their request objects whole send it. Every
+ * problem found is reported at once in a TensorDecodeError.
  *
  * `binary` is the body's binary part under the binary tensor data extension (absent for a plain JSON
  * body): inputs with `parameters.binary_data_size` take their bytes from it, in the order listed.
@@ -58,7 +60,7 @@ export function decodeInferRequest(body: unknown, signature: ModelSignature, lim
   }
   const problems = new ProblemList();
   let id: string | undefined;
-  if (Object.hasOwn(body, 'id')) {
+  if (body.id !== undefined && body.id !== null) {
     if (typeof body.id === 'string') id = body.id;
     else problems.add('id', `expected a string, got ${describeJsonValue(body.id)}`);
   }
@@ -245,7 +247,7 @@ function readOutputs(
       );
     }
   };
-  if (outputs === undefined) {
+  if (outputs === undefined || outputs === null) {
     for (const spec of signature.outputs) choose(spec, allBinary, 'outputs');
     return { binary };
   }
@@ -277,7 +279,7 @@ function readOutputs(
 }
 
 function readParameters(value: unknown, field: string, known: ReadonlyMap<string, ParameterKind>, problems: ProblemList): OipParameters | undefined {
-  if (value === undefined) return undefined;
+  if (value === undefined || value === null) return undefined;
   if (!isJsonObject(value)) {
     problems.add(field, `expected an object of name → string, number or boolean, got ${describeJsonValue(value)}`);
     return undefined;
