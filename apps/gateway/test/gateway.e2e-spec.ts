@@ -147,6 +147,17 @@ describe('gateway', () => {
     expectProblem(await predict(model, { instances: [[0, 0, 0, 0]] }), 404);
   });
 
+  it('takes instances as objects of input name → value (the row format of TF Serving, KServe v1 and MLflow)', async () => {
+    const model = await deployedAffine(1);
+    const rows = await predict(model, { instances: [{ x: [1, 2, 3, 4] }, { x: [0, 0, 0, 0] }] });
+    expect({ status: rows.status, outputs: rows.body.outputs }).toEqual({ status: 200, outputs: { y: [[2, 3, 4, 5], [1, 1, 1, 1]] } });
+    const missing = expectProblem(await predict(model, { instances: [{ x: [1, 2, 3, 4] }, { z: [1, 2, 3, 4] }] }), 400);
+    expect(missing.errors).toEqual([
+      { field: 'instances[1].z', message: 'not an input of this model; its inputs are x' },
+      { field: 'instances[1].x', message: 'missing: every instance gives every input (FP32 [-1, 4])' },
+    ]);
+  });
+
   it('refuses bad inputs with problem+json 400 listing each problem, before the runtime', async () => {
     const model = await deployedAffine(1);
     const cases: Array<[unknown, string]> = [

@@ -8,6 +8,7 @@ describe('predictBodyShapeProblems', () => {
     ['named inputs', { inputs: { x: [[1, 2], [3, 4]], mask: [true, false], text: ['a', 'b'] } }],
     ['instances', { instances: [[0.5, 1], [2, 3]] }],
     ['a scalar input', { inputs: { scale: 2 } }],
+    ['instances as objects of input name → value', { instances: [{ age: 35, x: [1, 2] }, { x: [3, 4], age: 40 }] }],
   ])('accepts %s', (_case, body) => {
     expect(predictBodyShapeProblems(body, FIELD)).toEqual([]);
   });
@@ -25,6 +26,10 @@ describe('predictBodyShapeProblems', () => {
     ['an object inside the arrays', { inputs: { x: [[1], [{}]] } }, [`${FIELD}.inputs.x[1][0]`]],
     ['an empty array', { inputs: { x: [] } }, [`${FIELD}.inputs.x`]],
     ['ragged rows', { instances: [[1, 2], [3]] }, [`${FIELD}.instances[1]`]],
+    ['instances as objects naming other inputs', { instances: [{ a: 1 }, { b: 1 }] }, [`${FIELD}.instances[1]`]],
+    ['an instance that is not an object among objects', { instances: [{ a: 1 }, [1]] }, [`${FIELD}.instances[1]`]],
+    ['an empty instance object', { instances: [{}] }, [`${FIELD}.instances[0]`]],
+    ['a bad value in an instance object', { instances: [{ a: [1, [2]] }] }, [`${FIELD}.instances[0].a[1]`]],
   ])('refuses %s, naming the field', (_case, body, fields) => {
     expect(fieldsOf(body)).toEqual(fields);
   });

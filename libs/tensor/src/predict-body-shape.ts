@@ -8,7 +8,8 @@ export const MAX_EXAMPLE_ELEMENTS = 16_384;
 
 /**
  * Checks that `body` has the form of a /v1 predict body, without a signature to check it against:
- * `{"inputs": {name: value}}` or `{"instances": [...]}`, each value nested arrays of the same length
+ * `{"inputs": {name: value}}` or `{"instances": [...]}` (rows, or objects of input name → value, all
+ * with the same names), each value nested arrays of the same length
  * at each depth whose leaves are numbers, strings or booleans (a bare such value for a scalar input),
  * holding at most MAX_EXAMPLE_ELEMENTS values. Problems are named under `field`; none means the form is right.
  */
@@ -28,6 +29,7 @@ export function predictBodyShapeProblems(body: unknown, field: string): TensorPr
     problems.add(field, hasInputs ? 'send either inputs or instances, not both' : 'required: inputs (an object of input name → value) or instances (an array)');
   } else if (hasInstances) {
     if (!Array.isArray(body.instances)) problems.add(`${field}.instances`, `expected an array with one entry per instance, got ${describeJsonValue(body.instances)}`);
+    else if (body.instances.length > 0 && isJsonObject(body.instances[0])) checkInstanceObjects(body.instances, `${field}.instances`, problems, counter);
     else checkValue(body.instances, `${field}.instances`, problems, counter);
   } else if (!isJsonObject(body.inputs) || Object.keys(body.inputs).length === 0) {
     problems.add(`${field}.inputs`, `expected an object of input name → value with at least one input, got ${describeJsonValue(body.inputs)}`);
@@ -38,6 +40,24 @@ export function predictBodyShapeProblems(body: unknown, field: string): TensorPr
     problems.add(field, `holds ${counter.elements} values; an example may hold at most ${MAX_EXAMPLE_ELEMENTS}`);
   }
   return problems.list();
+}
+
+/** Instances in the row format: each an object of the same input names as the first, each value a tensor value. */
+function checkInstanceObjects(instances: unknown[], field: string, problems: ProblemList, counter: { elements: number }): void {
+  const names = Object.keys(instances[0] as object).sort().join(', ');
+  if (names === '') problems.add(`${field}[0]`, 'an empty object; an instance gives a value for each input');
+  for (let index = 0; index < instances.length && !problems.full; index++) {
+    const instance = instances[index];
+    if (!isJsonObject(instance)) {
+      problems.add(`${field}[${index}]`, `expected an object of input name → value, as instances[0] is, got ${describeJsonValue(instance)}`);
+      continue;
+    }
+    if (Object.keys(instance).sort().join(', ') !== names) {
+      problems.add(`${field}[${index}]`, `gives the inputs ${Object.keys(instance).sort().join(', ') || '(none)'}, where instances[0] gives ${names}`);
+      continue;
+    }
+    for (const [name, value] of Object.entries(instance)) checkValue(value, `${field}[${index}].${name}`, problems, counter);
+  }
 }
 
 /** A tensor value: a leaf, or a non-empty array whose entries all have the shape of the first. */

@@ -204,13 +204,48 @@ describe('decodePredictRequest', () => {
     expect(problemsOf(() => decodePredictRequest(body, oneInput, limits))).toEqual(expected);
   });
 
-  it('refuses instances for a model with more than one input', () => {
+  it('refuses instances of bare values for a model with more than one input', () => {
     expect(problemsOf(() => decodePredictRequest({ instances: [[1, 2, 3, 4]] }, signature, limits))).toEqual([
       {
         field: 'instances',
-        message: "instances is only for a model with exactly one input; this model's inputs are x, ids, mask, scale, text: send inputs",
+        message:
+          "instances of bare values are only for a model with exactly one input; this model's inputs are x, ids, mask, scale, text: " +
+          'send each instance as an object of input name → value, or send inputs',
       },
     ]);
+  });
+
+  describe('instances as objects of input name → value (the row format)', () => {
+    const table: ModelSignature = {
+      inputs: [
+        { name: 'age', datatype: 'FP32', shape: [-1, 1] },
+        { name: 'city', datatype: 'BYTES', shape: [-1, 1] },
+        { name: 'x', datatype: 'FP32', shape: [-1, 2] },
+      ],
+      outputs: [],
+    };
+
+    it('stacks each input over the instances, as inputs would carry it', () => {
+      const rows = decodePredictRequest({ instances: [{ age: 35, city: ['Oslo'], x: [1, 2] }, { age: [40], city: 'Rome', x: [3, 4] }] }, table, limits);
+      expect(rows).toEqual(decodePredictRequest({ inputs: { age: [[35], [40]], city: [['Oslo'], ['Rome']], x: [[1, 2], [3, 4]] } }, table, limits));
+      // A model with one input takes the row format too.
+      const one = decodePredictRequest({ instances: [{ input: new Array(64).fill(1) }] }, oneInput, limits);
+      expect(one.input.dims).toEqual([1, 64]);
+    });
+
+    it('names a missing or unknown input, an instance that is not an object, and a value that does not fit', () => {
+      expect(problemsOf(() => decodePredictRequest({ instances: [{ age: 1, city: 'a', x: [1, 2] }, { age: 2, x: [1, 2], zip: 1 }, 3] }, table, limits))).toEqual([
+        { field: 'instances[1].zip', message: 'not an input of this model; its inputs are age, city, x' },
+        { field: 'instances[1].city', message: 'missing: every instance gives every input (BYTES [-1, 1])' },
+        { field: 'instances[2]', message: 'expected an object of input name → value, as instances[0] is' },
+      ]);
+      expect(problemsOf(() => decodePredictRequest({ instances: [{ age: 1, city: 'a', x: [1, 2, 3] }] }, table, limits))).toEqual([
+        { field: 'instances[*].x', message: expect.stringContaining('dimension 1 must be 2') },
+      ]);
+      expect(problemsOf(() => decodePredictRequest({ instances: [{ age: 1, city: 'a', x: [1, 'b'] }] }, table, limits))).toEqual([
+        { field: 'instances[*].x[0][1]', message: 'expected a number, got string "b"' },
+      ]);
+    });
   });
 
   it('decodes FP16 inputs to half-precision bits', () => {

@@ -15,9 +15,9 @@ interface NamedValue {
 
 /**
  * Turns a /v1 predict body into onnxruntime feeds. The body is `{"inputs": {name: value}}`, or
- * `{"instances": [...]}` for a model with exactly one input; each value is nested arrays (a bare
- * value for a scalar input) whose nesting gives the shape. Every problem found is reported at once
- * in a TensorDecodeError.
+ * `{"instances": [...]}`: the rows of a model's only input, or one object of input name → value per
+ * instance (see instanceObjects); each value is nested arrays (a bare value for a scalar input) whose
+ * nesting gives the shape. Every problem found is reported at once in a TensorDecodeError.
  */
 export function decodePredictRequest(
   body: unknown,
@@ -36,7 +36,7 @@ export function decodePredictRequest(
     }
     plans.push({ name: spec.name, codec: codecForDatatype(spec.datatype), dims, value, layout: dims, field });
   }
-  const limitField = named.length === 1 && named[0].field === 'instances' ? 'instances' : 'inputs';
+  const limitField = named.length > 0 && named[0].field.startsWith('instances') ? 'instances' : 'inputs';
   const feeds = writeFeeds(plans, limits, limitField, problems);
   problems.throwIfAny();
   return feeds;
@@ -83,18 +83,64 @@ function namedValues(body: unknown, signature: ModelSignature, problems: Problem
 }
 
 function instancesValue(instances: unknown, signature: ModelSignature, problems: ProblemList): NamedValue[] {
-  if (signature.inputs.length !== 1) {
-    problems.add(
-      'instances',
-      `instances is only for a model with exactly one input; this model's inputs are ${namesOf(signature)}: send inputs`,
-    );
-    return [];
-  }
   if (!Array.isArray(instances)) {
     problems.add('instances', 'expected an array with one entry per instance');
     return [];
   }
+  if (instances.length > 0 && isJsonObject(instances[0])) return instanceObjects(instances, signature, problems);
+  if (signature.inputs.length !== 1) {
+    problems.add(
+      'instances',
+      `instances of bare values are only for a model with exactly one input; this model's inputs are ${namesOf(signature)}: ` +
+        'send each instance as an object of input name → value, or send inputs',
+    );
+    return [];
+  }
   return [{ spec: signature.inputs[0], value: instances, field: 'instances' }];
+}
+
+/**
+ * TensorFlow Serving's row format, which KServe's v1 protocol and MLflow's scoring server take too:
+ * each instance an object of input name → that instance's value, every input in every instance, the
+ * values of an input stacked along a new first (batch) axis. A bare value for an input of shape
+ * [-1, 1] is that row's one element (a table's cell, as exporters give each column of a pipeline its
+ * own [N, 1] input), so `{"age": 35}` and `{"age": [35]}` are the same row.
+ */
+function instanceObjects(instances: unknown[], signature: ModelSignature, problems: ProblemList): NamedValue[] {
+  const columns = signature.inputs.map(() => new Array<unknown>(instances.length));
+  const known = new Set(signature.inputs.map((spec) => spec.name));
+  let refused = false;
+  const refuse = (field: string, message: string) => {
+    problems.add(field, message);
+    refused = true;
+  };
+  for (let index = 0; index < instances.length && !problems.full; index++) {
+    const instance = instances[index];
+    const field = `instances[${index}]`;
+    if (!isJsonObject(instance)) {
+      refuse(field, 'expected an object of input name → value, as instances[0] is');
+      continue;
+    }
+    for (const name of Object.keys(instance)) {
+      if (!known.has(name)) refuse(`${field}.${name}`, `not an input of this model; its inputs are ${namesOf(signature)}`);
+    }
+    signature.inputs.forEach((spec, column) => {
+      if (!Object.hasOwn(instance, spec.name)) {
+        refuse(`${field}.${spec.name}`, `missing: every instance gives every input (${spec.datatype} ${formatShape(spec.shape)})`);
+        return;
+      }
+      const value = instance[spec.name];
+      columns[column][index] = !Array.isArray(value) && isColumnInput(spec) ? [value] : value;
+    });
+  }
+  if (refused) return [];
+  // Indices after the field are the instance's, then the value's own.
+  return signature.inputs.map((spec, column) => ({ spec, value: columns[column], field: `instances[*].${spec.name}` }));
+}
+
+/** An input of shape [-1, 1] (or [n, 1]): one value per row, as a table's column. */
+function isColumnInput(spec: TensorSpec): boolean {
+  return spec.shape.length === 2 && spec.shape[1] === 1;
 }
 
 function namesOf(signature: ModelSignature): string {

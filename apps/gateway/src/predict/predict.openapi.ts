@@ -47,7 +47,17 @@ export const PREDICT_OPENAPI: PathItems = {
             schema: {
               oneOf: [
                 { type: 'object', required: ['inputs'], properties: { inputs: { type: 'object', additionalProperties: true } } },
-                { type: 'object', required: ['instances'], properties: { instances: { type: 'array', items: {} } } },
+                {
+                  type: 'object',
+                  required: ['instances'],
+                  properties: {
+                    instances: {
+                      type: 'array',
+                      description: "rows of the model's only input, or one object of input name → value per instance (each input stacked over the instances)",
+                      items: {},
+                    },
+                  },
+                },
               ],
             },
           },
