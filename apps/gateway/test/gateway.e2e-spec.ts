@@ -222,6 +222,24 @@ describe('gateway', () => {
     expect(pinned.headers.get('x-switchyard-version')).toBe('3');
     expect((await call(`${gateway.url}/v2/models/${model}/versions/3`)).body).toMatchObject({ versions: ['3'] });
 
+    // Triton's model configuration extension: a batching model (free first dimension everywhere) with
+    // dims after the batch axis, and as many rows per request as GATEWAY_MAX_ELEMENTS (1000) allows at 4 a row.
+    const config = await call(`${gateway.url}/v2/models/${model}/config`);
+    expect({ status: config.status, body: config.body }).toEqual({
+      status: 200,
+      body: {
+        name: model,
+        platform: 'onnxruntime_onnx',
+        backend: 'onnxruntime',
+        max_batch_size: 250,
+        input: [{ name: 'x', data_type: 'TYPE_FP32', format: 'FORMAT_NONE', dims: [4] }],
+        output: [{ name: 'y', data_type: 'TYPE_FP32', dims: [4] }],
+      },
+    });
+    expect((await call(`${gateway.url}/v2/models/${model}/versions/3/config`)).body).toMatchObject({ max_batch_size: 250 });
+    const unknownConfig = await call(`${gateway.url}/v2/models/nobody-${uniqueSuffix()}/config`);
+    expect({ status: unknownConfig.status, error: typeof unknownConfig.body.error }).toEqual({ status: 404, error: 'string' });
+
     const oipError = async (url: string, body: unknown, status: number) => {
       const answer = await call(url, { method: 'POST', json: body });
       expect({ status: answer.status, error: typeof answer.body.error }).toEqual({ status, error: 'string' });
@@ -268,6 +286,7 @@ describe('gateway', () => {
       () => call(`${registry.url}/v1/models/${model}/deployment`),
       (a) => a.body.rollout.some((r: any) => r.serving_revision === 2),
     );
+    expect((await call(`${gateway.url}/v2/models/${model}/config`)).body).toMatchObject({ max_batch_size: 16, dynamic_batching: { max_queue_delay_microseconds: 50_000 } });
 
     const answers = await Promise.all(Array.from({ length: 16 }, (_, i) => predict(model, { instances: [[i, i, i, i]] })));
     expect(answers.map((a) => a.status)).toEqual(Array(16).fill(200));

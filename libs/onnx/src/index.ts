@@ -6,3 +6,4 @@ export * from './synthetic-inputs';
 export * from './model-proto';
 export * from './servable-graph';
 export * from './runtime-messages';
+export * from './triton-config';

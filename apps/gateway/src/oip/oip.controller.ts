@@ -40,6 +40,18 @@ export class OipController {
     return this.oip.metadata(name, version);
   }
 
+  @Get('models/:name/config')
+  @ApiOperation({ summary: "*added* — Triton's model configuration extension: max_batch_size, and each tensor's data_type and dims" })
+  modelConfig(@Param('name') name: string) {
+    return this.oip.config(name);
+  }
+
+  @Get('models/:name/versions/:version/config')
+  @ApiOperation({ summary: "*added* — Triton's model configuration of one version" })
+  versionConfig(@Param('name') name: string, @Param('version') version: string) {
+    return this.oip.config(name, version);
+  }
+
   @Get('models/:name/ready')
   async modelReady(@Param('name') name: string) {
     return { name, ready: await this.oip.ready(name) };

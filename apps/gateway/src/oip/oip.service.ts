@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '@switchyard/errors';
-import type { TensorSpec } from '@switchyard/onnx';
+import { type TensorSpec, tritonModelConfig } from '@switchyard/onnx';
 import { parseVersionNumber } from '@switchyard/queues';
 import { BINARY_TENSOR_DATA_EXTENSION, isJsonObject } from '@switchyard/tensor';
 import { DeploymentSync } from '../deployment-sync/deployment-sync.service';
@@ -72,6 +72,15 @@ export class OipService {
       inputs: routed.version.signature.inputs.map(metadataTensor),
       outputs: routed.version.signature.outputs.map(metadataTensor),
     };
+  }
+
+  /**
+   * Triton's model configuration of the version a request would reach (or the one named): its own
+   * extension, which Triton's example clients and perf_analyzer read for max_batch_size and dims.
+   */
+  async config(model: string, version?: string) {
+    const routed = await this.routed(model, version);
+    return tritonModelConfig(model, routed.version.signature, { batching: routed.version.batching, maxElements: this.inference.maxElements });
   }
 
   /** True when the model (or version) can serve now; an unknown model is a 404, one still loading a 503. */

@@ -30,8 +30,9 @@ export class LoadedVersion {
     this.batcher = config && isBatchable(this.signature) ? new DynamicBatcher(this.runner, config, onBatch) : null;
   }
 
-  get isBatching(): boolean {
-    return this.batcher !== null;
+  /** The batching this version runs under; null when it runs each request alone. */
+  get batching(): BatchingConfig | null {
+    return this.batcher?.config ?? null;
   }
 
   run(feeds: Record<string, ort.Tensor>, outputNames?: string[]): Promise<Record<string, ort.Tensor>> {
