@@ -31,7 +31,8 @@ export function tritonDataType(datatype: string): string {
 /**
  * As Triton does, a model whose every input and output has a free first dimension is a batching
  * model: `max_batch_size` is then the rows it takes in one request (its batching's max_batch_size,
- * else as many rows as GATEWAY_MAX_ELEMENTS allows, a free inner dimension counted as 1), and `dims`
+ * else as many rows as GATEWAY_MAX_ELEMENTS allows, a free inner dimension counted as 1: an upper
+ * bound, as the body limit may hold fewer), and `dims`
  * leave that axis out. Any other model has `max_batch_size` 0 and its shapes whole.
  */
 export function tritonModelConfig(name: string, signature: ModelSignature, limits: TritonConfigLimits): TritonModelConfig {
