@@ -242,7 +242,8 @@ describe('gateway', () => {
 
     const oipError = async (url: string, body: unknown, status: number) => {
       const answer = await call(url, { method: 'POST', json: body });
-      expect({ status: answer.status, error: typeof answer.body.error }).toEqual({ status, error: 'string' });
+      // Plain application/json, as Triton sends it: KServe's client reads the error only under exactly that type.
+      expect({ status: answer.status, type: answer.headers.get('content-type'), error: typeof answer.body.error }).toEqual({ status, type: 'application/json', error: 'string' });
       return answer.body.error as string;
     };
     // Each problem is said once, though the problem behind it lists it in its detail and in its errors.

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isDependencyFailure } from './dependency-failure';
 import { DomainError, type DomainErrorCode } from './domain-error';
-import { PROBLEM_CONTENT_TYPE, type ProblemDetails, problemKindOf, problemTypeOf } from './problem-details';
+import { OIP_ERROR_CONTENT_TYPE, PROBLEM_CONTENT_TYPE, type ProblemDetails, problemKindOf, problemTypeOf } from './problem-details';
 
 /** Fastify's own errors (raised before a handler runs) that callers can fix, by Fastify error code. */
 const FASTIFY_CODES: Record<string, DomainErrorCode> = {
@@ -160,7 +160,8 @@ export function oipErrorOf(problem: ProblemDetails): { status: number; body: { e
 export function sendOipError(reply: FastifyReply, problem: ProblemDetails): void {
   const { status, body } = oipErrorOf(problem);
   if (status === 503) reply.header('Retry-After', '5');
-  void reply.status(status).header('Content-Type', 'application/json; charset=utf-8').send(body);
+  // A serializer of the reply's own: Fastify appends `; charset=utf-8` to a JSON type it serializes itself.
+  void reply.status(status).header('Content-Type', OIP_ERROR_CONTENT_TYPE).serializer(JSON.stringify).send(body);
 }
 
 export interface ProblemDetailsFilterOptions {

@@ -12,6 +12,12 @@ export interface ProblemDetails {
 }
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+/**
+ * The Open Inference Protocol's `{"error"}` bodies go as plain `application/json`, as Triton sends them:
+ * RFC 8259 defines no charset parameter for JSON, and KServe's client reads the error message only from a
+ * response whose Content-Type is exactly this (with `; charset=utf-8` it reported an empty reason).
+ */
+export const OIP_ERROR_CONTENT_TYPE = 'application/json';
 
 interface ProblemKind {
   status: number;

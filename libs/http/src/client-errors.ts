@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ConnectionError } from 'fastify';
-import { clientErrorProblem, oipErrorOf, PROBLEM_CONTENT_TYPE } from '@switchyard/errors';
+import { clientErrorProblem, OIP_ERROR_CONTENT_TYPE, oipErrorOf, PROBLEM_CONTENT_TYPE } from '@switchyard/errors';
 
 /** The request line as far as it arrived: `GET /v2/models/m HTTP/1.1` gives `/v2/models/m`. */
 const REQUEST_TARGET = /^[A-Z]+ (\/[^\s]{0,2048})/;
@@ -24,7 +24,7 @@ export function clientErrorHandler(oipRoutes?: RegExp): (error: ConnectionError,
       const problem = clientErrorProblem(error, target);
       const oip = target !== undefined && oipRoutes?.test(target);
       const { status, body, type } = oip
-        ? { ...oipErrorOf(problem), type: 'application/json; charset=utf-8' }
+        ? { ...oipErrorOf(problem), type: OIP_ERROR_CONTENT_TYPE }
         : { status: problem.status, body: problem, type: PROBLEM_CONTENT_TYPE };
       const text = JSON.stringify(body);
       socket.write(
