@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Client } from 'pg';
-import { Client as GrpcClient, credentials, loadPackageDefinition, Metadata, type ServiceError, status } from '@grpc/grpc-js';
+import { Client as GrpcClient, credentials, loadPackageDefinition, makeGenericClientConstructor, Metadata, type ServiceDefinition, type ServiceError, status } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
+import { service as healthService } from 'grpc-health-check';
 import { buildAffine, buildEveryDatatypeModel, buildMultiTypeModel } from '@switchyard/onnx/testing';
 import { eventually } from '../../../test/support/artifacts';
 import { call } from '../../../test/support/client';
@@ -121,6 +122,22 @@ describe('gRPC Open Inference Protocol', () => {
     });
     expectStatus(await rpc('ModelMetadata', { name: 'no-such-model' }), status.NOT_FOUND, 'no-such-model');
     expectStatus(await rpc('ModelReady', { name: affine, version: '9' }), status.NOT_FOUND, 'no version 9');
+  });
+
+  it("serves gRPC's standard health service without a key: SERVING once every champion is loaded, NOT_FOUND for another service", async () => {
+    const Health = makeGenericClientConstructor(healthService as ServiceDefinition, 'Health');
+    const health = new Health(`127.0.0.1:${grpcPort}`, credentials.createInsecure()) as any;
+    try {
+      const check = (service: string) =>
+        new Promise<{ status?: string; code?: number }>((resolve) =>
+          health.check({ service }, (error: ServiceError | null, response: { status: string }) => resolve(error ? { code: error.code } : { status: response.status })),
+        );
+      expect(await eventually(() => check(''), (answer) => answer.status === 'SERVING')).toEqual({ status: 'SERVING' });
+      expect(await check('inference.GRPCInferenceService')).toEqual({ status: 'SERVING' });
+      expect(await check('no.such.Service')).toEqual({ code: status.NOT_FOUND });
+    } finally {
+      health.close();
+    }
   });
 
   it('infers with typed contents and answers typed, with model, version, variant and request id as metadata', async () => {

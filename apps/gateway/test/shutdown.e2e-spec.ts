@@ -1,7 +1,8 @@
 import * as http from 'node:http';
 import * as path from 'node:path';
-import { credentials, loadPackageDefinition, Metadata, type ServiceError, status } from '@grpc/grpc-js';
+import { credentials, loadPackageDefinition, makeGenericClientConstructor, Metadata, type ServiceDefinition, type ServiceError, status } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
+import { service as healthService } from 'grpc-health-check';
 import { buildAffine } from '@switchyard/onnx/testing';
 import { eventually } from '../../../test/support/artifacts';
 import { call, testAdminKey } from '../../../test/support/client';
@@ -156,11 +157,25 @@ describe('gateway shutdown under load', () => {
           stub.close();
         }
       });
+      // gRPC's health service, watched as a client-side health check watches it: SERVING now, and
+      // NOT_SERVING as soon as shutdown begins (the watch is then cancelled, as such a client moves on).
+      const health = new (makeGenericClientConstructor(healthService as ServiceDefinition, 'Health'))(`127.0.0.1:${grpcPort}`, credentials.createInsecure()) as any;
+      cleanup.defer(async () => health.close());
+      const watched: string[] = [];
+      const watch = health.watch({ service: '' });
+      watch.on('data', ({ status: serving }: { status: string }) => {
+        watched.push(serving);
+        if (serving === 'NOT_SERVING' && signalled) watch.cancel();
+      });
+      watch.on('error', () => undefined);
+      // Its first answer may still be NOT_SERVING: the status follows readiness within a second.
+      const servingSince = (await eventually(async () => [...watched], (seen) => seen.at(-1) === 'SERVING', 20_000)).length;
       await eventually(async () => outcomes.filter((o) => o.code === status.OK).length, (n) => n >= 200, 30_000);
       signalled = true;
       process.kill(gateway.pid!, 'SIGTERM');
       await Promise.all(clients);
       const exited = await eventually(async () => !gateway.running, (done) => done, 30_000);
+      expect(watched.slice(servingSince)).toEqual(['NOT_SERVING']);
 
       expect({ exited, neither: outcomes.filter((o) => o.code !== status.OK && o.code !== status.UNAVAILABLE) }).toEqual({ exited: true, neither: [] });
       // Each channel had a call in flight when the signal was sent: those were answered, not cut.

@@ -1,12 +1,17 @@
 import { type BeforeApplicationShutdown, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { Server, type ServiceDefinition } from '@grpc/grpc-js';
 import { loadSync, type ServiceDefinition as ProtoServiceDefinition } from '@grpc/proto-loader';
+import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
 import { TypedConfig } from '@switchyard/config';
 import { DEFAULT_DRAIN } from '@switchyard/http';
 import { grpcServerCredentials } from './grpc-credentials';
+import { OipService } from '../oip/oip.service';
 import { GrpcInferenceService } from './grpc-inference.service';
 import { OIP_PROTO_OPTIONS, OIP_PROTO_PATH, OIP_SERVICE_NAME } from './oip-proto';
 import { withStrictRequests } from './strict-requests';
+
+/** How often the health service's status is brought up to date with the gateway's readiness. */
+const HEALTH_REFRESH_MS = 1_000;
 
 /** host:port as gRPC names an address; an IPv6 host goes in brackets. */
 const addressOf = (host: string, port: number) => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
@@ -15,15 +20,24 @@ const addressOf = (host: string, port: number) => (host.includes(':') ? `[${host
  * The gateway's gRPC server, on HOST:GATEWAY_GRPC_PORT (0: none), started once the app is up and
  * drained before the rest shuts down: calls in flight finish (tryShutdown) within the same grace the
  * HTTP connections get, then any still open are cut (forceShutdown).
+ *
+ * Beside the protocol's service it serves gRPC's standard health service (grpc.health.v1.Health, which
+ * gRPC load balancers and Kubernetes' gRPC probes ask), without a key: the server ("") and the protocol's
+ * service are SERVING when ServerReady is true (every deployed champion loaded), NOT_SERVING before that
+ * and from the moment shutdown begins, so a balancer stops sending before the port closes.
  */
 @Injectable()
 export class GrpcServer implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('GrpcServer');
   private server?: Server;
   private boundPort?: number;
+  private readonly health = new HealthImplementation({ '': 'NOT_SERVING', [OIP_SERVICE_NAME]: 'NOT_SERVING' });
+  private healthStatus: ServingStatus = 'NOT_SERVING';
+  private healthTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly inference: GrpcInferenceService,
+    private readonly oip: OipService,
     private readonly config: TypedConfig,
   ) {}
 
@@ -43,6 +57,10 @@ export class GrpcServer implements OnApplicationBootstrap, BeforeApplicationShut
       'grpc.enable_channelz': 0,
     });
     server.addService(withStrictRequests(definition[OIP_SERVICE_NAME] as ProtoServiceDefinition) as ServiceDefinition, this.inference.handlers());
+    this.health.addToServer(server);
+    this.refreshHealth();
+    this.healthTimer = setInterval(() => this.refreshHealth(), HEALTH_REFRESH_MS);
+    this.healthTimer.unref();
     const address = addressOf(this.config.get('HOST'), port);
     const { credentials, tls, mutual } = await grpcServerCredentials(
       this.config.get('GATEWAY_GRPC_TLS_CERT'),
@@ -59,6 +77,8 @@ export class GrpcServer implements OnApplicationBootstrap, BeforeApplicationShut
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    clearInterval(this.healthTimer);
+    this.setHealth('NOT_SERVING');
     const server = this.server;
     if (server === undefined) return;
     this.server = undefined;
@@ -72,5 +92,17 @@ export class GrpcServer implements OnApplicationBootstrap, BeforeApplicationShut
         resolve();
       });
     });
+  }
+
+  private refreshHealth(): void {
+    this.setHealth(this.oip.serverReady() ? 'SERVING' : 'NOT_SERVING');
+  }
+
+  /** Watchers are told on every setStatus, so only a change is set. */
+  private setHealth(status: ServingStatus): void {
+    if (status === this.healthStatus) return;
+    this.healthStatus = status;
+    this.health.setStatus('', status);
+    this.health.setStatus(OIP_SERVICE_NAME, status);
   }
 }
