@@ -4,8 +4,8 @@ import { loadSync, type ServiceDefinition as ProtoServiceDefinition } from '@grp
 import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
 import { TypedConfig } from '@switchyard/config';
 import { DEFAULT_DRAIN } from '@switchyard/http';
-import { grpcServerCredentials } from './grpc-credentials';
 import { OipService } from '../oip/oip.service';
+import { grpcServerCredentials } from './grpc-credentials';
 import { GrpcInferenceService } from './grpc-inference.service';
 import { OIP_PROTO_OPTIONS, OIP_PROTO_PATH, OIP_SERVICE_NAME } from './oip-proto';
 import { withStrictRequests } from './strict-requests';
