@@ -269,6 +269,12 @@ describe('gateway', () => {
       json: { id: null, parameters: null, inputs: [{ name: 'x', shape: [1, 4], datatype: 'FP32', data: [0, 0, 0, 0], parameters: null }], outputs: null },
     });
     expect({ status: nulls.status, id: nulls.body.id, outputs: nulls.body.outputs?.length }).toEqual({ status: 200, id: undefined, outputs: 1 });
+    // A request built with MLServer's codecs marks its tensors with content_type: "np" is the tensor as sent.
+    const mlserver = await call(`${gateway.url}/v2/models/${model}/infer`, {
+      method: 'POST',
+      json: { parameters: { content_type: 'np' }, inputs: [{ name: 'x', shape: [1, 4], datatype: 'FP32', data: [0, 0, 0, 0], parameters: { content_type: 'np' } }] },
+    });
+    expect(mlserver.status).toBe(200);
     const asText = await call(`${gateway.url}/v2/models/${model}/infer`, { method: 'POST', body: request, headers: { 'content-type': 'text/plain' } });
     expect({ status: asText.status, error: asText.body.error }).toEqual({ status: 415, error: expect.stringContaining('send JSON as application/json') });
     const predictAsForm = await call(`${gateway.url}/v1/models/${model}/predict`, { method: 'POST', body: '{"instances":[[0,0,0,0]]}', headers: { 'content-type': 'application/x-www-form-urlencoded' } });

@@ -181,9 +181,21 @@ describe('decodeInferRequest', () => {
 
   it('refuses parameters it does not know, on the request, an input or an output, naming those it does', () => {
     expect(problemsOf({ parameters: { priority: 1 }, inputs: [x({ parameters: { shared_memory_region: 'r' } }), ids(), flag()], outputs: [{ name: 'y', parameters: { classification: 2 } }] })).toEqual([
-      { field: 'parameters.priority', message: 'unknown parameter; this server understands binary_data_output here, and acts on no other' },
-      { field: 'inputs[0].parameters.shared_memory_region', message: 'unknown parameter; this server understands binary_data_size here, and acts on no other' },
+      { field: 'parameters.priority', message: 'unknown parameter; this server understands binary_data_output, content_type here, and acts on no other' },
+      { field: 'inputs[0].parameters.shared_memory_region', message: 'unknown parameter; this server understands binary_data_size, content_type here, and acts on no other' },
       { field: 'outputs[0].parameters.classification', message: 'unknown parameter; this server understands binary_data here, and acts on no other' },
+    ]);
+  });
+
+  it("takes MLServer's content_type where it means the tensor as sent (np, pd, str), and refuses a decoding it does not do", () => {
+    const plain = decodeInferRequest({ inputs: [x(), ids(), flag()] }, signature, limits);
+    const marked = decodeInferRequest({ parameters: { content_type: 'pd' }, inputs: [x({ parameters: { content_type: 'np' } }), ids(), flag()] }, signature, limits);
+    expect(marked.feeds).toEqual(plain.feeds);
+    expect(problemsOf({ inputs: [x({ parameters: { content_type: 'base64' } }), ids(), flag()] })).toEqual([
+      {
+        field: 'inputs[0].parameters.content_type',
+        message: 'MLServer\'s content type string "base64" asks for a decoding this server does not do; it takes "np", "pd" and "str", which mean the tensor as sent',
+      },
     ]);
   });
 

@@ -2,6 +2,7 @@ import type * as ort from 'onnxruntime-node';
 import type { ModelSignature, OipDatatype, TensorSpec } from '@switchyard/onnx';
 import { codecForDatatype, codecForOrtType, findCodec, type TensorData } from './element-codec';
 import { writeFeeds, type DecodeLimits, type FeedPlan } from './feeds';
+import { CONTENT_TYPE_PARAMETER, contentTypeProblem } from './content-type-parameter';
 import { describeJsonValue, isJsonObject } from './json-value';
 import { inferNestedShape } from './nested-array';
 import { elementCountOf, formatShape, shapeMismatch } from './shape';
@@ -45,7 +46,8 @@ export interface InferResponse {
  * that any numeric datatype may stand for another numeric one (the values are then checked against
  * the model's datatype, so 1.5 is still refused for an INT32 input). Fields the protocol does not
  * define are ignored, since servers may extend it; parameters are not, since a parameter asks the
- * server to do something, and one it does not know would be silently not done. An optional field
+ * server to do something, and one it does not know would be silently not done (MLServer's
+ * `content_type` is taken where it means the tensor as sent). An optional field
  * (`id`, `parameters`, `outputs`, an input's or output's `parameters`) that is `null` is absent, as
  * MLServer's schema has it and as clients serializing their request objects whole send it. Every
  * problem found is reported at once in a TensorDecodeError.
@@ -86,10 +88,16 @@ export function decodeInferRequest(body: unknown, signature: ModelSignature, lim
   };
 }
 
-type ParameterKind = 'boolean' | 'size';
-/** The parameters each object may carry: those of the binary tensor data extension. */
-const REQUEST_PARAMETERS: ReadonlyMap<string, ParameterKind> = new Map([[BINARY_DATA_OUTPUT, 'boolean']]);
-const INPUT_PARAMETERS: ReadonlyMap<string, ParameterKind> = new Map([[BINARY_DATA_SIZE, 'size']]);
+type ParameterKind = 'boolean' | 'size' | 'content-type';
+/** The parameters each object may carry: those of the binary tensor data extension, and MLServer's content type. */
+const REQUEST_PARAMETERS: ReadonlyMap<string, ParameterKind> = new Map([
+  [BINARY_DATA_OUTPUT, 'boolean'],
+  [CONTENT_TYPE_PARAMETER, 'content-type'],
+]);
+const INPUT_PARAMETERS: ReadonlyMap<string, ParameterKind> = new Map([
+  [BINARY_DATA_SIZE, 'size'],
+  [CONTENT_TYPE_PARAMETER, 'content-type'],
+]);
 const OUTPUT_PARAMETERS: ReadonlyMap<string, ParameterKind> = new Map([[BINARY_DATA, 'boolean']]);
 
 function inputPlans(inputs: unknown, signature: ModelSignature, section: BinarySection | undefined, problems: ProblemList): FeedPlan[] {
@@ -294,6 +302,9 @@ function readParameters(value: unknown, field: string, known: ReadonlyMap<string
       problems.add(`${field}.${key}`, `expected true or false, got ${describeJsonValue(parameter)}`);
     } else if (kind === 'size' && !(Number.isSafeInteger(parameter) && (parameter as number) >= 0)) {
       problems.add(`${field}.${key}`, `expected a number of bytes (a non-negative integer), got ${describeJsonValue(parameter)}`);
+    } else if (kind === 'content-type') {
+      const problem = contentTypeProblem(parameter);
+      if (problem !== undefined) problems.add(`${field}.${key}`, problem);
     }
   }
   return value as OipParameters;

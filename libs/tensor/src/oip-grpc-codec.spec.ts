@@ -127,6 +127,11 @@ describe('decodeGrpcInferRequest', () => {
       'inputs[1].contents: input "ids" is INT64: its elements go in int64_contents, not int_contents',
       'inputs: missing input "flag" (BOOL [])',
     ]);
+    // MLServer's content_type: the tensor as sent ("np") is taken, a decoding ("base64") is refused.
+    const marked = typed();
+    marked.parameters = { content_type: { string_param: 'np' } };
+    marked.inputs![0].parameters = { content_type: { string_param: 'base64' } };
+    expect(problemsOf(marked)).toEqual([expect.stringMatching(/^inputs\[0\]\.parameters\.content_type: MLServer's content type string "base64" asks for a decoding/)]);
     const mixed = raw();
     mixed.inputs![2].contents = { bool_contents: [true] };
     expect(problemsOf(mixed)).toEqual(['inputs[2].contents: must be empty when the request carries raw_input_contents; send every input one way']);

@@ -4,6 +4,7 @@ import { codecForDatatype, codecForOrtType, findCodec, type TensorData } from '.
 import type { DecodeLimits } from './feeds';
 import { elementCountOf, formatShape, shapeMismatch } from './shape';
 import { readByteString } from './byte-strings';
+import { CONTENT_TYPE_PARAMETER, contentTypeProblem } from './content-type-parameter';
 import { binaryTensorBytes } from './oip-binary';
 import { InputClaims, specNames } from './oip-inputs';
 import { ProblemList } from './tensor-decode-error';
@@ -134,12 +135,13 @@ interface InputPlan {
  * Turns a gRPC ModelInferRequest into onnxruntime feeds for `signature`. Inputs come either all as
  * typed `contents` or all as `raw_input_contents` (one entry per input, in order), as the protocol
  * says; each input's datatype must be the model's, since binary data cannot stand for another type.
- * The gateway defines no parameters, so any parameter is refused rather than silently ignored. Every
+ * A parameter the gateway does not act on is refused rather than silently ignored (MLServer's
+ * `content_type` is taken where it means the tensor as sent). Every
  * problem found is reported at once in a TensorDecodeError, naming the field to fix.
  */
 export function decodeGrpcInferRequest(request: GrpcInferRequest, signature: ModelSignature, limits: DecodeLimits): GrpcDecodedRequest {
   const problems = new ProblemList();
-  refuseParameters(request.parameters, 'parameters', problems);
+  checkParameters(request.parameters, 'parameters', problems);
   const raw = request.raw_input_contents ?? [];
   const inputs = request.inputs ?? [];
   if (raw.length > 0 && raw.length !== inputs.length) {
@@ -170,7 +172,7 @@ function inputPlans(inputs: GrpcInferInputTensor[], raw: Uint8Array[], signature
     const name = input.name ?? '';
     const spec = claims.claim(name, field);
     if (spec === undefined) return;
-    refuseParameters(input.parameters, `${field}.parameters`, problems);
+    checkParameters(input.parameters, `${field}.parameters`, problems);
     const { datatype } = codecForDatatype(spec.datatype);
     const valid = input.datatype === datatype;
     if (!valid) {
@@ -229,6 +231,19 @@ function readOutputs(outputs: GrpcInferRequest['outputs'], signature: ModelSigna
   return requested;
 }
 
+/** Parameters a request or input may carry: MLServer's `content_type` (see content-type-parameter.ts). */
+function checkParameters(parameters: Record<string, GrpcInferParameter> | undefined, field: string, problems: ProblemList): void {
+  for (const [key, parameter] of Object.entries(parameters ?? {})) {
+    if (key !== CONTENT_TYPE_PARAMETER) {
+      problems.add(`${field}.${key}`, `"${key}" is not a parameter this server knows; remove it`);
+      continue;
+    }
+    const problem = contentTypeProblem(parameter.string_param);
+    if (problem !== undefined) problems.add(`${field}.${key}`, problem);
+  }
+}
+
+/** Parameters an output may carry: none. */
 function refuseParameters(parameters: Record<string, GrpcInferParameter> | undefined, field: string, problems: ProblemList): void {
   for (const key of Object.keys(parameters ?? {})) {
     problems.add(`${field}.${key}`, `"${key}" is not a parameter this server knows; remove it`);
