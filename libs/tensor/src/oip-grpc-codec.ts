@@ -141,7 +141,7 @@ interface InputPlan {
  */
 export function decodeGrpcInferRequest(request: GrpcInferRequest, signature: ModelSignature, limits: DecodeLimits): GrpcDecodedRequest {
   const problems = new ProblemList();
-  checkParameters(request.parameters, 'parameters', problems);
+  checkParameters(request.parameters, 'parameters', problems, true);
   const raw = request.raw_input_contents ?? [];
   const inputs = request.inputs ?? [];
   if (raw.length > 0 && raw.length !== inputs.length) {
@@ -172,7 +172,7 @@ function inputPlans(inputs: GrpcInferInputTensor[], raw: Uint8Array[], signature
     const name = input.name ?? '';
     const spec = claims.claim(name, field);
     if (spec === undefined) return;
-    checkParameters(input.parameters, `${field}.parameters`, problems);
+    checkParameters(input.parameters, `${field}.parameters`, problems, true);
     const { datatype } = codecForDatatype(spec.datatype);
     const valid = input.datatype === datatype;
     if (!valid) {
@@ -223,7 +223,7 @@ function readOutputs(outputs: GrpcInferRequest['outputs'], signature: ModelSigna
   const known = new Set(signature.outputs.map((spec) => spec.name));
   const requested: string[] = [];
   outputs.forEach((output, index) => {
-    refuseParameters(output.parameters, `outputs[${index}].parameters`, problems);
+    checkParameters(output.parameters, `outputs[${index}].parameters`, problems, false);
     const name = output.name ?? '';
     if (!known.has(name)) problems.add(`outputs[${index}].name`, `"${name}" is not an output of this model; its outputs are ${specNames(signature.outputs)}`);
     else if (!requested.includes(name)) requested.push(name);
@@ -231,22 +231,18 @@ function readOutputs(outputs: GrpcInferRequest['outputs'], signature: ModelSigna
   return requested;
 }
 
-/** Parameters a request or input may carry: MLServer's `content_type` (see content-type-parameter.ts). */
-function checkParameters(parameters: Record<string, GrpcInferParameter> | undefined, field: string, problems: ProblemList): void {
+/**
+ * Refuses every parameter but MLServer's `content_type` where `takesContentType` (a request or an input;
+ * see content-type-parameter.ts), and that one when it asks for a decoding the gateway does not do.
+ */
+function checkParameters(parameters: Record<string, GrpcInferParameter> | undefined, field: string, problems: ProblemList, takesContentType: boolean): void {
   for (const [key, parameter] of Object.entries(parameters ?? {})) {
-    if (key !== CONTENT_TYPE_PARAMETER) {
+    if (!takesContentType || key !== CONTENT_TYPE_PARAMETER) {
       problems.add(`${field}.${key}`, `"${key}" is not a parameter this server knows; remove it`);
       continue;
     }
     const problem = contentTypeProblem(parameter.string_param);
     if (problem !== undefined) problems.add(`${field}.${key}`, problem);
-  }
-}
-
-/** Parameters an output may carry: none. */
-function refuseParameters(parameters: Record<string, GrpcInferParameter> | undefined, field: string, problems: ProblemList): void {
-  for (const key of Object.keys(parameters ?? {})) {
-    problems.add(`${field}.${key}`, `"${key}" is not a parameter this server knows; remove it`);
   }
 }
 
