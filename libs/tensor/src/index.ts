@@ -18,6 +18,7 @@ export {
   splitBinaryBody,
 } from './oip-binary';
 export { decodePredictRequest, encodeOutputsAsNested } from './predict-codec';
+export { columnarOutputs, predictionRows } from './v1-protocol-answer';
 export { MAX_EXAMPLE_DEPTH, MAX_EXAMPLE_ELEMENTS, predictBodyShapeProblems } from './predict-body-shape';
 export { elementCountOf, formatShape, rowMajorStrides, shapeMismatch } from './shape';
 export { MAX_PROBLEMS, TensorDecodeError } from './tensor-decode-error';

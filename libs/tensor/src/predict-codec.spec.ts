@@ -193,7 +193,6 @@ describe('decodePredictRequest', () => {
       [{ field: 'inputs', message: 'required: an object of input name → value (or instances, for a model with one input)' }],
     ],
     ['both inputs and instances', { inputs: {}, instances: [] }, [{ field: 'instances', message: 'send either inputs or instances, not both' }]],
-    ['inputs that are not an object', { inputs: [[1]] }, [{ field: 'inputs', message: 'expected an object of input name → value' }]],
     ['instances that are not an array', { instances: { input: [] } }, [{ field: 'instances', message: 'expected an array with one entry per instance' }]],
     [
       'an unknown top-level field',
@@ -202,6 +201,25 @@ describe('decodePredictRequest', () => {
     ],
   ])('refuses %s', (_case, body, expected) => {
     expect(problemsOf(() => decodePredictRequest(body, oneInput, limits))).toEqual(expected);
+  });
+
+  it("takes a bare inputs value as a one-input model's input (TensorFlow Serving's columnar format)", () => {
+    const row = Array.from({ length: 64 }, (_, i) => i / 2);
+    const feeds = decodePredictRequest({ inputs: [row, row] }, oneInput, limits);
+    expect(feeds.input.dims).toEqual([2, 64]);
+    expect(Array.from(feeds.input.data as Float32Array)).toEqual([...row, ...row]);
+    expect(problemsOf(() => decodePredictRequest({ inputs: [[1]] }, oneInput, limits))).toEqual([
+      { field: 'inputs', message: 'dimension 1 must be 64 (shape [-1, 64]), got 1' },
+    ]);
+  });
+
+  it('refuses a bare inputs value for a model with more than one input', () => {
+    expect(problemsOf(() => decodePredictRequest({ inputs: [[1, 2, 3, 4]] }, signature, limits))).toEqual([
+      {
+        field: 'inputs',
+        message: "expected an object of input name → value (a bare value is only for a model with one input; this model's inputs are x, ids, mask, scale, text)",
+      },
+    ]);
   });
 
   it('refuses instances of bare values for a model with more than one input', () => {

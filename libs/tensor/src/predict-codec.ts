@@ -14,7 +14,8 @@ interface NamedValue {
 }
 
 /**
- * Turns a /v1 predict body into onnxruntime feeds. The body is `{"inputs": {name: value}}`, or
+ * Turns a /v1 predict body into onnxruntime feeds. The body is `{"inputs": {name: value}}` (or, for a
+ * model with one input, `{"inputs": value}`, as TensorFlow Serving's columnar format has it), or
  * `{"instances": [...]}`: the rows of a model's only input, or one object of input name → value per
  * instance (see instanceObjects); each value is nested arrays (a bare value for a scalar input) whose
  * nesting gives the shape. Every problem found is reported at once in a TensorDecodeError.
@@ -66,7 +67,9 @@ function namedValues(body: unknown, signature: ModelSignature, problems: Problem
   }
   const inputs = body.inputs;
   if (!isJsonObject(inputs)) {
-    problems.add('inputs', 'expected an object of input name → value');
+    // TensorFlow Serving's columnar format: for a model with one input, `inputs` may be that input's value.
+    if (signature.inputs.length === 1) return [{ spec: signature.inputs[0], value: inputs, field: 'inputs' }];
+    problems.add('inputs', `expected an object of input name → value (a bare value is only for a model with one input; this model's inputs are ${namesOf(signature)})`);
     return [];
   }
   const known = new Set(signature.inputs.map((spec) => spec.name));
