@@ -69,6 +69,8 @@ describe('README.md: the five-minute tour', () => {
     // The stats answer the tour's traffic: both variants, a verdict in words.
     expect(run.output).toMatch(/"variants":\[\{"variant":"champion"/);
     expect(run.output).toContain('"verdict":{"decision"');
+    // KServe's v1 protocol answers the same model with predictions only.
+    expect(run.output).toMatch(/\{"predictions":\[\[\d/);
     // The audit log, last, records the promotion.
     expect(run.output.slice(run.output.lastIndexOf('"items"'))).toContain('promote');
   });

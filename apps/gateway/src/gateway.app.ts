@@ -5,6 +5,9 @@ import { createHttpApp, routeErrorHandler } from '@switchyard/http';
 import { TokenBuckets } from '@switchyard/auth';
 import { GatewayModule, INFERENCE_ROUTES } from './gateway.module';
 import { KeyCache } from './keys/key-cache.service';
+import { V1_PROTOCOL_OPENAPI } from './kserve-v1/kserve-v1.openapi';
+import { registerV1ProtocolRoutes } from './kserve-v1/kserve-v1.route';
+import { KserveV1Service } from './kserve-v1/kserve-v1.service';
 import { registerBinaryInferBodies } from './oip/binary-infer-bodies';
 import { registerOipInferRoutes } from './oip/oip-infer.route';
 import { OIP_INFER_OPENAPI } from './oip/oip.openapi';
@@ -13,8 +16,12 @@ import { PREDICT_OPENAPI } from './predict/predict.openapi';
 import { registerPredictRoute } from './predict/predict.route';
 import { PredictService } from './predict/predict.service';
 
-/** Paths whose errors follow the Open Inference Protocol. */
-const OIP_ROUTES = /^\/v2(\/|\?|$)/;
+/**
+ * Paths whose errors are `{"error": "..."}`: the Open Inference Protocol's (`/v2/...`) and KServe's v1
+ * protocol's (`/v1/models`, `/v1/models/{name}`, `/v1/models/{name}[/versions/{v}]:predict`), as their
+ * servers and clients have them. Switchyard's own `/v1/models/{name}/predict` stays problem+json.
+ */
+export const PROTOCOL_ERROR_ROUTES = /^\/v2(\/|\?|$)|^\/v1\/models(\/[^/?]+(\/versions\/[^/?]+:predict)?)?(\?|$)/;
 
 export async function createGatewayApp(): Promise<NestFastifyApplication> {
   // Fastify takes its body limit when the adapter is built, before Nest's config module loads.
@@ -26,8 +33,8 @@ export async function createGatewayApp(): Promise<NestFastifyApplication> {
     title: 'Switchyard gateway',
     description: 'Predictions from the champion and challenger of each model; Open Inference Protocol v2.',
     bodyLimit: env.GATEWAY_MAX_BODY_BYTES,
-    oipRoutes: OIP_ROUTES,
-    documented: { ...PREDICT_OPENAPI, ...OIP_INFER_OPENAPI },
+    oipRoutes: PROTOCOL_ERROR_ROUTES,
+    documented: { ...PREDICT_OPENAPI, ...V1_PROTOCOL_OPENAPI, ...OIP_INFER_OPENAPI },
     requestLog: { unloggedRoutes: INFERENCE_ROUTES },
     configure: async (app) => {
       const fastify = app.getHttpAdapter().getInstance();
@@ -45,8 +52,9 @@ export async function createGatewayApp(): Promise<NestFastifyApplication> {
       });
       // The inference routes go on Fastify directly: Nest's per-request pipeline was a large share of
       // a light model's cost (bench/README.md). Their errors take the same shapes as every other route's.
-      const errors = routeErrorHandler(OIP_ROUTES);
+      const errors = routeErrorHandler(PROTOCOL_ERROR_ROUTES);
       registerPredictRoute(fastify, app.get(PredictService), errors);
+      registerV1ProtocolRoutes(fastify, app.get(KserveV1Service), errors);
       registerOipInferRoutes(fastify, app.get(OipService), errors);
     },
   });

@@ -6,6 +6,8 @@ import { DeploymentSyncModule } from './deployment-sync/deployment-sync.module';
 import { GrpcModule } from './grpc/grpc.module';
 import { HealthModule } from './health/health.module';
 import { KeysModule } from './keys/keys.module';
+import { KserveV1Module } from './kserve-v1/kserve-v1.module';
+import { V1_PROTOCOL_PREDICT_ROUTES } from './kserve-v1/kserve-v1.route';
 import { OipModule } from './oip/oip.module';
 import { PredictModule } from './predict/predict.module';
 
@@ -14,7 +16,7 @@ import { PredictModule } from './predict/predict.module';
  * installRequestLog): each prediction is recorded in the prediction log, and a failed one still gets a
  * line (gateway.app.ts).
  */
-export const INFERENCE_ROUTES = ['/v1/models/:name/predict', '/v2/models/:name/infer', '/v2/models/:name/versions/:version/infer'];
+export const INFERENCE_ROUTES = ['/v1/models/:name/predict', ...V1_PROTOCOL_PREDICT_ROUTES, '/v2/models/:name/infer', '/v2/models/:name/versions/:version/infer'];
 
 /** Built per app instance so configuration is read when the app is created. */
 @Module({})
@@ -33,6 +35,7 @@ export class GatewayModule {
         HealthModule,
         PredictModule,
         OipModule,
+        KserveV1Module,
         GrpcModule,
       ],
     };

@@ -324,7 +324,13 @@ describe('gateway', () => {
 
   it('describes the inference routes in its OpenAPI document, with the role they need', async () => {
     const { paths } = (await call(`${gateway.url}/openapi.json`)).body;
-    const inference = ['/v1/models/{name}/predict', '/v2/models/{name}/infer', '/v2/models/{name}/versions/{version}/infer'];
+    const inference = [
+      '/v1/models/{name}/predict',
+      '/v1/models/{name}:predict',
+      '/v1/models/{name}/versions/{version}:predict',
+      '/v2/models/{name}/infer',
+      '/v2/models/{name}/versions/{version}/infer',
+    ];
     expect(inference.map((route) => [route, paths[route]?.post?.['x-required-role']])).toEqual(inference.map((route) => [route, 'predict']));
     expect(Object.keys(paths['/v1/models/{name}/predict'].post.requestBody.content)).toEqual(['application/json']);
     expect(paths['/v2/models/{name}'].get).toBeDefined();

@@ -115,6 +115,12 @@ export const ROUTE_RULES: Record<AppName, Record<string, Rule>> = {
     ...OPEN_ON_EVERY_APP,
     'POST /v1/models/:name/predict': 'predict',
     'POST /v1/feedback': 'predict',
+    // KServe's v1 protocol (liveness at `/`, as KServe's servers answer it) and TensorFlow Serving's predict.
+    'GET /': 'public',
+    'GET /v1/models': 'predict',
+    'GET /v1/models/:name': 'predict',
+    'POST /v1/models/:name::predict': 'predict',
+    'POST /v1/models/:name/versions/:version::predict': 'predict',
     'GET /v2': 'public',
     'GET /v2/health/live': 'public',
     'GET /v2/health/ready': 'public',
@@ -135,6 +141,26 @@ export const ROUTE_RULES: Record<AppName, Record<string, Rule>> = {
 /** The rule of a route, or undefined when the table has none (the guard then refuses: fail closed). */
 export function ruleFor(app: AppName, method: string, routeUrl: string): Rule | undefined {
   return ROUTE_RULES[app][`${method === 'HEAD' ? 'GET' : method} ${routeUrl}`];
+}
+
+/**
+ * A Fastify route pattern as an OpenAPI path writes it: `{name}` for each parameter, without the
+ * regular expression a parameter may carry, and find-my-way's `::` (a literal colon) as `:`.
+ */
+export function openApiPathOf(routeUrl: string): string {
+  return routeUrl
+    .split('::')
+    .map((part) => part.replace(/:(\w+)(\([^)]*\))?/g, '{$1}'))
+    .join(':');
+}
+
+/** The rule of the route an OpenAPI path describes (see openApiPathOf), or undefined. */
+export function ruleForOpenApiPath(app: AppName, method: string, path: string): Rule | undefined {
+  const prefix = `${method} `;
+  for (const [route, rule] of Object.entries(ROUTE_RULES[app])) {
+    if (route.startsWith(prefix) && openApiPathOf(route.slice(prefix.length)) === path) return rule;
+  }
+  return undefined;
 }
 
 export function accessFor(rule: Rule, request: RuleInput): Access {

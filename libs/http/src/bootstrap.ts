@@ -4,7 +4,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { type AppName, ruleFor, type TokenBuckets } from '@switchyard/auth';
+import { type AppName, ruleForOpenApiPath, type TokenBuckets } from '@switchyard/auth';
 import { TypedConfig } from '@switchyard/config';
 import { ProblemDetailsFilter, createValidationPipe } from '@switchyard/errors';
 import { installAccessGuard, type KeyLookup } from './access-guard';
@@ -137,10 +137,9 @@ export async function createHttpApp(module: DynamicModule, options: HttpAppOptio
  */
 function describeAccess(document: OpenAPIObject, app: AppName): void {
   for (const [path, item] of Object.entries(document.paths)) {
-    const routeUrl = path.replace(/\{(\w+)\}/g, ':$1');
     for (const method of ['get', 'put', 'post', 'delete', 'patch'] as const) {
       const operation = item[method];
-      const rule = operation && ruleFor(app, method.toUpperCase(), routeUrl);
+      const rule = operation && ruleForOpenApiPath(app, method.toUpperCase(), path);
       if (!operation || rule === undefined) continue;
       if (rule === 'public') operation.security = [];
       else Object.assign(operation, { 'x-required-role': typeof rule === 'string' ? rule : rule.summary });

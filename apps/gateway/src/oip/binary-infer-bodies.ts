@@ -49,6 +49,16 @@ export function chooseInferBodyParser(request: FastifyRequest, _reply: FastifyRe
 }
 
 /**
+ * The preParsing hook of JSON-only inference routes (the V1 protocol's `:predict`): a body with no
+ * Content-Type or application/octet-stream is read as JSON, as chooseInferBodyParser reads it, since
+ * KServe's REST client posts its v1 JSON with none too.
+ */
+export function readUntypedBodyAsJson(request: FastifyRequest, _reply: FastifyReply, payload: RequestPayload, done: (error: null, payload: RequestPayload) => void): void {
+  if (readAsJson(request.headers['content-type'])) request.headers['content-type'] = 'application/json';
+  done(null, payload);
+}
+
+/**
  * Lets `POST /v2/models/{name}[/versions/{v}]/infer` take bodies of the binary tensor data extension:
  * a request carrying `Inference-Header-Content-Length` is read as bytes (up to `bodyLimit`, 413 past
  * it), split at that length, and its JSON part parsed as a JSON body would be; the route receives a
