@@ -43,6 +43,16 @@ export function jsonNestsDeeperThan(bytes: Uint8Array, limit: number): boolean {
   return false;
 }
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /**
+     * The JSON body's bytes as received, beside the parsed `body`: the inference codecs read them
+     * again when the parser rounded an INT64 beyond 2^53 (decodeWithExactIntegers). Null otherwise.
+     */
+    jsonBytes: Buffer | null;
+  }
+}
+
 /**
  * The one parser for `application/json` bodies on every app: Fastify's own (prototype poisoning
  * refused, errors that never quote the body) behind the depth check. Registered in place of Nest's,
@@ -50,6 +60,7 @@ export function jsonNestsDeeperThan(bytes: Uint8Array, limit: number): boolean {
  */
 export function installJsonBodyParser(fastify: FastifyInstance, bodyLimit: number): void {
   const parse = fastify.getDefaultJsonParser('error', 'error');
+  fastify.decorateRequest('jsonBytes', null);
   fastify.removeContentTypeParser(['application/json', 'text/plain']);
   fastify.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit }, (request, body, done) => {
     const bytes = body as Buffer;
@@ -57,6 +68,7 @@ export function installJsonBodyParser(fastify: FastifyInstance, bodyLimit: numbe
       done(new DomainError('VALIDATION_FAILED', `the JSON body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels`), undefined);
       return;
     }
+    request.jsonBytes = bytes;
     // Fastify's parser reads a Buffer as UTF-8 (its type says string).
     void parse(request, bytes as unknown as string, done);
   });

@@ -64,7 +64,7 @@ describe('element codecs: writing', () => {
     const [parsed] = JSON.parse('[9007199254740993]') as number[];
     expect(parsed).toBe(2 ** 53);
     expect(write('INT64', [parsed])).toBe(
-      'JSON numbers beyond ±9007199254740991 (2^53 − 1) may already have lost precision; ' +
+      'a JSON number beyond ±9007199254740991 (2^53 − 1) that is outside the INT64 range [-9223372036854775808, 9223372036854775807] or could not be read exactly; ' +
         'send INT64 values this large as decimal strings, e.g. "9223372036854775807"',
     );
     expect(write('UINT64', [1e19])).toMatch(/send UINT64 values this large as decimal strings/);

@@ -63,6 +63,14 @@ export function int64ToJson(value: bigint): number | string {
   return value >= MIN_SAFE && value <= MAX_SAFE ? Number(value) : value.toString();
 }
 
+/**
+ * An INT64 or UINT64 element sent as a JSON number beyond ±(2^53 − 1): the JSON parser rounded it
+ * before any codec saw it, so only the body's text still holds what the caller sent.
+ */
+export function isRoundedInteger(codec: ElementCodec, value: number): boolean {
+  return (codec.datatype === 'INT64' || codec.datatype === 'UINT64') && Number.isInteger(value) && !Number.isSafeInteger(value);
+}
+
 function floatRefusal(datatype: OipDatatype, max: number): (value: unknown) => string {
   return (value) => {
     if (typeof value !== 'number') return `expected a number, got ${describeJsonValue(value)}`;
@@ -192,8 +200,9 @@ function parseDecimal(text: string, min: bigint, max: bigint): bigint | undefine
 
 /**
  * A JSON number beyond ±(2^53 − 1) reached us already rounded (9007199254740993 parses as
- * 9007199254740992), so it is refused rather than stored as a value the caller did not send; such
- * values, and any other, may be sent as decimal strings instead.
+ * 9007199254740992), so it is refused rather than stored as a value the caller did not send; the
+ * routes then read the body's text again with such integers exact (decodeWithExactIntegers), which
+ * hands them over as decimal strings. Callers may send decimal strings themselves, for any value.
  */
 function int64Codec(datatype: 'INT64' | 'UINT64', min: bigint, max: bigint): ElementCodec {
   const minNumber = Math.max(Number(min), Number.MIN_SAFE_INTEGER);
@@ -224,7 +233,7 @@ function int64Codec(datatype: 'INT64' | 'UINT64', min: bigint, max: bigint): Ele
         if (!Number.isInteger(value)) return `${value} is not an integer`;
         if (Number.isSafeInteger(value)) return `${value} is outside ${range}`;
         return (
-          `JSON numbers beyond ±${Number.MAX_SAFE_INTEGER} (2^53 − 1) may already have lost precision; ` +
+          `a JSON number beyond ±${Number.MAX_SAFE_INTEGER} (2^53 − 1) that is outside ${range} or could not be read exactly; ` +
           `send ${datatype} values this large as decimal strings, e.g. "${max}"`
         );
       }

@@ -4,6 +4,7 @@ export type { DecodeLimits } from './feeds';
 export { fromFloat16Bits, toFloat16Bits, FLOAT16_MAX } from './float16';
 export { isJsonObject } from './json-value';
 export { inferNestedShape, readNested, writeNested } from './nested-array';
+export { type BodyDecoder, decodeWithExactIntegers, parseKeepingLargeIntegers } from './exact-integers';
 export { decodeInferRequest, encodeBinaryInferResponse, encodeInferResponse } from './oip-codec';
 export type { InferRequest, InferResponse, InferResponseArgs, InferResponseOutput, OipParameters } from './oip-codec';
 export {

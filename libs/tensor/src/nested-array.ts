@@ -1,4 +1,4 @@
-import type { ElementCodec, TensorData } from './element-codec';
+import { type ElementCodec, isRoundedInteger, type TensorData } from './element-codec';
 import { describeJsonValue } from './json-value';
 import { rowMajorStrides } from './shape';
 import type { ProblemList } from './tensor-decode-error';
@@ -77,7 +77,9 @@ function writeRow(walk: Walk, row: readonly unknown[], offset: number, depth: nu
     walk.indices[depth] = refused;
     // A scalar (rank 0) has no index to show: its path is the field itself.
     const field = walk.dims.length === 0 ? walk.field : pathTo(walk, depth + 1);
-    walk.problems.add(field, walk.codec.refusal(row[refused]));
+    const value = row[refused];
+    if (typeof value === 'number' && isRoundedInteger(walk.codec, value)) walk.problems.roundedIntegers = true;
+    walk.problems.add(field, walk.codec.refusal(value));
     refused = walk.codec.writeRow(walk.target, offset, row, refused + 1);
   }
 }

@@ -148,7 +148,7 @@ describe('decodePredictRequest', () => {
       {
         field: 'inputs.ids[1]',
         message:
-          'JSON numbers beyond ±9007199254740991 (2^53 − 1) may already have lost precision; ' +
+          'a JSON number beyond ±9007199254740991 (2^53 − 1) that is outside the INT64 range [-9223372036854775808, 9223372036854775807] or could not be read exactly; ' +
           'send INT64 values this large as decimal strings, e.g. "9223372036854775807"',
       },
     ]);

@@ -16,6 +16,11 @@ export class TensorDecodeError extends Error {
     readonly problems: TensorProblem[],
     /** True when more problems were found than `problems` lists (see MAX_PROBLEMS). */
     readonly truncated = false,
+    /**
+     * True when an INT64 or UINT64 element was a JSON number beyond ±(2^53 − 1), which the JSON parser
+     * had already rounded: reading the body's text again with exact integers may take it (exact-integers.ts).
+     */
+    readonly roundedIntegers = false,
   ) {
     const joined = problems.map((problem) => `${problem.field}: ${problem.message}`).join('; ');
     super(truncated ? `${joined}; and further problems not listed` : joined);
@@ -30,6 +35,8 @@ export class TensorDecodeError extends Error {
 export class ProblemList {
   private readonly items: TensorProblem[] = [];
   private dropped = false;
+  /** See TensorDecodeError.roundedIntegers. */
+  roundedIntegers = false;
 
   get full(): boolean {
     return this.dropped;
@@ -45,6 +52,6 @@ export class ProblemList {
   }
 
   throwIfAny(): void {
-    if (this.items.length > 0) throw new TensorDecodeError(this.items, this.dropped);
+    if (this.items.length > 0) throw new TensorDecodeError(this.items, this.dropped, this.roundedIntegers);
   }
 }

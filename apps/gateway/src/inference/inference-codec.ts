@@ -14,6 +14,8 @@ export interface DecodedRequest {
 export interface ServeRequest<Body> {
   model: string;
   body: Body;
+  /** The JSON body's bytes as received, when the body is JSON: read again for exact INT64 (decodeWithExactIntegers). */
+  json?: Uint8Array;
   requestId: string;
   routingKey?: string;
   variantPin?: string;

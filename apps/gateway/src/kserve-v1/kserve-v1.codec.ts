@@ -1,5 +1,7 @@
+import type * as ort from 'onnxruntime-node';
 import { DomainError } from '@switchyard/errors';
-import { columnarOutputs, decodePredictRequest, encodeOutputsAsNested, isJsonObject, predictionRows, TensorDecodeError } from '@switchyard/tensor';
+import type { ModelSignature } from '@switchyard/onnx';
+import { columnarOutputs, type DecodeLimits, decodePredictRequest, decodeWithExactIntegers, encodeOutputsAsNested, isJsonObject, predictionRows, TensorDecodeError } from '@switchyard/tensor';
 import type { DecodedRequest, InferenceCodec } from '../inference/inference-codec';
 
 /** The one signature TensorFlow Serving clients name by default; an ONNX model has no other. */
@@ -27,6 +29,11 @@ function withoutSignatureName(body: unknown): unknown {
   return rest;
 }
 
+/** The /v1 predict body, once TensorFlow Serving's signature_name is checked and set aside. */
+function decodeV1Body(body: unknown, signature: ModelSignature, limits: DecodeLimits): Record<string, ort.Tensor> {
+  return decodePredictRequest(withoutSignatureName(body), signature, limits);
+}
+
 /**
  * KServe's v1 protocol and TensorFlow Serving's REST predict API (`POST /v1/models/{name}:predict`):
  * the same request body as /v1 predict (`instances` rows, or `inputs` by name or, for one input, bare),
@@ -34,9 +41,9 @@ function withoutSignatureName(body: unknown): unknown {
  */
 export const V1_PROTOCOL: InferenceCodec<unknown, V1ProtocolDecoded, V1ProtocolAnswer> = {
   decode(request, version, limits) {
-    const body = withoutSignatureName(request.body);
+    const { body } = request;
     try {
-      const feeds = decodePredictRequest(body, version.signature, limits);
+      const feeds = decodeWithExactIntegers(decodeV1Body, body, request.json, version.signature, limits);
       const instances = isJsonObject(body) && Array.isArray(body.instances) ? body.instances.length : undefined;
       return { feeds, instances };
     } catch (error) {

@@ -50,6 +50,7 @@ export function registerV1ProtocolRoutes(fastify: FastifyInstance, v1: KserveV1S
       model: request.params.name,
       version: request.params.version,
       body: request.body,
+      json: request.jsonBytes ?? undefined,
       requestId: request.id,
       routingKey: header(request, 'x-routing-key'),
       variantPin: header(request, 'x-switchyard-variant'),

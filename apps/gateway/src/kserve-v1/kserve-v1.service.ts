@@ -10,6 +10,8 @@ export interface V1PredictRequest {
   /** TensorFlow Serving's `/versions/{v}` in the path, as sent. */
   version?: string;
   body: unknown;
+  /** The body's bytes as received (see ServeRequest.json). */
+  json?: Uint8Array;
   requestId: string;
   routingKey?: string;
   variantPin?: string;
@@ -32,6 +34,7 @@ export class KserveV1Service {
       {
         model: request.model,
         body: request.body,
+        json: request.json,
         requestId: request.requestId,
         routingKey: request.routingKey,
         variantPin: request.variantPin,

@@ -12,6 +12,8 @@ export class BinaryInferBody {
   constructor(
     readonly json: unknown,
     readonly binary: Uint8Array,
+    /** The JSON part's bytes, read again for exact INT64 (decodeWithExactIntegers). */
+    readonly jsonBytes: Uint8Array,
   ) {}
 }
 
@@ -75,7 +77,7 @@ export function registerBinaryInferBodies(fastify: FastifyInstance, bodyLimit: n
     const body = await readBody(payload, request.headers['content-length'], bodyLimit, alignmentPadding(header));
     try {
       const { json, binary } = splitBinaryBody(body, header);
-      return new BinaryInferBody(await parseJsonPart(parseJson, request, json), binary);
+      return new BinaryInferBody(await parseJsonPart(parseJson, request, json), binary, json);
     } catch (error) {
       if (error instanceof BinaryBodyError) throw new DomainError('VALIDATION_FAILED', `${error.field}: ${error.message}`, { errors: [{ field: error.field, message: error.message }] });
       throw error;

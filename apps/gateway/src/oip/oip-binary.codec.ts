@@ -1,5 +1,5 @@
 import { DomainError } from '@switchyard/errors';
-import { decodeInferRequest, encodeBinaryInferResponse, frameBinaryBody, type InferRequest, type InferResponse, TensorDecodeError } from '@switchyard/tensor';
+import { decodeInferRequest, decodeWithExactIntegers, encodeBinaryInferResponse, frameBinaryBody, type InferRequest, type InferResponse, TensorDecodeError } from '@switchyard/tensor';
 import type { InferenceCodec } from '../inference/inference-codec';
 import { BinaryInferBody } from './binary-infer-bodies';
 
@@ -22,8 +22,8 @@ export const OIP_BINARY: InferenceCodec<BinaryInferBody | unknown, InferRequest,
     const { body } = request;
     try {
       return body instanceof BinaryInferBody
-        ? decodeInferRequest(body.json, version.signature, limits, body.binary)
-        : decodeInferRequest(body, version.signature, limits);
+        ? decodeWithExactIntegers(decodeInferRequest, body.json, body.jsonBytes, version.signature, limits, body.binary)
+        : decodeWithExactIntegers(decodeInferRequest, body, request.json, version.signature, limits);
     } catch (error) {
       if (error instanceof TensorDecodeError) throw new DomainError('VALIDATION_FAILED', error.message, { errors: error.problems });
       throw error;

@@ -20,6 +20,7 @@ export function registerOipInferRoutes(fastify: FastifyInstance, oip: OipService
       model: request.params.name,
       version: request.params.version,
       body: request.body,
+      json: request.jsonBytes ?? undefined,
       routingKey: header(request, 'x-routing-key'),
       variantPin: header(request, 'x-switchyard-variant'),
       requestId: request.id,

@@ -26,6 +26,8 @@ export interface OipInferRequest {
   model: string;
   version?: string;
   body: unknown;
+  /** The JSON body's bytes as received (see ServeRequest.json); a binary body carries its JSON part's. */
+  json?: Uint8Array;
   routingKey?: string;
   variantPin?: string;
   requestId: string;
@@ -98,6 +100,7 @@ export class OipService {
     const serveRequest = {
       model: request.model,
       body: request.body,
+      json: request.json,
       requestId: request.requestId,
       routingKey: request.routingKey,
       variantPin: request.variantPin,

@@ -1,5 +1,5 @@
 import { DomainError } from '@switchyard/errors';
-import { decodePredictRequest, encodeOutputsAsNested, TensorDecodeError } from '@switchyard/tensor';
+import { decodePredictRequest, decodeWithExactIntegers, encodeOutputsAsNested, TensorDecodeError } from '@switchyard/tensor';
 import type { DecodedRequest, InferenceCodec } from '../inference/inference-codec';
 
 export interface PredictAnswer {
@@ -14,7 +14,7 @@ export interface PredictAnswer {
 export const PREDICT_JSON: InferenceCodec<unknown, DecodedRequest, PredictAnswer> = {
   decode(request, version, limits) {
     try {
-      return { feeds: decodePredictRequest(request.body, version.signature, limits) };
+      return { feeds: decodeWithExactIntegers(decodePredictRequest, request.body, request.json, version.signature, limits) };
     } catch (error) {
       if (error instanceof TensorDecodeError) {
         throw new DomainError('VALIDATION_FAILED', `the inputs do not fit model "${request.model}": ${error.message}`, { errors: error.problems });

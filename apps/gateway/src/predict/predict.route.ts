@@ -28,6 +28,7 @@ export function registerPredictRoute(fastify: FastifyInstance, predictions: Pred
       const { answer } = await predictions.predict({
         model: request.params.name,
         body: request.body,
+        json: request.jsonBytes ?? undefined,
         requestId: request.id,
         routingKey: header(request, 'x-routing-key'),
         variantPin: header(request, 'x-switchyard-variant'),

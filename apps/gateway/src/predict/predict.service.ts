@@ -7,6 +7,8 @@ import { type PredictAnswer, PREDICT_JSON } from './predict-json.codec';
 export interface PredictRequest {
   model: string;
   body: unknown;
+  /** The body's bytes as received (see ServeRequest.json). */
+  json?: Uint8Array;
   requestId: string;
   routingKey?: string;
   variantPin?: string;
@@ -40,6 +42,7 @@ export class PredictService {
       {
         model: request.model,
         body: request.body,
+        json: request.json,
         requestId: request.requestId,
         routingKey: request.routingKey,
         variantPin: request.variantPin,
