@@ -116,6 +116,14 @@ describe('gateway', () => {
     await setAlias(model, 'challenger', 2);
     await setPercent(model, 100);
     await eventually(() => predict(model, { instances: [[0, 0, 0, 0]] }), (a) => a.body.variant === 'challenger');
+    // Both versions are loaded: Triton's repository index lists each as READY (to Triton's client, which posts no body).
+    const index = await call(`${gateway.url}/v2/repository/index`, { method: 'POST' });
+    expect({ status: index.status, entries: index.body.filter((entry: any) => entry.name === model) }).toEqual({
+      status: 200,
+      entries: [{ name: model, version: '1', state: 'READY' }, { name: model, version: '2', state: 'READY' }],
+    });
+    const badIndex = await call(`${gateway.url}/v2/repository/index`, { method: 'POST', json: { ready: 'yes' } });
+    expect({ status: badIndex.status, error: badIndex.body.error }).toEqual({ status: 400, error: 'ready: expected true or false' });
     for (let i = 0; i < 20; i++) expect((await predict(model, { instances: [[0, 0, 0, 0]] })).body).toMatchObject({ variant: 'challenger', version: 2 });
     expect((await predict(model, { instances: [[0, 0, 0, 0]] }, { 'x-switchyard-variant': 'champion' })).body).toMatchObject({ variant: 'champion', version: 1 });
 
@@ -172,6 +180,11 @@ describe('gateway', () => {
     expect((await call(`${gateway.url}/v2/health/ready`)).body).toEqual({ ready: false });
     const oip = await call(`${gateway.url}/v2/models/${model}/infer`, { method: 'POST', json: { inputs: [] } });
     expect({ status: oip.status, error: typeof oip.body.error }).toEqual({ status: 503, error: 'string' });
+    // Triton's repository index says why, and leaves it out of the ready versions.
+    const index = (body?: unknown) => call(`${gateway.url}/v2/repository/index`, { method: 'POST', ...(body === undefined ? {} : { json: body }) });
+    const unavailable = (await index()).body.find((entry: any) => entry.name === model);
+    expect(unavailable).toEqual({ name: model, state: 'UNAVAILABLE', reason: expect.stringContaining('sha256 mismatch') });
+    expect((await index({ ready: true })).body.some((entry: any) => entry.name === model)).toBe(false);
 
     // Without a champion the model is no longer deployed: the gateway is ready again.
     await call(`${registry.url}/v1/models/${model}/aliases/champion`, { method: 'DELETE' });

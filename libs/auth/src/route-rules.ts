@@ -130,6 +130,7 @@ export const ROUTE_RULES: Record<AppName, Record<string, Rule>> = {
     'GET /v2/models/:name/versions/:version/ready': 'predict',
     'GET /v2/models/:name/config': 'predict',
     'GET /v2/models/:name/versions/:version/config': 'predict',
+    'POST /v2/repository/index': 'predict',
     'POST /v2/models/:name/infer': 'predict',
     'POST /v2/models/:name/versions/:version/infer': 'predict',
   },

@@ -1,6 +1,6 @@
-import { Controller, Get, Param, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { OIP_SERVER_METADATA, OipService } from './oip.service';
 
 /**
@@ -28,6 +28,13 @@ export class OipController {
     const ready = this.oip.serverReady();
     if (!ready) void reply.status(503);
     return { ready };
+  }
+
+  @Post('repository/index')
+  @HttpCode(200)
+  @ApiOperation({ summary: "*added* — Triton's repository index: [{name, version, state: READY|LOADING|UNAVAILABLE, reason?}]; body empty or {ready: true} for the ready versions only" })
+  repositoryIndex(@Body() body: unknown, @Req() request: FastifyRequest) {
+    return this.oip.repositoryIndex(body, request.principal?.models ?? null);
   }
 
   @Get('models/:name')

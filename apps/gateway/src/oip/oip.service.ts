@@ -43,6 +43,25 @@ export function versionNumber(model: string, version: string | undefined): numbe
 
 const metadataTensor = (spec: TensorSpec) => ({ name: spec.name, datatype: spec.datatype, shape: spec.shape });
 
+/** One entry of Triton's repository index: a model version and its state (READY, LOADING, UNAVAILABLE). */
+export interface RepositoryIndexEntry {
+  name: string;
+  version?: string;
+  state: 'READY' | 'LOADING' | 'UNAVAILABLE';
+  reason?: string;
+}
+
+/** The body of `POST /v2/repository/index`: empty, or `{"ready": true|false}` (only the ready versions when true). */
+function readyOnly(body: unknown): boolean {
+  if (body === undefined || body === null) return false;
+  if (!isJsonObject(body)) throw new DomainError('VALIDATION_FAILED', 'the body is empty or a JSON object {"ready": true|false}');
+  for (const key of Object.keys(body)) {
+    if (key !== 'ready') throw new DomainError('VALIDATION_FAILED', `${key}: unknown field; the repository index takes only "ready"`);
+  }
+  if (body.ready !== undefined && typeof body.ready !== 'boolean') throw new DomainError('VALIDATION_FAILED', 'ready: expected true or false');
+  return body.ready === true;
+}
+
 /** The Open Inference Protocol (KServe V2 / Triton REST) over the same sessions and routing as /v1. */
 @Injectable()
 export class OipService {
@@ -83,6 +102,29 @@ export class OipService {
   async config(model: string, version?: string) {
     const routed = await this.routed(model, version);
     return tritonModelConfig(model, routed.version.signature, { batching: routed.version.batching, maxElements: this.inference.maxElements });
+  }
+
+  /**
+   * Triton's repository index (its model repository extension; MLServer serves it too): every version
+   * this gateway serves, READY, and each deployed model not loaded yet, LOADING, or UNAVAILABLE with
+   * the reason its load failed. Only the models `visibleTo` names, for a key limited to some.
+   */
+  repositoryIndex(body: unknown, visibleTo: string[] | null): RepositoryIndexEntry[] {
+    const onlyReady = readyOnly(body);
+    const entries: RepositoryIndexEntry[] = [];
+    for (const model of this.sync.deployedModels().sort()) {
+      if (visibleTo !== null && !visibleTo.includes(model)) continue;
+      const serving = this.sessions.serving(model);
+      if (serving) {
+        const versions = [serving.champion, serving.challenger, serving.shadow].flatMap((v) => (v ? [v.version] : []));
+        for (const version of [...new Set(versions)].sort((a, b) => a - b)) entries.push({ name: model, version: String(version), state: 'READY' });
+        continue;
+      }
+      if (onlyReady) continue;
+      const status = this.sessions.status(model);
+      entries.push(status?.state === 'failed' ? { name: model, state: 'UNAVAILABLE', reason: status.reason ?? 'the load failed' } : { name: model, state: 'LOADING' });
+    }
+    return entries;
   }
 
   /** True when the model (or version) can serve now; an unknown model is a 404, one still loading a 503. */
