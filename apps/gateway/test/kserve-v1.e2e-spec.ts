@@ -83,7 +83,7 @@ describe('KServe v1 protocol', () => {
     const model = await deployed('v1-errors', buildAffine({ scale: 1, bias: 1, features: 4 }));
     expect(expectError(await predict(`/v1/models/${model}:predict`, { instances: [[1, 2, 3]] }), 400)).toContain('dimension 1 must be 4');
     expect(expectError(await predict(`/v1/models/${model}:predict`, { signature_name: 'predict', instances: [[1, 2, 3, 4]] }), 400)).toBe(
-      'signature_name: an ONNX model has one signature, "serving_default"; got "predict"',
+      'signature_name: an ONNX model has one signature, "serving_default"; got string "predict"',
     );
     expect(expectError(await predict(`/v1/models/${model}:predict`, { rows: [] }), 400)).toContain('rows: unknown field');
     expect(expectError(await predict(`/v1/models/nobody-${uniqueSuffix()}:predict`, { instances: [] }), 404)).toMatch(/is deployed/);

@@ -2,7 +2,7 @@ export { codecForDatatype, codecForOrtType, findCodec, floatToJson, int64ToJson 
 export type { ElementCodec, TensorData } from './element-codec';
 export type { DecodeLimits } from './feeds';
 export { fromFloat16Bits, toFloat16Bits, FLOAT16_MAX } from './float16';
-export { isJsonObject } from './json-value';
+export { describeJsonValue, isJsonObject } from './json-value';
 export { inferNestedShape, readNested, writeNested } from './nested-array';
 export { type BodyDecoder, decodeWithExactIntegers, parseKeepingLargeIntegers } from './exact-integers';
 export { decodeInferRequest, encodeBinaryInferResponse, encodeInferResponse } from './oip-codec';

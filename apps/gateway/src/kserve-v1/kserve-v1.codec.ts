@@ -1,7 +1,7 @@
 import type * as ort from 'onnxruntime-node';
 import { DomainError } from '@switchyard/errors';
 import type { ModelSignature } from '@switchyard/onnx';
-import { columnarOutputs, type DecodeLimits, decodePredictRequest, decodeWithExactIntegers, encodeOutputsAsNested, isJsonObject, predictionRows, TensorDecodeError } from '@switchyard/tensor';
+import { columnarOutputs, type DecodeLimits, decodePredictRequest, describeJsonValue, decodeWithExactIntegers, encodeOutputsAsNested, isJsonObject, predictionRows, TensorDecodeError } from '@switchyard/tensor';
 import type { DecodedRequest, InferenceCodec } from '../inference/inference-codec';
 
 /** The one signature TensorFlow Serving clients name by default; an ONNX model has no other. */
@@ -23,7 +23,7 @@ function withoutSignatureName(body: unknown): unknown {
   if (!isJsonObject(body) || !Object.hasOwn(body, 'signature_name')) return body;
   const { signature_name: name, ...rest } = body;
   if (name !== SERVING_DEFAULT) {
-    const message = `an ONNX model has one signature, "${SERVING_DEFAULT}"; got ${JSON.stringify(name)}`;
+    const message = `an ONNX model has one signature, "${SERVING_DEFAULT}"; got ${describeJsonValue(name)}`;
     throw new DomainError('VALIDATION_FAILED', `signature_name: ${message}`, { errors: [{ field: 'signature_name', message }] });
   }
   return rest;
