@@ -85,6 +85,12 @@ export class DeploymentSync implements OnApplicationBootstrap, OnApplicationShut
     return [...this.known];
   }
 
+  /** The deployed models by name, as the protocols list them: all, or those a key limited to some models may use. */
+  modelsVisibleTo(limitedTo: string[] | null): string[] {
+    const deployed = this.deployedModels().sort();
+    return limitedTo === null ? deployed : deployed.filter((model) => limitedTo.includes(model));
+  }
+
   async onApplicationBootstrap(): Promise<void> {
     const snapshot = await this.readSnapshot();
     this.subscriber.on('message', () => this.requestRefresh());

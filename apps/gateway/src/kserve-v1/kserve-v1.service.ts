@@ -47,8 +47,7 @@ export class KserveV1Service {
 
   /** The models deployed to this gateway, loaded or not (a key limited to some models sees only those). */
   models(visibleTo: string[] | null): string[] {
-    const deployed = this.sync.deployedModels().sort();
-    return visibleTo === null ? deployed : deployed.filter((model) => visibleTo.includes(model));
+    return this.sync.modelsVisibleTo(visibleTo);
   }
 
   /** Ready when the model's champion is loaded; throws 404 for a model not deployed, 503 for one still loading. */

@@ -112,8 +112,7 @@ export class OipService {
   repositoryIndex(body: unknown, visibleTo: string[] | null): RepositoryIndexEntry[] {
     const onlyReady = readyOnly(body);
     const entries: RepositoryIndexEntry[] = [];
-    for (const model of this.sync.deployedModels().sort()) {
-      if (visibleTo !== null && !visibleTo.includes(model)) continue;
+    for (const model of this.sync.modelsVisibleTo(visibleTo)) {
       const serving = this.sessions.serving(model);
       if (serving) {
         const versions = [serving.champion, serving.challenger, serving.shadow].flatMap((v) => (v ? [v.version] : []));
