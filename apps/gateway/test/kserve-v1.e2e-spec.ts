@@ -68,6 +68,17 @@ describe('KServe v1 protocol', () => {
     });
   });
 
+  it("takes MLflow's dataframe_split and dataframe_records as rows, on :predict and on /v1 predict", async () => {
+    const model = await deployed('v1-dataframe', buildAffine({ scale: 1, bias: 1, features: 4 }));
+    const split = { dataframe_split: { columns: ['a', 'b', 'c', 'd'], index: [10, 11], data: [[1, 2, 3, 4], [0, 0, 0, 0]] } };
+    expect((await predict(`/v1/models/${model}:predict`, split)).body).toEqual({ predictions: [[2, 3, 4, 5], [1, 1, 1, 1]] });
+    expect((await predict(`/v1/models/${model}:predict`, { dataframe_records: [{ a: 1, b: 2, c: 3, d: 4 }] })).body).toEqual({ predictions: [[2, 3, 4, 5]] });
+    const own = await call(`${gateway.url}/v1/models/${model}/predict`, { method: 'POST', json: split });
+    expect({ status: own.status, y: own.body.outputs?.y }).toEqual({ status: 200, y: [[2, 3, 4, 5], [1, 1, 1, 1]] });
+    const ragged = await predict(`/v1/models/${model}:predict`, { dataframe_split: { columns: ['a', 'b', 'c', 'd'], data: [[1, 2, 3]] } });
+    expect(expectError(ragged, 400)).toContain('dataframe_split.data[0]: expected a row of 4 values, one per column');
+  });
+
   it("gives one object per instance for a model with several outputs (skl2onnx's classifier)", async () => {
     const classifier = buildLinearClassifier({ offset: [0], scale: [1], coefficients: [[-1], [1]], intercepts: [0, 0], classLabels: [0, 1], postTransform: 'LOGISTIC', zipMap: false });
     const model = await deployed('v1-classifier', classifier);

@@ -9,6 +9,9 @@ describe('predictBodyShapeProblems', () => {
     ['instances', { instances: [[0.5, 1], [2, 3]] }],
     ['a scalar input', { inputs: { scale: 2 } }],
     ['instances as objects of input name → value', { instances: [{ age: 35, x: [1, 2] }, { x: [3, 4], age: 40 }] }],
+    ["a bare inputs value (a model with one input, TensorFlow Serving's columnar form)", { inputs: [[1, 2]] }],
+    ["MLflow's dataframe_split", { dataframe_split: { columns: ['age', 'city'], data: [[35, 'Lyon'], [41, 'Oslo']], index: [0, 1] } }],
+    ["MLflow's dataframe_records", { dataframe_records: [{ age: 35, city: 'Lyon' }, { city: 'Oslo', age: 41 }] }],
   ])('accepts %s', (_case, body) => {
     expect(predictBodyShapeProblems(body, FIELD)).toEqual([]);
   });
@@ -18,7 +21,14 @@ describe('predictBodyShapeProblems', () => {
     ['null', null, [FIELD]],
     ['neither inputs nor instances', { rows: [[1]] }, [`${FIELD}.rows`, FIELD]],
     ['both inputs and instances', { inputs: { x: [1] }, instances: [[1]] }, [FIELD]],
-    ['inputs that are an array', { inputs: [[1, 2]] }, [`${FIELD}.inputs`]],
+    ['inputs that are a ragged array', { inputs: [[1, 2], [3]] }, [`${FIELD}.inputs[1]`]],
+    ['two forms at once', { instances: [[1]], dataframe_records: [{ a: 1 }] }, [FIELD]],
+    ['a split with repeated columns', { dataframe_split: { columns: ['a', 'a'], data: [[1, 2]] } }, [`${FIELD}.dataframe_split.columns`]],
+    ['a split with no rows', { dataframe_split: { columns: ['a'], data: [] } }, [`${FIELD}.dataframe_split.data`]],
+    ['a split row of the wrong length', { dataframe_split: { columns: ['a', 'b'], data: [[1, 2], [3]] } }, [`${FIELD}.dataframe_split.data[1]`]],
+    ['a bad split cell', { dataframe_split: { columns: ['a', 'b'], data: [[1, {}]] } }, [`${FIELD}.dataframe_split.data[0][1]`]],
+    ['records naming other columns', { dataframe_records: [{ a: 1 }, { b: 1 }] }, [`${FIELD}.dataframe_records[1]`]],
+    ['records that are not objects', { dataframe_records: [[1]] }, [`${FIELD}.dataframe_records`]],
     ['inputs with no input', { inputs: {} }, [`${FIELD}.inputs`]],
     ['instances that are not an array', { instances: 3 }, [`${FIELD}.instances`]],
     ['an object value', { inputs: { x: { a: 1 } } }, [`${FIELD}.inputs.x`]],

@@ -6,12 +6,17 @@ export const MAX_EXAMPLE_DEPTH = 16;
 /** An example is a request or two, not a data set: every gateway runs it at each load. */
 export const MAX_EXAMPLE_ELEMENTS = 16_384;
 
+/** The forms of a predict body (predict-codec.ts): exactly one of these keys. */
+const BODY_KEYS = ['inputs', 'instances', 'dataframe_split', 'dataframe_records'];
+
 /**
  * Checks that `body` has the form of a /v1 predict body, without a signature to check it against:
- * `{"inputs": {name: value}}` or `{"instances": [...]}` (rows, or objects of input name → value, all
- * with the same names), each value nested arrays of the same length
- * at each depth whose leaves are numbers, strings or booleans (a bare such value for a scalar input),
- * holding at most MAX_EXAMPLE_ELEMENTS values. Problems are named under `field`; none means the form is right.
+ * `{"inputs": {name: value}}` (or a bare value, for a model with one input), `{"instances": [...]}`
+ * (rows, or objects of input name → value, all with the same names), or MLflow's `dataframe_split`
+ * (`{columns, data}`, each row one value per column) or `dataframe_records` (objects with the same
+ * columns), each value nested arrays of the same length at each depth whose leaves are numbers,
+ * strings or booleans (a bare such value for a scalar input), holding at most MAX_EXAMPLE_ELEMENTS
+ * values. Problems are named under `field`; none means the form is right.
  */
 export function predictBodyShapeProblems(body: unknown, field: string): TensorProblem[] {
   const problems = new ProblemList();
@@ -21,18 +26,28 @@ export function predictBodyShapeProblems(body: unknown, field: string): TensorPr
     return problems.list();
   }
   for (const key of Object.keys(body)) {
-    if (key !== 'inputs' && key !== 'instances') problems.add(`${field}.${key}`, 'unknown field; a predict body has inputs or instances');
+    if (!BODY_KEYS.includes(key)) problems.add(`${field}.${key}`, 'unknown field; a predict body has inputs, instances, dataframe_split or dataframe_records');
   }
-  const hasInputs = Object.hasOwn(body, 'inputs');
-  const hasInstances = Object.hasOwn(body, 'instances');
-  if (hasInputs === hasInstances) {
-    problems.add(field, hasInputs ? 'send either inputs or instances, not both' : 'required: inputs (an object of input name → value) or instances (an array)');
-  } else if (hasInstances) {
+  const sent = BODY_KEYS.filter((key) => Object.hasOwn(body, key));
+  if (sent.length !== 1) {
+    problems.add(field, sent.length > 1 ? `send one of ${sent.join(', ')}, not several` : 'required: inputs (an object of input name → value) or instances (an array)');
+  } else if (sent[0] === 'instances') {
     if (!Array.isArray(body.instances)) problems.add(`${field}.instances`, `expected an array with one entry per instance, got ${describeJsonValue(body.instances)}`);
     else if (body.instances.length > 0 && isJsonObject(body.instances[0])) checkInstanceObjects(body.instances, `${field}.instances`, problems, counter);
     else checkValue(body.instances, `${field}.instances`, problems, counter);
-  } else if (!isJsonObject(body.inputs) || Object.keys(body.inputs).length === 0) {
-    problems.add(`${field}.inputs`, `expected an object of input name → value with at least one input, got ${describeJsonValue(body.inputs)}`);
+  } else if (sent[0] === 'dataframe_split') {
+    checkDataframeSplit(body.dataframe_split, `${field}.dataframe_split`, problems, counter);
+  } else if (sent[0] === 'dataframe_records') {
+    if (!Array.isArray(body.dataframe_records) || body.dataframe_records.length === 0 || !isJsonObject(body.dataframe_records[0])) {
+      problems.add(`${field}.dataframe_records`, `expected a non-empty array of objects of column name → value, got ${describeJsonValue(body.dataframe_records)}`);
+    } else {
+      checkInstanceObjects(body.dataframe_records, `${field}.dataframe_records`, problems, counter);
+    }
+  } else if (!isJsonObject(body.inputs)) {
+    // A bare value: the one input of a model with one (TensorFlow Serving's columnar format).
+    checkValue(body.inputs, `${field}.inputs`, problems, counter);
+  } else if (Object.keys(body.inputs).length === 0) {
+    problems.add(`${field}.inputs`, 'expected an object of input name → value with at least one input, got an object');
   } else {
     for (const [name, value] of Object.entries(body.inputs)) checkValue(value, `${field}.inputs.${name}`, problems, counter);
   }
@@ -40,6 +55,31 @@ export function predictBodyShapeProblems(body: unknown, field: string): TensorPr
     problems.add(field, `holds ${counter.elements} values; an example may hold at most ${MAX_EXAMPLE_ELEMENTS}`);
   }
   return problems.list();
+}
+
+/** MLflow's split DataFrame: distinct column names, and at least one row of one tensor value per column. */
+function checkDataframeSplit(split: unknown, field: string, problems: ProblemList, counter: { elements: number }): void {
+  if (!isJsonObject(split)) {
+    problems.add(field, `expected an object {"columns": [...], "data": [[...], ...]}, got ${describeJsonValue(split)}`);
+    return;
+  }
+  const { columns, data } = split;
+  if (!Array.isArray(columns) || columns.some((name) => typeof name !== 'string') || new Set(columns).size !== columns.length) {
+    problems.add(`${field}.columns`, 'expected an array of distinct column names');
+    return;
+  }
+  if (!Array.isArray(data) || data.length === 0) {
+    problems.add(`${field}.data`, `expected a non-empty array of rows, got ${describeJsonValue(data)}`);
+    return;
+  }
+  for (let index = 0; index < data.length && !problems.full; index++) {
+    const row = data[index];
+    if (!Array.isArray(row) || row.length !== columns.length) {
+      problems.add(`${field}.data[${index}]`, `expected a row of ${columns.length} values, one per column`);
+      continue;
+    }
+    row.forEach((value, column) => checkValue(value, `${field}.data[${index}][${column}]`, problems, counter));
+  }
 }
 
 /** Instances in the row format: each an object of the same input names as the first, each value a tensor value. */

@@ -192,12 +192,12 @@ describe('decodePredictRequest', () => {
       {},
       [{ field: 'inputs', message: 'required: an object of input name → value (or instances, for a model with one input)' }],
     ],
-    ['both inputs and instances', { inputs: {}, instances: [] }, [{ field: 'instances', message: 'send either inputs or instances, not both' }]],
+    ['both inputs and instances', { inputs: {}, instances: [] }, [{ field: 'instances', message: 'send one of inputs, instances, dataframe_split or dataframe_records, not both inputs and instances' }]],
     ['instances that are not an array', { instances: { input: [] } }, [{ field: 'instances', message: 'expected an array with one entry per instance' }]],
     [
       'an unknown top-level field',
       { instances: [new Array(64).fill(0)], outputs: ['output'] },
-      [{ field: 'outputs', message: 'unknown field; a predict request has inputs or instances' }],
+      [{ field: 'outputs', message: 'unknown field; a predict request has inputs, instances, dataframe_split or dataframe_records' }],
     ],
   ])('refuses %s', (_case, body, expected) => {
     expect(problemsOf(() => decodePredictRequest(body, oneInput, limits))).toEqual(expected);
@@ -309,5 +309,62 @@ describe('encodeOutputsAsNested', () => {
     });
     expect(outputs).toEqual({ f: [['NaN', 'Infinity'], ['-Infinity', 1]], h: ['NaN', '-Infinity'] });
     expect(JSON.parse(JSON.stringify(outputs))).toEqual(outputs);
+  });
+});
+
+describe("decodePredictRequest: MLflow's dataframe forms", () => {
+  const perColumn: ModelSignature = {
+    inputs: [
+      { name: 'age', datatype: 'FP32', shape: [-1, 1] },
+      { name: 'city', datatype: 'BYTES', shape: [-1, 1] },
+      { name: 'income', datatype: 'FP64', shape: [-1] },
+    ],
+    outputs: [{ name: 'y', datatype: 'FP32', shape: [-1] }],
+  };
+  const threeFeatures: ModelSignature = { inputs: [{ name: 'float_input', datatype: 'FP32', shape: [-1, 3] }], outputs: [{ name: 'y', datatype: 'FP32', shape: [-1] }] };
+
+  it('gives each column to the input of its name, in any column order (dataframe_split)', () => {
+    const feeds = decodePredictRequest({ dataframe_split: { index: [7, 8], columns: ['income', 'age', 'city'], data: [[1000.5, 35, 'Lyon'], [2000, 41, 'Oslo']] } }, perColumn, limits);
+    expect({ age: feeds.age.dims, city: feeds.city.data, income: Array.from(feeds.income.data as Float64Array) }).toEqual({ age: [2, 1], city: ['Lyon', 'Oslo'], income: [1000.5, 2000] });
+    expect(Array.from(feeds.age.data as Float32Array)).toEqual([35, 41]);
+  });
+
+  it('gives the rows, in column order, to a model with one input (dataframe_split and dataframe_records)', () => {
+    const split = decodePredictRequest({ dataframe_split: { columns: ['a', 'b', 'c'], data: [[1, 2, 3], [4, 5, 6]] } }, threeFeatures, limits);
+    const records = decodePredictRequest({ dataframe_records: [{ a: 1, b: 2, c: 3 }, { c: 6, b: 5, a: 4 }] }, threeFeatures, limits);
+    expect(Array.from(split.float_input.data as Float32Array)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(Array.from(records.float_input.data as Float32Array)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('takes records as the row format takes instance objects (dataframe_records)', () => {
+    const feeds = decodePredictRequest({ dataframe_records: [{ age: 35, city: 'Lyon', income: 1 }, { age: 41, city: 'Oslo', income: 2 }] }, perColumn, limits);
+    expect(feeds.city.data).toEqual(['Lyon', 'Oslo']);
+  });
+
+  it.each([
+    ['a split without columns', { dataframe_split: { data: [[1, 2, 3]] } }, threeFeatures, [{ field: 'dataframe_split.columns', message: 'expected an array of distinct column names' }]],
+    ['a ragged row', { dataframe_split: { columns: ['a', 'b', 'c'], data: [[1, 2, 3], [4, 5]] } }, threeFeatures, [{ field: 'dataframe_split.data[1]', message: 'expected a row of 3 values, one per column' }]],
+    ['an unknown field of the split', { dataframe_split: { columns: ['a', 'b', 'c'], data: [], orient: 'split' } }, threeFeatures, [{ field: 'dataframe_split.orient', message: 'unknown field; dataframe_split has columns, data and index' }]],
+    [
+      'columns that are not the inputs of a model with several',
+      { dataframe_split: { columns: ['age', 'town', 'income'], data: [[1, 'x', 2]] } },
+      perColumn,
+      [{ field: 'dataframe_split.columns', message: "the columns must be this model's inputs (age, city, income), one input per column, or the model must have one input, which takes each row" }],
+    ],
+    ['records that are not objects', { dataframe_records: [[1, 2, 3]] }, threeFeatures, [{ field: 'dataframe_records', message: 'expected an array of records, each an object of column name → value, as pandas writes to_dict(orient="records")' }]],
+    ['a record with other columns', { dataframe_records: [{ a: 1, b: 2, c: 3 }, { a: 1, b: 2, d: 3 }] }, threeFeatures, [{ field: 'dataframe_records[1]', message: 'gives the columns a, b, d, where dataframe_records[0] gives a, b, c' }]],
+    ['a record missing an input', { dataframe_records: [{ age: 35, city: 'Lyon' }] }, perColumn, [{ field: 'dataframe_records', message: "the columns must be this model's inputs (age, city, income), one input per column, or the model must have one input, which takes each row" }]],
+    ['two forms at once', { dataframe_split: { columns: [], data: [] }, instances: [] }, threeFeatures, [{ field: 'dataframe_split', message: 'send one of inputs, instances, dataframe_split or dataframe_records, not both instances and dataframe_split' }]],
+  ])('refuses %s, naming it (first)', (_case, body, signature, expected) => {
+    expect(problemsOf(() => decodePredictRequest(body, signature, limits)).slice(0, expected.length)).toEqual(expected);
+  });
+
+  it('names an element by its row and column', () => {
+    expect(problemsOf(() => decodePredictRequest({ dataframe_split: { columns: ['income', 'age', 'city'], data: [[1, 35, 'Lyon'], [2, 'x', 'Oslo']] } }, perColumn, limits))).toEqual([
+      { field: 'dataframe_split.data[*].age[1][0]', message: 'expected a number, got string "x"' },
+    ]);
+    expect(problemsOf(() => decodePredictRequest({ dataframe_split: { columns: ['a', 'b', 'c'], data: [[1, 2, 3], [4, true, 6]] } }, threeFeatures, limits))).toEqual([
+      { field: 'dataframe_split.data[1][1]', message: 'expected a number, got true' },
+    ]);
   });
 });

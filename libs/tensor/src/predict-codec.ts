@@ -37,11 +37,15 @@ export function decodePredictRequest(
     }
     plans.push({ name: spec.name, codec: codecForDatatype(spec.datatype), dims, value, layout: dims, field });
   }
-  const limitField = named.length > 0 && named[0].field.startsWith('instances') ? 'instances' : 'inputs';
+  // The body's own key (inputs, instances, dataframe_…) names the request as a whole.
+  const limitField = named.length > 0 ? /^\w+/.exec(named[0].field)![0] : 'inputs';
   const feeds = writeFeeds(plans, limits, limitField, problems);
   problems.throwIfAny();
   return feeds;
 }
+
+/** The keys a predict body may hold, exactly one of them: Switchyard's and TF Serving's two, and MLflow's two dataframe forms. */
+const BODY_KEYS = ['inputs', 'instances', 'dataframe_split', 'dataframe_records'] as const;
 
 function namedValues(body: unknown, signature: ModelSignature, problems: ProblemList): NamedValue[] {
   if (!isJsonObject(body)) {
@@ -49,19 +53,19 @@ function namedValues(body: unknown, signature: ModelSignature, problems: Problem
     return [];
   }
   for (const key of Object.keys(body)) {
-    if (key !== 'inputs' && key !== 'instances') {
-      problems.add(key, 'unknown field; a predict request has inputs or instances');
+    if (!(BODY_KEYS as readonly string[]).includes(key)) {
+      problems.add(key, 'unknown field; a predict request has inputs, instances, dataframe_split or dataframe_records');
     }
   }
-  const hasInputs = Object.hasOwn(body, 'inputs');
-  if (Object.hasOwn(body, 'instances')) {
-    if (hasInputs) {
-      problems.add('instances', 'send either inputs or instances, not both');
-      return [];
-    }
-    return instancesValue(body.instances, signature, problems);
+  const sent = BODY_KEYS.filter((key) => Object.hasOwn(body, key));
+  if (sent.length > 1) {
+    problems.add(sent[1], `send one of inputs, instances, dataframe_split or dataframe_records, not both ${sent[0]} and ${sent[1]}`);
+    return [];
   }
-  if (!hasInputs) {
+  if (sent[0] === 'instances') return instancesValue(body.instances, signature, problems);
+  if (sent[0] === 'dataframe_split') return dataframeSplitValues(body.dataframe_split, signature, problems);
+  if (sent[0] === 'dataframe_records') return dataframeRecordsValues(body.dataframe_records, signature, problems);
+  if (sent[0] !== 'inputs') {
     problems.add('inputs', 'required: an object of input name → value (or instances, for a model with one input)');
     return [];
   }
@@ -109,7 +113,7 @@ function instancesValue(instances: unknown, signature: ModelSignature, problems:
  * [-1, 1] is that row's one element (a table's cell, as exporters give each column of a pipeline its
  * own [N, 1] input), so `{"age": 35}` and `{"age": [35]}` are the same row.
  */
-function instanceObjects(instances: unknown[], signature: ModelSignature, problems: ProblemList): NamedValue[] {
+function instanceObjects(instances: unknown[], signature: ModelSignature, problems: ProblemList, key = 'instances'): NamedValue[] {
   const columns = signature.inputs.map(() => new Array<unknown>(instances.length));
   const known = new Set(signature.inputs.map((spec) => spec.name));
   let refused = false;
@@ -119,9 +123,9 @@ function instanceObjects(instances: unknown[], signature: ModelSignature, proble
   };
   for (let index = 0; index < instances.length && !problems.full; index++) {
     const instance = instances[index];
-    const field = `instances[${index}]`;
+    const field = `${key}[${index}]`;
     if (!isJsonObject(instance)) {
-      refuse(field, 'expected an object of input name → value, as instances[0] is');
+      refuse(field, `expected an object of input name → value, as ${key}[0] is`);
       continue;
     }
     for (const name of Object.keys(instance)) {
@@ -138,7 +142,90 @@ function instanceObjects(instances: unknown[], signature: ModelSignature, proble
   }
   if (refused) return [];
   // Indices after the field are the instance's, then the value's own.
-  return signature.inputs.map((spec, column) => ({ spec, value: columns[column], field: `instances[*].${spec.name}` }));
+  return signature.inputs.map((spec, column) => ({ spec, value: columns[column], field: `${key}[*].${spec.name}` }));
+}
+
+/** True when the model's inputs are exactly these names (a table's columns, one input each). */
+function inputsAreColumns(signature: ModelSignature, names: readonly string[]): boolean {
+  return names.length === signature.inputs.length && signature.inputs.every((spec) => names.includes(spec.name));
+}
+
+const COLUMNS_OR_ONE_INPUT = (signature: ModelSignature) =>
+  `the columns must be this model's inputs (${namesOf(signature)}), one input per column, or the model must have one input, which takes each row`;
+
+/**
+ * MLflow's `{"dataframe_split": {"columns": [...], "data": [[...], ...]}}` (pandas' split orient;
+ * `index` is ignored). A model whose inputs are the columns gets each column as its input, as rows
+ * stack in the row format; a model with one input gets the rows themselves, in column order, as
+ * MLflow hands a DataFrame to a model with one tensor input.
+ */
+function dataframeSplitValues(split: unknown, signature: ModelSignature, problems: ProblemList): NamedValue[] {
+  if (!isJsonObject(split)) {
+    problems.add('dataframe_split', 'expected an object {"columns": [...], "data": [[...], ...]}, as pandas writes to_dict(orient="split")');
+    return [];
+  }
+  for (const key of Object.keys(split)) {
+    if (key !== 'columns' && key !== 'data' && key !== 'index') problems.add(`dataframe_split.${key}`, 'unknown field; dataframe_split has columns, data and index');
+  }
+  const { columns, data } = split;
+  if (!Array.isArray(columns) || columns.some((name) => typeof name !== 'string') || new Set(columns).size !== columns.length) {
+    problems.add('dataframe_split.columns', 'expected an array of distinct column names');
+    return [];
+  }
+  if (!Array.isArray(data)) {
+    problems.add('dataframe_split.data', 'expected an array of rows, each an array of one value per column');
+    return [];
+  }
+  let refused = false;
+  for (let index = 0; index < data.length && !problems.full; index++) {
+    const row = data[index];
+    if (Array.isArray(row) && row.length === columns.length) continue;
+    problems.add(`dataframe_split.data[${index}]`, `expected a row of ${columns.length} values, one per column`);
+    refused = true;
+  }
+  if (refused) return [];
+  const rows = data as unknown[][];
+  if (inputsAreColumns(signature, columns as string[])) {
+    return signature.inputs.map((spec) => {
+      const column = (columns as string[]).indexOf(spec.name);
+      const values = rows.map((row) => (!Array.isArray(row[column]) && isColumnInput(spec) ? [row[column]] : row[column]));
+      return { spec, value: values, field: `dataframe_split.data[*].${spec.name}` };
+    });
+  }
+  if (signature.inputs.length === 1) return [{ spec: signature.inputs[0], value: rows, field: 'dataframe_split.data' }];
+  problems.add('dataframe_split.columns', COLUMNS_OR_ONE_INPUT(signature));
+  return [];
+}
+
+/**
+ * MLflow's `{"dataframe_records": [{column: value, ...}, ...]}` (pandas' records orient). A model whose
+ * inputs are the columns takes them as the row format's instance objects; a model with one input gets
+ * each record's values as a row, in the order of the first record's columns (as pandas orders them).
+ */
+function dataframeRecordsValues(records: unknown, signature: ModelSignature, problems: ProblemList): NamedValue[] {
+  if (!Array.isArray(records) || records.some((record) => !isJsonObject(record))) {
+    problems.add('dataframe_records', 'expected an array of records, each an object of column name → value, as pandas writes to_dict(orient="records")');
+    return [];
+  }
+  const columns = records.length > 0 ? Object.keys(records[0] as object) : signature.inputs.map((spec) => spec.name);
+  if (inputsAreColumns(signature, columns)) return instanceObjects(records, signature, problems, 'dataframe_records');
+  if (signature.inputs.length !== 1) {
+    problems.add('dataframe_records', COLUMNS_OR_ONE_INPUT(signature));
+    return [];
+  }
+  const rows = new Array<unknown[]>(records.length);
+  let refused = false;
+  for (let index = 0; index < records.length && !problems.full; index++) {
+    const record = records[index] as Record<string, unknown>;
+    const keys = Object.keys(record);
+    if (keys.length === columns.length && columns.every((column) => Object.hasOwn(record, column))) {
+      rows[index] = columns.map((column) => record[column]);
+      continue;
+    }
+    problems.add(`dataframe_records[${index}]`, `gives the columns ${keys.join(', ') || '(none)'}, where dataframe_records[0] gives ${columns.join(', ')}`);
+    refused = true;
+  }
+  return refused ? [] : [{ spec: signature.inputs[0], value: rows, field: 'dataframe_records' }];
 }
 
 /** An input of shape [-1, 1] (or [n, 1]): one value per row, as a table's column. */

@@ -11,8 +11,17 @@ export const SERVING_DEFAULT = 'serving_default';
 export type V1ProtocolAnswer = { predictions: unknown[] } | { outputs: unknown };
 
 interface V1ProtocolDecoded extends DecodedRequest {
-  /** The number of instances of a row-format request; undefined for the columnar format. */
+  /** The number of rows of a row-format request (instances, or MLflow's dataframes); undefined for the columnar format. */
   instances: number | undefined;
+}
+
+/** How many rows a body in a row format sent: `instances`, or MLflow's `dataframe_records` or `dataframe_split`. */
+function rowsSent(body: unknown): number | undefined {
+  if (!isJsonObject(body)) return undefined;
+  if (Array.isArray(body.instances)) return body.instances.length;
+  if (Array.isArray(body.dataframe_records)) return body.dataframe_records.length;
+  if (isJsonObject(body.dataframe_split) && Array.isArray(body.dataframe_split.data)) return body.dataframe_split.data.length;
+  return undefined;
 }
 
 /**
@@ -36,16 +45,15 @@ function decodeV1Body(body: unknown, signature: ModelSignature, limits: DecodeLi
 
 /**
  * KServe's v1 protocol and TensorFlow Serving's REST predict API (`POST /v1/models/{name}:predict`):
- * the same request body as /v1 predict (`instances` rows, or `inputs` by name or, for one input, bare),
- * answered as those servers answer, with nothing else in the body (the routing facts go in headers).
+ * the same request body as /v1 predict (`instances` rows, MLflow's dataframes, or `inputs` by name or,
+ * for one input, bare), answered as those servers answer (MLflow's dataframes as rows, with predictions), with nothing else in the body (the routing facts go in headers).
  */
 export const V1_PROTOCOL: InferenceCodec<unknown, V1ProtocolDecoded, V1ProtocolAnswer> = {
   decode(request, version, limits) {
     const { body } = request;
     try {
       const feeds = decodeWithExactIntegers(decodeV1Body, body, request.json, version.signature, limits);
-      const instances = isJsonObject(body) && Array.isArray(body.instances) ? body.instances.length : undefined;
-      return { feeds, instances };
+      return { feeds, instances: rowsSent(body) };
     } catch (error) {
       if (error instanceof TensorDecodeError) {
         throw new DomainError('VALIDATION_FAILED', `the inputs do not fit model "${request.model}": ${error.message}`, { errors: error.problems });

@@ -7,6 +7,8 @@ const REQUEST: SchemaObject = {
     signature_name: { type: 'string', enum: ['serving_default'], description: "TensorFlow Serving's; an ONNX model has this one signature" },
     instances: { type: 'array', items: {}, description: "row format: rows of the model's only input, or one object of input name → value per instance" },
     inputs: { description: "columnar format: an object of input name → value, or for a model with one input its value", oneOf: [{ type: 'object', additionalProperties: true }, { type: 'array', items: {} }] },
+    dataframe_split: { type: 'object', description: "MLflow's: {columns, data, index?}, answered as predictions by row", properties: { columns: { type: 'array', items: { type: 'string' } }, data: { type: 'array', items: { type: 'array', items: {} } } } },
+    dataframe_records: { type: 'array', items: { type: 'object', additionalProperties: true }, description: "MLflow's: one object of column name → value per row, answered as predictions by row" },
   },
 };
 

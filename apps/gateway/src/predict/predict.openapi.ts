@@ -49,6 +49,13 @@ export const PREDICT_OPENAPI: PathItems = {
                 { type: 'object', required: ['inputs'], properties: { inputs: { type: 'object', additionalProperties: true } } },
                 {
                   type: 'object',
+                  required: ['dataframe_split'],
+                  description: "MLflow's: each column to the input of its name, or each row to a model's one input",
+                  properties: { dataframe_split: { type: 'object', properties: { columns: { type: 'array', items: { type: 'string' } }, data: { type: 'array', items: { type: 'array', items: {} } } } } },
+                },
+                { type: 'object', required: ['dataframe_records'], description: "MLflow's: one object of column name → value per row", properties: { dataframe_records: { type: 'array', items: { type: 'object', additionalProperties: true } } } },
+                {
+                  type: 'object',
                   required: ['instances'],
                   properties: {
                     instances: {
