@@ -15,13 +15,14 @@ interface V1ProtocolDecoded extends DecodedRequest {
   instances: number | undefined;
 }
 
-/** How many rows a body in a row format sent: `instances`, or MLflow's `dataframe_records` or `dataframe_split`. */
-function rowsSent(body: unknown): number | undefined {
-  if (!isJsonObject(body)) return undefined;
-  if (Array.isArray(body.instances)) return body.instances.length;
-  if (Array.isArray(body.dataframe_records)) return body.dataframe_records.length;
-  if (isJsonObject(body.dataframe_split) && Array.isArray(body.dataframe_split.data)) return body.dataframe_split.data.length;
-  return undefined;
+/**
+ * How many rows a decoded body in a row format sent (undefined for the columnar `inputs`): every row
+ * format (instances, MLflow's dataframes) stacks its rows along a new first axis of each input, so the
+ * first input's first dimension counts them.
+ */
+function rowsSent(body: unknown, feeds: Record<string, ort.Tensor>, signature: ModelSignature): number | undefined {
+  if (!isJsonObject(body) || Object.hasOwn(body, 'inputs') || signature.inputs.length === 0) return undefined;
+  return feeds[signature.inputs[0].name].dims[0];
 }
 
 /**
@@ -53,7 +54,7 @@ export const V1_PROTOCOL: InferenceCodec<unknown, V1ProtocolDecoded, V1ProtocolA
     const { body } = request;
     try {
       const feeds = decodeWithExactIntegers(decodeV1Body, body, request.json, version.signature, limits);
-      return { feeds, instances: rowsSent(body) };
+      return { feeds, instances: rowsSent(body, feeds, version.signature) };
     } catch (error) {
       if (error instanceof TensorDecodeError) {
         throw new DomainError('VALIDATION_FAILED', `the inputs do not fit model "${request.model}": ${error.message}`, { errors: error.problems });

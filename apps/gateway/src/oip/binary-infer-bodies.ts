@@ -40,20 +40,17 @@ function readAsJson(contentType: string | undefined): boolean {
  * application/octet-stream too, as Triton and KServe read it: Triton's Python client sends a request
  * whose tensors are all JSON with no Content-Type at all. Any other type is still Fastify's 415.
  */
-export function chooseInferBodyParser(request: FastifyRequest, _reply: FastifyReply, payload: RequestPayload, done: (error: null, payload: RequestPayload) => void): void {
-  if (request.headers[INFERENCE_HEADER_CONTENT_LENGTH] !== undefined) {
-    request.headers['content-type'] = BINARY_INFER_MEDIA_TYPE;
-    (request as FastifyRequest & { [MARKED]?: true })[MARKED] = true;
-  } else if (readAsJson(request.headers['content-type'])) {
-    request.headers['content-type'] = 'application/json';
-  }
+export function chooseInferBodyParser(request: FastifyRequest, reply: FastifyReply, payload: RequestPayload, done: (error: null, payload: RequestPayload) => void): void {
+  if (request.headers[INFERENCE_HEADER_CONTENT_LENGTH] === undefined) return readUntypedBodyAsJson(request, reply, payload, done);
+  request.headers['content-type'] = BINARY_INFER_MEDIA_TYPE;
+  (request as FastifyRequest & { [MARKED]?: true })[MARKED] = true;
   done(null, payload);
 }
 
 /**
- * The preParsing hook of JSON-only inference routes (the V1 protocol's `:predict`): a body with no
- * Content-Type or application/octet-stream is read as JSON, as chooseInferBodyParser reads it, since
- * KServe's REST client posts its v1 JSON with none too.
+ * The preParsing hook of JSON-only inference routes (the V1 protocol's `:predict`), and of the infer
+ * routes for a body without the binary header: a body with no Content-Type or application/octet-stream
+ * is read as JSON, since KServe's REST client posts its v1 JSON with none too.
  */
 export function readUntypedBodyAsJson(request: FastifyRequest, _reply: FastifyReply, payload: RequestPayload, done: (error: null, payload: RequestPayload) => void): void {
   if (readAsJson(request.headers['content-type'])) request.headers['content-type'] = 'application/json';
