@@ -27,6 +27,19 @@ describe('jsonNestsDeeperThan', () => {
     expect(jsonNestsDeeperThan('{"ключ":"значение [[[[ 模型 🚀","b":[1]}', 2)).toBe(false);
   });
 
+  it('passes a body with no more openings than the limit, and scans one with more', () => {
+    // Up to `limit` openings in all cannot nest deeper than `limit`: those bodies are passed on a count.
+    const body = (rows: number, depth: number) => `{"instances":[${Array.from({ length: rows }, () => '[1,2]').join(',')}],"deep":${nested(depth)}}`;
+    expect(jsonNestsDeeperThan('{"instances":[[1,2]]}', 4)).toBe(false);
+    expect(jsonNestsDeeperThan(body(1, 3), 4)).toBe(false);
+    expect(jsonNestsDeeperThan(body(1, 4), 4)).toBe(true);
+    expect(jsonNestsDeeperThan(body(100, 3), 4)).toBe(false);
+    expect(jsonNestsDeeperThan(body(100, 4), 4)).toBe(true);
+    // Brackets in strings count toward the openings but not the depth.
+    expect(jsonNestsDeeperThan(`{"a":"${'{'.repeat(10)}","b":[[[1]]]}`, 4)).toBe(false);
+    expect(jsonNestsDeeperThan(`{"a":"${'{'.repeat(10)}","b":[[[[1]]]]}`, 4)).toBe(true);
+  });
+
   it('stops at the first level over the limit, whatever follows', () => {
     expect(jsonNestsDeeperThan(`${'['.repeat(100_000)}`, 64)).toBe(true);
     expect(jsonNestsDeeperThan('', 64)).toBe(false);

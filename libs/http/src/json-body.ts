@@ -21,9 +21,14 @@ const CLOSE_BRACE = 0x7d;
  * the bytes, skipping strings (a `[` inside a string is not nesting); UTF-8 is safe to scan byte by
  * byte, since no byte of a multi-byte character is ASCII. The bytes need not be valid JSON: the
  * parser judges that afterwards. Over bytes rather than a string because indexing a Buffer is several
- * times faster than charCodeAt: the scan costs about a tenth of the parse it guards.
+ * times faster than charCodeAt.
+ *
+ * Most bodies are passed without the scan: nesting deeper than `limit` takes more than `limit`
+ * opening brackets and braces, and a prediction has a handful, found by the native `indexOf`. On a
+ * 487-byte prediction the scan took 0.9 µs, a quarter of the parse it guards; the count, 0.15 µs.
  */
 export function jsonNestsDeeperThan(bytes: Uint8Array, limit: number): boolean {
+  if (opensAtMost(bytes, limit)) return false;
   let depth = 0;
   const length = bytes.length;
   for (let i = 0; i < length; i++) {
@@ -41,6 +46,17 @@ export function jsonNestsDeeperThan(bytes: Uint8Array, limit: number): boolean {
     }
   }
   return false;
+}
+
+/** True when the bytes hold at most `limit` `[` and `{` in all, strings included. */
+function opensAtMost(bytes: Uint8Array, limit: number): boolean {
+  let opens = 0;
+  for (const open of [OPEN_BRACKET, OPEN_BRACE]) {
+    for (let at = bytes.indexOf(open); at !== -1; at = bytes.indexOf(open, at + 1)) {
+      if (++opens > limit) return false;
+    }
+  }
+  return true;
 }
 
 declare module 'fastify' {

@@ -216,7 +216,9 @@ function inputPlan(
   if (!valid || dims === undefined) return undefined;
 
   const count = elementCountOf(dims);
-  if (data.length > 0 && Array.isArray(data[0])) {
+  // at(0): flat data (unboxed doubles) and nested data at one indexed load would make V8 box every
+  // flat array's numbers before reading it (see inferNestedShape).
+  if (data.length > 0 && Array.isArray(data.at(0))) {
     const nesting = inferNestedShape(data);
     if (!sameDims(nesting, dims)) {
       problems.add(
