@@ -48,10 +48,12 @@ export function jsonNestsDeeperThan(bytes: Uint8Array, limit: number): boolean {
   return false;
 }
 
+const OPENINGS = [OPEN_BRACKET, OPEN_BRACE];
+
 /** True when the bytes hold at most `limit` `[` and `{` in all, strings included. */
 function opensAtMost(bytes: Uint8Array, limit: number): boolean {
   let opens = 0;
-  for (const open of [OPEN_BRACKET, OPEN_BRACE]) {
+  for (const open of OPENINGS) {
     for (let at = bytes.indexOf(open); at !== -1; at = bytes.indexOf(open, at + 1)) {
       if (++opens > limit) return false;
     }
