@@ -113,7 +113,7 @@ function readAxis(
   offset: number,
 ): unknown[] {
   if (depth === dims.length - 1) return codec.readRow(data, offset, dims[depth]);
-  const rows = new Array<unknown>(dims[depth]);
-  for (let i = 0; i < dims[depth]; i++) rows[i] = readAxis(codec, data, dims, strides, depth + 1, offset + i * strides[depth]);
+  const rows: unknown[] = [];
+  for (let i = 0; i < dims[depth]; i++) rows.push(readAxis(codec, data, dims, strides, depth + 1, offset + i * strides[depth]));
   return rows;
 }

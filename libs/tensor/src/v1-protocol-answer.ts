@@ -13,11 +13,11 @@ export function predictionRows(outputs: Record<string, unknown>, instances: numb
   });
   if (unbatched.length > 0) return { unbatched };
   if (names.length === 1) return { rows: outputs[names[0]] as unknown[] };
-  const rows = new Array<Record<string, unknown>>(instances);
+  const rows: Record<string, unknown>[] = [];
   for (let index = 0; index < instances; index++) {
     const row: Record<string, unknown> = {};
     for (const name of names) row[name] = (outputs[name] as unknown[])[index];
-    rows[index] = row;
+    rows.push(row);
   }
   return { rows };
 }
