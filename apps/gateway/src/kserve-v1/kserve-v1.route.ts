@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '@switchyard/errors';
 import { readUntypedBodyAsJson } from '../oip/binary-infer-bodies';
-import { header } from '../predict/predict.route';
+import { single } from '../predict/predict.route';
 import { KserveV1Service } from './kserve-v1.service';
 
 /**
@@ -46,18 +46,19 @@ interface PredictRoute {
 /** The V1 protocol's predict routes on Fastify directly, as /v1 predict and OIP infer (see predict.route.ts). */
 export function registerV1ProtocolRoutes(fastify: FastifyInstance, v1: KserveV1Service, errorHandler: FastifyInstance['errorHandler']): void {
   const handler = async (request: FastifyRequest<PredictRoute>, reply: FastifyReply): Promise<unknown> => {
+    const headers = request.headers;
     const { outcome, answer } = await v1.predict({
       model: request.params.name,
       version: request.params.version,
       body: request.body,
       json: request.jsonBytes ?? undefined,
       requestId: request.id,
-      routingKey: header(request, 'x-routing-key'),
-      variantPin: header(request, 'x-switchyard-variant'),
+      routingKey: single(headers['x-routing-key']),
+      variantPin: single(headers['x-switchyard-variant']),
     });
-    reply.header('X-Switchyard-Model', request.params.name);
-    reply.header('X-Switchyard-Version', String(outcome.version.version));
-    reply.header('X-Switchyard-Variant', outcome.variant);
+    reply.header('x-switchyard-model', request.params.name);
+    reply.header('x-switchyard-version', String(outcome.version.version));
+    reply.header('x-switchyard-variant', outcome.variant);
     return answer;
   };
   for (const url of V1_PROTOCOL_PREDICT_ROUTES) fastify.route<PredictRoute>({ method: 'POST', url, errorHandler, onRequest: splitVerb, preParsing: readUntypedBodyAsJson, handler });

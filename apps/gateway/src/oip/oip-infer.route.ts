@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { header } from '../predict/predict.route';
+import { single } from '../predict/predict.route';
 import { chooseInferBodyParser } from './binary-infer-bodies';
 import { OipService } from './oip.service';
 
@@ -16,18 +16,19 @@ interface InferRoute {
  */
 export function registerOipInferRoutes(fastify: FastifyInstance, oip: OipService, errorHandler: FastifyInstance['errorHandler']): void {
   const handler = async (request: FastifyRequest<InferRoute>, reply: FastifyReply): Promise<unknown> => {
+    const requestHeaders = request.headers;
     const { outcome, response, headers } = await oip.infer({
       model: request.params.name,
       version: request.params.version,
       body: request.body,
       json: request.jsonBytes ?? undefined,
-      routingKey: header(request, 'x-routing-key'),
-      variantPin: header(request, 'x-switchyard-variant'),
+      routingKey: single(requestHeaders['x-routing-key']),
+      variantPin: single(requestHeaders['x-switchyard-variant']),
       requestId: request.id,
     });
-    reply.header('X-Switchyard-Model', request.params.name);
-    reply.header('X-Switchyard-Version', String(outcome.version.version));
-    reply.header('X-Switchyard-Variant', outcome.variant);
+    reply.header('x-switchyard-model', request.params.name);
+    reply.header('x-switchyard-version', String(outcome.version.version));
+    reply.header('x-switchyard-variant', outcome.variant);
     for (const name in headers) reply.header(name, headers[name]);
     return response;
   };
