@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { validateEnv } from '@switchyard/config';
-import { createHttpApp, routeErrorHandler } from '@switchyard/http';
+import { createHttpApp, routeErrorHandler, routeUrlOf } from '@switchyard/http';
 import { TokenBuckets } from '@switchyard/auth';
 import { GatewayModule, INFERENCE_ROUTES } from './gateway.module';
 import { KeyCache } from './keys/key-cache.service';
@@ -43,7 +43,7 @@ export async function createGatewayApp(): Promise<NestFastifyApplication> {
       const inference = new Set(INFERENCE_ROUTES);
       const logger = new Logger('http');
       fastify.addHook('onResponse', (request, reply, done) => {
-        if (reply.statusCode >= 400 && inference.has(request.routeOptions.url ?? '')) {
+        if (reply.statusCode >= 400 && inference.has(routeUrlOf(request) ?? '')) {
           const line = { reqId: request.id, method: request.method, url: request.url, status: reply.statusCode, responseTime: reply.elapsedTime };
           if (reply.statusCode >= 500) logger.error(line, 'request failed');
           else logger.warn(line, 'request refused');

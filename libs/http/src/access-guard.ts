@@ -18,6 +18,7 @@ import {
   type TokenBuckets,
 } from '@switchyard/auth';
 import { DomainError, sendOipError, sendProblem, toProblem } from '@switchyard/errors';
+import { installRouteUrl, routeUrlOf } from './route-url';
 
 /** The key a request was authenticated with; null when auth is off or the route is public. */
 export interface Principal {
@@ -131,6 +132,7 @@ export function authorize(principal: Principal, access: Role, model: string | un
 export function installAccessGuard(fastify: FastifyInstance, options: AccessGuardOptions): void {
   const logger = new Logger('AccessGuard');
   fastify.decorateRequest('principal', null);
+  installRouteUrl(fastify);
 
   const refuse = (request: FastifyRequest, reply: FastifyReply, error: DomainError, headers: Record<string, string> = {}): void => {
     const problem = toProblem(error, request.url, logger);
@@ -142,7 +144,7 @@ export function installAccessGuard(fastify: FastifyInstance, options: AccessGuar
   // Callback-style hooks: every request passes them, and an async hook costs a promise even when it
   // has nothing to do. A hook that answers the request does not call done().
   fastify.addHook('onRequest', (request, reply, done) => {
-    const routeUrl = request.routeOptions.url;
+    const routeUrl = routeUrlOf(request);
     // No route matched: Fastify answers 404 and no handler runs.
     if (routeUrl === undefined) return done();
     const rule = ruleFor(options.app, request.method, routeUrl);
@@ -171,7 +173,7 @@ export function installAccessGuard(fastify: FastifyInstance, options: AccessGuar
 
   fastify.addHook('preHandler', (request, reply, done) => {
     const principal = request.principal;
-    const routeUrl = request.routeOptions.url;
+    const routeUrl = routeUrlOf(request);
     if (!principal || routeUrl === undefined) return done();
     const input = { params: (request.params ?? {}) as Record<string, string>, body: request.body };
     const access = accessFor(ruleFor(options.app, request.method, routeUrl)!, input);

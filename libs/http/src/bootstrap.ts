@@ -17,6 +17,7 @@ import { MetricsRegistry } from './metrics';
 import { answerError, installRequestChecks } from './request-checks';
 import { installRequestIdRule, requestIdOf } from './request-id';
 import { recordRoutes } from './routes';
+import { installRouteUrl, routeUrlOf } from './route-url';
 
 /**
  * Request limits every app shares (docs/api.md, "Limits"). Path parameters are model names (≤ 63),
@@ -77,6 +78,7 @@ export async function createHttpApp(module: DynamicModule, options: HttpAppOptio
     frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => answerError(request, reply, error, options.oipRoutes),
   });
   recordRoutes(adapter.getInstance());
+  installRouteUrl(adapter.getInstance());
   installConnectionDrain(adapter.getInstance());
   installJsonBodyParser(adapter.getInstance(), bodyLimit);
   installRequestDecoding(adapter.getInstance());
@@ -92,11 +94,11 @@ export async function createHttpApp(module: DynamicModule, options: HttpAppOptio
   if (options.requestLog) installRequestLog(fastify, options.requestLog);
   const metrics = app.get(MetricsRegistry);
   fastify.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
-    metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+    metrics.observeRequest(request.method, routeUrlOf(request) ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
   fastify.addHook('onSend', (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (e: null, p: unknown) => void) => {
-    reply.header('X-Request-Id', request.id);
+    reply.header('x-request-id', request.id);
     done(null, payload);
   });
   const authEnabled = app.get(TypedConfig).get('AUTH_ENABLED');

@@ -14,3 +14,4 @@ export * from './request-id';
 export * from './connection-drain';
 export * from './cluster-metrics';
 export * from './bound-series';
+export * from './route-url';

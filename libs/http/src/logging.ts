@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { LoggerModule, PinoLogger } from 'nestjs-pino';
 import { pinoHttp } from 'pino-http';
 import { redactKeys } from '@switchyard/auth';
+import { installRouteUrl, routeUrlOf } from './route-url';
 
 /** A value with every key-shaped string in it redacted (strings, and arrays of them as headers repeat). */
 function scrub(value: unknown): unknown {
@@ -104,8 +105,9 @@ export function installRequestLog(fastify: FastifyInstance, options: { unloggedR
   // The root nestjs-pino built when the app's Logger was created: its level, redaction and formatters.
   if (!PinoLogger.root) throw new Error('installRequestLog needs the app\'s logging module to be loaded first');
   const log = pinoHttp({ logger: PinoLogger.root, ...requestLogOptions(options.routinePolls ?? []) });
+  installRouteUrl(fastify);
   fastify.addHook('onRequest', (request, reply, done) => {
-    if (!unlogged.has(request.routeOptions.url ?? '')) {
+    if (!unlogged.has(routeUrlOf(request) ?? '')) {
       // pino-http names the line's request by the raw request's id, as nestjs-pino's middleware sets it.
       (request.raw as IncomingMessage & { id?: string }).id = request.id;
       log(request.raw, reply.raw);

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, sendOipError, sendProblem, toProblem } from '@switchyard/errors';
+import { installRouteUrl, routeUrlOf } from './route-url';
 import { methodsServing } from './routes';
 
 const logger = new Logger('RequestChecks');
@@ -43,13 +44,14 @@ export interface RequestChecksOptions {
  */
 export function installRequestChecks(fastify: FastifyInstance, options: RequestChecksOptions): void {
   const multipartRoutes = new Set(options.multipartRoutes ?? []);
+  installRouteUrl(fastify);
   fastify.addHook('onRequest', (request, reply, done) => {
     if (!refusedUnfit(request, reply)) done();
   });
 
   /** Answers a request whose method or body type the route cannot take; false when it may go on. */
   function refusedUnfit(request: FastifyRequest, reply: FastifyReply): boolean {
-    const routeUrl = request.routeOptions.url;
+    const routeUrl = routeUrlOf(request);
     if (routeUrl === undefined) {
       const allowed = methodsServing(fastify, request.url);
       if (allowed.length === 0) return false;
