@@ -75,7 +75,8 @@ export async function createHttpApp(module: DynamicModule, options: HttpAppOptio
     // What Node's HTTP parser and Fastify's router refuse before any hook runs (a malformed request,
     // 431, 408, an over-long path segment) is answered in the same shapes as every other error.
     clientErrorHandler: clientErrorHandler(options.oipRoutes),
-    frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => answerError(request, reply, error, options.oipRoutes),
+    // Refused before any hook ran, so the request-id hook has not named the answer yet.
+    frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => answerError(request, reply.header('x-request-id', request.id), error, options.oipRoutes),
   });
   recordRoutes(adapter.getInstance());
   installRouteUrl(adapter.getInstance());
@@ -96,10 +97,6 @@ export async function createHttpApp(module: DynamicModule, options: HttpAppOptio
   fastify.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     metrics.observeRequest(request.method, routeUrlOf(request) ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
     done();
-  });
-  fastify.addHook('onSend', (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (e: null, p: unknown) => void) => {
-    reply.header('x-request-id', request.id);
-    done(null, payload);
   });
   const authEnabled = app.get(TypedConfig).get('AUTH_ENABLED');
   if (!authEnabled) {

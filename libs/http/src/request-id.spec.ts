@@ -1,4 +1,5 @@
-import { isValidRequestId, requestIdOf, timeOrderedUuid } from './request-id';
+import { fastify as createFastify } from 'fastify';
+import { installRequestIdRule, isValidRequestId, requestIdOf, timeOrderedUuid } from './request-id';
 
 describe('the request id rule', () => {
   it('takes 1–128 visible ASCII characters without spaces', () => {
@@ -31,6 +32,30 @@ describe('the request id rule', () => {
       expect(new Set(sameMillisecond).size).toBe(sameMillisecond.length);
       const later = timeOrderedUuid(at + 1);
       expect(sameMillisecond.every((id) => id < later)).toBe(true);
+    });
+  });
+
+  describe('on an app', () => {
+    const app = createFastify({ requestIdHeader: false, genReqId: requestIdOf });
+    installRequestIdRule(app);
+    app.get('/ok', async () => ({ ok: true }));
+    app.get('/fails', async () => {
+      throw new Error('broken');
+    });
+    afterAll(() => app.close());
+
+    it('names every answer\'s request in X-Request-Id: served, failed, or matching no route', async () => {
+      for (const [url, status] of [['/ok', 200], ['/fails', 500], ['/nowhere', 404]] as const) {
+        const answer = await app.inject({ method: 'GET', url, headers: { 'x-request-id': `order-${status}` } });
+        expect([answer.statusCode, answer.headers['x-request-id']]).toEqual([status, `order-${status}`]);
+      }
+    });
+
+    it('refuses an id that breaks the rule, and names the answer by the id it generated instead', async () => {
+      const answer = await app.inject({ method: 'GET', url: '/ok', headers: { 'x-request-id': 'has a space' } });
+      expect(answer.statusCode).toBe(400);
+      expect(answer.headers['x-request-id']).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(answer.json().detail).toContain('X-Request-Id must be one header of');
     });
   });
 });

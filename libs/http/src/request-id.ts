@@ -57,14 +57,17 @@ export function requestIdOf(request: { headers: Record<string, string | string[]
 }
 
 /**
- * Refuses a request whose `X-Request-Id` breaks the rule with a 400 that names it, on every route, before
- * authentication: silently replacing it would leave the client holding an id no feedback can name.
+ * Names every answer's request in `X-Request-Id`, and refuses a request whose `X-Request-Id` breaks the
+ * rule with a 400 that names it, on every route, before authentication: silently replacing it would
+ * leave the client holding an id no feedback can name. The header is set here, before any hook can
+ * answer, rather than in an onSend hook: a stage with no hooks is one Fastify skips on every request.
  */
 export function installRequestIdRule(fastify: FastifyInstance, oipRoutes?: RegExp): void {
   const logger = new Logger('RequestId');
   // Callback-style hooks here and in the other checks every request passes: an async hook costs a
   // promise per request even when it has nothing to do.
   fastify.addHook('onRequest', (request: FastifyRequest, reply, done) => {
+    void reply.header('x-request-id', request.id);
     const header = headerOf(request);
     if (header === undefined || isValidRequestId(header)) return done();
     const shown = Array.isArray(header)
