@@ -68,11 +68,14 @@ export const REFUSED_EVENTS_MAX_LENGTH = 1_000;
 /** Stream field holding a JSON array of events: one stream entry per gateway flush. */
 export const STREAM_BATCH_FIELD = 'batch';
 
+/** The span of one request-index hash: an hour. */
+export const REQUEST_INDEX_BUCKET_MS = 3_600_000;
+
 /**
  * Hourly hashes request id → the models that used it (space-separated, first one first), written with
  * each flush, so a gateway answering feedback can tell a known request from an unknown or expired one,
  * and whose it is, without a database round trip.
  */
 export function requestIndexKey(prefix: string, epochMs: number): string {
-  return `${prefix}:requests:${Math.floor(epochMs / 3_600_000)}`;
+  return `${prefix}:requests:${Math.floor(epochMs / REQUEST_INDEX_BUCKET_MS)}`;
 }

@@ -223,6 +223,20 @@ describe('PredictionRecorder', () => {
     expect(ttl).toBeLessThanOrEqual(FEEDBACK_WINDOW_SECONDS + 3_600);
   });
 
+  it('indexes each request id in the hash of the hour its request arrived in, when one flush spans hours', async () => {
+    const log = recorder();
+    const nextHour = RECEIVED_AT + 3_600_000;
+    // Out of order too: an event can reach the buffer after a later one (a slow request).
+    log.recordSuccess(context('early-1'), feeds, results, payload);
+    log.recordSuccess(context('late-1', 'm', { receivedAt: nextHour + 5 }), feeds, results, payload);
+    log.recordSuccess(context('early-2', 'other', { receivedAt: nextHour - 1 }), feeds, results, payload);
+    log.recordSuccess(context('late-2', 'other', { receivedAt: nextHour }), feeds, results, payload);
+    await flushed(log);
+
+    expect(await redis.hgetall(requestIndexKey(prefix, RECEIVED_AT))).toEqual({ 'early-1': 'm', 'early-2': 'other' });
+    expect(await redis.hgetall(requestIndexKey(prefix, nextHour))).toEqual({ 'late-1': 'm', 'late-2': 'other' });
+  });
+
   it('samples payloads at the configured rate and never keeps an oversized one', async () => {
     const never = recorder();
     const unsampled = jest.fn(payload);
