@@ -111,6 +111,13 @@ describe('errors raised before routing, on every app', () => {
       expect(answer.body.type).toBe('/problems/route-not-found');
     });
 
+    it('400 for a path that does not percent-decode, naming the request in X-Request-Id as every answer does', async () => {
+      // Refused by Fastify's router before any hook runs (frameworkErrors), so no hook named it.
+      const answer = await call(`${apps[name].url}/health/%zz`, { headers: { 'x-request-id': `bad-path-${name}` } });
+      expectProblemShape(answer, 400);
+      expect(answer.headers.get('x-request-id')).toBe(`bad-path-${name}`);
+    });
+
     it('405 with Allow for a method the path does not take', async () => {
       const answer = await call(`${apps[name].url}/health/live`, { method: 'DELETE' });
       expectProblemShape(answer, 405);
