@@ -1,8 +1,9 @@
+import { spawn } from 'node:child_process';
 import { mkdir, rm } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { dropDatabase, ensureDatabase, runMigrations } from '@switchyard/persistence';
-import { freePort, freePortPair, runNode, type Spawned, stop, waitForHttp } from '../test/support/processes';
+import { captured, freePort, freePortPair, runNode, type Spawned, stop, waitForHttp } from '../test/support/processes';
 import { series } from './gateway-metrics';
 import { call, expectStatus, poll } from './http';
 import { type BenchModels, HEAVY, LIGHT, LIGHT_PREDICT_BODY } from './models';
@@ -57,6 +58,14 @@ export class SystemUnderTest {
     return spawned;
   }
 
+  /** Any command (valgrind around a server, say), stopped by PID at cleanup like every other process started here. */
+  runCommand(command: string, args: string[], env: Record<string, string>): Spawned {
+    const spawned = captured(spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
+    this.spawned.add(spawned);
+    void spawned.exited.then(() => this.spawned.delete(spawned));
+    return spawned;
+  }
+
   /** The worker's PID, once started: its CPU per prediction is the prediction log's price on the shared cores. */
   get workerPid(): number | undefined {
     return this.worker?.child.pid;
@@ -82,7 +91,8 @@ export class SystemUnderTest {
     };
   }
 
-  private gatewayEnv(replica: string, port: number): Record<string, string> {
+  /** A gateway's settings on this system (replica id, port, cache, registry, one worker, no gRPC). */
+  gatewayEnv(replica: string, port: number): Record<string, string> {
     return {
       ...this.commonEnv(),
       GATEWAY_PORT: String(port),

@@ -1,0 +1,218 @@
+import { execFile } from 'node:child_process';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import * as http from 'node:http';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { parseArgs as parseNodeArgs } from 'node:util';
+import { DIST, freePort, type Spawned } from '../test/support/processes';
+import { stopWhenOverdueOrSignalled } from './bounded-run';
+import { parseAnnotate, parsePerfMap, summariseWindow, type WindowSummary } from './callgrind';
+import { buildModels, LIGHT, LIGHT_PREDICT_BODY, ROUTING_KEYS } from './models';
+import { SystemUnderTest } from './system';
+
+const run = promisify(execFile);
+
+/**
+ * Instructions per `/v1` prediction, counted by callgrind: the measure this machine kind's load does not
+ * move (a CPU-time figure here moves by a fifth between runs minutes apart). Each server runs under
+ * `valgrind --tool=callgrind` with instrumentation off, takes `--warm` predictions (four keep-alive
+ * connections, 1,000 routing keys), then is counted over `--windows` windows of `--window` predictions,
+ * each dumped on its own. For each window: instructions per request in all, in V8's garbage collection,
+ * in its compilers, and in the rest (the work); and the functions of the work, V8's code named through
+ * the perf map of `node --perf-basic-prof`. Windows differ by how much collection and compilation fall
+ * into them (V8 times both by the clock, which valgrind slows); compare the work, and functions.
+ */
+export const USAGE = `usage: node dist/bench/instructions.js [options]        (npm run bench:instructions -- [options])
+
+  --target <list>        servers to count, in order: bare, gateway, gateway-log-off (default bare,gateway)
+  --dist <dir>           the build the gateway runs from (default: this build)
+  --warm <n>             predictions before counting (default 20000)
+  --window <n>           predictions per counted window (default 3000)
+  --windows <n>          windows (default 3)
+  --top <n>              functions listed per window (default 25)
+  --help                 this message
+
+Needs valgrind (callgrind_control beside it). A gateway with the log on takes 5–10 minutes under it.
+Writes bench/results/instructions-<time>.json.`;
+
+const TARGETS = ['bare', 'gateway', 'gateway-log-off'] as const;
+type Target = (typeof TARGETS)[number];
+
+export interface InstructionOptions {
+  targets: Target[];
+  dist: string;
+  warm: number;
+  window: number;
+  windows: number;
+  top: number;
+}
+
+type Parsed = { kind: 'run'; options: InstructionOptions } | { kind: 'help' } | { kind: 'error'; message: string };
+
+export function parseInstructionArgs(argv: string[]): Parsed {
+  let values;
+  try {
+    ({ values } = parseNodeArgs({
+      args: argv,
+      options: {
+        target: { type: 'string' },
+        dist: { type: 'string' },
+        warm: { type: 'string' },
+        window: { type: 'string' },
+        windows: { type: 'string' },
+        top: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    return { kind: 'error', message: (error as Error).message };
+  }
+  if (values.help) return { kind: 'help' };
+  const targets = (values.target ?? 'bare,gateway').split(',').map((target) => target.trim());
+  const unknown = targets.find((target) => !(TARGETS as readonly string[]).includes(target));
+  if (unknown !== undefined || targets.length === 0) return { kind: 'error', message: `--target takes ${TARGETS.join(', ')}; got ${JSON.stringify(unknown ?? '')}` };
+  const options: InstructionOptions = { targets: targets as Target[], dist: path.resolve(values.dist ?? DIST), warm: 20_000, window: 3_000, windows: 3, top: 25 };
+  for (const flag of ['warm', 'window', 'windows', 'top'] as const) {
+    const raw = values[flag];
+    if (raw === undefined) continue;
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw) || value <= 0) return { kind: 'error', message: `--${flag} expects a positive integer, got ${JSON.stringify(raw)}` };
+    options[flag] = value;
+  }
+  return { kind: 'run', options };
+}
+
+/** `count` predictions on four keep-alive connections; the number answered other than 200. */
+async function predict(port: number, count: number, agent: http.Agent): Promise<number> {
+  let next = 0;
+  let refused = 0;
+  const one = (key: number) =>
+    new Promise<number>((resolve, reject) => {
+      const request = http.request(
+        {
+          host: '127.0.0.1',
+          port,
+          path: `/v1/models/${LIGHT}/predict`,
+          method: 'POST',
+          agent,
+          headers: { 'content-type': 'application/json', 'x-routing-key': `user-${key}`, 'content-length': Buffer.byteLength(LIGHT_PREDICT_BODY) },
+        },
+        (response) => {
+          response.resume();
+          response.on('end', () => resolve(response.statusCode ?? 0));
+        },
+      );
+      request.on('error', reject);
+      request.end(LIGHT_PREDICT_BODY);
+    });
+  await Promise.all(
+    [0, 1, 2, 3].map(async () => {
+      while (next < count) if ((await one(next++ % ROUTING_KEYS)) !== 200) refused++;
+    }),
+  );
+  return refused;
+}
+
+async function serving(port: number, agent: http.Agent, server: Spawned, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if ((await predict(port, 1, agent).catch(() => 1)) === 0) return;
+    if (server.child.exitCode !== null || Date.now() > deadline) throw new Error(`the server did not serve within ${timeoutMs / 1000} s:\n${server.output().slice(-2000)}`);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
+}
+
+async function countTarget(system: SystemUnderTest, target: Target, options: InstructionOptions, agent: http.Agent): Promise<WindowSummary[]> {
+  const port = await freePort();
+  const outDir = path.join(system.work, `callgrind-${target}`);
+  await mkdir(outDir, { recursive: true });
+  // vgdb, behind callgrind_control, names its pipes by $HOST: the same for the server and for us.
+  const env: Record<string, string> =
+    target === 'bare'
+      ? { BARE_PORT: String(port), BARE_MODEL_FILE: path.join(system.work, 'light.onnx'), HOST: '127.0.0.1' }
+      : {
+          ...system.gatewayEnv(`counted-${target}`, port),
+          // The registry's poll stays out of the windows; the cost measurement would otherwise send the
+          // light model to an inference thread under valgrind's slowed clock, which it does not do natively.
+          DEPLOYMENT_POLL_MS: '600000',
+          GATEWAY_OFFLOAD_ABOVE_MS: '1000',
+          PREDICTION_LOG_ENABLED: target === 'gateway-log-off' ? 'false' : 'true',
+        };
+  const entry = target === 'bare' ? path.join(DIST, 'bench/bare-server.js') : path.join(options.dist, 'apps/gateway/src/main.js');
+  const server = system.runCommand(
+    'valgrind',
+    ['--tool=callgrind', '--instr-atstart=no', '--smc-check=all-non-file', `--callgrind-out-file=${outDir}/callgrind.out`, process.execPath, '--perf-basic-prof', entry],
+    env,
+  );
+  const pid = String(server.child.pid);
+  const control = (...args: string[]) => run('callgrind_control', [...args, pid], { env: { ...process.env, HOST: env.HOST } });
+  try {
+    console.log(`${target}: started under callgrind (PID ${pid}); waiting for it to serve, then ${options.warm} predictions before counting`);
+    await serving(port, agent, server, 300_000);
+    if ((await predict(port, options.warm, agent)) > 0) throw new Error(`${target} refused predictions while warming up`);
+    await control('-i', 'on');
+    const windows: WindowSummary[] = [];
+    for (let window = 1; window <= options.windows; window++) {
+      await control('-z');
+      const refused = await predict(port, options.window, agent);
+      if (refused > 0) throw new Error(`${target} refused ${refused} predictions in window ${window}`);
+      await control('-d', `window-${window}`);
+      const dump = `${outDir}/callgrind.out.${window}`;
+      const annotated = await run('callgrind_annotate', ['--threshold=100', '--inclusive=no', dump], { maxBuffer: 64 * 1024 * 1024 });
+      const perfMap = parsePerfMap(await readFile(`/tmp/perf-${pid}.map`, 'utf8'));
+      const summary = summariseWindow(parseAnnotate(annotated.stdout, perfMap), options.window, options.top);
+      windows.push(summary);
+      console.log(`${target} window ${window}: ${summary.total} instructions per request (gc ${summary.gc}, compiler ${summary.compiler}, work ${summary.work})`);
+    }
+    return windows;
+  } finally {
+    await system.stopProcess(server);
+    await rm(`/tmp/perf-${pid}.map`, { force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const parsed = parseInstructionArgs(process.argv.slice(2));
+  if (parsed.kind === 'help') return console.log(USAGE);
+  if (parsed.kind === 'error') {
+    console.error(`${parsed.message}\n\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  const options = parsed.options;
+  const system = new SystemUnderTest(buildModels(), null);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+  const watchdog = stopWhenOverdueOrSignalled('the instruction count', 900 * options.targets.length, () => system.cleanup());
+  try {
+    process.stdout.write('starting registry, worker and registering models … ');
+    await system.prepareDatabase();
+    await system.start();
+    console.log('done');
+    // Only the counted server takes requests: the system's own gateway would only poll beside it.
+    await system.stopProcess(system.gateways[0].process);
+    await writeFile(path.join(system.work, 'light.onnx'), system.models.light[0]);
+    const results: Record<string, WindowSummary[]> = {};
+    for (const target of options.targets) {
+      results[target] = await countTarget(system, target, options, agent);
+      const quietest = results[target].reduce((best, window) => (window.work < best.work ? window : best));
+      console.log(`\n${target}: the work's functions in its quietest window (instructions per request)`);
+      for (const cost of quietest.top) console.log(`${String(cost.instructions).padStart(9)}  ${cost.name.slice(0, 140)}`);
+      console.log('');
+    }
+    const file = path.join(__dirname, '..', '..', 'bench', 'results', `instructions-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, JSON.stringify({ options, results }, null, 2));
+    console.log(`wrote ${path.relative(process.cwd(), file)}`);
+  } finally {
+    agent.destroy();
+    await system.cleanup();
+    clearTimeout(watchdog);
+  }
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}
