@@ -14,6 +14,16 @@ export function answerError(request: FastifyRequest, reply: FastifyReply, error:
   return reply;
 }
 
+const MULTIPART_FORM_DATA = /^\s*multipart\/form-data\s*(?:;|$)/i;
+
+/**
+ * Whether a Content-Type's media type is multipart/form-data, parameters or not. One regular
+ * expression: a split, a trim and a lower-casing made three strings on every request with a body.
+ */
+export function isMultipartFormData(contentType: string): boolean {
+  return MULTIPART_FORM_DATA.test(contentType);
+}
+
 /** RFC 2046: 1–70 characters from this set, the last not a space. */
 const BOUNDARY = /^[0-9A-Za-z'()+_,./:=? -]{0,69}[0-9A-Za-z'()+_,./:=?-]$/;
 
@@ -61,7 +71,7 @@ export function installRequestChecks(fastify: FastifyInstance, options: RequestC
     }
     const contentType = request.headers['content-type'];
     if (contentType === undefined || request.method === 'GET' || request.method === 'HEAD') return false;
-    if (contentType.split(';', 1)[0].trim().toLowerCase() !== 'multipart/form-data') return false;
+    if (!isMultipartFormData(contentType)) return false;
     if (!multipartRoutes.has(`${request.method} ${routeUrl}`)) {
       answerError(request, reply, new DomainError('UNSUPPORTED_MEDIA_TYPE', 'this route takes a JSON body: send it as application/json'), options.oipRoutes);
       return true;
