@@ -7,6 +7,7 @@ import { parseArgs as parseNodeArgs } from 'node:util';
 import { DIST, freePort, type Spawned } from '../test/support/processes';
 import { stopWhenOverdueOrSignalled } from './bounded-run';
 import { parseAnnotate, parsePerfMap, summariseWindow, type WindowSummary } from './callgrind';
+import { type CommandLine, optionsOrUsage, positiveOption } from './cli';
 import { buildModels, LIGHT, LIGHT_PREDICT_BODY, ROUTING_KEYS } from './models';
 import { SystemUnderTest } from './system';
 
@@ -47,9 +48,7 @@ export interface InstructionOptions {
   top: number;
 }
 
-type Parsed = { kind: 'run'; options: InstructionOptions } | { kind: 'help' } | { kind: 'error'; message: string };
-
-export function parseInstructionArgs(argv: string[]): Parsed {
+export function parseInstructionArgs(argv: string[]): CommandLine<InstructionOptions> {
   let values;
   try {
     ({ values } = parseNodeArgs({
@@ -75,8 +74,8 @@ export function parseInstructionArgs(argv: string[]): Parsed {
   for (const flag of ['warm', 'window', 'windows', 'top'] as const) {
     const raw = values[flag];
     if (raw === undefined) continue;
-    const value = Number(raw);
-    if (!/^\d+$/.test(raw) || value <= 0) return { kind: 'error', message: `--${flag} expects a positive integer, got ${JSON.stringify(raw)}` };
+    const value = positiveOption(flag, raw, true);
+    if (typeof value !== 'number') return { kind: 'error', message: value.error };
     options[flag] = value;
   }
   return { kind: 'run', options };
@@ -172,14 +171,8 @@ async function countTarget(system: SystemUnderTest, target: Target, options: Ins
 }
 
 async function main(): Promise<void> {
-  const parsed = parseInstructionArgs(process.argv.slice(2));
-  if (parsed.kind === 'help') return console.log(USAGE);
-  if (parsed.kind === 'error') {
-    console.error(`${parsed.message}\n\n${USAGE}`);
-    process.exitCode = 2;
-    return;
-  }
-  const options = parsed.options;
+  const options = optionsOrUsage(parseInstructionArgs(process.argv.slice(2)), USAGE);
+  if (!options) return;
   const system = new SystemUnderTest(buildModels(), null);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
   const watchdog = stopWhenOverdueOrSignalled('the instruction count', 900 * options.targets.length, () => system.cleanup());

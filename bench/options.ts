@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import type { CommandLine } from './cli';
 import { SCENARIOS } from './scenarios';
 
 /** The bench's command line: `npm run bench -- [options]`. */
@@ -34,9 +35,7 @@ const NUMERIC = new Map<string, { field: 'durationS' | 'connections' | 'uploadMi
   ['--ingest-events', { field: 'ingestEvents', integer: true, multipleOf: 500 }],
 ]);
 
-type Parsed = { kind: 'run'; options: Options } | { kind: 'help' } | { kind: 'error'; message: string };
-
-export function parseArgs(argv: string[]): Parsed {
+export function parseArgs(argv: string[]): CommandLine<Options> {
   const options: Options = { only: SCENARIOS.map((s) => s.id), durationS: 10, connections: 32, uploadMib: 1024, ingestEvents: 200_000, profileDir: null };
   const positive = (flag: string, raw: string | undefined, integer: boolean): number | string => {
     const value = Number(raw);

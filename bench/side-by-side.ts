@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { parseArgs as parseNodeArgs } from 'node:util';
 import { DIST } from '../test/support/processes';
 import { stopWhenOverdueOrSignalled } from './bounded-run';
+import { type CommandLine, optionsOrUsage, positiveOption } from './cli';
 import { type LoadSpec } from './load';
 import { buildModels, LIGHT, LIGHT_PREDICT_BODY } from './models';
 import { loadsWithCpu } from './process-cpu';
@@ -43,9 +44,7 @@ export interface SideBySideOptions {
   connections: number;
 }
 
-type Parsed = { kind: 'run'; options: SideBySideOptions } | { kind: 'help' } | { kind: 'error'; message: string };
-
-export function parseSideBySideArgs(argv: string[]): Parsed {
+export function parseSideBySideArgs(argv: string[]): CommandLine<SideBySideOptions> {
   let values;
   try {
     ({ values } = parseNodeArgs({
@@ -77,10 +76,8 @@ export function parseSideBySideArgs(argv: string[]): Parsed {
   for (const [flag, integer] of [['rate', false], ['seconds', false], ['rounds', true], ['connections', true]] as const) {
     const raw = values[flag];
     if (raw === undefined) continue;
-    const value = Number(raw);
-    if (raw === '' || !Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
-      return { kind: 'error', message: `--${flag} expects a positive ${integer ? 'integer' : 'number'}, got ${JSON.stringify(raw)}` };
-    }
+    const value = positiveOption(flag, raw, integer);
+    if (typeof value !== 'number') return { kind: 'error', message: value.error };
     options[flag] = value;
   }
   return { kind: 'run', options };
@@ -96,14 +93,8 @@ export function summariseRounds(rounds: Array<{ a: number; b: number }>): { rati
 }
 
 async function main(): Promise<void> {
-  const parsed = parseSideBySideArgs(process.argv.slice(2));
-  if (parsed.kind === 'help') return console.log(USAGE);
-  if (parsed.kind === 'error') {
-    console.error(`${parsed.message}\n\n${USAGE}`);
-    process.exitCode = 2;
-    return;
-  }
-  const options = parsed.options;
+  const options = optionsOrUsage(parseSideBySideArgs(process.argv.slice(2)), USAGE);
+  if (!options) return;
   const system = new SystemUnderTest(buildModels(), null);
   // Every load is bounded; this also bounds the start and a gateway that never answers.
   const budgetS = Math.max(300, Math.ceil(1.5 * (120 + options.rounds * (options.seconds + 2))));
