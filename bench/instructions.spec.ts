@@ -15,8 +15,18 @@ describe('bench:instructions options', () => {
     });
   });
 
+  it('counts the worker too, per logged prediction', () => {
+    expect(parseInstructionArgs(['--target', 'worker', '--window', '5000'])).toMatchObject({ kind: 'run', options: { targets: ['worker'], window: 5_000 } });
+  });
+
+  it('keeps the dumps where --keep says, as an absolute path', () => {
+    expect(parseInstructionArgs(['--keep', 'bench/results/dumps'])).toMatchObject({ kind: 'run', options: { keep: path.resolve('bench/results/dumps') } });
+    const parsed = parseInstructionArgs([]);
+    expect(parsed.kind === 'run' && 'keep' in parsed.options).toBe(false);
+  });
+
   it('refuses an unknown target, a size that is not a positive integer and an unknown option, saying which', () => {
-    expect(parseInstructionArgs(['--target', 'bare,gateway-2'])).toEqual({ kind: 'error', message: '--target takes bare, gateway, gateway-log-off; got "gateway-2"' });
+    expect(parseInstructionArgs(['--target', 'bare,gateway-2'])).toEqual({ kind: 'error', message: '--target takes bare, gateway, gateway-log-off, worker; got "gateway-2"' });
     for (const size of ['0', '-3', '1.5', 'ten', '']) {
       expect(parseInstructionArgs([`--window=${size}`])).toEqual({ kind: 'error', message: `--window expects a positive integer, got ${JSON.stringify(size)}` });
     }

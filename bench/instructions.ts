@@ -1,21 +1,28 @@
 import { execFile } from 'node:child_process';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import * as http from 'node:http';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { parseArgs as parseNodeArgs } from 'node:util';
-import { DIST, freePort, type Spawned } from '../test/support/processes';
+import { Redis } from 'ioredis';
+import { Client } from 'pg';
+import { timeOrderedUuid } from '@switchyard/http';
+import { predictionStreamKey, STREAM_BATCH_FIELD } from '@switchyard/queues';
+import { DIST, freePort, type Spawned, waitForHttp } from '../test/support/processes';
 import { stopWhenOverdueOrSignalled } from './bounded-run';
 import { parseAnnotate, parsePerfMap, summariseWindow, type WindowSummary } from './callgrind';
 import { type CommandLine, optionsOrUsage, positiveOption } from './cli';
+import { poll } from './http';
 import { buildModels, LIGHT, LIGHT_PREDICT_BODY, ROUTING_KEYS } from './models';
 import { SystemUnderTest } from './system';
 
 const run = promisify(execFile);
 
 /**
- * Instructions per `/v1` prediction, counted by callgrind: the measure this machine kind's load does not
- * move (a CPU-time figure here moves by a fifth between runs minutes apart). Each server runs under
+ * Instructions per `/v1` prediction, and per logged prediction the worker ingests, counted by callgrind:
+ * the measure this machine kind's load does not move (a CPU-time figure here moves by a fifth between
+ * runs minutes apart). Each server runs under
  * `valgrind --tool=callgrind` with instrumentation off, takes `--warm` predictions (four keep-alive
  * connections, 1,000 routing keys), then is counted over `--windows` windows of `--window` predictions,
  * each dumped on its own. For each window: instructions per request in all, in V8's garbage collection,
@@ -25,18 +32,22 @@ const run = promisify(execFile);
  */
 export const USAGE = `usage: node dist/bench/instructions.js [options]        (npm run bench:instructions -- [options])
 
-  --target <list>        servers to count, in order: bare, gateway, gateway-log-off (default bare,gateway)
-  --dist <dir>           the build the gateway runs from (default: this build)
-  --warm <n>             predictions before counting (default 20000)
-  --window <n>           predictions per counted window (default 3000)
+  --target <list>        processes to count, in order: bare, gateway, gateway-log-off, worker
+                         (default bare,gateway); the worker is counted per logged prediction it ingests
+  --dist <dir>           the build the gateway and worker run from (default: this build)
+  --warm <n>             predictions (for the worker: logged predictions) before counting (default 20000)
+  --window <n>           predictions per counted window (default 3000; the worker's, in entries of 500)
   --windows <n>          windows (default 3)
   --top <n>              functions listed per window (default 25)
+  --keep <dir>           keep each window's callgrind dump and the perf map there, to read callers with
+                         callgrind_annotate --tree=caller (the map names V8's code by address)
   --help                 this message
 
-Needs valgrind (callgrind_control beside it). A gateway with the log on takes 5–10 minutes under it.
+Needs valgrind (callgrind_control beside it). A gateway with the log on takes 5–10 minutes under it,
+the worker about as long.
 Writes bench/results/instructions-<time>.json.`;
 
-const TARGETS = ['bare', 'gateway', 'gateway-log-off'] as const;
+const TARGETS = ['bare', 'gateway', 'gateway-log-off', 'worker'] as const;
 type Target = (typeof TARGETS)[number];
 
 export interface InstructionOptions {
@@ -46,6 +57,8 @@ export interface InstructionOptions {
   window: number;
   windows: number;
   top: number;
+  /** Where each window's dump and the perf map are kept; by default they go with the run's directory. */
+  keep?: string;
 }
 
 export function parseInstructionArgs(argv: string[]): CommandLine<InstructionOptions> {
@@ -60,6 +73,7 @@ export function parseInstructionArgs(argv: string[]): CommandLine<InstructionOpt
         window: { type: 'string' },
         windows: { type: 'string' },
         top: { type: 'string' },
+        keep: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -71,6 +85,7 @@ export function parseInstructionArgs(argv: string[]): CommandLine<InstructionOpt
   const unknown = targets.find((target) => !(TARGETS as readonly string[]).includes(target));
   if (unknown !== undefined || targets.length === 0) return { kind: 'error', message: `--target takes ${TARGETS.join(', ')}; got ${JSON.stringify(unknown ?? '')}` };
   const options: InstructionOptions = { targets: targets as Target[], dist: path.resolve(values.dist ?? DIST), warm: 20_000, window: 3_000, windows: 3, top: 25 };
+  if (values.keep !== undefined) options.keep = path.resolve(values.keep);
   for (const flag of ['warm', 'window', 'windows', 'top'] as const) {
     const raw = values[flag];
     if (raw === undefined) continue;
@@ -112,32 +127,127 @@ async function predict(port: number, count: number, agent: http.Agent): Promise<
   return refused;
 }
 
-async function serving(port: number, agent: http.Agent, server: Spawned, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if ((await predict(port, 1, agent).catch(() => 1)) === 0) return;
-    if (server.child.exitCode !== null || Date.now() > deadline) throw new Error(`the server did not serve within ${timeoutMs / 1000} s:\n${server.output().slice(-2000)}`);
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-  }
+/**
+ * What a counted process is given: a server `count` predictions, the worker `count` logged predictions
+ * (rounded up to whole stream entries) to ingest. Resolves once all of them are done.
+ */
+interface CountedLoad {
+  /** What one unit is, for the output: a request or an event. */
+  unit: 'request' | 'event';
+  ready(server: Spawned): Promise<void>;
+  give(count: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+function predictionLoad(port: number, agent: http.Agent, target: Target): CountedLoad {
+  return {
+    unit: 'request',
+    async ready(server) {
+      const deadline = Date.now() + 300_000;
+      for (;;) {
+        if ((await predict(port, 1, agent).catch(() => 1)) === 0) return;
+        if (server.child.exitCode !== null || Date.now() > deadline) throw new Error(`${target} did not serve within 300 s:\n${server.output().slice(-2000)}`);
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+      }
+    },
+    async give(count) {
+      const refused = await predict(port, count, agent);
+      if (refused > 0) throw new Error(`${target} refused ${refused} of ${count} predictions`);
+    },
+    close: async () => undefined,
+  };
+}
+
+/** Events per stream entry, as gateways write them. */
+const EVENTS_PER_ENTRY = 500;
+
+/**
+ * Logged predictions as a gateway writes them (JSON entries of 500; the light model's summaries, a
+ * time-ordered request id, 1 in 10 on the challenger), appended to the stream one entry at a time, each
+ * once the one before is in PostgreSQL: the worker then ingests batches of one entry, as it does beside
+ * a gateway that flushes a few thousand a second. (Pushed without waiting, they would pile up behind a
+ * worker slowed by valgrind into batches of twenty entries, whose costs differ.) A model name of their
+ * own, so rows from earlier targets' gateways do not count.
+ */
+function ingestionLoad(system: SystemUnderTest, workerPort: number): CountedLoad {
+  const redis = new Redis(system.redisUrl);
+  const pg = new Client({ connectionString: system.databaseUrl });
+  const model = `instructions-${process.pid}`;
+  let given = 0;
+  const entry = () =>
+    JSON.stringify(
+      Array.from({ length: EVENTS_PER_ENTRY }, (_, i) => ({
+        request_id: timeOrderedUuid(),
+        model,
+        version: 1,
+        variant: i % 10 === 0 ? 'challenger' : 'champion',
+        routing_key_hash: randomBytes(16).toString('hex'),
+        at: Date.now(),
+        latency_us: 150 + (i % 200),
+        status: 200,
+        error: null,
+        inputs: { input: Math.random() * 2 - 1 },
+        output: { value: Math.random() },
+        payload: null,
+      })),
+    );
+  const rows = async () => Number((await pg.query('SELECT count(*) AS n FROM prediction_log WHERE model_name = $1', [model])).rows[0].n);
+  return {
+    unit: 'event',
+    async ready(server) {
+      await pg.connect();
+      await waitForHttp(`http://127.0.0.1:${workerPort}/health/ready`, 300_000).catch((error: unknown) => {
+        throw new Error(`the worker did not start: ${(error as Error).message}\n${server.output().slice(-2000)}`);
+      });
+    },
+    async give(count) {
+      for (let i = 0; i < Math.ceil(count / EVENTS_PER_ENTRY); i++) {
+        await redis.xadd(predictionStreamKey(system.prefix), '*', STREAM_BATCH_FIELD, entry());
+        given += EVENTS_PER_ENTRY;
+        await poll(`${given} events ingested`, 300_000, async () => ((await rows()) >= given ? true : undefined), 50);
+      }
+    },
+    async close() {
+      redis.disconnect();
+      await pg.end();
+    },
+  };
 }
 
 async function countTarget(system: SystemUnderTest, target: Target, options: InstructionOptions, agent: http.Agent): Promise<WindowSummary[]> {
   const port = await freePort();
   const outDir = path.join(system.work, `callgrind-${target}`);
   await mkdir(outDir, { recursive: true });
-  // vgdb, behind callgrind_control, names its pipes by $HOST: the same for the server and for us.
-  const env: Record<string, string> =
-    target === 'bare'
-      ? { BARE_PORT: String(port), BARE_MODEL_FILE: path.join(system.work, 'light.onnx'), HOST: '127.0.0.1' }
-      : {
-          ...system.gatewayEnv(`counted-${target}`, port),
-          // The registry's poll stays out of the windows; the cost measurement would otherwise send the
-          // light model to an inference thread under valgrind's slowed clock, which it does not do natively.
-          DEPLOYMENT_POLL_MS: '600000',
-          GATEWAY_OFFLOAD_ABOVE_MS: '1000',
-          PREDICTION_LOG_ENABLED: target === 'gateway-log-off' ? 'false' : 'true',
-        };
-  const entry = target === 'bare' ? path.join(DIST, 'bench/bare-server.js') : path.join(options.dist, 'apps/gateway/src/main.js');
+  let env: Record<string, string>;
+  let entry: string;
+  let load: CountedLoad;
+  if (target === 'worker') {
+    // The counted worker takes the stream alone, from its end: the system's worker is stopped and what
+    // earlier targets' gateways logged is dropped.
+    await system.stopWorker();
+    const redis = new Redis(system.redisUrl);
+    await redis.xtrim(predictionStreamKey(system.prefix), 'MAXLEN', 0).finally(() => redis.disconnect());
+    env = system.workerEnv(port);
+    entry = path.join(options.dist, 'apps/worker/src/main.js');
+    load = ingestionLoad(system, port);
+  } else if (target === 'bare') {
+    env = { BARE_PORT: String(port), BARE_MODEL_FILE: path.join(system.work, 'light.onnx'), HOST: '127.0.0.1' };
+    entry = path.join(DIST, 'bench/bare-server.js');
+    load = predictionLoad(port, agent, target);
+  } else {
+    env = {
+      ...system.gatewayEnv(`counted-${target}`, port),
+      // The registry's poll stays out of the windows; the cost measurement would otherwise send the
+      // light model to an inference thread under valgrind's slowed clock, which it does not do natively.
+      DEPLOYMENT_POLL_MS: '600000',
+      GATEWAY_OFFLOAD_ABOVE_MS: '1000',
+      PREDICTION_LOG_ENABLED: target === 'gateway-log-off' ? 'false' : 'true',
+    };
+    entry = path.join(options.dist, 'apps/gateway/src/main.js');
+    load = predictionLoad(port, agent, target);
+  }
+  // vgdb, behind callgrind_control, names its pipes by $HOST: the same for the counted process and for us.
+  env.HOST = '127.0.0.1';
   const server = system.runCommand(
     'valgrind',
     ['--tool=callgrind', '--instr-atstart=no', '--smc-check=all-non-file', `--callgrind-out-file=${outDir}/callgrind.out`, process.execPath, '--perf-basic-prof', entry],
@@ -146,26 +256,29 @@ async function countTarget(system: SystemUnderTest, target: Target, options: Ins
   const pid = String(server.child.pid);
   const control = (...args: string[]) => run('callgrind_control', [...args, pid], { env: { ...process.env, HOST: env.HOST } });
   try {
-    console.log(`${target}: started under callgrind (PID ${pid}); waiting for it to serve, then ${options.warm} predictions before counting`);
-    await serving(port, agent, server, 300_000);
-    if ((await predict(port, options.warm, agent)) > 0) throw new Error(`${target} refused predictions while warming up`);
+    console.log(`${target}: started under callgrind (PID ${pid}); waiting for it to be ready, then ${options.warm} ${load.unit}s before counting`);
+    await load.ready(server);
+    await load.give(options.warm);
     await control('-i', 'on');
     const windows: WindowSummary[] = [];
     for (let window = 1; window <= options.windows; window++) {
       await control('-z');
-      const refused = await predict(port, options.window, agent);
-      if (refused > 0) throw new Error(`${target} refused ${refused} predictions in window ${window}`);
+      await load.give(options.window);
       await control('-d', `window-${window}`);
       const dump = `${outDir}/callgrind.out.${window}`;
       const annotated = await run('callgrind_annotate', ['--threshold=100', '--inclusive=no', dump], { maxBuffer: 64 * 1024 * 1024 });
       const perfMap = parsePerfMap(await readFile(`/tmp/perf-${pid}.map`, 'utf8'));
-      const summary = summariseWindow(parseAnnotate(annotated.stdout, perfMap), options.window, options.top);
+      const counted = load.unit === 'event' ? Math.ceil(options.window / EVENTS_PER_ENTRY) * EVENTS_PER_ENTRY : options.window;
+      const summary = summariseWindow(parseAnnotate(annotated.stdout, perfMap), counted, options.top);
       windows.push(summary);
-      console.log(`${target} window ${window}: ${summary.total} instructions per request (gc ${summary.gc}, compiler ${summary.compiler}, work ${summary.work})`);
+      console.log(`${target} window ${window}: ${summary.total} instructions per ${load.unit} (gc ${summary.gc}, compiler ${summary.compiler}, work ${summary.work})`);
+      if (options.keep) await copyFile(dump, path.join(options.keep, `${target}.callgrind.out.${window}`));
     }
     return windows;
   } finally {
+    await load.close();
     await system.stopProcess(server);
+    if (options.keep) await copyFile(`/tmp/perf-${pid}.map`, path.join(options.keep, `${target}.perf.map`)).catch(() => undefined);
     await rm(`/tmp/perf-${pid}.map`, { force: true });
   }
 }
@@ -178,6 +291,7 @@ async function main(): Promise<void> {
   const watchdog = stopWhenOverdueOrSignalled('the instruction count', 900 * options.targets.length, () => system.cleanup());
   try {
     process.stdout.write('starting registry, worker and registering models … ');
+    if (options.keep) await mkdir(options.keep, { recursive: true });
     await system.prepareDatabase();
     await system.start();
     console.log('done');

@@ -91,6 +91,17 @@ export class SystemUnderTest {
     };
   }
 
+  /** The worker's settings on this system. */
+  workerEnv(port: number): Record<string, string> {
+    return { ...this.commonEnv(), WORKER_PORT: String(port) };
+  }
+
+  /** Stops the worker started with the system (bench:instructions counts one of its own in its place). */
+  async stopWorker(): Promise<void> {
+    await this.stopProcess(this.worker);
+    this.worker = null;
+  }
+
   /** A gateway's settings on this system (replica id, port, cache, registry, one worker, no gRPC). */
   gatewayEnv(replica: string, port: number): Record<string, string> {
     return {
@@ -121,7 +132,7 @@ export class SystemUnderTest {
     await waitForHttp(`${this.registryUrl}/health/ready`).catch((error: unknown) => {
       throw new Error(`registry did not start: ${(error as Error).message}\n${this.registry!.output()}`);
     });
-    this.worker = this.run('apps/worker/src/main.js', { ...this.commonEnv(), WORKER_PORT: String(workerPort) });
+    this.worker = this.run('apps/worker/src/main.js', this.workerEnv(workerPort));
     await waitForHttp(`http://127.0.0.1:${workerPort}/health/ready`).catch((error: unknown) => {
       throw new Error(`worker did not start: ${(error as Error).message}\n${this.worker!.output()}`);
     });
