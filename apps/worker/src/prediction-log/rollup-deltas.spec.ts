@@ -59,6 +59,31 @@ describe('rollupPredictions', () => {
     ]);
   });
 
+  it('keeps models, minutes, variants and versions apart, whatever their names share, and sorts them', () => {
+    const { rollups, inputs } = rollupPredictions([
+      event({ model: 'm', version: 12, inputs: { x: 1 } }),
+      event({ model: 'm1', version: 2, inputs: { x: 1 } }),
+      event({ model: 'm', version: 12, variant: 'challenger', inputs: { x: 1 } }),
+      event({ model: 'm', version: 12, at: T0 + MINUTE, inputs: null }),
+      event({ model: 'm', version: 1, inputs: { x: 1, y: 2 } }),
+      event({ model: 'm1', version: 2, inputs: { x: 1 } }),
+    ]);
+    expect(rollups.map((r) => [r.model, r.minute - T0, r.variant, r.version, r.requests])).toEqual([
+      ['m', 0, 'challenger', 12, 1],
+      ['m', 0, 'champion', 1, 1],
+      ['m', 0, 'champion', 12, 1],
+      ['m', MINUTE, 'champion', 12, 1],
+      ['m1', 0, 'champion', 2, 2],
+    ]);
+    // An input's drift counts every version of the variant together.
+    expect(inputs.map((r) => [r.model, r.variant, r.input, r.bins])).toEqual([
+      ['m', 'challenger', 'x', { [driftBin(1)]: 1 }],
+      ['m', 'champion', 'x', { [driftBin(1)]: 2 }],
+      ['m', 'champion', 'y', { [driftBin(2)]: 1 }],
+      ['m1', 'champion', 'x', { [driftBin(1)]: 2 }],
+    ]);
+  });
+
   it('gives nothing for no events', () => {
     expect(rollupPredictions([])).toEqual({ rollups: [], inputs: [] });
   });
