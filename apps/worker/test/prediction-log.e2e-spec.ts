@@ -283,11 +283,12 @@ describe('prediction log, feedback and statistics', () => {
     expect(inputNames.map((row) => row.input)).toEqual(['x', 'x\uFFFD']);
   });
 
-  it('stores request ids, times to the millisecond, and JSON with quotes, backslashes, commas and braces exactly as sent', async () => {
-    // The insert's columns reach PostgreSQL as array literals, where a quote or a backslash must be escaped.
+  it('stores request ids, times to the millisecond, and JSON with quotes, backslashes, tabs, line breaks, commas and braces exactly as sent', async () => {
+    // The rows reach PostgreSQL as COPY text, where a backslash, a tab, a newline or a return must be
+    // escaped (and a batch that fails its copy as array literals, where a quote or a backslash must be).
     const model = `quoted-${uniqueSuffix()}`;
-    const ids = ['say "hi"', 'C:\\dir\\', '{a,b}', 'NULL', "it's"].map((id) => `${model}-${id}`);
-    const payload = { request: { instances: [['"quoted"', 'back\\slash', '{,}', 'NULL']] }, response: { note: 'a "b" \\ c' } };
+    const ids = ['say "hi"', 'C:\\dir\\', '{a,b}', 'NULL', "it's", '\\N'].map((id) => `${model}-${id}`);
+    const payload = { request: { instances: [['"quoted"', 'back\\slash', '{,}', 'NULL', 'tab\there', 'line\r\nbreak']] }, response: { note: 'a "b" \\ c' } };
     const events: PredictionEvent[] = ids.map((id, i) => ({
       request_id: id, model, version: 1, variant: 'champion', routing_key_hash: null, at: Date.now() - 1_000_003 * i, latency_us: 100 + i, status: 200, error: null,
       inputs: { 'x"1': i }, output: { label: `cat "${i}" \\` }, payload: i === 0 ? payload : null,

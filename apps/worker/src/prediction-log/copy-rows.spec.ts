@@ -48,6 +48,14 @@ describe('predictionCopyRows', () => {
     expect(predictionCopyRows([event({ latency_us: 12.7 })], notShadow).split('\t')[6]).toBe('12');
   });
 
+  it('writes the lines of several events one after the other, each ended by a newline', () => {
+    const events = [event(), event({ request_id: 'req-2', variant: 'challenger', at: Date.UTC(2026, 11, 5, 6, 29, 21, 0) }), event({ request_id: 'req\t3' })];
+    const text = predictionCopyRows(events, notShadow);
+    expect(text).toBe(events.map((one) => predictionCopyRows([one], notShadow)).join(''));
+    expect(text.split('\n')).toHaveLength(4);
+    expect(text.endsWith('\tf\n')).toBe(true);
+  });
+
   it('writes nothing for no events', () => {
     expect(predictionCopyRows([], notShadow)).toBe('');
   });
@@ -58,6 +66,11 @@ describe('copyText', () => {
     expect(copyText('plain, "quoted" {braces} é🙂')).toBe('plain, "quoted" {braces} é🙂');
     expect(copyText('a\\b\tc\nd\re')).toBe('a\\\\b\\tc\\nd\\re');
     expect(copyText('\\N')).toBe('\\\\N');
+    for (const special of ['\\', '\t', '\n', '\r']) {
+      expect(copyText(special)).toBe(`\\${special === '\\' ? '\\' : { '\t': 't', '\n': 'n', '\r': 'r' }[special]}`);
+      expect(copyText(`${special}x${special}`)).toBe(copyText(special) + 'x' + copyText(special));
+    }
+    expect(copyText('')).toBe('');
   });
 });
 
