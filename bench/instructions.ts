@@ -302,7 +302,7 @@ async function main(): Promise<void> {
     for (const target of options.targets) {
       results[target] = await countTarget(system, target, options, agent);
       const quietest = results[target].reduce((best, window) => (window.work < best.work ? window : best));
-      console.log(`\n${target}: the work's functions in its quietest window (instructions per request)`);
+      console.log(`\n${target}: the work's functions in its quietest window (instructions per ${target === 'worker' ? 'event' : 'request'})`);
       for (const cost of quietest.top) console.log(`${String(cost.instructions).padStart(9)}  ${cost.name.slice(0, 140)}`);
       console.log('');
     }

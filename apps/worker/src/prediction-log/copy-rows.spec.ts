@@ -66,9 +66,9 @@ describe('copyText', () => {
     expect(copyText('plain, "quoted" {braces} é🙂')).toBe('plain, "quoted" {braces} é🙂');
     expect(copyText('a\\b\tc\nd\re')).toBe('a\\\\b\\tc\\nd\\re');
     expect(copyText('\\N')).toBe('\\\\N');
-    for (const special of ['\\', '\t', '\n', '\r']) {
-      expect(copyText(special)).toBe(`\\${special === '\\' ? '\\' : { '\t': 't', '\n': 'n', '\r': 'r' }[special]}`);
-      expect(copyText(`${special}x${special}`)).toBe(copyText(special) + 'x' + copyText(special));
+    for (const [special, escaped] of [['\\', '\\\\'], ['\t', '\\t'], ['\n', '\\n'], ['\r', '\\r']]) {
+      expect(copyText(special)).toBe(escaped);
+      expect(copyText(`${special}x${special}`)).toBe(`${escaped}x${escaped}`);
     }
     expect(copyText('')).toBe('');
   });
