@@ -12,7 +12,7 @@ import { predictionStreamKey, STREAM_BATCH_FIELD } from '@switchyard/queues';
 import { DIST, freePort, type Spawned, waitForHttp } from '../test/support/processes';
 import { stopWhenOverdueOrSignalled } from './bounded-run';
 import { parseAnnotate, parsePerfMap, summariseWindow, type WindowSummary } from './callgrind';
-import { type CommandLine, optionsOrUsage, positiveOption } from './cli';
+import { type CommandLine, optionsOrUsage, setPositiveOptions } from './cli';
 import { poll } from './http';
 import { buildModels, LIGHT, LIGHT_PREDICT_BODY, ROUTING_KEYS } from './models';
 import { SystemUnderTest } from './system';
@@ -86,14 +86,8 @@ export function parseInstructionArgs(argv: string[]): CommandLine<InstructionOpt
   if (unknown !== undefined || targets.length === 0) return { kind: 'error', message: `--target takes ${TARGETS.join(', ')}; got ${JSON.stringify(unknown ?? '')}` };
   const options: InstructionOptions = { targets: targets as Target[], dist: path.resolve(values.dist ?? DIST), warm: 20_000, window: 3_000, windows: 3, top: 25 };
   if (values.keep !== undefined) options.keep = path.resolve(values.keep);
-  for (const flag of ['warm', 'window', 'windows', 'top'] as const) {
-    const raw = values[flag];
-    if (raw === undefined) continue;
-    const value = positiveOption(flag, raw, true);
-    if (typeof value !== 'number') return { kind: 'error', message: value.error };
-    options[flag] = value;
-  }
-  return { kind: 'run', options };
+  const refused = setPositiveOptions(options, values, [['warm', true], ['window', true], ['windows', true], ['top', true]]);
+  return refused === undefined ? { kind: 'run', options } : { kind: 'error', message: refused };
 }
 
 /** `count` predictions on four keep-alive connections; the number answered other than 200. */

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { parseArgs as parseNodeArgs } from 'node:util';
 import { DIST } from '../test/support/processes';
 import { stopWhenOverdueOrSignalled } from './bounded-run';
-import { type CommandLine, optionsOrUsage, positiveOption } from './cli';
+import { type CommandLine, optionsOrUsage, setPositiveOptions } from './cli';
 import { type LoadSpec } from './load';
 import { buildModels, LIGHT, LIGHT_PREDICT_BODY } from './models';
 import { loadsWithCpu } from './process-cpu';
@@ -73,14 +73,8 @@ export function parseSideBySideArgs(argv: string[]): CommandLine<SideBySideOptio
       target[match[1]] = match[2];
     }
   }
-  for (const [flag, integer] of [['rate', false], ['seconds', false], ['rounds', true], ['connections', true]] as const) {
-    const raw = values[flag];
-    if (raw === undefined) continue;
-    const value = positiveOption(flag, raw, integer);
-    if (typeof value !== 'number') return { kind: 'error', message: value.error };
-    options[flag] = value;
-  }
-  return { kind: 'run', options };
+  const refused = setPositiveOptions(options, values, [['rate', false], ['seconds', false], ['rounds', true], ['connections', true]]);
+  return refused === undefined ? { kind: 'run', options } : { kind: 'error', message: refused };
 }
 
 /** The rounds' B/A ratios of CPU per response: each, their median, and their range. */
