@@ -31,6 +31,13 @@ describe('summarizeInputs', () => {
     expect(summarizeInputs(feeds)).toEqual({ ids: 3 });
   });
 
+  it('takes column means of int64, float64 and bool tables over several rows, and leaves out a column that is not finite', () => {
+    expect(summarizeInputs({ ids: new ort.Tensor('int64', BigInt64Array.from([1n, 10n, 3n, 30n, 5n, 50n]), [3, 2]) })).toEqual({ 'ids[0]': 3, 'ids[1]': 30 });
+    expect(summarizeInputs({ flags: new ort.Tensor('bool', Uint8Array.from([1, 0, 1, 1]), [2, 2]) })).toEqual({ 'flags[0]': 1, 'flags[1]': 0.5 });
+    expect(summarizeInputs({ x: new ort.Tensor('float64', Float64Array.from([1, NaN, 3, 2]), [2, 2]) })).toEqual({ 'x[0]': 2 });
+    expect(summarizeInputs({ x: new ort.Tensor('float64', Float64Array.from([Infinity, NaN]), [1, 2]) })).toBeNull();
+  });
+
   it('gives null when nothing can be summarised', () => {
     expect(summarizeInputs({ names: new ort.Tensor('string', ['a'], [1]) })).toBeNull();
   });
