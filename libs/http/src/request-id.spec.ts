@@ -24,6 +24,12 @@ describe('the request id rule', () => {
       expect(id).toMatch(UUID_V7);
       expect(parseInt(id.replace(/-/g, '').slice(0, 12), 16)).toBe(at);
       expect(requestIdOf({ headers: {} })).toMatch(UUID_V7);
+      // The 48 bits at their ends and where the time's two halves meet.
+      for (const edge of [0, 1, 0xffffff, 0x1000000, 0x1000001, 2 ** 48 - 1]) {
+        const edgeId = timeOrderedUuid(edge);
+        expect(edgeId).toMatch(UUID_V7);
+        expect(parseInt(edgeId.replace(/-/g, '').slice(0, 12), 16)).toBe(edge);
+      }
     });
 
     it('sorts by the time it was made, and is unique within one millisecond', () => {
