@@ -8,7 +8,7 @@ import { parseArgs as parseNodeArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import { timeOrderedUuid } from '@switchyard/http';
-import { predictionStreamKey, STREAM_BATCH_FIELD } from '@switchyard/queues';
+import { EVENTS_PER_STREAM_ENTRY, predictionStreamKey, STREAM_BATCH_FIELD } from '@switchyard/queues';
 import { DIST, freePort, type Spawned, waitForHttp } from '../test/support/processes';
 import { stopWhenOverdueOrSignalled } from './bounded-run';
 import { parseAnnotate, parsePerfMap, summariseWindow, type WindowSummary } from './callgrind';
@@ -36,7 +36,7 @@ export const USAGE = `usage: node dist/bench/instructions.js [options]        (n
                          (default bare,gateway); the worker is counted per logged prediction it ingests
   --dist <dir>           the build the gateway and worker run from (default: this build)
   --warm <n>             predictions (for the worker: logged predictions) before counting (default 20000)
-  --window <n>           predictions per counted window (default 3000; the worker's, in entries of 500)
+  --window <n>           predictions per counted window (default 3000; the worker's, in entries of ${EVENTS_PER_STREAM_ENTRY})
   --windows <n>          windows (default 3)
   --top <n>              functions listed per window (default 25)
   --keep <dir>           keep each window's callgrind dump and the perf map there, to read callers with
@@ -152,9 +152,6 @@ function predictionLoad(port: number, agent: http.Agent, target: Target): Counte
   };
 }
 
-/** Events per stream entry, as gateways write them. */
-const EVENTS_PER_ENTRY = 500;
-
 /**
  * Logged predictions as a gateway writes them (JSON entries of 500; the light model's summaries, a
  * time-ordered request id, 1 in 10 on the challenger), appended to the stream one entry at a time, each
@@ -170,7 +167,7 @@ function ingestionLoad(system: SystemUnderTest, workerPort: number): CountedLoad
   let given = 0;
   const entry = () =>
     JSON.stringify(
-      Array.from({ length: EVENTS_PER_ENTRY }, (_, i) => ({
+      Array.from({ length: EVENTS_PER_STREAM_ENTRY }, (_, i) => ({
         request_id: timeOrderedUuid(),
         model,
         version: 1,
@@ -195,9 +192,9 @@ function ingestionLoad(system: SystemUnderTest, workerPort: number): CountedLoad
       });
     },
     async give(count) {
-      for (let i = 0; i < Math.ceil(count / EVENTS_PER_ENTRY); i++) {
+      for (let i = 0; i < Math.ceil(count / EVENTS_PER_STREAM_ENTRY); i++) {
         await redis.xadd(predictionStreamKey(system.prefix), '*', STREAM_BATCH_FIELD, entry());
-        given += EVENTS_PER_ENTRY;
+        given += EVENTS_PER_STREAM_ENTRY;
         await poll(`${given} events ingested`, 300_000, async () => ((await rows()) >= given ? true : undefined), 50);
       }
     },
@@ -262,7 +259,7 @@ async function countTarget(system: SystemUnderTest, target: Target, options: Ins
       const dump = `${outDir}/callgrind.out.${window}`;
       const annotated = await run('callgrind_annotate', ['--threshold=100', '--inclusive=no', dump], { maxBuffer: 64 * 1024 * 1024 });
       const perfMap = parsePerfMap(await readFile(`/tmp/perf-${pid}.map`, 'utf8'));
-      const counted = load.unit === 'event' ? Math.ceil(options.window / EVENTS_PER_ENTRY) * EVENTS_PER_ENTRY : options.window;
+      const counted = load.unit === 'event' ? Math.ceil(options.window / EVENTS_PER_STREAM_ENTRY) * EVENTS_PER_STREAM_ENTRY : options.window;
       const summary = summariseWindow(parseAnnotate(annotated.stdout, perfMap), counted, options.top);
       windows.push(summary);
       console.log(`${target} window ${window}: ${summary.total} instructions per ${load.unit} (gc ${summary.gc}, compiler ${summary.compiler}, work ${summary.work})`);

@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { EVENTS_PER_STREAM_ENTRY } from '@switchyard/queues';
 import type { CommandLine } from './cli';
 import { SCENARIOS } from './scenarios';
 
@@ -12,7 +13,7 @@ export const USAGE = `usage: node dist/bench/run.js [options]        (npm run be
   --connections <n>      connections for scenarios 1-3, 6 and the bare baseline (default 32;
                          scenario 4 uses 2n, scenario 5 n on heavy and n/4 on light)
   --upload-mib <n>       size of the scenario 8 upload in MiB (default 1024)
-  --ingest-events <n>    events pushed through the worker in scenario 9 (default 200000, a multiple of 500)
+  --ingest-events <n>    events pushed through the worker in scenario 9 (default 200000, a multiple of ${EVENTS_PER_STREAM_ENTRY})
   --profile <dir>        take a V8 CPU profile of the gateway during scenario 1 and print its top
                          self-time functions (the profiler slows the gateway: figures are not comparable)
   --help                 this message`;
@@ -31,8 +32,8 @@ const NUMERIC = new Map<string, { field: 'durationS' | 'connections' | 'uploadMi
   ['--duration', { field: 'durationS', integer: false }],
   ['--connections', { field: 'connections', integer: true }],
   ['--upload-mib', { field: 'uploadMib', integer: true }],
-  // Scenario 9 pushes its events in entries of 500, as the gateways write them.
-  ['--ingest-events', { field: 'ingestEvents', integer: true, multipleOf: 500 }],
+  // Scenario 9 pushes its events in full stream entries, as the gateways write them.
+  ['--ingest-events', { field: 'ingestEvents', integer: true, multipleOf: EVENTS_PER_STREAM_ENTRY }],
 ]);
 
 export function parseArgs(argv: string[]): CommandLine<Options> {

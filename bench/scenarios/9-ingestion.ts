@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
+import { EVENTS_PER_STREAM_ENTRY, predictionStreamKey, STREAM_BATCH_FIELD } from '@switchyard/queues';
 import { poll } from '../http';
 import { check, type ScenarioRecord, verdictOf } from '../record';
 import type { Bench, Scenario } from '../runner';
@@ -16,11 +17,11 @@ async function run(bench: Bench, record: ScenarioRecord): Promise<void> {
     const count = async () => Number((await pg.query('SELECT count(*) AS n FROM prediction_log WHERE model_name = $1', [model])).rows[0].n);
     const at = Date.now();
     const entries: string[] = [];
-    for (let entry = 0; entry < total / 500; entry++) {
+    for (let entry = 0; entry < total / EVENTS_PER_STREAM_ENTRY; entry++) {
       entries.push(
         JSON.stringify(
-          Array.from({ length: 500 }, (_, i) => ({
-            request_id: `${model}-${entry * 500 + i}`,
+          Array.from({ length: EVENTS_PER_STREAM_ENTRY }, (_, i) => ({
+            request_id: `${model}-${entry * EVENTS_PER_STREAM_ENTRY + i}`,
             model,
             version: 1,
             variant: i % 10 === 0 ? 'challenger' : 'champion',
@@ -29,7 +30,7 @@ async function run(bench: Bench, record: ScenarioRecord): Promise<void> {
             latency_us: 200 + (i % 300),
             status: 200,
             error: null,
-            inputs: { 'x[0]': i / 500, 'x[1]': 1 - i / 500 },
+            inputs: { 'x[0]': i / EVENTS_PER_STREAM_ENTRY, 'x[1]': 1 - i / EVENTS_PER_STREAM_ENTRY },
             output: { value: i / 1000 },
             payload: null,
           })),
@@ -39,7 +40,7 @@ async function run(bench: Bench, record: ScenarioRecord): Promise<void> {
     const started = performance.now();
     for (let i = 0; i < entries.length; i += 50) {
       const pipeline = redis.pipeline();
-      for (const entry of entries.slice(i, i + 50)) pipeline.xadd(`${system.prefix}:predictions`, '*', 'batch', entry);
+      for (const entry of entries.slice(i, i + 50)) pipeline.xadd(predictionStreamKey(system.prefix), '*', STREAM_BATCH_FIELD, entry);
       await pipeline.exec();
     }
     await poll(`${total} events ingested`, 300_000, async () => ((await count()) >= total ? true : undefined), 100);

@@ -51,7 +51,7 @@ export interface FeedbackEvent {
 
 export const predictionStreamKey = (prefix: string): string => `${prefix}:predictions`;
 /**
- * Gateways trim the predictions stream to about this many entries (each up to 500 events) as they add
+ * Gateways trim the predictions stream to about this many entries (each up to EVENTS_PER_STREAM_ENTRY events) as they add
  * to it, so a worker gone for long cannot fill Redis: what is trimmed unread is lost. The worker's
  * `switchyard_prediction_log_waiting_entries` shows how near a backlog is (alerts.yml warns at half).
  */
@@ -67,6 +67,8 @@ export const REFUSED_EVENTS_MAX_LENGTH = 1_000;
 
 /** Stream field holding a JSON array of events: one stream entry per gateway flush. */
 export const STREAM_BATCH_FIELD = 'batch';
+/** Events per stream entry, at most: one XADD carries a batch, so the worker reads thousands per round trip. */
+export const EVENTS_PER_STREAM_ENTRY = 500;
 
 /** The span of one request-index hash: an hour. */
 export const REQUEST_INDEX_BUCKET_MS = 3_600_000;

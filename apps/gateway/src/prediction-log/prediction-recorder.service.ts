@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type * as ort from 'onnxruntime-node';
 import { TypedConfig } from '@switchyard/config';
 import { isDomainError, problemKindOf } from '@switchyard/errors';
-import { createRedisClient, PREDICTION_STREAM_MAX_ENTRIES, type PredictionEvent, predictionStreamKey, REQUEST_INDEX_BUCKET_MS, requestIndexKey, SHADOW_VARIANT, STREAM_BATCH_FIELD } from '@switchyard/queues';
+import { createRedisClient, EVENTS_PER_STREAM_ENTRY, PREDICTION_STREAM_MAX_ENTRIES, type PredictionEvent, predictionStreamKey, REQUEST_INDEX_BUCKET_MS, requestIndexKey, SHADOW_VARIANT, STREAM_BATCH_FIELD } from '@switchyard/queues';
 import { hashRoutingKey, RecentMemo } from '@switchyard/routing';
 import { summarizeInputs, summarizeOutput } from '@switchyard/tensor';
 import { GatewayMetrics } from '../gateway-metrics';
@@ -11,8 +11,6 @@ import type { Routed } from '../inference/inference.service';
 import type { LoadedVersion } from '../sessions/loaded-version';
 import { ModelSessions } from '../sessions/model-sessions.service';
 
-/** Events per stream entry: one XADD carries a batch, so the worker reads thousands per round trip. */
-const EVENTS_PER_ENTRY = 500;
 /** Sampled payloads larger than this are not kept. */
 const MAX_PAYLOAD_CHARS = 256 * 1024;
 /** How long shutdown waits for the last flush. */
@@ -211,7 +209,7 @@ export class PredictionRecorder implements OnModuleInit, OnApplicationShutdown {
       return;
     }
     this.buffer.push(event);
-    if (this.buffer.length >= EVENTS_PER_ENTRY * 4 && !this.flushing) void this.flush();
+    if (this.buffer.length >= EVENTS_PER_STREAM_ENTRY * 4 && !this.flushing) void this.flush();
   }
 
   private drop(count: number, reason: string): void {
@@ -233,11 +231,11 @@ export class PredictionRecorder implements OnModuleInit, OnApplicationShutdown {
     const redis = this.redis!;
     const transaction = redis.multi();
     const stream = predictionStreamKey(this.prefix);
-    for (let i = 0; i < events.length; i += EVENTS_PER_ENTRY) {
+    for (let i = 0; i < events.length; i += EVENTS_PER_STREAM_ENTRY) {
       // ioredis sends a MULTI's commands at exec(), so requests can be served between two entries'
       // JSON: they wait behind one entry's (about a millisecond) rather than a whole flush's.
       if (i > 0) await new Promise((resolve) => setImmediate(resolve));
-      transaction.xadd(stream, 'MAXLEN', '~', String(PREDICTION_STREAM_MAX_ENTRIES), '*', STREAM_BATCH_FIELD, JSON.stringify(events.slice(i, i + EVENTS_PER_ENTRY)));
+      transaction.xadd(stream, 'MAXLEN', '~', String(PREDICTION_STREAM_MAX_ENTRIES), '*', STREAM_BATCH_FIELD, JSON.stringify(events.slice(i, i + EVENTS_PER_STREAM_ENTRY)));
     }
     // The (request id, model) pairs of each hourly index hash, by the hour's number: a key string built
     // and hashed per event cost about 2,000 instructions each, and a flush's events share one or two hours.
