@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { DIST } from '../test/support/processes';
-import { parseSideBySideArgs, summariseRounds, USAGE } from './side-by-side';
+import { BARE, parseSideBySideArgs, summariseRounds, USAGE } from './side-by-side';
 
 describe('parseSideBySideArgs (npm run bench:side-by-side -- …)', () => {
   it('compares this build with itself at the documented defaults when given nothing', () => {
@@ -22,6 +22,14 @@ describe('parseSideBySideArgs (npm run bench:side-by-side -- …)', () => {
         connections: 8,
       },
     });
+  });
+
+  it('takes `--a bare` as the bare server in A\'s place, and refuses settings for it', () => {
+    expect(parseSideBySideArgs(['--a', 'bare', '--env-b', 'PREDICTION_LOG_ENABLED=false'])).toEqual({
+      kind: 'run',
+      options: { a: BARE, b: DIST, envA: {}, envB: { PREDICTION_LOG_ENABLED: 'false' }, rate: 1500, seconds: 12, rounds: 4, connections: 16 },
+    });
+    expect(parseSideBySideArgs(['--a=bare', '--env-a', 'AUTH_ENABLED=true'])).toEqual({ kind: 'error', message: '--env-a does not apply to --a bare: the bare server takes no settings' });
   });
 
   it('answers --help (or -h), and its usage names every option', () => {

@@ -1,6 +1,7 @@
+import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { parseArgs as parseNodeArgs } from 'node:util';
-import { DIST } from '../test/support/processes';
+import { DIST, freePort, type Spawned, waitForHttp } from '../test/support/processes';
 import { stopWhenOverdueOrSignalled } from './bounded-run';
 import { type CommandLine, optionsOrUsage, setPositiveOptions } from './cli';
 import { type LoadSpec } from './load';
@@ -15,12 +16,18 @@ import { SystemUnderTest } from './system';
  * measured over the same seconds see the same noise, so their ratio resolves a few per cent. Compare
  * two builds (`--a`, `--b`: each a `dist` folder, e.g. a copy of this one made before a change) or two
  * settings of one (`--env-b KEY=VALUE`). Run the same build against itself first: the spread of that
- * ratio is the resolution of the comparison.
+ * ratio is the resolution of the comparison. `--a bare` puts the bare server (bench/bare-server.ts) in
+ * A's place: B/A is then the gateway's CPU per prediction against bare's at the same rate, the figure
+ * issue 14's "≤ 1.25× bare's" is about, without the saturation that moves it in `npm run bench`.
  */
+
+/** `--a bare`: the bare server instead of gateway A. */
+export const BARE = 'bare';
 
 export const USAGE = `usage: node dist/bench/side-by-side.js [options]        (npm run bench:side-by-side -- [options])
 
-  --a <dist>             the build of gateway A (a dist folder; default: this build)
+  --a <dist>|bare        the build of gateway A (a dist folder; default: this build), or \`bare\`: the bare
+                         server of npm run bench (plain Fastify and onnxruntime, this build) in A's place
   --b <dist>             the build of gateway B (default: this build)
   --env-a KEY=VALUE      a setting of gateway A only (repeatable)
   --env-b KEY=VALUE      a setting of gateway B only (repeatable), e.g. PREDICTION_LOG_ENABLED=false
@@ -65,7 +72,7 @@ export function parseSideBySideArgs(argv: string[]): CommandLine<SideBySideOptio
     return { kind: 'error', message: (error as Error).message };
   }
   if (values.help) return { kind: 'help' };
-  const options: SideBySideOptions = { a: path.resolve(values.a ?? DIST), b: path.resolve(values.b ?? DIST), envA: {}, envB: {}, rate: 1500, seconds: 12, rounds: 4, connections: 16 };
+  const options: SideBySideOptions = { a: values.a === BARE ? BARE : path.resolve(values.a ?? DIST), b: path.resolve(values.b ?? DIST), envA: {}, envB: {}, rate: 1500, seconds: 12, rounds: 4, connections: 16 };
   for (const [flag, target] of [['env-a', options.envA], ['env-b', options.envB]] as const) {
     for (const setting of values[flag] ?? []) {
       const match = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(setting);
@@ -73,6 +80,7 @@ export function parseSideBySideArgs(argv: string[]): CommandLine<SideBySideOptio
       target[match[1]] = match[2];
     }
   }
+  if (options.a === BARE && Object.keys(options.envA).length > 0) return { kind: 'error', message: '--env-a does not apply to --a bare: the bare server takes no settings' };
   const refused = setPositiveOptions(options, values, [['rate', false], ['seconds', false], ['rounds', true], ['connections', true]]);
   return refused === undefined ? { kind: 'run', options } : { kind: 'error', message: refused };
 }
@@ -100,7 +108,7 @@ async function main(): Promise<void> {
     // Only A and B take load: the system's own first gateway would only poll beside them.
     await system.stopProcess(system.gateways[0].process);
     const gateways = [
-      { label: 'A', ...(await system.extraGateway('gateway-a', options.envA, {}, options.a)) },
+      { label: 'A', ...(options.a === BARE ? await bareServer(system) : await system.extraGateway('gateway-a', options.envA, {}, options.a)) },
       { label: 'B', ...(await system.extraGateway('gateway-b', options.envB, {}, options.b)) },
     ];
     console.log('done');
@@ -136,6 +144,17 @@ async function main(): Promise<void> {
     await system.cleanup();
     clearTimeout(watchdog);
   }
+}
+
+/** The bare server on the light model's first version (the champion the gateway serves to 90 % of keys). */
+async function bareServer(system: SystemUnderTest): Promise<{ url: string; process: Spawned }> {
+  const modelFile = path.join(system.work, 'light-v1.onnx');
+  await writeFile(modelFile, system.models.light[0]);
+  const port = await freePort();
+  const server = system.run('bench/bare-server.js', { BARE_PORT: String(port), BARE_MODEL_FILE: modelFile });
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${url}/health`);
+  return { url, process: server };
 }
 
 if (require.main === module) {
