@@ -1,8 +1,5 @@
-import { writeFile } from 'node:fs/promises';
-import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { SERVING_SESSION_OPTIONS } from '@switchyard/onnx';
-import { freePort, waitForHttp } from '../test/support/processes';
 import { ms, ratio, round, round1, times } from './figures';
 import { combine, type LoadOutcome } from './load';
 import { BATCHING, HEAVY, HEAVY_LAYERS, HEAVY_ROW, LIGHT, LIGHT_LAYERS, LIGHT_ROW } from './models';
@@ -100,22 +97,18 @@ export class Baselines {
 
   async measureBare(bench: Bench): Promise<void> {
     const { system, connections } = bench;
-    const modelFile = path.join(system.work, 'light-v1.onnx');
-    await writeFile(modelFile, bench.models.light[0]);
     // `workers` bare servers on one port (a node:cluster of them beyond 1), driven by as many load
     // generators at once with the connections split between them, as scenario 2 drives the gateway.
     const runBare = async (workers: number): Promise<LoadOutcome[]> => {
-      const port = await freePort();
-      const server = system.run('bench/bare-server.js', { BARE_PORT: String(port), BARE_MODEL_FILE: modelFile, BARE_WORKERS: String(workers) });
+      const { url, process: server } = await system.bareServer(workers);
       try {
-        await waitForHttp(`http://127.0.0.1:${port}/health`);
         if (workers === 1) {
-          const { outcome, cpuUsPerRequest } = await loadWithCpu(bench.spec('bare 1/1', `http://127.0.0.1:${port}`, { connections }), server.child.pid!);
+          const { outcome, cpuUsPerRequest } = await loadWithCpu(bench.spec('bare 1/1', url, { connections }), server.child.pid!);
           this.bareCpuUsPerRequest = cpuUsPerRequest;
           return [outcome];
         }
         const perLoad = Math.max(1, Math.round(connections / workers));
-        const specs = Array.from({ length: workers }, (_, i) => bench.spec(`bare ${i + 1}/${workers}`, `http://127.0.0.1:${port}`, { connections: perLoad }));
+        const specs = Array.from({ length: workers }, (_, i) => bench.spec(`bare ${i + 1}/${workers}`, url, { connections: perLoad }));
         const { outcomes, cpuUsPerRequest } = await loadsOnOneServer(`bare x${workers}`, specs, server.child.pid!);
         this.bareTwoCpuUsPerRequest = cpuUsPerRequest;
         return outcomes;

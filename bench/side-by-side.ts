@@ -1,7 +1,6 @@
-import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { parseArgs as parseNodeArgs } from 'node:util';
-import { DIST, freePort, type Spawned, waitForHttp } from '../test/support/processes';
+import { DIST } from '../test/support/processes';
 import { stopWhenOverdueOrSignalled } from './bounded-run';
 import { type CommandLine, optionsOrUsage, setPositiveOptions } from './cli';
 import { type LoadSpec } from './load';
@@ -108,7 +107,7 @@ async function main(): Promise<void> {
     // Only A and B take load: the system's own first gateway would only poll beside them.
     await system.stopProcess(system.gateways[0].process);
     const gateways = [
-      { label: 'A', ...(options.a === BARE ? await bareServer(system) : await system.extraGateway('gateway-a', options.envA, {}, options.a)) },
+      { label: 'A', ...(options.a === BARE ? await system.bareServer() : await system.extraGateway('gateway-a', options.envA, {}, options.a)) },
       { label: 'B', ...(await system.extraGateway('gateway-b', options.envB, {}, options.b)) },
     ];
     console.log('done');
@@ -144,17 +143,6 @@ async function main(): Promise<void> {
     await system.cleanup();
     clearTimeout(watchdog);
   }
-}
-
-/** The bare server on the light model's first version (the champion the gateway serves to 90 % of keys). */
-async function bareServer(system: SystemUnderTest): Promise<{ url: string; process: Spawned }> {
-  const modelFile = path.join(system.work, 'light-v1.onnx');
-  await writeFile(modelFile, system.models.light[0]);
-  const port = await freePort();
-  const server = system.run('bench/bare-server.js', { BARE_PORT: String(port), BARE_MODEL_FILE: modelFile });
-  const url = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${url}/health`);
-  return { url, process: server };
 }
 
 if (require.main === module) {

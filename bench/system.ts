@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { dropDatabase, ensureDatabase, runMigrations } from '@switchyard/persistence';
@@ -186,6 +186,24 @@ export class SystemUnderTest {
       throw new Error(`${replica} did not serve: ${(error as Error).message}\n${gateway.output()}`);
     });
     return { url, process: gateway };
+  }
+
+  /**
+   * The bare server (bench/bare-server.ts) on the light model's version 1, `workers` of it on one port
+   * (a node:cluster beyond 1): the baseline of `npm run bench` and of `bench:side-by-side --a bare`.
+   */
+  async bareServer(workers = 1): Promise<{ url: string; process: Spawned }> {
+    const modelFile = path.join(this.work, 'light-v1.onnx');
+    await mkdir(this.work, { recursive: true });
+    await writeFile(modelFile, this.models.light[0]);
+    const port = await freePort();
+    const server = this.run('bench/bare-server.js', { BARE_PORT: String(port), BARE_MODEL_FILE: modelFile, BARE_WORKERS: String(workers) });
+    const url = `http://127.0.0.1:${port}`;
+    await waitForHttp(`${url}/health`).catch(async (error: unknown) => {
+      await this.stopProcess(server);
+      throw error;
+    });
+    return { url, process: server };
   }
 
   /** A model beside light and heavy, registered for one scenario: created, uploaded, validated, champion v1. */
