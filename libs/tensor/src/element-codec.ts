@@ -2,6 +2,7 @@ import { ortTypeFromOip, oipFromOrtType, UnsupportedDatatypeError, type OipDatat
 import { byteStringProblem } from './byte-strings';
 import { fromFloat16Bits, toFloat16Bits, FLOAT16_MAX } from './float16';
 import { describeJsonValue } from './json-value';
+import { carveTypedArray } from './typed-array-slab';
 
 /** The CPU data of an onnxruntime tensor of one of the Open Inference Protocol datatypes. */
 export type TensorData =
@@ -27,6 +28,7 @@ export interface ElementCodec {
   readonly ortType: OrtTensorType;
   /** 'float' and 'integer' datatypes take JSON numbers, so one can stand in for another (see oip-codec). */
   readonly kind: 'float' | 'integer' | 'bool' | 'bytes';
+  /** A zero-filled array of `count` elements; typed arrays are carved from a shared buffer (typed-array-slab). */
   allocate(count: number): TensorData;
   /**
    * Writes `row[i]` to `target[offset + i]` for i from `start` to the end of the row. Returns the
@@ -89,7 +91,7 @@ const FP32: ElementCodec = {
   datatype: 'FP32',
   ortType: ortTypeFromOip('FP32'),
   kind: 'float',
-  allocate: (count) => new Float32Array(count),
+  allocate: (count) => carveTypedArray(Float32Array, count),
   writeRow(target: Float32Array, offset: number, row: readonly unknown[], start: number): number {
     for (let i = start; i < row.length; i++) {
       const value = row[i];
@@ -113,7 +115,7 @@ const FP64: ElementCodec = {
   datatype: 'FP64',
   ortType: ortTypeFromOip('FP64'),
   kind: 'float',
-  allocate: (count) => new Float64Array(count),
+  allocate: (count) => carveTypedArray(Float64Array, count),
   writeRow(target: Float64Array, offset: number, row: readonly unknown[], start: number): number {
     for (let i = start; i < row.length; i++) {
       const value = row[i];
@@ -134,7 +136,7 @@ const FP16: ElementCodec = {
   datatype: 'FP16',
   ortType: ortTypeFromOip('FP16'),
   kind: 'float',
-  allocate: (count) => new Uint16Array(count),
+  allocate: (count) => carveTypedArray(Uint16Array, count),
   writeRow(target: Uint16Array, offset: number, row: readonly unknown[], start: number): number {
     for (let i = start; i < row.length; i++) {
       const value = row[i];
@@ -214,7 +216,7 @@ function int64Codec(datatype: 'INT64' | 'UINT64', min: bigint, max: bigint): Ele
     datatype,
     ortType: ortTypeFromOip(datatype),
     kind: 'integer',
-    allocate: (count) => (datatype === 'INT64' ? new BigInt64Array(count) : new BigUint64Array(count)),
+    allocate: (count) => (datatype === 'INT64' ? carveTypedArray(BigInt64Array, count) : carveTypedArray(BigUint64Array, count)),
     writeRow(target: BigInt64Array | BigUint64Array, offset: number, row: readonly unknown[], start: number): number {
       for (let i = start; i < row.length; i++) {
         const value = row[i];
@@ -259,7 +261,7 @@ const BOOL: ElementCodec = {
   datatype: 'BOOL',
   ortType: ortTypeFromOip('BOOL'),
   kind: 'bool',
-  allocate: (count) => new Uint8Array(count),
+  allocate: (count) => carveTypedArray(Uint8Array, count),
   writeRow(target: Uint8Array, offset: number, row: readonly unknown[], start: number): number {
     for (let i = start; i < row.length; i++) {
       const value = row[i];
@@ -305,12 +307,12 @@ const CODECS = new Map<string, ElementCodec>(
     FP32,
     FP64,
     FP16,
-    smallIntegerCodec('INT8', -128, 127, (count) => new Int8Array(count)),
-    smallIntegerCodec('INT16', -32768, 32767, (count) => new Int16Array(count)),
-    smallIntegerCodec('INT32', -2147483648, 2147483647, (count) => new Int32Array(count)),
-    smallIntegerCodec('UINT8', 0, 255, (count) => new Uint8Array(count)),
-    smallIntegerCodec('UINT16', 0, 65535, (count) => new Uint16Array(count)),
-    smallIntegerCodec('UINT32', 0, 4294967295, (count) => new Uint32Array(count)),
+    smallIntegerCodec('INT8', -128, 127, (count) => carveTypedArray(Int8Array, count)),
+    smallIntegerCodec('INT16', -32768, 32767, (count) => carveTypedArray(Int16Array, count)),
+    smallIntegerCodec('INT32', -2147483648, 2147483647, (count) => carveTypedArray(Int32Array, count)),
+    smallIntegerCodec('UINT8', 0, 255, (count) => carveTypedArray(Uint8Array, count)),
+    smallIntegerCodec('UINT16', 0, 65535, (count) => carveTypedArray(Uint16Array, count)),
+    smallIntegerCodec('UINT32', 0, 4294967295, (count) => carveTypedArray(Uint32Array, count)),
     int64Codec('INT64', -(2n ** 63n), 2n ** 63n - 1n),
     int64Codec('UINT64', 0n, 2n ** 64n - 1n),
     BOOL,

@@ -5,6 +5,7 @@ import { Gauge } from 'prom-client';
 import { MetricsRegistry } from '@switchyard/http';
 import { TypedConfig } from '@switchyard/config';
 import { programPath } from '@switchyard/programs';
+import { compactData } from '@switchyard/tensor';
 import type { ThreadMessage, ThreadReply, ThreadRequest, WireTensor } from './inference-thread-protocol';
 import type { VersionRunner } from './version-runner';
 
@@ -83,7 +84,8 @@ class ThreadRunner implements VersionRunner {
   async run(feeds: Record<string, ort.Tensor>, outputNames?: string[]): Promise<Record<string, ort.Tensor>> {
     const thread = this.threads.reduce((best, t) => (t.inFlight < best.inFlight ? t : best));
     const wire: Record<string, WireTensor> = {};
-    for (const [name, tensor] of Object.entries(feeds)) wire[name] = { type: tensor.type, dims: tensor.dims, data: tensor.data };
+    // A request's arrays are views on a shared buffer, which a structured clone would copy whole.
+    for (const [name, tensor] of Object.entries(feeds)) wire[name] = { type: tensor.type, dims: tensor.dims, data: ArrayBuffer.isView(tensor.data) ? compactData(tensor.data) : tensor.data };
     const reply = await thread.call({ kind: 'run', key: this.key, feeds: wire, outputNames });
     const results: Record<string, ort.Tensor> = {};
     for (const [name, t] of Object.entries(reply.outputs ?? {})) results[name] = new ort.Tensor(t.type, t.data as never, t.dims);
