@@ -22,7 +22,7 @@ export { decodePredictRequest, encodeOutputsAsNested } from './predict-codec';
 export { columnarOutputs, predictionRows } from './v1-protocol-answer';
 export { MAX_EXAMPLE_DEPTH, MAX_EXAMPLE_ELEMENTS, predictBodyShapeProblems } from './predict-body-shape';
 export { elementCountOf, formatShape, rowMajorStrides, shapeMismatch } from './shape';
-export { carveTypedArray, compactData } from './typed-array-slab';
+export { compactData } from './typed-array-slab';
 export { MAX_PROBLEMS, TensorDecodeError } from './tensor-decode-error';
 export type { TensorProblem } from './tensor-decode-error';
 export * from './batch';
