@@ -51,4 +51,12 @@ describe('StreamEntryEncoder', () => {
     expect(decoded(encoder.encode([{ n: 0 }, large, { n: 2 }], 0, 3))).toEqual([{ n: 0 }, large, { n: 2 }]);
     expect(decoded(encoder.encode(many, 0, many.length))).toEqual(many);
   });
+
+  it('keeps the groups already written when a later group needs more room', () => {
+    const events = Array.from({ length: 120 }, (_, i) => ({ request_id: `req-${i}`, payload: i === 70 ? 'é'.repeat(200_000) : null }));
+
+    const entry = new StreamEntryEncoder().encode(events, 0, events.length);
+
+    expect(entry.equals(Buffer.from(JSON.stringify(events)))).toBe(true);
+  });
 });

@@ -29,7 +29,7 @@ export class StreamEntryEncoder {
       // A later group's array is written over the `]` before it, its `[` then made the comma between.
       const start = length === 0 ? 0 : length - 1;
       // A UTF-16 unit is at most three bytes of UTF-8 (a surrogate pair, two units, is four).
-      this.ensureRoom(start + 3 * json.length);
+      this.ensureRoom(start, start + 3 * json.length);
       length = start + this.scratch.write(json, start);
       if (start > 0) this.scratch[start] = COMMA;
     }
@@ -38,10 +38,11 @@ export class StreamEntryEncoder {
     return entry;
   }
 
-  private ensureRoom(bytes: number): void {
+  /** Room for `bytes` in all, keeping the `written` bytes before them. */
+  private ensureRoom(written: number, bytes: number): void {
     if (bytes <= this.scratch.length) return;
     const grown = Buffer.allocUnsafe(Math.max(2 * this.scratch.length, bytes));
-    this.scratch.copy(grown);
+    this.scratch.copy(grown, 0, 0, written);
     this.scratch = grown;
   }
 }
