@@ -1,62 +1,101 @@
-import { StreamEntryEncoder } from './stream-entry-encoder';
+import { EVENTS_PER_STRINGIFY, StreamEntryEncoder } from './stream-entry-encoder';
 
-const decoded = (entry: Buffer): unknown => JSON.parse(entry.toString('utf8'));
+const text = (entry: { bytes: Buffer }): string => entry.bytes.toString('utf8');
+const decoded = (entry: { bytes: Buffer }): unknown => JSON.parse(text(entry));
+
+/** Appends the events in groups of EVENTS_PER_STRINGIFY, as the prediction recorder does. */
+function appendInGroups(encoder: StreamEntryEncoder, events: unknown[]): void {
+  for (let i = 0; i < events.length; i += EVENTS_PER_STRINGIFY) encoder.append(events.slice(i, i + EVENTS_PER_STRINGIFY));
+}
 
 describe('StreamEntryEncoder', () => {
-  it('writes the JSON array of the events in the range, in order, as JSON.stringify would', () => {
-    const events = [{ request_id: 'a', at: 1 }, { request_id: 'b', at: 2.5 }, { request_id: 'c', at: null }, { request_id: 'd' }];
-
-    const entry = new StreamEntryEncoder().encode(events, 1, 3);
-
-    expect(entry.toString('utf8')).toBe('[{"request_id":"b","at":2.5},{"request_id":"c","at":null}]');
-  });
-
-  it('writes an empty range as an empty array', () => {
-    expect(new StreamEntryEncoder().encode([{ a: 1 }], 1, 1).toString('utf8')).toBe('[]');
-  });
-
-  it('joins the groups it serializes one by one into one array, whatever the range', () => {
-    const events = Array.from({ length: 503 }, (_, i) => ({ request_id: `req-${i}`, latency_us: i }));
+  it('writes the groups appended as one JSON array, in order, as JSON.stringify would', () => {
     const encoder = new StreamEntryEncoder();
+    encoder.append([{ request_id: 'a', at: 1 }, { request_id: 'b', at: 2.5 }]);
+    encoder.append([{ request_id: 'c', at: null }]);
+    encoder.append([{ request_id: 'd' }]);
+    expect(encoder.events).toBe(4);
 
-    for (const [from, to] of [[0, 1], [0, 50], [0, 51], [3, 103], [0, 500], [500, 503]]) {
-      const entry = encoder.encode(events, from, to);
-      expect(entry.equals(Buffer.from(JSON.stringify(events.slice(from, to))))).toBe(true);
+    const entries = encoder.take(500);
+
+    expect(entries.map(text)).toEqual(['[{"request_id":"a","at":1},{"request_id":"b","at":2.5},{"request_id":"c","at":null},{"request_id":"d"}]']);
+    expect(entries[0].events).toBe(4);
+    expect(encoder.events).toBe(0);
+  });
+
+  it('takes nothing when nothing was appended, and an empty group adds nothing', () => {
+    const encoder = new StreamEntryEncoder();
+    encoder.append([]);
+
+    expect(encoder.take(500)).toEqual([]);
+    expect(encoder.events).toBe(0);
+  });
+
+  it('splits the events into entries of whole groups of at most the given count, byte for byte their JSON', () => {
+    const events = Array.from({ length: 1_203 }, (_, i) => ({ request_id: `req-${i}`, latency_us: i }));
+    const encoder = new StreamEntryEncoder();
+    appendInGroups(encoder, events);
+
+    const entries = encoder.take(500);
+
+    expect(entries.map((entry) => entry.events)).toEqual([500, 500, 203]);
+    let from = 0;
+    for (const entry of entries) {
+      expect(entry.bytes.equals(Buffer.from(JSON.stringify(events.slice(from, from + entry.events))))).toBe(true);
+      from += entry.events;
     }
+  });
+
+  it('makes a group larger than an entry an entry of its own', () => {
+    const encoder = new StreamEntryEncoder();
+    encoder.append([{ n: 1 }]);
+    encoder.append(Array.from({ length: 5 }, (_, n) => ({ n: n + 2 })));
+    encoder.append([{ n: 7 }]);
+
+    expect(encoder.take(3).map(text)).toEqual(['[{"n":1}]', '[{"n":2},{"n":3},{"n":4},{"n":5},{"n":6}]', '[{"n":7}]']);
   });
 
   it('encodes text beyond ASCII as UTF-8, with the escapes JSON.stringify writes', () => {
     const events = [{ label: 'café' }, { label: '猫' }, { label: '😀' }, { label: 'a\u2028b"\\\n' }, { label: '\ud800' }];
+    const encoder = new StreamEntryEncoder();
+    encoder.append(events.slice(0, 2));
+    encoder.append(events.slice(2));
 
-    const entry = new StreamEntryEncoder().encode(events, 0, events.length);
+    const [entry] = encoder.take(500);
 
     expect(decoded(entry)).toEqual(events);
-    expect(entry.equals(Buffer.from(JSON.stringify(events), 'utf8'))).toBe(true);
+    expect(entry.bytes.equals(Buffer.from(JSON.stringify(events), 'utf8'))).toBe(true);
   });
 
-  it('hands out entries of their own: the next entry does not overwrite the last', () => {
+  it('hands out entries of their own: what is appended after a take does not overwrite them', () => {
     const encoder = new StreamEntryEncoder();
-    const first = encoder.encode([{ n: 1 }], 0, 1);
-    const second = encoder.encode([{ n: 22 }], 0, 1);
+    encoder.append([{ n: 1 }]);
+    const [first] = encoder.take(500);
+    encoder.append([{ n: 22 }]);
+    const [second] = encoder.take(500);
 
-    expect([first.toString('utf8'), second.toString('utf8')]).toEqual(['[{"n":1}]', '[{"n":22}]']);
+    expect([text(first), text(second)]).toEqual(['[{"n":1}]', '[{"n":22}]']);
   });
 
-  it('grows for events larger than its scratch space, multi-byte ones included, and writes the next entry as well', () => {
+  it('grows for events larger than its scratch space, multi-byte ones included, and encodes the next ones as well', () => {
     const encoder = new StreamEntryEncoder();
     // 1.5 million units of three bytes each: beyond the scratch's first 256 KiB and beyond the 4 MiB it keeps.
     const large = { payload: '€'.repeat(1_500_000), tail: 'end' };
     const many = Array.from({ length: 3_000 }, (_, i) => ({ request_id: `req-${i}`, label: 'ß'.repeat(i % 40) }));
 
-    expect(decoded(encoder.encode([{ n: 0 }, large, { n: 2 }], 0, 3))).toEqual([{ n: 0 }, large, { n: 2 }]);
-    expect(decoded(encoder.encode(many, 0, many.length))).toEqual(many);
+    encoder.append([{ n: 0 }, large, { n: 2 }]);
+    expect(encoder.take(500).map(decoded)).toEqual([[{ n: 0 }, large, { n: 2 }]]);
+    appendInGroups(encoder, many);
+    expect(encoder.take(3_000).map(decoded)).toEqual([many]);
   });
 
   it('keeps the groups already written when a later group needs more room', () => {
     const events = Array.from({ length: 120 }, (_, i) => ({ request_id: `req-${i}`, payload: i === 70 ? 'é'.repeat(200_000) : null }));
+    const encoder = new StreamEntryEncoder();
+    appendInGroups(encoder, events);
 
-    const entry = new StreamEntryEncoder().encode(events, 0, events.length);
+    const [entry] = encoder.take(500);
 
-    expect(entry.equals(Buffer.from(JSON.stringify(events)))).toBe(true);
+    expect(entry.bytes.equals(Buffer.from(JSON.stringify(events)))).toBe(true);
   });
 });

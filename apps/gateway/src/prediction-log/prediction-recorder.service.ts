@@ -6,6 +6,7 @@ import { isDomainError, problemKindOf } from '@switchyard/errors';
 import {
   createRedisClient,
   EVENTS_PER_STREAM_ENTRY,
+  EVENTS_PER_STRINGIFY,
   PREDICTION_STREAM_MAX_ENTRIES,
   type PredictionEvent,
   predictionStreamKey,
@@ -13,6 +14,7 @@ import {
   requestIndexKey,
   SHADOW_VARIANT,
   STREAM_BATCH_FIELD,
+  type EncodedEntry,
   StreamEntryEncoder,
 } from '@switchyard/queues';
 import { hashRoutingKey, RecentMemo } from '@switchyard/routing';
@@ -78,8 +80,10 @@ export interface PredictionContext {
 /**
  * The gateway's side of the prediction log. Requests never wait on it: events go into a bounded
  * buffer that a timer flushes to a Redis stream in batches (with the request-id index feedback
- * checks, in the same MULTI). A full buffer drops new events; a failed flush puts its events back
- * while there is room. Drops are counted, never thrown.
+ * checks, in the same MULTI). The buffer holds events as JSON: every fifty are serialized as soon as
+ * they are recorded (StreamEntryEncoder), so that event objects do not outlive the young generation.
+ * A full buffer drops new events; a failed flush puts its events back while there is room. Drops are
+ * counted, never thrown.
  */
 @Injectable()
 export class PredictionRecorder implements OnModuleInit, OnApplicationShutdown {
@@ -90,8 +94,14 @@ export class PredictionRecorder implements OnModuleInit, OnApplicationShutdown {
   private readonly sampleRate: number;
   private readonly prefix: string;
   private readonly indexTtlSeconds: number;
-  private buffer: PredictionEvent[] = [];
+  /** Events recorded since the last group was serialized: fewer than EVENTS_PER_STRINGIFY. */
+  private staged: PredictionEvent[] = [];
+  /** The serialized groups waiting for the flush. */
   private readonly encoder = new StreamEntryEncoder();
+  /** Their (request id, model) pairs for the request index, by the hour's number: one text per group. */
+  private index = new Map<number, string[]>();
+  /** The events of a failed flush, as far as there was room: the next flush writes them first. */
+  private retry: PredictionEvent[] = [];
   private flushing: Promise<void> | null = null;
   private timer?: NodeJS.Timeout;
   private redis?: Redis;
@@ -110,7 +120,7 @@ export class PredictionRecorder implements OnModuleInit, OnApplicationShutdown {
     this.prefix = config.get('REDIS_PREFIX');
     // The index outlives the feedback window by the hour its bucket spans.
     this.indexTtlSeconds = config.get('FEEDBACK_WINDOW_SECONDS') + 3_600;
-    metrics.observeLogBuffer(() => this.buffer.length);
+    metrics.observeLogBuffer(() => this.pending);
   }
 
   onModuleInit(): void {
@@ -126,8 +136,8 @@ export class PredictionRecorder implements OnModuleInit, OnApplicationShutdown {
     clearInterval(this.timer);
     if (!this.redis) return;
     const deadline = Date.now() + FINAL_FLUSH_MS;
-    while (this.buffer.length > 0 && Date.now() < deadline && this.redis.status === 'ready') await this.flush();
-    if (this.buffer.length > 0) this.drop(this.buffer.length, 'shutdown');
+    while (this.pending > 0 && Date.now() < deadline && this.redis.status === 'ready') await this.flush();
+    if (this.pending > 0) this.drop(this.pending, 'shutdown');
     await this.redis.quit().catch(() => this.redis?.disconnect());
   }
 
@@ -175,7 +185,7 @@ export class PredictionRecorder implements OnModuleInit, OnApplicationShutdown {
 
   /** Events waiting in this replica (for tests and the gauge). */
   get pending(): number {
-    return this.buffer.length;
+    return this.retry.length + this.encoder.events + this.staged.length;
   }
 
   /**
@@ -216,62 +226,98 @@ export class PredictionRecorder implements OnModuleInit, OnApplicationShutdown {
   }
 
   private push(event: PredictionEvent): void {
-    if (this.buffer.length >= this.capacity) {
+    if (this.pending >= this.capacity) {
       this.drop(1, 'buffer_full');
       return;
     }
-    this.buffer.push(event);
-    if (this.buffer.length >= EVENTS_PER_STREAM_ENTRY * 4 && !this.flushing) void this.flush();
+    this.staged.push(event);
+    if (this.staged.length >= EVENTS_PER_STRINGIFY) this.encodeStaged();
+    if (this.encoder.events >= EVENTS_PER_STREAM_ENTRY * 4 && !this.flushing) void this.flush();
+  }
+
+  private encodeStaged(): void {
+    if (this.staged.length === 0) return;
+    const events = this.staged;
+    this.staged = [];
+    appendGroup(this.encoder, this.index, events);
   }
 
   private drop(count: number, reason: string): void {
     this.metrics.logDropped.inc({ reason }, count);
   }
 
-  /** One flush at a time; each takes what the buffer holds now. */
+  /** One flush at a time; each takes what the buffer holds now, a failed flush's events first. */
   flush(): Promise<void> {
-    if (this.flushing || this.buffer.length === 0 || !this.redis) return this.flushing ?? Promise.resolve();
-    const events = this.buffer;
-    this.buffer = [];
-    this.flushing = this.write(events).finally(() => {
+    if (this.flushing || this.pending === 0 || !this.redis) return this.flushing ?? Promise.resolve();
+    this.encodeStaged();
+    let entries: EncodedEntry[];
+    let index: Map<number, string[]>;
+    if (this.retry.length === 0) {
+      entries = this.encoder.take(EVENTS_PER_STREAM_ENTRY);
+      index = this.index;
+    } else {
+      // The retried events are serialized again ahead of the groups recorded since, in an encoder of
+      // their own (a failed flush is rare: Redis was unreachable).
+      const retried = new StreamEntryEncoder();
+      index = new Map();
+      for (let i = 0; i < this.retry.length; i += EVENTS_PER_STRINGIFY) appendGroup(retried, index, this.retry.slice(i, i + EVENTS_PER_STRINGIFY));
+      for (const [hour, texts] of this.index) for (const text of texts) addText(index, hour, text);
+      entries = [...retried.take(EVENTS_PER_STREAM_ENTRY), ...this.encoder.take(EVENTS_PER_STREAM_ENTRY)];
+      this.retry = [];
+    }
+    this.index = new Map();
+    this.flushing = this.write(entries, index).finally(() => {
       this.flushing = null;
     });
     return this.flushing;
   }
 
-  private async write(events: PredictionEvent[]): Promise<void> {
-    const redis = this.redis!;
-    const transaction = redis.multi();
+  private async write(entries: EncodedEntry[], index: Map<number, string[]>): Promise<void> {
+    const transaction = this.redis!.multi();
     const stream = predictionStreamKey(this.prefix);
-    for (let i = 0; i < events.length; i += EVENTS_PER_STREAM_ENTRY) {
-      // ioredis sends a MULTI's commands at exec(), so requests can be served between two entries'
-      // JSON: they wait behind one entry's (about a millisecond) rather than a whole flush's.
-      if (i > 0) await new Promise((resolve) => setImmediate(resolve));
-      const entry = this.encoder.encode(events, i, Math.min(i + EVENTS_PER_STREAM_ENTRY, events.length));
-      transaction.xadd(stream, 'MAXLEN', '~', String(PREDICTION_STREAM_MAX_ENTRIES), '*', STREAM_BATCH_FIELD, entry);
-    }
-    // The (request id, model) pairs of each hourly index hash, by the hour's number: a key string built
-    // and hashed per event cost about 2,000 instructions each, and a flush's events share one or two hours.
-    const index = new Map<number, string[]>();
-    for (const event of events) {
-      const hour = Math.floor(event.at / REQUEST_INDEX_BUCKET_MS);
-      let pairs = index.get(hour);
-      if (pairs === undefined) index.set(hour, (pairs = []));
-      pairs.push(event.request_id, event.model);
-    }
-    for (const [hour, pairs] of index) transaction.eval(CLAIM_REQUEST_IDS, 1, requestIndexKey(this.prefix, hour * REQUEST_INDEX_BUCKET_MS), String(this.indexTtlSeconds), pairs.join(' '));
+    for (const entry of entries) transaction.xadd(stream, 'MAXLEN', '~', String(PREDICTION_STREAM_MAX_ENTRIES), '*', STREAM_BATCH_FIELD, entry.bytes);
+    for (const [hour, texts] of index) transaction.eval(CLAIM_REQUEST_IDS, 1, requestIndexKey(this.prefix, hour * REQUEST_INDEX_BUCKET_MS), String(this.indexTtlSeconds), texts.join(' '));
     try {
       const results = await transaction.exec();
       const failed = results?.find(([error]) => error);
       if (!results || failed) throw failed?.[0] ?? new Error('transaction discarded');
-      this.metrics.logFlushed.inc(events.length);
+      this.metrics.logFlushed.inc(entries.reduce((sum, entry) => sum + entry.events, 0));
     } catch (error) {
       // Back to the front of the buffer, oldest first, as far as there is room; the rest are dropped.
-      const room = Math.max(0, this.capacity - this.buffer.length);
+      const events = entries.flatMap((entry) => JSON.parse(entry.bytes.toString('utf8')) as PredictionEvent[]);
+      const room = Math.max(0, this.capacity - this.pending);
       const kept = events.slice(0, room);
-      this.buffer = kept.concat(this.buffer);
+      this.retry = kept;
       if (events.length > kept.length) this.drop(events.length - kept.length, 'redis_unavailable');
       this.logger.warn(`prediction log flush failed (${events.length} events, ${kept.length} kept for retry): ${(error as Error).message}`);
     }
   }
+}
+
+/**
+ * Serializes a group of events into the encoder and adds their (request id, model) pairs to the index
+ * of their hour, as one text per group: the pairs of every event, kept apart until the flush, were as
+ * many strings for the young generation to copy (and a key string built and hashed per event to group
+ * them by hour cost about 2,000 instructions each).
+ */
+function appendGroup(encoder: StreamEntryEncoder, index: Map<number, string[]>, events: PredictionEvent[]): void {
+  encoder.append(events);
+  let hour = Math.floor(events[0].at / REQUEST_INDEX_BUCKET_MS);
+  let pairs: string[] = [];
+  for (const event of events) {
+    const eventHour = Math.floor(event.at / REQUEST_INDEX_BUCKET_MS);
+    if (eventHour !== hour) {
+      addText(index, hour, pairs.join(' '));
+      hour = eventHour;
+      pairs = [];
+    }
+    pairs.push(event.request_id, event.model);
+  }
+  addText(index, hour, pairs.join(' '));
+}
+
+function addText(index: Map<number, string[]>, hour: number, text: string): void {
+  const texts = index.get(hour);
+  if (texts === undefined) index.set(hour, [text]);
+  else texts.push(text);
 }
