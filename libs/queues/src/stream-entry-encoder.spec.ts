@@ -39,6 +39,7 @@ describe('StreamEntryEncoder', () => {
     const entries = encoder.take(500);
 
     expect(entries.map((entry) => entry.events)).toEqual([500, 500, 203]);
+    expect(entries.map((entry) => entry.groups)).toEqual([10, 10, 5]);
     let from = 0;
     for (const entry of entries) {
       expect(entry.bytes.equals(Buffer.from(JSON.stringify(events.slice(from, from + entry.events))))).toBe(true);

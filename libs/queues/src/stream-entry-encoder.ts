@@ -11,10 +11,11 @@ const INITIAL_SCRATCH_BYTES = 256 * 1024;
 /** A scratch buffer grown past this (an entry of large sampled payloads) is not kept after the entries are taken. */
 const KEPT_SCRATCH_BYTES = 4 * 1024 * 1024;
 
-/** A stream entry's batch as bytes, and how many events it holds. */
+/** A stream entry's batch as bytes, how many events it holds, and of how many of the groups appended. */
 export interface EncodedEntry {
   bytes: Buffer;
   events: number;
+  groups: number;
 }
 
 /**
@@ -76,7 +77,7 @@ export class StreamEntryEncoder {
       entry[0] = OPEN_BRACKET;
       this.scratch.copy(entry, 1, from, to);
       entry[entry.length - 1] = CLOSE_BRACKET;
-      entries.push({ bytes: entry, events });
+      entries.push({ bytes: entry, events, groups: last - first + 1 });
       first = last + 1;
     }
     this.length = 0;

@@ -270,6 +270,24 @@ describe('PredictionRecorder', () => {
     expect((await streamEntries()).flat().map((e) => e.request_id)).toEqual(['req-1', 'req-4', 'req-5', 'req-6']);
   });
 
+  it('keeps the whole entries of failed flushes as they were, and writes them, indexed, ahead of the events recorded since', async () => {
+    const log = recorder({ REDIS_URL: await redisDown() });
+    for (let i = 0; i < 1_200; i++) log.recordSuccess(context(`req-${i}`), feeds, results, payload);
+    await log.flush();
+    await log.flush();
+    expect(log.pending).toBe(1_200);
+
+    log.recordSuccess(context('after'), feeds, results, payload);
+    await proxies[0].restore();
+    await flushed(log);
+
+    const entries = await streamEntries();
+    expect(entries.map((events) => events.length)).toEqual([500, 500, 200, 1]);
+    expect(entries.flat().map((e) => e.request_id)).toEqual([...Array.from({ length: 1_200 }, (_, i) => `req-${i}`), 'after']);
+    expect(Object.keys(await redis.hgetall(requestIndexKey(prefix, RECEIVED_AT)))).toHaveLength(1_201);
+    expect(await dropped('redis_unavailable')).toBe(0);
+  });
+
   it('flushes what it holds at shutdown', async () => {
     const log = recorder();
     log.recordSuccess(context('req-1'), feeds, results, payload);

@@ -98,10 +98,14 @@ export class PredictionRecorder implements OnModuleInit, OnApplicationShutdown {
   private staged: PredictionEvent[] = [];
   /** The serialized groups waiting for the flush. */
   private readonly encoder = new StreamEntryEncoder();
-  /** Their (request id, model) pairs for the request index, by the hour's number: one text per group. */
-  private index = new Map<number, string[]>();
-  /** The events of a failed flush, as far as there was room: the next flush writes them first. */
-  private retry: PredictionEvent[] = [];
+  /** Each serialized group's (request id, model) pairs for the request index, in the groups' order. */
+  private groupPairs: IndexPairs[][] = [];
+  /**
+   * What a failed flush kept, as far as there was room, for the next flush to write first: its entries
+   * that fitted whole, as they were, then the events that fitted of the one that did not.
+   */
+  private retryEntries: PendingEntry[] = [];
+  private retryEvents: PredictionEvent[] = [];
   private flushing: Promise<void> | null = null;
   private timer?: NodeJS.Timeout;
   private redis?: Redis;
@@ -185,7 +189,9 @@ export class PredictionRecorder implements OnModuleInit, OnApplicationShutdown {
 
   /** Events waiting in this replica (for tests and the gauge). */
   get pending(): number {
-    return this.retry.length + this.encoder.events + this.staged.length;
+    let events = this.retryEvents.length + this.encoder.events + this.staged.length;
+    for (const pending of this.retryEntries) events += pending.entry.events;
+    return events;
   }
 
   /**
@@ -239,85 +245,130 @@ export class PredictionRecorder implements OnModuleInit, OnApplicationShutdown {
     if (this.staged.length === 0) return;
     const events = this.staged;
     this.staged = [];
-    appendGroup(this.encoder, this.index, events);
+    this.groupPairs.push(appendGroup(this.encoder, events));
   }
 
   private drop(count: number, reason: string): void {
     this.metrics.logDropped.inc({ reason }, count);
   }
 
-  /** One flush at a time; each takes what the buffer holds now, a failed flush's events first. */
+  /** One flush at a time; each takes what the buffer holds now, what a failed flush kept first. */
   flush(): Promise<void> {
     if (this.flushing || this.pending === 0 || !this.redis) return this.flushing ?? Promise.resolve();
     this.encodeStaged();
-    let entries: EncodedEntry[];
-    let index: Map<number, string[]>;
-    if (this.retry.length === 0) {
-      entries = this.encoder.take(EVENTS_PER_STREAM_ENTRY);
-      index = this.index;
-    } else {
-      // The retried events are serialized again ahead of the groups recorded since, in an encoder of
-      // their own (a failed flush is rare: Redis was unreachable).
+    const entries = this.retryEntries;
+    this.retryEntries = [];
+    if (this.retryEvents.length > 0) {
+      // Serialized again, in an encoder of their own, ahead of the groups recorded since (a failed flush
+      // is rare: Redis was unreachable).
       const retried = new StreamEntryEncoder();
-      index = new Map();
-      for (let i = 0; i < this.retry.length; i += EVENTS_PER_STRINGIFY) appendGroup(retried, index, this.retry.slice(i, i + EVENTS_PER_STRINGIFY));
-      for (const [hour, texts] of this.index) for (const text of texts) addText(index, hour, text);
-      entries = [...retried.take(EVENTS_PER_STREAM_ENTRY), ...this.encoder.take(EVENTS_PER_STREAM_ENTRY)];
-      this.retry = [];
+      const pairs: IndexPairs[][] = [];
+      for (let i = 0; i < this.retryEvents.length; i += EVENTS_PER_STRINGIFY) pairs.push(appendGroup(retried, this.retryEvents.slice(i, i + EVENTS_PER_STRINGIFY)));
+      entries.push(...withPairs(retried.take(EVENTS_PER_STREAM_ENTRY), pairs));
+      this.retryEvents = [];
     }
-    this.index = new Map();
-    this.flushing = this.write(entries, index).finally(() => {
+    entries.push(...withPairs(this.encoder.take(EVENTS_PER_STREAM_ENTRY), this.groupPairs));
+    this.groupPairs = [];
+    this.flushing = this.write(entries).finally(() => {
       this.flushing = null;
     });
     return this.flushing;
   }
 
-  private async write(entries: EncodedEntry[], index: Map<number, string[]>): Promise<void> {
+  private async write(entries: PendingEntry[]): Promise<void> {
     const transaction = this.redis!.multi();
     const stream = predictionStreamKey(this.prefix);
-    for (const entry of entries) transaction.xadd(stream, 'MAXLEN', '~', String(PREDICTION_STREAM_MAX_ENTRIES), '*', STREAM_BATCH_FIELD, entry.bytes);
+    // The pairs of each hourly index hash, by the hour's number: a flush's events share one or two hours.
+    const index = new Map<number, string[]>();
+    for (const { entry, pairs } of entries) {
+      transaction.xadd(stream, 'MAXLEN', '~', String(PREDICTION_STREAM_MAX_ENTRIES), '*', STREAM_BATCH_FIELD, entry.bytes);
+      for (const { hour, text } of pairs) {
+        const texts = index.get(hour);
+        if (texts === undefined) index.set(hour, [text]);
+        else texts.push(text);
+      }
+    }
     for (const [hour, texts] of index) transaction.eval(CLAIM_REQUEST_IDS, 1, requestIndexKey(this.prefix, hour * REQUEST_INDEX_BUCKET_MS), String(this.indexTtlSeconds), texts.join(' '));
+    const events = entries.reduce((sum, { entry }) => sum + entry.events, 0);
     try {
       const results = await transaction.exec();
       const failed = results?.find(([error]) => error);
       if (!results || failed) throw failed?.[0] ?? new Error('transaction discarded');
-      this.metrics.logFlushed.inc(entries.reduce((sum, entry) => sum + entry.events, 0));
+      this.metrics.logFlushed.inc(events);
     } catch (error) {
-      // Back to the front of the buffer, oldest first, as far as there is room; the rest are dropped.
-      const events = entries.flatMap((entry) => JSON.parse(entry.bytes.toString('utf8')) as PredictionEvent[]);
-      const room = Math.max(0, this.capacity - this.pending);
-      const kept = events.slice(0, room);
-      this.retry = kept;
-      if (events.length > kept.length) this.drop(events.length - kept.length, 'redis_unavailable');
-      this.logger.warn(`prediction log flush failed (${events.length} events, ${kept.length} kept for retry): ${(error as Error).message}`);
+      const kept = this.keepForRetry(entries);
+      if (events > kept) this.drop(events - kept, 'redis_unavailable');
+      this.logger.warn(`prediction log flush failed (${events} events, ${kept} kept for retry): ${(error as Error).message}`);
     }
+  }
+
+  /**
+   * Back to the front of the buffer, oldest first, as far as there is room; the rest are dropped.
+   * Entries that fit whole are kept as bytes (during an outage every flush fails, and would otherwise
+   * parse and serialize the whole buffer again each time); only an entry that fits in part is read
+   * back into events. Returns how many events were kept.
+   */
+  private keepForRetry(entries: PendingEntry[]): number {
+    let room = Math.max(0, this.capacity - this.pending);
+    let kept = 0;
+    for (const pending of entries) {
+      if (room === 0) break;
+      if (pending.entry.events <= room) {
+        this.retryEntries.push(pending);
+        room -= pending.entry.events;
+        kept += pending.entry.events;
+      } else {
+        this.retryEvents = (JSON.parse(pending.entry.bytes.toString('utf8')) as PredictionEvent[]).slice(0, room);
+        kept += room;
+        room = 0;
+      }
+    }
+    return kept;
   }
 }
 
+/** The (request id, model) pairs of some events that arrived in one hour, `id model id model …`. */
+interface IndexPairs {
+  hour: number;
+  text: string;
+}
+
+/** A stream entry ready to write, with the request-index pairs of its events. */
+interface PendingEntry {
+  entry: EncodedEntry;
+  pairs: IndexPairs[];
+}
+
+/** The entries taken from an encoder, each with the pairs of the groups it holds. */
+function withPairs(entries: EncodedEntry[], groupPairs: IndexPairs[][]): PendingEntry[] {
+  let group = 0;
+  return entries.map((entry) => {
+    const pairs = groupPairs.slice(group, group + entry.groups).flat();
+    group += entry.groups;
+    return { entry, pairs };
+  });
+}
+
 /**
- * Serializes a group of events into the encoder and adds their (request id, model) pairs to the index
- * of their hour, as one text per group: the pairs of every event, kept apart until the flush, were as
- * many strings for the young generation to copy (and a key string built and hashed per event to group
- * them by hour cost about 2,000 instructions each).
+ * Serializes a group of events into the encoder and returns their (request id, model) pairs, one text
+ * per hour (nearly always one): the pairs of every event, kept apart until the flush, were as many
+ * strings for the young generation to copy (and a key string built and hashed per event to group them
+ * by hour cost about 2,000 instructions each).
  */
-function appendGroup(encoder: StreamEntryEncoder, index: Map<number, string[]>, events: PredictionEvent[]): void {
+function appendGroup(encoder: StreamEntryEncoder, events: PredictionEvent[]): IndexPairs[] {
   encoder.append(events);
+  const groupPairs: IndexPairs[] = [];
   let hour = Math.floor(events[0].at / REQUEST_INDEX_BUCKET_MS);
   let pairs: string[] = [];
   for (const event of events) {
     const eventHour = Math.floor(event.at / REQUEST_INDEX_BUCKET_MS);
     if (eventHour !== hour) {
-      addText(index, hour, pairs.join(' '));
+      groupPairs.push({ hour, text: pairs.join(' ') });
       hour = eventHour;
       pairs = [];
     }
     pairs.push(event.request_id, event.model);
   }
-  addText(index, hour, pairs.join(' '));
-}
-
-function addText(index: Map<number, string[]>, hour: number, text: string): void {
-  const texts = index.get(hour);
-  if (texts === undefined) index.set(hour, [text]);
-  else texts.push(text);
+  groupPairs.push({ hour, text: pairs.join(' ') });
+  return groupPairs;
 }
