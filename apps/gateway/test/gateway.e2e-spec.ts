@@ -173,21 +173,27 @@ describe('gateway', () => {
     const version = await uploadReadyVersion(registry.url, model, affine(2000 + Math.random()), databaseUrl);
     await writeFile(path.join(storeUrl.slice('file://'.length), 'models', model, String(version), 'model.onnx'), Buffer.from('not the bytes'));
     await setAlias(model, 'champion', version);
-    const answer = await eventually(() => predict(model, { instances: [[0, 0, 0, 0]] }), (a) => a.status !== 404);
-    expect(expectProblem(answer, 503).detail).toContain('not loaded yet');
-    expect(answer.headers.get('retry-after')).toBe('5');
-    expect((await call(`${gateway.url}/health/ready`)).status).toBe(503);
-    expect((await call(`${gateway.url}/v2/health/ready`)).body).toEqual({ ready: false });
-    const oip = await call(`${gateway.url}/v2/models/${model}/infer`, { method: 'POST', json: { inputs: [] } });
-    expect({ status: oip.status, error: typeof oip.body.error }).toEqual({ status: 503, error: 'string' });
-    // Triton's repository index says why, and leaves it out of the ready versions.
-    const index = (body?: unknown) => call(`${gateway.url}/v2/repository/index`, { method: 'POST', ...(body === undefined ? {} : { json: body }) });
-    const unavailable = (await index()).body.find((entry: any) => entry.name === model);
-    expect(unavailable).toEqual({ name: model, state: 'UNAVAILABLE', reason: expect.stringContaining('sha256 mismatch') });
-    expect((await index({ ready: true })).body.some((entry: any) => entry.name === model)).toBe(false);
+    try {
+      // Triton's repository index says LOADING while the gateway fetches and checks the bytes, then
+      // UNAVAILABLE with the reason once the check failed, and leaves it out of the ready versions.
+      const index = (body?: unknown) => call(`${gateway.url}/v2/repository/index`, { method: 'POST', ...(body === undefined ? {} : { json: body }) });
+      const entryOf = async () => (await index()).body.find((entry: any) => entry.name === model);
+      const unavailable = await eventually(entryOf, (entry) => entry?.state === 'UNAVAILABLE');
+      expect(unavailable).toEqual({ name: model, state: 'UNAVAILABLE', reason: expect.stringContaining('sha256 mismatch') });
+      expect((await index({ ready: true })).body.some((entry: any) => entry.name === model)).toBe(false);
 
-    // Without a champion the model is no longer deployed: the gateway is ready again.
-    await call(`${registry.url}/v1/models/${model}/aliases/champion`, { method: 'DELETE' });
+      const answer = await predict(model, { instances: [[0, 0, 0, 0]] });
+      expect(expectProblem(answer, 503).detail).toContain('not loaded yet');
+      expect(answer.headers.get('retry-after')).toBe('5');
+      expect((await call(`${gateway.url}/health/ready`)).status).toBe(503);
+      expect((await call(`${gateway.url}/v2/health/ready`)).body).toEqual({ ready: false });
+      const oip = await call(`${gateway.url}/v2/models/${model}/infer`, { method: 'POST', json: { inputs: [] } });
+      expect({ status: oip.status, error: typeof oip.body.error }).toEqual({ status: 503, error: 'string' });
+    } finally {
+      // Without a champion the model is no longer deployed: the gateway is ready again (and the
+      // tests after this one find it so even when an expectation above failed).
+      await call(`${registry.url}/v1/models/${model}/aliases/champion`, { method: 'DELETE' });
+    }
     await eventually(() => call(`${gateway.url}/health/ready`), (a) => a.status === 200);
     expectProblem(await predict(model, { instances: [[0, 0, 0, 0]] }), 404);
   });
