@@ -11,11 +11,11 @@ const INITIAL_SCRATCH_BYTES = 256 * 1024;
 /** A scratch buffer grown past this (an entry of large sampled payloads) is not kept after the entries are taken. */
 const KEPT_SCRATCH_BYTES = 4 * 1024 * 1024;
 
-/** A stream entry's batch as bytes, how many events it holds, and of how many of the groups appended. */
-export interface EncodedEntry {
+/** A stream entry's batch as bytes, how many events it holds, and the values its groups were appended with. */
+export interface EncodedEntry<GroupValue> {
   bytes: Buffer;
   events: number;
-  groups: number;
+  groups: GroupValue[];
 }
 
 /**
@@ -27,15 +27,17 @@ export interface EncodedEntry {
  * into one scratch buffer, each array joined to the one before where its `]` was, and `take` copies the
  * entries out: one `JSON.stringify` per entry made a string of some 150 KB, which V8 allocates in fresh
  * memory of its own, and the kernel's page faults on it were a third of the flush's cost ("The
- * prediction log's flush as bytes").
+ * prediction log's flush as bytes"). Each group carries a value of the caller's (the recorder's: its
+ * events' request-index pairs), handed back with the entry that holds the group.
  */
-export class StreamEntryEncoder {
+export class StreamEntryEncoder<GroupValue> {
   private scratch = Buffer.allocUnsafe(INITIAL_SCRATCH_BYTES);
   /** Bytes written: the groups so far as one JSON array, `[` first and `]` last. */
   private length = 0;
-  /** Where each group's events start in the scratch (after its `[` or `,`), and how many it holds. */
+  /** Where each group's events start in the scratch (after its `[` or `,`), how many it holds, and its value. */
   private groupStarts: number[] = [];
   private groupEvents: number[] = [];
+  private groupValues: GroupValue[] = [];
   private count = 0;
 
   /** Events appended and not yet taken. */
@@ -43,8 +45,8 @@ export class StreamEntryEncoder {
     return this.count;
   }
 
-  /** Serializes a group of events after those appended before. */
-  append(events: readonly unknown[]): void {
+  /** Serializes a group of events after those appended before; `value` comes back with its entry. */
+  append(events: readonly unknown[], value: GroupValue): void {
     if (events.length === 0) return;
     const json = JSON.stringify(events);
     // A later group's array is written over the `]` before it, its `[` then made the comma between.
@@ -55,6 +57,7 @@ export class StreamEntryEncoder {
     if (start > 0) this.scratch[start] = COMMA;
     this.groupStarts.push(start + 1);
     this.groupEvents.push(events.length);
+    this.groupValues.push(value);
     this.count += events.length;
   }
 
@@ -63,8 +66,8 @@ export class StreamEntryEncoder {
    * events (a group larger than that is an entry of its own), as bytes of their own; the encoder is
    * then empty.
    */
-  take(eventsPerEntry: number): EncodedEntry[] {
-    const entries: EncodedEntry[] = [];
+  take(eventsPerEntry: number): EncodedEntry<GroupValue>[] {
+    const entries: EncodedEntry<GroupValue>[] = [];
     const groups = this.groupStarts.length;
     for (let first = 0; first < groups; ) {
       let last = first;
@@ -77,12 +80,13 @@ export class StreamEntryEncoder {
       entry[0] = OPEN_BRACKET;
       this.scratch.copy(entry, 1, from, to);
       entry[entry.length - 1] = CLOSE_BRACKET;
-      entries.push({ bytes: entry, events, groups: last - first + 1 });
+      entries.push({ bytes: entry, events, groups: this.groupValues.slice(first, last + 1) });
       first = last + 1;
     }
     this.length = 0;
     this.groupStarts = [];
     this.groupEvents = [];
+    this.groupValues = [];
     this.count = 0;
     if (this.scratch.length > KEPT_SCRATCH_BYTES) this.scratch = Buffer.allocUnsafe(INITIAL_SCRATCH_BYTES);
     return entries;

@@ -96,10 +96,8 @@ export class PredictionRecorder implements OnModuleInit, OnApplicationShutdown {
   private readonly indexTtlSeconds: number;
   /** Events recorded since the last group was serialized: fewer than EVENTS_PER_STRINGIFY. */
   private staged: PredictionEvent[] = [];
-  /** The serialized groups waiting for the flush. */
-  private readonly encoder = new StreamEntryEncoder();
-  /** Each serialized group's (request id, model) pairs for the request index, in the groups' order. */
-  private groupPairs: IndexPairs[][] = [];
+  /** The serialized groups waiting for the flush, each with its events' request-index pairs. */
+  private readonly encoder = new StreamEntryEncoder<IndexPairs[]>();
   /**
    * What a failed flush kept, as far as there was room, for the next flush to write first: its entries
    * that fitted whole, as they were, then the events that fitted of the one that did not.
@@ -190,7 +188,7 @@ export class PredictionRecorder implements OnModuleInit, OnApplicationShutdown {
   /** Events waiting in this replica (for tests and the gauge). */
   get pending(): number {
     let events = this.retryEvents.length + this.encoder.events + this.staged.length;
-    for (const pending of this.retryEntries) events += pending.entry.events;
+    for (const entry of this.retryEntries) events += entry.events;
     return events;
   }
 
@@ -245,7 +243,7 @@ export class PredictionRecorder implements OnModuleInit, OnApplicationShutdown {
     if (this.staged.length === 0) return;
     const events = this.staged;
     this.staged = [];
-    this.groupPairs.push(appendGroup(this.encoder, events));
+    appendGroup(this.encoder, events);
   }
 
   private drop(count: number, reason: string): void {
@@ -261,14 +259,12 @@ export class PredictionRecorder implements OnModuleInit, OnApplicationShutdown {
     if (this.retryEvents.length > 0) {
       // Serialized again, in an encoder of their own, ahead of the groups recorded since (a failed flush
       // is rare: Redis was unreachable).
-      const retried = new StreamEntryEncoder();
-      const pairs: IndexPairs[][] = [];
-      for (let i = 0; i < this.retryEvents.length; i += EVENTS_PER_STRINGIFY) pairs.push(appendGroup(retried, this.retryEvents.slice(i, i + EVENTS_PER_STRINGIFY)));
-      entries.push(...withPairs(retried.take(EVENTS_PER_STREAM_ENTRY), pairs));
+      const retried = new StreamEntryEncoder<IndexPairs[]>();
+      for (let i = 0; i < this.retryEvents.length; i += EVENTS_PER_STRINGIFY) appendGroup(retried, this.retryEvents.slice(i, i + EVENTS_PER_STRINGIFY));
+      entries.push(...retried.take(EVENTS_PER_STREAM_ENTRY));
       this.retryEvents = [];
     }
-    entries.push(...withPairs(this.encoder.take(EVENTS_PER_STREAM_ENTRY), this.groupPairs));
-    this.groupPairs = [];
+    entries.push(...this.encoder.take(EVENTS_PER_STREAM_ENTRY));
     this.flushing = this.write(entries).finally(() => {
       this.flushing = null;
     });
@@ -280,16 +276,18 @@ export class PredictionRecorder implements OnModuleInit, OnApplicationShutdown {
     const stream = predictionStreamKey(this.prefix);
     // The pairs of each hourly index hash, by the hour's number: a flush's events share one or two hours.
     const index = new Map<number, string[]>();
-    for (const { entry, pairs } of entries) {
+    for (const entry of entries) {
       transaction.xadd(stream, 'MAXLEN', '~', String(PREDICTION_STREAM_MAX_ENTRIES), '*', STREAM_BATCH_FIELD, entry.bytes);
-      for (const { hour, text } of pairs) {
-        const texts = index.get(hour);
-        if (texts === undefined) index.set(hour, [text]);
-        else texts.push(text);
+      for (const pairs of entry.groups) {
+        for (const { hour, text } of pairs) {
+          const texts = index.get(hour);
+          if (texts === undefined) index.set(hour, [text]);
+          else texts.push(text);
+        }
       }
     }
     for (const [hour, texts] of index) transaction.eval(CLAIM_REQUEST_IDS, 1, requestIndexKey(this.prefix, hour * REQUEST_INDEX_BUCKET_MS), String(this.indexTtlSeconds), texts.join(' '));
-    const events = entries.reduce((sum, { entry }) => sum + entry.events, 0);
+    const events = entries.reduce((sum, entry) => sum + entry.events, 0);
     try {
       const results = await transaction.exec();
       const failed = results?.find(([error]) => error);
@@ -311,14 +309,14 @@ export class PredictionRecorder implements OnModuleInit, OnApplicationShutdown {
   private keepForRetry(entries: PendingEntry[]): number {
     let room = Math.max(0, this.capacity - this.pending);
     let kept = 0;
-    for (const pending of entries) {
+    for (const entry of entries) {
       if (room === 0) break;
-      if (pending.entry.events <= room) {
-        this.retryEntries.push(pending);
-        room -= pending.entry.events;
-        kept += pending.entry.events;
+      if (entry.events <= room) {
+        this.retryEntries.push(entry);
+        room -= entry.events;
+        kept += entry.events;
       } else {
-        this.retryEvents = (JSON.parse(pending.entry.bytes.toString('utf8')) as PredictionEvent[]).slice(0, room);
+        this.retryEvents = (JSON.parse(entry.bytes.toString('utf8')) as PredictionEvent[]).slice(0, room);
         kept += room;
         room = 0;
       }
@@ -333,30 +331,16 @@ interface IndexPairs {
   text: string;
 }
 
-/** A stream entry ready to write, with the request-index pairs of its events. */
-interface PendingEntry {
-  entry: EncodedEntry;
-  pairs: IndexPairs[];
-}
-
-/** The entries taken from an encoder, each with the pairs of the groups it holds. */
-function withPairs(entries: EncodedEntry[], groupPairs: IndexPairs[][]): PendingEntry[] {
-  let group = 0;
-  return entries.map((entry) => {
-    const pairs = groupPairs.slice(group, group + entry.groups).flat();
-    group += entry.groups;
-    return { entry, pairs };
-  });
-}
+/** A stream entry ready to write, each of its groups with its events' request-index pairs. */
+type PendingEntry = EncodedEntry<IndexPairs[]>;
 
 /**
- * Serializes a group of events into the encoder and returns their (request id, model) pairs, one text
- * per hour (nearly always one): the pairs of every event, kept apart until the flush, were as many
- * strings for the young generation to copy (and a key string built and hashed per event to group them
- * by hour cost about 2,000 instructions each).
+ * Serializes a group of events into the encoder with their (request id, model) pairs, one text per
+ * hour (nearly always one): the pairs of every event, kept apart until the flush, were as many strings
+ * for the young generation to copy (and a key string built and hashed per event to group them by hour
+ * cost about 2,000 instructions each).
  */
-function appendGroup(encoder: StreamEntryEncoder, events: PredictionEvent[]): IndexPairs[] {
-  encoder.append(events);
+function appendGroup(encoder: StreamEntryEncoder<IndexPairs[]>, events: PredictionEvent[]): void {
   const groupPairs: IndexPairs[] = [];
   let hour = Math.floor(events[0].at / REQUEST_INDEX_BUCKET_MS);
   let pairs: string[] = [];
@@ -370,5 +354,5 @@ function appendGroup(encoder: StreamEntryEncoder, events: PredictionEvent[]): In
     pairs.push(event.request_id, event.model);
   }
   groupPairs.push({ hour, text: pairs.join(' ') });
-  return groupPairs;
+  encoder.append(events, groupPairs);
 }
