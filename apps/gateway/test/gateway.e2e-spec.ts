@@ -143,7 +143,7 @@ describe('gateway', () => {
   it('sees a registry change within seconds and reports what it serves as rollout', async () => {
     const model = await deployedAffine(2);
     await setAlias(model, 'champion', 2);
-    await eventually(() => servedVersion(model), (v) => v === 2, 5_000);
+    await eventually(() => servedVersion(model), (v) => v === 2);
     expect(await servedVersion(model)).toBe(2);
     const deployment = await eventually(
       () => call(`${registry.url}/v1/models/${model}/deployment`),

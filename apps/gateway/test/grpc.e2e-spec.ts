@@ -218,6 +218,12 @@ describe('gRPC Open Inference Protocol', () => {
     expect((await call(`${stack.registry.url}/v1/models/${model}/traffic`, { method: 'PUT', json: { challenger_percent: 50 }, headers: { 'if-match': `"${revision}"` } })).status).toBe(200);
     const ask = (metadata: Record<string, string>, version?: string) =>
       rpc('ModelInfer', { model_name: model, model_version: version ?? '', inputs: [typedX([[0, 0, 0, 0]])] }, { metadata });
+    // A pinned challenger answers as soon as the challenger's revision (still at 0 %) serves: wait for
+    // the revision with the 50 % split, or a key's requests below could straddle the swap to it.
+    await eventually(
+      () => call(`${stack.registry.url}/v1/models/${model}/deployment`),
+      (answer) => answer.body.rollout.some((replica: any) => replica.serving_revision === answer.body.revision),
+    );
     await eventually(() => ask({ 'x-switchyard-variant': 'challenger' }), (reply) => reply.headers['x-switchyard-variant'] === 'challenger');
 
     const pinned = await ask({ 'x-switchyard-variant': 'challenger' });

@@ -359,10 +359,14 @@ describe('artifact validation (worker)', () => {
       expect(await stack.queue.getJobCounts('waiting')).toEqual({ waiting: 1 });
 
       const worker = await stack.startWorker();
-      expect((await stack.settled(uploaded)).status).toBe('ready');
-      expect(await metricValue(worker, jobs('ready'))).toBe(1);
-      expect(await metricValue(worker, 'switchyard_validation_duration_seconds_count{outcome="ready"}')).toBe(1);
-      await stack.stopWorker(worker);
+      // Stopped even when an expectation fails: a worker left running would take jobs (and counts) from the next test's.
+      try {
+        expect((await stack.settled(uploaded)).status).toBe('ready');
+        expect(await metricValue(worker, jobs('ready'))).toBe(1);
+        expect(await metricValue(worker, 'switchyard_validation_duration_seconds_count{outcome="ready"}')).toBe(1);
+      } finally {
+        await stack.stopWorker(worker);
+      }
     });
 
     it('completes a job for a version no longer pending, or no longer there, without changing anything', async () => {
@@ -378,13 +382,16 @@ describe('artifact validation (worker)', () => {
       await stack.queue.add(VALIDATE_VERSION_JOB, { versionId: goneId }, { ...keep, jobId: validationJobId(goneId) });
 
       const worker = await stack.startWorker();
-      for (const jobId of [uploaded.jobId, validationJobId(goneId)]) {
-        expect(await eventually(() => stack.jobState(jobId), (state) => state === 'completed')).toBe('completed');
-        expect((await stack.queue.getJob(jobId))!.returnvalue).toBe('skipped');
+      try {
+        for (const jobId of [uploaded.jobId, validationJobId(goneId)]) {
+          expect(await eventually(() => stack.jobState(jobId), (state) => state === 'completed')).toBe('completed');
+          expect((await stack.queue.getJob(jobId))!.returnvalue).toBe('skipped');
+        }
+        expect((await stack.db.query('SELECT * FROM model_versions WHERE id = $1', [uploaded.id])).rows[0]).toEqual(rowBefore);
+        expect(await metricValue(worker, jobs('skipped'))).toBe(2);
+      } finally {
+        await stack.stopWorker(worker);
       }
-      expect((await stack.db.query('SELECT * FROM model_versions WHERE id = $1', [uploaded.id])).rows[0]).toEqual(rowBefore);
-      expect(await metricValue(worker, jobs('skipped'))).toBe(2);
-      await stack.stopWorker(worker);
     });
   });
 

@@ -150,9 +150,13 @@ describe('model quality from ground-truth labels', () => {
   it('joins labels sent while the worker was down, whichever stream it reads first', async () => {
     const model = await abTest('early', buildAffine({ scale: 1, bias: 1, features: 1 }), buildAffine({ scale: 1, bias: 2, features: 1 }), [[0]]);
     await worker.close();
-    const answers = await pool(Array.from({ length: 20 }, (_, i) => i), 5, (i) => predict(model, [[i]], `k-${i}`));
-    await sendLabels(answers, (i) => i + 1);
-    worker = await startWorker({ DATABASE_URL: stack.databaseUrl, REDIS_PREFIX: stack.redisPrefix, PREDICTION_LOG_CLAIM_IDLE_MS: '1000' });
+    // Started again even when an expectation fails: the next test needs the worker.
+    try {
+      const answers = await pool(Array.from({ length: 20 }, (_, i) => i), 5, (i) => predict(model, [[i]], `k-${i}`));
+      await sendLabels(answers, (i) => i + 1);
+    } finally {
+      worker = await startWorker({ DATABASE_URL: stack.databaseUrl, REDIS_PREFIX: stack.redisPrefix, PREDICTION_LOG_CLAIM_IDLE_MS: '1000' });
+    }
     await eventually(() => labelled(model), (count) => count >= 20, 60_000);
     expect(await labelled(model)).toBe(20);
     const [champion] = (await stats(model)).body.variants;

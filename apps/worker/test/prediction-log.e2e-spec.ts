@@ -158,16 +158,20 @@ describe('prediction log, feedback and statistics', () => {
     await worker!.close();
     worker = undefined;
     const answers = await pool(Array.from({ length: 20 }, (_, i) => i), 5, (i) => predict(model, i));
-    // The gateway knows these requests once its buffer is flushed (the index goes with the events),
-    // though no row exists yet.
-    for (const answer of answers) {
-      const accepted = await eventually(() => feedback({ request_id: answer.body.request_id, value: 1 }), (a) => a.status !== 404);
-      expect(accepted.status).toBe(202);
-    }
     const ids = answers.map((a) => a.body.request_id as string);
     const ingested = async () => Number((await query<{ n: string }>(stack.databaseUrl, 'SELECT count(*) AS n FROM prediction_log WHERE request_id = ANY($1)', [ids]))[0].n);
-    expect(await ingested()).toBe(0);
-    worker = await startWorker(workerEnv());
+    // Started again even when an expectation fails: every later test of this file needs the worker.
+    try {
+      // The gateway knows these requests once its buffer is flushed (the index goes with the events),
+      // though no row exists yet.
+      for (const answer of answers) {
+        const accepted = await eventually(() => feedback({ request_id: answer.body.request_id, value: 1 }), (a) => a.status !== 404);
+        expect(accepted.status).toBe(202);
+      }
+      expect(await ingested()).toBe(0);
+    } finally {
+      worker = await startWorker(workerEnv());
+    }
     const outcomes = () => query<{ n: string }>(stack.databaseUrl, 'SELECT coalesce(sum(outcome_count), 0) AS n FROM prediction_rollups WHERE model_name = $1', [model]);
     const [{ n }] = await eventually(outcomes, ([row]) => Number(row.n) >= 20, 20_000);
     expect(Number(n)).toBe(20);

@@ -84,14 +84,23 @@ export class ValidationStack {
     return answer.body;
   }
 
-  /** The version once it has left `pending` (or still pending when the time is up). */
-  settled(uploaded: UploadedVersion, timeoutMs = 15_000): Promise<Record<string, any>> {
-    return eventually(() => this.version(uploaded), (v) => v.status !== 'pending', timeoutMs);
+  /**
+   * The version once it has left `pending` (or still pending when the time is up), and its job once it
+   * is no longer active: the worker commits the version's status first, then counts the outcome in its
+   * metrics, and only then does BullMQ move the job on (completed and removed, failed, or delayed for
+   * a retry), so a read right after the status changed can still find the job active and the count old.
+   */
+  async settled(uploaded: UploadedVersion, timeoutMs = 15_000): Promise<Record<string, any>> {
+    const version = await eventually(() => this.version(uploaded), (v) => v.status !== 'pending', timeoutMs);
+    if (version.status !== 'pending') await eventually(() => this.jobState(uploaded.jobId), (state) => state !== 'active', timeoutMs);
+    return version;
   }
 
+  /** The job's state; 'absent' once it is gone (also when it was removed between the two reads). */
   async jobState(jobId: string): Promise<string> {
     const job = await this.queue.getJob(jobId);
-    return job ? job.getState() : 'absent';
+    const state = job ? await job.getState() : 'absent';
+    return state === 'unknown' ? 'absent' : state;
   }
 
   async close(): Promise<void> {
