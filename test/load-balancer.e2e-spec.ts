@@ -263,12 +263,19 @@ describe('nginx (deploy/docker/nginx.conf) in front of two gateway processes', (
     };
     const clients = Array.from({ length: 8 }, (_, c) => client(c));
 
-    await new Promise((r) => setTimeout(r, 1_000));
+    // A second of traffic over both replicas before the stop, and 1.5 s after it; on a busy machine,
+    // longer, until each side holds more than fifty requests (nothing here depends on the rate).
+    const streamedFrom = Date.now();
+    await eventually(async () => counter, (n) => n > 50 && Date.now() - streamedFrom >= 1_000, 20_000);
     const beforeStop = counter;
     const sigtermAt = Date.now();
     const exitCode = await stop(gateways.b.process!, 'SIGTERM');
     const stoppedAt = Date.now();
-    await new Promise((r) => setTimeout(r, 1_500));
+    await eventually(
+      async () => sent.filter((s) => s.at > stoppedAt).length,
+      (n) => n > 50 && Date.now() - stoppedAt >= 1_500,
+      20_000,
+    );
     running = false;
     await Promise.all(clients);
 
