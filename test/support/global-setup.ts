@@ -1,15 +1,33 @@
 import './lib-aliases';
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import S3rver from 's3rver';
 import { issueKey } from '@switchyard/auth';
 import { ensureDatabase, runMigrations } from '@switchyard/persistence';
+import { DIST } from './processes';
 import { defaultTestDir, TEST_BUCKET, uniqueSuffix } from './test-env';
 
 const BASE_DATABASE_URL = process.env.TEST_DATABASE_BASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
+/**
+ * Programs the tests start compiled (apps as child processes, the gateway's inference threads, the
+ * validation sandbox): without them, a jest run started by hand after `npm ci` fails here and says why,
+ * rather than as a model that cannot load, tests later. `npm test` builds first.
+ */
+const COMPILED_PROGRAMS = [
+  'apps/registry/src/main.js',
+  'apps/gateway/src/main.js',
+  'apps/worker/src/main.js',
+  'apps/gateway/src/sessions/inference-thread.js',
+  'apps/worker/src/artifact-validation/sandbox-child.js',
+  'scripts/start.js',
+];
+
 /** One fresh database, Redis prefix and s3rver for the whole run; the teardown removes all three. */
 export default async function globalSetup(): Promise<void> {
+  const missing = COMPILED_PROGRAMS.filter((program) => !existsSync(path.join(DIST, program)));
+  if (missing.length > 0) throw new Error(`${missing.map((program) => `dist/${program}`).join(', ')} missing: run \`npm run build\` first (\`npm test\` does)`);
   const run = uniqueSuffix();
   const adminKey = issueKey().key;
   const databaseUrl = new URL(BASE_DATABASE_URL);
