@@ -103,7 +103,6 @@ export class PredictionRecorder implements OnModuleInit, OnApplicationShutdown {
    * that fitted whole, as they were, then the events that fitted of the one that did not.
    */
   private retryEntries: PendingEntry[] = [];
-  private retryEvents: PredictionEvent[] = [];
   private flushing: Promise<void> | null = null;
   private timer?: NodeJS.Timeout;
   private redis?: Redis;
@@ -187,7 +186,7 @@ export class PredictionRecorder implements OnModuleInit, OnApplicationShutdown {
 
   /** Events waiting in this replica (for tests and the gauge). */
   get pending(): number {
-    let events = this.retryEvents.length + this.encoder.events + this.staged.length;
+    let events = this.encoder.events + this.staged.length;
     for (const entry of this.retryEntries) events += entry.events;
     return events;
   }
@@ -256,14 +255,6 @@ export class PredictionRecorder implements OnModuleInit, OnApplicationShutdown {
     this.encodeStaged();
     const entries = this.retryEntries;
     this.retryEntries = [];
-    if (this.retryEvents.length > 0) {
-      // Serialized again, in an encoder of their own, ahead of the groups recorded since (a failed flush
-      // is rare: Redis was unreachable).
-      const retried = new StreamEntryEncoder<IndexPairs[]>();
-      for (let i = 0; i < this.retryEvents.length; i += EVENTS_PER_STRINGIFY) appendGroup(retried, this.retryEvents.slice(i, i + EVENTS_PER_STRINGIFY));
-      entries.push(...retried.take(EVENTS_PER_STREAM_ENTRY));
-      this.retryEvents = [];
-    }
     entries.push(...this.encoder.take(EVENTS_PER_STREAM_ENTRY));
     this.flushing = this.write(entries).finally(() => {
       this.flushing = null;
@@ -304,7 +295,8 @@ export class PredictionRecorder implements OnModuleInit, OnApplicationShutdown {
    * Back to the front of the buffer, oldest first, as far as there is room; the rest are dropped.
    * Entries that fit whole are kept as bytes (during an outage every flush fails, and would otherwise
    * parse and serialize the whole buffer again each time); only an entry that fits in part is read
-   * back into events. Returns how many events were kept.
+   * back into events, and its first ones serialized again, in an encoder of their own (a failed flush
+   * is rare: Redis was unreachable). Returns how many events were kept.
    */
   private keepForRetry(entries: PendingEntry[]): number {
     let room = Math.max(0, this.capacity - this.pending);
@@ -316,7 +308,10 @@ export class PredictionRecorder implements OnModuleInit, OnApplicationShutdown {
         room -= entry.events;
         kept += entry.events;
       } else {
-        this.retryEvents = (JSON.parse(entry.bytes.toString('utf8')) as PredictionEvent[]).slice(0, room);
+        const events = (JSON.parse(entry.bytes.toString('utf8')) as PredictionEvent[]).slice(0, room);
+        const encoder = new StreamEntryEncoder<IndexPairs[]>();
+        for (let i = 0; i < events.length; i += EVENTS_PER_STRINGIFY) appendGroup(encoder, events.slice(i, i + EVENTS_PER_STRINGIFY));
+        this.retryEntries.push(...encoder.take(EVENTS_PER_STREAM_ENTRY));
         kept += room;
         room = 0;
       }
