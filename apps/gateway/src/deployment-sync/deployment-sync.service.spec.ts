@@ -164,6 +164,28 @@ describe('DeploymentSync', () => {
     expect(snapshot.content).toMatchObject({ registry_url: REGISTRY_URL, redis_prefix: prefix, registry_instance: 'registry-a', deployments: [{ model: 'm', revision: 1 }] });
   });
 
+  it('writes the snapshot again only when what it serves changes, not on every poll', async () => {
+    registry.deploy('m', 1, registry.version(1, affine(2)));
+    const { sessions, sync } = gateway();
+    const writes = jest.spyOn(ArtifactCache.prototype, 'writeJson');
+    await sync.onApplicationBootstrap();
+    await waitFor(async () => (await snapshots()).length === 1, 'a snapshot is written');
+    expect(writes).toHaveBeenCalledTimes(1);
+
+    // Two polls that change nothing, then one that deploys another model: the saves are made in the
+    // order the loads end, so once the new model is in the file, the two polls' saves are behind it.
+    await sync.refresh();
+    await sync.refresh();
+    registry.deploy('n', 1, registry.version(1, affine(3)));
+    await sync.refresh();
+    await waitFor(() => servingRevision(sessions, 'n') === 1, 'model n serves');
+    await waitFor(async () => ((await snapshots())[0]?.content.deployments as unknown[]).length === 2, 'the snapshot holds both models');
+
+    expect(writes).toHaveBeenCalledTimes(2);
+    const [snapshot] = await snapshots();
+    expect(snapshot.content).toMatchObject({ deployments: [{ model: 'm', revision: 1 }, { model: 'n', revision: 1 }] });
+  });
+
   it('reports a failed load with its reason, keeps the old revision serving and keeps it in the snapshot', async () => {
     registry.deploy('m', 1, registry.version(1, affine(2)));
     const { sessions, sync } = gateway();

@@ -51,6 +51,8 @@ export class DeploymentSync implements OnApplicationBootstrap, OnApplicationShut
   private known = new Set<string>();
   private readonly snapshotFile: string;
   private snapshotWrites: Promise<void> = Promise.resolve();
+  /** The snapshot this process last wrote, as written: every poll saves, and most change nothing served. */
+  private writtenSnapshot: string | null = null;
   /** Set at shutdown: loads that finish later write no snapshot (the files may be on their way out). */
   private stopped = false;
   /** The registry instance whose deployments are applied: from the last read, or from the snapshot restored at start. */
@@ -205,7 +207,16 @@ export class DeploymentSync implements OnApplicationBootstrap, OnApplicationShut
       registry_instance: this.instance,
       deployments: this.sessions.servedDeployments(),
     };
-    await this.cache.writeJson(this.snapshotFile, snapshot).catch(() => undefined);
+    const json = JSON.stringify(snapshot);
+    // Each model's load saves the whole list, on every poll: rewriting an unchanged file would cost
+    // a file write per model per poll, each of every model's deployment.
+    if (json === this.writtenSnapshot) return;
+    try {
+      await this.cache.writeJson(this.snapshotFile, json);
+      this.writtenSnapshot = json;
+    } catch {
+      // The next save tries again; until then a restart falls back on the snapshot before.
+    }
   }
 
   /** Each replica writes what it serves into a Redis hash per model; the registry shows it as rollout. */

@@ -74,11 +74,12 @@ export class ArtifactCache {
     }
   }
 
-  async writeJson(name: string, value: unknown): Promise<void> {
+  /** Replaces the file `name` with the JSON text `json` at once (written beside it, then renamed). */
+  async writeJson(name: string, json: string): Promise<void> {
     await mkdir(this.directory, { recursive: true });
     const target = path.join(this.directory, name);
     const partial = `${target}.${randomUUID()}.partial`;
-    await writeFile(partial, JSON.stringify(value));
+    await writeFile(partial, json);
     await rename(partial, target);
   }
 }
