@@ -1,5 +1,6 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import type { Readable, Writable } from 'node:stream';
 import { EventLoopSchedule, processTree } from './process-cpu';
 
 describe('processTree', () => {
@@ -28,23 +29,59 @@ describe('processTree', () => {
   });
 });
 
+/**
+ * A Node process that, told `go` on its stdin, spends 200 ms of CPU on its main thread by its own
+ * meter, then sleeps 300 ms and says `done`; it says `ready` first, and waits to be stopped. A process
+ * of its own: a Jest worker's main thread also runs whatever earlier test files left on its loop.
+ */
+const SPIN_THEN_SLEEP = `
+process.stdin.once('data', () => {
+  const start = process.cpuUsage();
+  let spin = 0;
+  while (process.cpuUsage(start).user + process.cpuUsage(start).system < 200000) spin += Math.sqrt(spin + 1);
+  setTimeout(() => process.stdout.write(spin > 0 ? 'done\\n' : 'no spin\\n'), 300);
+});
+process.stdout.write('ready\\n');
+`;
+
+/** Resolves with the child's next line on stdout. */
+function nextLine(child: ChildProcessByStdio<Writable, Readable, null>): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const onData = (chunk: Buffer) => {
+      text += chunk.toString('utf8');
+      if (!text.includes('\n')) return;
+      child.stdout.off('data', onData);
+      child.off('exit', onExit);
+      resolve(text.trim());
+    };
+    const onExit = (code: number | null) => reject(new Error(`the child exited (${code}) before a line`));
+    child.stdout.on('data', onData);
+    child.once('exit', onExit);
+  });
+}
+
 describe('EventLoopSchedule', () => {
-  it('sees the main thread of this process run while it computes and neither run nor wait while it sleeps', async () => {
-    const schedule = new EventLoopSchedule(process.pid);
-    schedule.mark();
-    // 200 ms of CPU on the main thread by the process's own meter, then 300 ms asleep.
-    const start = process.cpuUsage();
-    let spin = 0;
-    while (process.cpuUsage(start).user + process.cpuUsage(start).system < 200_000) spin += Math.sqrt(spin + 1);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const shares = schedule.sinceMark();
-    expect(spin).toBeGreaterThan(0);
-    expect(shares).toBeDefined();
-    expect(shares!.ran).toBeGreaterThan(0);
-    expect(shares!.waited).toBeGreaterThanOrEqual(0);
-    // The kernel's run time lags by up to a scheduler tick; the sleep keeps the sum well under the wall time.
-    expect(shares!.ran + shares!.waited).toBeLessThan(1);
-    expect(shares!.otherThreadsCores).toBeGreaterThanOrEqual(0);
+  it("sees a process's main thread run while it computes and neither run nor wait while it sleeps", async () => {
+    const child = spawn(process.execPath, ['-e', SPIN_THEN_SLEEP], { stdio: ['pipe', 'pipe', 'inherit'] });
+    try {
+      expect(await nextLine(child)).toBe('ready');
+      const schedule = new EventLoopSchedule(child.pid!);
+      schedule.mark();
+      child.stdin.write('go\n');
+      expect(await nextLine(child)).toBe('done');
+      const shares = schedule.sinceMark();
+      expect(shares).toBeDefined();
+      expect(shares!.ran).toBeGreaterThan(0);
+      expect(shares!.waited).toBeGreaterThanOrEqual(0);
+      // The kernel's run time lags by up to a scheduler tick; the sleep keeps the sum well under the wall time.
+      expect(shares!.ran + shares!.waited).toBeLessThan(1);
+      expect(shares!.otherThreadsCores).toBeGreaterThanOrEqual(0);
+    } finally {
+      const exited = once(child, 'exit');
+      child.kill('SIGKILL');
+      await exited;
+    }
   });
 
   it('tells nothing for a process that has exited', async () => {
