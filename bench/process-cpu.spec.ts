@@ -1,6 +1,7 @@
-import { type ChildProcessByStdio, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import type { Readable, Writable } from 'node:stream';
+import { captured, stop } from '../test/support/processes';
+import { waitFor } from '../test/support/unit';
 import { EventLoopSchedule, processTree } from './process-cpu';
 
 describe('processTree', () => {
@@ -44,33 +45,17 @@ process.stdin.once('data', () => {
 process.stdout.write('ready\\n');
 `;
 
-/** Resolves with the child's next line on stdout. */
-function nextLine(child: ChildProcessByStdio<Writable, Readable, null>): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const onData = (chunk: Buffer) => {
-      text += chunk.toString('utf8');
-      if (!text.includes('\n')) return;
-      child.stdout.off('data', onData);
-      child.off('exit', onExit);
-      resolve(text.trim());
-    };
-    const onExit = (code: number | null) => reject(new Error(`the child exited (${code}) before a line`));
-    child.stdout.on('data', onData);
-    child.once('exit', onExit);
-  });
-}
-
 describe('EventLoopSchedule', () => {
   it("sees a process's main thread run while it computes and neither run nor wait while it sleeps", async () => {
-    const child = spawn(process.execPath, ['-e', SPIN_THEN_SLEEP], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = captured(spawn(process.execPath, ['-e', SPIN_THEN_SLEEP], { stdio: ['pipe', 'pipe', 'pipe'] }));
     try {
-      expect(await nextLine(child)).toBe('ready');
-      const schedule = new EventLoopSchedule(child.pid!);
+      await waitFor(() => child.output().includes('ready\n'), 'the child is ready');
+      const schedule = new EventLoopSchedule(child.child.pid!);
       schedule.mark();
-      child.stdin.write('go\n');
-      expect(await nextLine(child)).toBe('done');
+      child.child.stdin!.write('go\n');
+      await waitFor(() => /done|no spin/.test(child.output()), 'the child has spun and slept');
       const shares = schedule.sinceMark();
+      expect(child.output()).toBe('ready\ndone\n');
       expect(shares).toBeDefined();
       expect(shares!.ran).toBeGreaterThan(0);
       expect(shares!.waited).toBeGreaterThanOrEqual(0);
@@ -78,9 +63,7 @@ describe('EventLoopSchedule', () => {
       expect(shares!.ran + shares!.waited).toBeLessThan(1);
       expect(shares!.otherThreadsCores).toBeGreaterThanOrEqual(0);
     } finally {
-      const exited = once(child, 'exit');
-      child.kill('SIGKILL');
-      await exited;
+      await stop(child, 'SIGKILL');
     }
   });
 
