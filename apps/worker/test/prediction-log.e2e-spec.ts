@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import { buildAffine } from '@switchyard/onnx/testing';
 import { feedbackStreamKey, predictionStreamKey, type PredictionEvent, refusedEventStreamKey } from '@switchyard/queues';
 import { hashRoutingKey } from '@switchyard/routing';
+import { driftBin } from '@switchyard/statistics';
 import { eventually } from '../../../test/support/artifacts';
 import { call, expectProblem } from '../../../test/support/client';
 import { createModel, uploadReadyVersion } from '../../../test/support/fixtures';
@@ -110,6 +111,35 @@ describe('prediction log, feedback and statistics', () => {
     expect(row.inputs).toEqual({ x: 1 });
     expect(row.payload?.request).toEqual({ instances: [[1]] });
     expect(row.status).toBe(200);
+  });
+
+  it("logs a table's column means, which the gateway sends packed, per column: in the row and in the drift rollups", async () => {
+    const registry = stack.registry.url;
+    const model = await createModel(registry, 'table');
+    await uploadReadyVersion(registry, model, buildAffine({ scale: 1, bias: 0, features: 3 }), stack.databaseUrl);
+    await call(`${registry}/v1/models/${model}/aliases/champion`, { method: 'PUT', json: { version: 1 } });
+    const answer = await eventually(
+      () => call(`${stack.gateway.url}/v1/models/${model}/predict`, { method: 'POST', json: { instances: [[1, 2.5, -4], [3, 0.5, 4]] } }),
+      (reply) => reply.status === 200,
+    );
+    expect(answer.status).toBe(200);
+
+    const rows = await eventually(
+      () => query<{ inputs: unknown }>(stack.databaseUrl, 'SELECT inputs FROM prediction_log WHERE request_id = $1', [answer.body.request_id]),
+      (found) => found.length === 1,
+      20_000,
+    );
+    expect(rows[0].inputs).toEqual({ 'x[0]': 2, 'x[1]': 1.5, 'x[2]': 0 });
+    const rollups = await query<{ input: string; bins: Record<string, number> }>(
+      stack.databaseUrl,
+      'SELECT input, bins FROM prediction_input_rollups WHERE model_name = $1 ORDER BY input',
+      [model],
+    );
+    expect(rollups).toEqual([
+      { input: 'x[0]', bins: { [driftBin(2)]: 1 } },
+      { input: 'x[1]', bins: { [driftBin(1.5)]: 1 } },
+      { input: 'x[2]', bins: { [driftBin(0)]: 1 } },
+    ]);
   });
 
   it('joins outcomes to their predictions, once, and refuses feedback it cannot use', async () => {

@@ -23,8 +23,18 @@ export interface PredictionEvent {
   status: number;
   /** Problem code of a failed request. */
   error: string | null;
-  /** Per input (per column for a 2-D input of at most 32 columns): the mean of its values. */
+  /**
+   * Per input, the mean of its values. A gateway sends here the inputs that are not tables; the worker
+   * adds each table's column means from `input_columns` (as `x[0]`, `x[1]`, …) before it stores or rolls
+   * up the event.
+   */
   inputs: Record<string, number> | null;
+  /**
+   * Per 2-D input of 2 to 32 columns, its column means as the base64 of their float64 bytes,
+   * little-endian (`packInputColumnMeans` of @switchyard/tensor): cheaper for a gateway to write than
+   * JSON numbers. Absent from events of gateways older than it (their `inputs` hold the columns).
+   */
+  input_columns?: Record<string, string> | null;
   output: OutputSummary | null;
   /** The full request and response, for a sampled fraction of requests. */
   payload: { request: unknown; response: unknown } | null;

@@ -1,7 +1,17 @@
 import * as ort from 'onnxruntime-node';
-import { summarizeInputs, summarizeOutput } from './summaries';
+import { inputSummary, isPackedColumnMeans, packInputColumnMeans, summarizeInputMeans, summarizeOutput } from './summaries';
 
 const f32 = (values: number[], dims: number[]) => new ort.Tensor('float32', Float32Array.from(values), dims);
+
+/** What a worker stores of a gateway's event: both parts sent through JSON, as the stream carries them, and put together. */
+function summarizeInputs(feeds: Record<string, ort.Tensor>): Record<string, number> | null {
+  const sent = JSON.parse(JSON.stringify({ inputs: summarizeInputMeans(feeds), input_columns: packInputColumnMeans(feeds) })) as {
+    inputs: Record<string, number> | null;
+    input_columns: Record<string, string> | null;
+  };
+  for (const packed of Object.values(sent.input_columns ?? {})) expect(isPackedColumnMeans(packed)).toBe(true);
+  return inputSummary(sent.inputs, sent.input_columns);
+}
 
 describe('summarizeInputs', () => {
   it('takes a column mean of a feature matrix', () => {
@@ -40,6 +50,43 @@ describe('summarizeInputs', () => {
 
   it('gives null when nothing can be summarised', () => {
     expect(summarizeInputs({ names: new ort.Tensor('string', ['a'], [1]) })).toBeNull();
+  });
+
+  it('sends a table only as packed column means, and each mean exactly as the double it was', () => {
+    const values = [0.1, 1 / 3, -2.5e-300, 1.7976931348623157e308, 123456789.123, 2 ** -1074];
+    const table = new ort.Tensor('float64', Float64Array.from(values), [1, values.length]);
+    expect(summarizeInputMeans({ x: table, scalar: f32([4], [1]) })).toEqual({ scalar: 4 });
+    const packed = packInputColumnMeans({ x: table, scalar: f32([4], [1]) });
+    expect(Object.keys(packed ?? {})).toEqual(['x']);
+    expect(Buffer.from(packed!.x, 'base64').length).toBe(values.length * 8);
+    expect(Object.values(inputSummary(null, packed) ?? {})).toEqual(values);
+    expect(packInputColumnMeans({ image: f32([1, 2, 3, 4, 5, 6, 7, 8], [1, 2, 2, 2]) })).toBeNull();
+  });
+
+  it('puts the parts together without changing the whole-input means it is given', () => {
+    const means = { scalar: 4 };
+    const packed = packInputColumnMeans({ x: f32([1, 2], [1, 2]) });
+    expect(inputSummary(means, packed)).toEqual({ scalar: 4, 'x[0]': 1, 'x[1]': 2 });
+    expect(means).toEqual({ scalar: 4 });
+    expect(inputSummary(means, null)).toBe(means);
+    expect(inputSummary(null, undefined)).toBeNull();
+  });
+});
+
+describe('isPackedColumnMeans', () => {
+  it('accepts what a gateway packs, from 2 to 32 columns', () => {
+    for (const columns of [2, 3, 7, 32]) {
+      const packed = packInputColumnMeans({ x: f32(Array.from({ length: columns }, (_, i) => i / 7), [1, columns]) });
+      expect(isPackedColumnMeans(packed?.x)).toBe(true);
+    }
+  });
+
+  it('refuses what no gateway sends: another type, an empty or broken text, a part of a mean, more than 32 means', () => {
+    const eight = Buffer.alloc(8).toString('base64');
+    expect(isPackedColumnMeans(eight)).toBe(true);
+    for (const value of [undefined, null, 3, ['AAAA'], '', 'AAAAAAAAAA=', 'AAAA', 'AAAAAA*AAAA=', Buffer.alloc(12).toString('base64'), Buffer.alloc(33 * 8).toString('base64')]) {
+      expect(isPackedColumnMeans(value)).toBe(false);
+    }
   });
 });
 

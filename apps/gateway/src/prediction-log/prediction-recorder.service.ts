@@ -18,7 +18,7 @@ import {
   StreamEntryEncoder,
 } from '@switchyard/queues';
 import { hashRoutingKey, RecentMemo } from '@switchyard/routing';
-import { summarizeInputs, summarizeOutput } from '@switchyard/tensor';
+import { packInputColumnMeans, summarizeInputMeans, summarizeOutput } from '@switchyard/tensor';
 import { GatewayMetrics } from '../gateway-metrics';
 import type { Routed } from '../inference/inference.service';
 import type { LoadedVersion } from '../sessions/loaded-version';
@@ -147,7 +147,8 @@ export class PredictionRecorder implements OnModuleInit, OnApplicationShutdown {
     const { task, labels } = this.meaningOf(context.routed);
     this.push(
       this.event(context, 200, null, {
-        inputs: summarizeInputs(feeds),
+        inputs: summarizeInputMeans(feeds),
+        input_columns: packInputColumnMeans(feeds),
         output: summarizeOutput(results, task, labels, context.routed.version.signature.outputs[0]?.name),
         payload: Math.random() < this.sampleRate ? this.sampled(payload) : null,
       }),
@@ -157,7 +158,7 @@ export class PredictionRecorder implements OnModuleInit, OnApplicationShutdown {
   recordFailure(context: PredictionContext, error: unknown): void {
     if (!this.enabled) return;
     const status = isDomainError(error) ? problemKindOf(error.code).status : 500;
-    this.push(this.event(context, status, isDomainError(error) ? error.code : 'INTERNAL', { inputs: null, output: null, payload: null }));
+    this.push(this.event(context, status, isDomainError(error) ? error.code : 'INTERNAL', { inputs: null, input_columns: null, output: null, payload: null }));
   }
 
   /** The shadow's answer beside the champion's output; inputs are the champion's (already logged), so none are kept. */
@@ -178,6 +179,7 @@ export class PredictionRecorder implements OnModuleInit, OnApplicationShutdown {
       status: failed ? (isDomainError(run.error) ? problemKindOf(run.error.code).status : 500) : 200,
       error: failed ? (isDomainError(run.error) ? run.error.code : 'INTERNAL') : null,
       inputs: null,
+      input_columns: null,
       output: failed ? null : summarizeOutput(run.results!, task, labels, run.shadow.signature.outputs[0]?.name),
       payload: null,
       champion_output: summarizeOutput(run.championResults, task, labels, run.champion.signature.outputs[0]?.name),
@@ -199,7 +201,7 @@ export class PredictionRecorder implements OnModuleInit, OnApplicationShutdown {
     context: PredictionContext,
     status: number,
     error: string | null,
-    { inputs, output, payload }: Pick<PredictionEvent, 'inputs' | 'output' | 'payload'>,
+    { inputs, input_columns, output, payload }: Pick<PredictionEvent, 'inputs' | 'input_columns' | 'output' | 'payload'>,
   ): PredictionEvent {
     const { version, variant } = context.routed;
     return {
@@ -213,6 +215,7 @@ export class PredictionRecorder implements OnModuleInit, OnApplicationShutdown {
       status,
       error,
       inputs,
+      input_columns,
       output,
       payload,
     };

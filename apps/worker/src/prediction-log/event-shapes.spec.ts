@@ -1,5 +1,7 @@
+import * as ort from 'onnxruntime-node';
 import type { FeedbackEvent, PredictionEvent } from '@switchyard/queues';
-import { isFeedbackEvent, isPredictionEvent } from './event-shapes';
+import { packInputColumnMeans } from '@switchyard/tensor';
+import { isFeedbackEvent, isPredictionEvent, withInputColumnsRead } from './event-shapes';
 
 const prediction: PredictionEvent = {
   request_id: 'req-1',
@@ -15,6 +17,8 @@ const prediction: PredictionEvent = {
   output: { label: 'fraud', probabilities: [0.2, 0.8] },
   payload: null,
 };
+/** One row of three columns, packed as a gateway sends it. */
+const packedTable = packInputColumnMeans({ x: new ort.Tensor('float64', Float64Array.from([2, -0.25, 0.1]), [1, 3]) });
 const feedback: FeedbackEvent = { request_id: 'req-1', model: 'fraud', label: 'fraud', label_index: 1, at: Date.UTC(2026, 11, 4) };
 
 /**
@@ -25,6 +29,8 @@ describe('isPredictionEvent', () => {
   it('accepts an event as gateways write it', () => {
     expect(isPredictionEvent(prediction)).toBe(true);
     expect(isPredictionEvent({ ...prediction, routing_key_hash: null, status: 503, error: 'DEPENDENCY_UNAVAILABLE', output: null, inputs: null })).toBe(true);
+    expect(isPredictionEvent({ ...prediction, input_columns: null })).toBe(true);
+    expect(isPredictionEvent({ ...prediction, input_columns: packedTable })).toBe(true);
   });
 
   it.each<[string, Partial<Record<keyof PredictionEvent, unknown>>]>([
@@ -38,8 +44,27 @@ describe('isPredictionEvent', () => {
     ['a NUL in the model', { model: 'fr\u0000aud' }],
     ['an error code longer than its column', { error: 'E'.repeat(65) }],
     ['a key pseudonym longer than its column', { routing_key_hash: 'f'.repeat(33) }],
+    ['column means that are not base64', { input_columns: { x: 'not base64!' } }],
+    ['column means cut inside a mean', { input_columns: { x: Buffer.alloc(12).toString('base64') } }],
+    ['column means given as numbers', { input_columns: { x: 1.5 } }],
+    ['column means as a list', { input_columns: ['AAAAAAAAAAA='] }],
   ])('refuses %s', (_, change) => {
     expect(isPredictionEvent({ ...prediction, ...change })).toBe(false);
+  });
+});
+
+describe('withInputColumnsRead', () => {
+  it("stores a table's packed column means among the inputs, by column, as an older gateway sent them", () => {
+    const read = withInputColumnsRead({ ...prediction, input_columns: packedTable });
+    expect(read).toEqual({ ...prediction, inputs: { amount: 12.5, 'x[0]': 2, 'x[1]': -0.25, 'x[2]': 0.1 } });
+    expect(read).not.toHaveProperty('input_columns');
+    expect(withInputColumnsRead({ ...prediction, inputs: null, input_columns: packedTable }).inputs).toEqual({ 'x[0]': 2, 'x[1]': -0.25, 'x[2]': 0.1 });
+  });
+
+  it('leaves an event without packed columns as it is', () => {
+    expect(withInputColumnsRead(prediction)).toBe(prediction);
+    const none = { ...prediction, input_columns: null };
+    expect(withInputColumnsRead(none)).toBe(none);
   });
 });
 

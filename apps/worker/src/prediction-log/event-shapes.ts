@@ -1,4 +1,5 @@
 import type { FeedbackEvent, PredictionEvent } from '@switchyard/queues';
+import { inputSummary, isPackedColumnMeans } from '@switchyard/tensor';
 
 /** A string for a text column: PostgreSQL's text cannot hold a NUL character (jsonb values are cleaned instead, see jsonbText). */
 const isText = (value: unknown, min: number, max: number): value is string =>
@@ -14,6 +15,8 @@ const isEpochMs = (value: unknown): value is number => typeof value === 'number'
 const isScalar = (value: unknown) => (typeof value === 'number' && Number.isFinite(value)) || (typeof value === 'string' && value.length <= 200);
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const isNumberMap = (value: unknown) => value === null || (isObject(value) && Object.values(value).every((v) => typeof v === 'number' && Number.isFinite(v)));
+/** Each table's packed column means by input name; absent from older gateways' events. */
+const isPackedColumns = (value: unknown) => value === undefined || value === null || (isObject(value) && Object.values(value).every(isPackedColumnMeans));
 const isProbabilities = (value: unknown) => value === undefined || (Array.isArray(value) && value.length <= 64 && value.every((p) => typeof p === 'number' && p >= 0 && p <= 1));
 const isOutput = (value: unknown) =>
   value === null ||
@@ -33,6 +36,7 @@ export function isPredictionEvent(value: unknown): value is PredictionEvent {
     isIntegerIn(value.status, 100, 599) &&
     (value.error === null || isText(value.error, 0, 64)) &&
     isNumberMap(value.inputs) &&
+    isPackedColumns(value.input_columns) &&
     isOutput(value.output) &&
     (value.champion_output === undefined || isOutput(value.champion_output))
   );
@@ -50,4 +54,15 @@ export function isFeedbackEvent(value: unknown): value is FeedbackEvent {
     (value.label_index === undefined || value.label_index === null || isIntegerIn(value.label_index, 0, INT32_MAX)) &&
     isEpochMs(value.at)
   );
+}
+
+/**
+ * A checked event as the log stores it: the tables' packed column means read into `inputs` (see
+ * PredictionEvent.input_columns), so rows and rollups hold `x[0]`, `x[1]`, … whichever release of the
+ * gateway sent it.
+ */
+export function withInputColumnsRead(event: PredictionEvent): PredictionEvent {
+  if (!event.input_columns) return event;
+  const { input_columns, ...rest } = event;
+  return { ...rest, inputs: inputSummary(event.inputs, input_columns) };
 }

@@ -20,7 +20,7 @@ import {
 } from '@switchyard/queues';
 import { PeriodicTask } from '../periodic-task';
 import { IngestionMetrics } from './ingestion-metrics';
-import { isFeedbackEvent, isPredictionEvent } from './event-shapes';
+import { isFeedbackEvent, isPredictionEvent, withInputColumnsRead } from './event-shapes';
 import { PREDICTION_COPY_COLUMNS, predictionCopyRows } from './copy-rows';
 import { jsonbText } from './jsonb-text';
 import { isUniqueViolation, writeSettingAsideRefused } from './refused-events';
@@ -150,7 +150,7 @@ export class PredictionIngestion implements OnApplicationBootstrap, OnApplicatio
   }
 
   async ingestPredictions(entries: StreamEntry[]): Promise<void> {
-    const events = this.parse(entries, STREAM_BATCH_FIELD, isPredictionEvent);
+    const events = this.parse(entries, STREAM_BATCH_FIELD, isPredictionEvent).map(withInputColumnsRead);
     await writeSettingAsideRefused(
       events,
       (part) => this.writePredictions(part),
