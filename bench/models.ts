@@ -4,7 +4,24 @@ import { buildMlp, buildRowSum } from '@switchyard/onnx/testing';
 
 export const LIGHT = 'light';
 export const HEAVY = 'heavy';
-export const LIGHT_LAYERS = [64, 256, 256, 10];
+/**
+ * The light model's input width, 64 unless BENCH_LIGHT_FEATURES says otherwise. The prediction log
+ * keeps one mean of an input that wide; a table of 2 to 32 columns, as most tabular models take, is
+ * summarised per column, which costs a logged prediction more (bench/README, "A table's column
+ * means"): `BENCH_LIGHT_FEATURES=32` measures that.
+ */
+export const DEFAULT_LIGHT_FEATURES = 64;
+export const LIGHT_FEATURES = lightFeatures(process.env.BENCH_LIGHT_FEATURES);
+export const LIGHT_LAYERS = [LIGHT_FEATURES, 256, 256, 10];
+
+function lightFeatures(setting: string | undefined): number {
+  if (setting === undefined || setting === '') return DEFAULT_LIGHT_FEATURES;
+  const features = Number(setting);
+  if (!Number.isInteger(features) || features < 1 || features > 4096) {
+    throw new Error(`BENCH_LIGHT_FEATURES must be a whole number of input features from 1 to 4096, not "${setting}"`);
+  }
+  return features;
+}
 export const HEAVY_LAYERS = [512, 2048, 2048, 10];
 /** The heavy model's batching in scenario 4; the in-process baseline times one run of its batch size. */
 export const BATCHING = { max_batch_size: 32, max_delay_ms: 2 };

@@ -16,7 +16,10 @@ export const USAGE = `usage: node dist/bench/run.js [options]        (npm run be
   --ingest-events <n>    events pushed through the worker in scenario 9 (default 200000, a multiple of ${EVENTS_PER_STREAM_ENTRY})
   --profile <dir>        take a V8 CPU profile of the gateway during scenario 1 and print its top
                          self-time functions (the profiler slows the gateway: figures are not comparable)
-  --help                 this message`;
+  --help                 this message
+
+BENCH_LIGHT_FEATURES=<n> in the environment sets the light model's input width (default 64; a table of
+32 columns or fewer is what the prediction log summarises per column). GATEWAY_* variables reach the gateways.`;
 
 export interface Options {
   only: number[];

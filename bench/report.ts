@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ProfileSummary } from './cpu-profile';
+import { DEFAULT_LIGHT_FEATURES, LIGHT_FEATURES } from './models';
 import type { Row, ScenarioRecord } from './record';
 import type { Bench } from './runner';
 
@@ -43,6 +44,7 @@ export function printHeader(machine: Machine, bench: Bench): void {
       `load generator: autocannon ${machine.autocannon} in child processes on the same cores`,
   );
   console.log(`scenarios ${bench.options.only.join(',')}; ${bench.durationS} s per run after ${bench.warmupS} s warm-up; ${bench.connections} connections`);
+  if (LIGHT_FEATURES !== DEFAULT_LIGHT_FEATURES) console.log(`light model: ${LIGHT_FEATURES} input features (BENCH_LIGHT_FEATURES)`);
   const overrides = Object.entries(gatewayEnv());
   if (overrides.length) console.log(`gateway settings from the environment: ${overrides.map(([k, v]) => `${k}=${v}`).join(' ')}`);
   if (os.loadavg()[0] > 0.5) console.log(`warning: 1-minute load average is ${os.loadavg()[0].toFixed(2)} before the run: other work on the machine will lower the figures`);
@@ -111,6 +113,7 @@ export async function writeResults({ started, machine, bench, records, rows, fai
         finished_at: new Date().toISOString(),
         options: { ...bench.options, warmup_s: bench.warmupS },
         gateway_env: gatewayEnv(),
+        light_features: LIGHT_FEATURES,
         machine: { ...machine, load_average_at_end: os.loadavg().map((l) => Number(l.toFixed(2))) },
         latency_note: 'p50/p99 from every 2xx response time at µs resolution (autocannon response events); autocannon.latency holds its own whole-millisecond histogram',
         baselines: bench.baselines.json,

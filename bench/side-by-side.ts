@@ -4,7 +4,7 @@ import { DIST } from '../test/support/processes';
 import { stopWhenOverdueOrSignalled } from './bounded-run';
 import { type CommandLine, optionsOrUsage, setPositiveOptions } from './cli';
 import { type LoadSpec } from './load';
-import { buildModels, LIGHT, LIGHT_PREDICT_BODY } from './models';
+import { buildModels, LIGHT, LIGHT_FEATURES, LIGHT_PREDICT_BODY } from './models';
 import { loadsWithCpu } from './process-cpu';
 import { SystemUnderTest } from './system';
 
@@ -37,7 +37,9 @@ export const USAGE = `usage: node dist/bench/side-by-side.js [options]        (n
   --help                 this message
 
 Each round loads both gateways with /v1 predict on the light model (1,000 routing keys) at once and
-prints each one's CPU µs per response (and its p99) and B/A; the end, the median and range of B/A.`;
+prints each one's CPU µs per response (and its p99) and B/A; the end, the median and range of B/A.
+BENCH_LIGHT_FEATURES=<n> in the environment sets the light model's input width (default 64; a table of
+32 columns or fewer is what the prediction log summarises per column).`;
 
 export interface SideBySideOptions {
   a: string;
@@ -111,7 +113,7 @@ async function main(): Promise<void> {
       { label: 'B', ...(await system.extraGateway('gateway-b', options.envB, {}, options.b)) },
     ];
     console.log('done');
-    console.log(`A: ${options.a} ${JSON.stringify(options.envA)}\nB: ${options.b} ${JSON.stringify(options.envB)}\n${options.rate} req/s each, ${options.rounds} rounds of ${options.seconds} s`);
+    console.log(`A: ${options.a} ${JSON.stringify(options.envA)}\nB: ${options.b} ${JSON.stringify(options.envB)}\n${options.rate} req/s each, ${options.rounds} rounds of ${options.seconds} s, light model of ${LIGHT_FEATURES} input features`);
     const spec = (label: string, url: string): LoadSpec => ({
       label,
       url,
