@@ -32,7 +32,8 @@ export interface PredictionEvent {
   /**
    * Per 2-D input of 2 to 32 columns, its column means as the base64 of their float64 bytes,
    * little-endian (`packInputColumnMeans` of @switchyard/tensor): cheaper for a gateway to write than
-   * JSON numbers. Absent from events of gateways older than it (their `inputs` hold the columns).
+   * JSON numbers. Absent when no input is a table, and from events of gateways older than it (their
+   * `inputs` hold the columns).
    */
   input_columns?: Record<string, string> | null;
   output: OutputSummary | null;

@@ -73,10 +73,10 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
  * The column means of each table-shaped input, by input name, each as the base64 of the means' float64
  * bytes (little-endian, column 0 first): exact, and about a microsecond for 32 columns where JSON
  * numbers took eight. A column whose mean is not finite is packed as it is; {@link inputSummary} leaves
- * it out. Null when no input is a table.
+ * it out. Undefined when no input is a table, so that JSON leaves the field out.
  */
-export function packInputColumnMeans(feeds: Record<string, ort.Tensor>): Record<string, string> | null {
-  let packed: Record<string, string> | null = null;
+export function packInputColumnMeans(feeds: Record<string, ort.Tensor>): Record<string, string> | undefined {
+  let packed: Record<string, string> | undefined;
   for (const name in feeds) {
     const tensor = feeds[name];
     if (!NUMERIC_TYPES.has(tensor.type) || tensor.size === 0 || !isTable(tensor)) continue;

@@ -175,6 +175,8 @@ describe('PredictionRecorder', () => {
       expect.objectContaining({ request_id: 'req-1', status: 404, error: 'MODEL_NOT_FOUND', inputs: null, output: null, payload: null }),
       expect.objectContaining({ request_id: 'req-2', status: 500, error: 'INTERNAL' }),
     ]);
+    // No table, no packed column means: the field is left out rather than written as null.
+    expect((await streamEntries())[0][0]).not.toHaveProperty('input_columns');
   });
 
   it('drops new events once its buffer is full, and counts them', async () => {

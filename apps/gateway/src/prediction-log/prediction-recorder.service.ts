@@ -158,7 +158,7 @@ export class PredictionRecorder implements OnModuleInit, OnApplicationShutdown {
   recordFailure(context: PredictionContext, error: unknown): void {
     if (!this.enabled) return;
     const status = isDomainError(error) ? problemKindOf(error.code).status : 500;
-    this.push(this.event(context, status, isDomainError(error) ? error.code : 'INTERNAL', { inputs: null, input_columns: null, output: null, payload: null }));
+    this.push(this.event(context, status, isDomainError(error) ? error.code : 'INTERNAL', { inputs: null, input_columns: undefined, output: null, payload: null }));
   }
 
   /** The shadow's answer beside the champion's output; inputs are the champion's (already logged), so none are kept. */
@@ -179,7 +179,7 @@ export class PredictionRecorder implements OnModuleInit, OnApplicationShutdown {
       status: failed ? (isDomainError(run.error) ? problemKindOf(run.error.code).status : 500) : 200,
       error: failed ? (isDomainError(run.error) ? run.error.code : 'INTERNAL') : null,
       inputs: null,
-      input_columns: null,
+      input_columns: undefined,
       output: failed ? null : summarizeOutput(run.results!, task, labels, run.shadow.signature.outputs[0]?.name),
       payload: null,
       champion_output: summarizeOutput(run.championResults, task, labels, run.champion.signature.outputs[0]?.name),
