@@ -1,6 +1,8 @@
 import { Redis } from 'ioredis';
+import * as ort from 'onnxruntime-node';
 import { Client } from 'pg';
 import { EVENTS_PER_STREAM_ENTRY, predictionStreamKey, STREAM_BATCH_FIELD } from '@switchyard/queues';
+import { packInputColumnMeans } from '@switchyard/tensor';
 import { poll } from '../http';
 import { check, type ScenarioRecord, verdictOf } from '../record';
 import type { Bench, Scenario } from '../runner';
@@ -30,7 +32,8 @@ async function run(bench: Bench, record: ScenarioRecord): Promise<void> {
             latency_us: 200 + (i % 300),
             status: 200,
             error: null,
-            inputs: { 'x[0]': i / EVENTS_PER_STREAM_ENTRY, 'x[1]': 1 - i / EVENTS_PER_STREAM_ENTRY },
+            inputs: null,
+            input_columns: packInputColumnMeans({ x: new ort.Tensor('float64', Float64Array.of(i / EVENTS_PER_STREAM_ENTRY, 1 - i / EVENTS_PER_STREAM_ENTRY), [1, 2]) }),
             output: { value: i / 1000 },
             payload: null,
           })),
