@@ -4,13 +4,13 @@ import { buildMlp, buildRowSum } from '@switchyard/onnx/testing';
 
 export const LIGHT = 'light';
 export const HEAVY = 'heavy';
+export const DEFAULT_LIGHT_FEATURES = 64;
 /**
  * The light model's input width, 64 unless BENCH_LIGHT_FEATURES says otherwise. The prediction log
  * keeps one mean of an input that wide; a table of 2 to 32 columns, as most tabular models take, is
- * summarised per column, which costs a logged prediction more (bench/README, "A table's column
- * means"): `BENCH_LIGHT_FEATURES=32` measures that.
+ * summarised per column (bench/README, "A table's column means, packed"): `BENCH_LIGHT_FEATURES=32`
+ * measures that path.
  */
-export const DEFAULT_LIGHT_FEATURES = 64;
 export const LIGHT_FEATURES = lightFeatures(process.env.BENCH_LIGHT_FEATURES);
 export const LIGHT_LAYERS = [LIGHT_FEATURES, 256, 256, 10];
 
