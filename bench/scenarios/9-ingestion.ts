@@ -2,10 +2,22 @@ import { Redis } from 'ioredis';
 import * as ort from 'onnxruntime-node';
 import { Client } from 'pg';
 import { EVENTS_PER_STREAM_ENTRY, predictionStreamKey, STREAM_BATCH_FIELD } from '@switchyard/queues';
-import { packInputColumnMeans } from '@switchyard/tensor';
+import { packInputColumnMeans, summarizeInputMeans } from '@switchyard/tensor';
+import { LIGHT_FEATURES, LIGHT_ROW } from '../models';
 import { poll } from '../http';
 import { check, type ScenarioRecord, verdictOf } from '../record';
 import type { Bench, Scenario } from '../runner';
+
+/**
+ * What a gateway logs of the light model's inputs for the `i`th event of an entry: its row, moved by
+ * `i`, summarised as the gateway summarises it (one mean at the default width, a mean per column for
+ * a table of 32 or fewer, with BENCH_LIGHT_FEATURES).
+ */
+function inputSummaries(i: number) {
+  const row = Float32Array.from(LIGHT_ROW, (value, column) => value + ((i + column) % 7) / 10);
+  const feeds = { input: new ort.Tensor('float32', row, [1, LIGHT_FEATURES]) };
+  return { inputs: summarizeInputMeans(feeds), input_columns: packInputColumnMeans(feeds) };
+}
 
 /** `--ingest-events` events pushed onto the stream as gateways would, timed until every one is a row in PostgreSQL. */
 async function run(bench: Bench, record: ScenarioRecord): Promise<void> {
@@ -32,8 +44,7 @@ async function run(bench: Bench, record: ScenarioRecord): Promise<void> {
             latency_us: 200 + (i % 300),
             status: 200,
             error: null,
-            inputs: null,
-            input_columns: packInputColumnMeans({ x: new ort.Tensor('float64', Float64Array.of(i / EVENTS_PER_STREAM_ENTRY, 1 - i / EVENTS_PER_STREAM_ENTRY), [1, 2]) }),
+            ...inputSummaries(i),
             output: { value: i / 1000 },
             payload: null,
           })),
