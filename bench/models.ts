@@ -13,6 +13,9 @@ export const DEFAULT_LIGHT_FEATURES = 64;
  */
 export const LIGHT_FEATURES = lightFeatures(process.env.BENCH_LIGHT_FEATURES);
 export const LIGHT_LAYERS = [LIGHT_FEATURES, 256, 256, 10];
+/** The setting as the bench scripts' usage tells it. */
+export const LIGHT_FEATURES_USAGE = `BENCH_LIGHT_FEATURES=<n> in the environment sets the light model's input width (default ${DEFAULT_LIGHT_FEATURES}; a table of
+32 columns or fewer is what the prediction log summarises per column).`;
 
 function lightFeatures(setting: string | undefined): number {
   if (setting === undefined || setting === '') return DEFAULT_LIGHT_FEATURES;

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { EVENTS_PER_STREAM_ENTRY } from '@switchyard/queues';
 import type { CommandLine } from './cli';
+import { LIGHT_FEATURES_USAGE } from './models';
 import { SCENARIOS } from './scenarios';
 
 /** The bench's command line: `npm run bench -- [options]`. */
@@ -18,8 +19,7 @@ export const USAGE = `usage: node dist/bench/run.js [options]        (npm run be
                          self-time functions (the profiler slows the gateway: figures are not comparable)
   --help                 this message
 
-BENCH_LIGHT_FEATURES=<n> in the environment sets the light model's input width (default 64; a table of
-32 columns or fewer is what the prediction log summarises per column). GATEWAY_* variables reach the gateways.`;
+${LIGHT_FEATURES_USAGE} GATEWAY_* variables reach the gateways.`;
 
 export interface Options {
   only: number[];

@@ -4,7 +4,7 @@ import { DIST } from '../test/support/processes';
 import { stopWhenOverdueOrSignalled } from './bounded-run';
 import { type CommandLine, optionsOrUsage, setPositiveOptions } from './cli';
 import { type LoadSpec } from './load';
-import { buildModels, LIGHT, LIGHT_FEATURES, LIGHT_PREDICT_BODY } from './models';
+import { buildModels, LIGHT, LIGHT_FEATURES, LIGHT_FEATURES_USAGE, LIGHT_PREDICT_BODY } from './models';
 import { loadsWithCpu } from './process-cpu';
 import { SystemUnderTest } from './system';
 
@@ -38,8 +38,7 @@ export const USAGE = `usage: node dist/bench/side-by-side.js [options]        (n
 
 Each round loads both gateways with /v1 predict on the light model (1,000 routing keys) at once and
 prints each one's CPU µs per response (and its p99) and B/A; the end, the median and range of B/A.
-BENCH_LIGHT_FEATURES=<n> in the environment sets the light model's input width (default 64; a table of
-32 columns or fewer is what the prediction log summarises per column).`;
+${LIGHT_FEATURES_USAGE}`;
 
 export interface SideBySideOptions {
   a: string;
