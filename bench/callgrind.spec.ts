@@ -1,4 +1,4 @@
-import { kindOf, parseAnnotate, parsePerfMap, resolveAddress, summariseWindow } from './callgrind';
+import { instructionLayerOf, kindOf, parseAnnotate, parsePerfMap, resolveAddress, summariseWindow, workDifference } from './callgrind';
 
 const PERF_MAP = [
   'd0eed00 14c4 JS:*handler /work/main/dist/apps/gateway/src/predict/predict.route.js:26:18',
@@ -68,5 +68,55 @@ describe('callgrind counts of a Node process', () => {
         { name: 'JS:*handler /work/main/dist/apps/gateway/src/predict/predict.route.js:26:18', instructions: 4_000 },
       ],
     });
+  });
+
+  it('puts each function in the layer its code belongs to', () => {
+    expect(instructionLayerOf('JS:*handler /work/main/dist/apps/gateway/src/predict/predict.route.js:26:18')).toBe('Switchyard (JavaScript)');
+    expect(instructionLayerOf('JS:*hookIterator /work/main/node_modules/fastify/lib/hooks.js:410:23')).toBe('Fastify (JavaScript)');
+    expect(instructionLayerOf('JS:* file:///work/main/node_modules/@nestjs/platform-fastify/adapters/fastify-adapter.js:289:44')).toBe('Nest (JavaScript)');
+    expect(instructionLayerOf('JS:^sendCommand /work/main/node_modules/ioredis/built/Redis.js:354:16')).toBe('ioredis, prom-client (JavaScript)');
+    expect(instructionLayerOf('JS:*get node:_http_incoming:109:16')).toBe('Node core (JavaScript)');
+    expect(instructionLayerOf('JS:* node:internal/streams/readable:1127:33')).toBe('Node core (JavaScript)');
+    expect(instructionLayerOf('RegExp:[^\\t\\x20-\\x7e\\x80-\\xff]')).toBe('other JavaScript and regular expressions');
+    expect(instructionLayerOf('native libonnxruntime.so.1')).toBe('onnxruntime (its native code, the binding, N-API)');
+    expect(instructionLayerOf('JS:*run /work/main/node_modules/onnxruntime-common/dist/cjs/inference-session-impl.js:13:14')).toBe('onnxruntime (its native code, the binding, N-API)');
+    expect(instructionLayerOf('v8::internal::JsonStringifier::SerializeString(v8::internal::Handle<v8::internal::String>)')).toBe('V8: JSON');
+    expect(instructionLayerOf('v8::base::FastDtoa(double, v8::base::FastDtoaMode, int, v8::base::Vector<char>, int*, int*)')).toBe('V8: JSON');
+    expect(instructionLayerOf('Builtins_KeyedLoadIC_Megamorphic')).toBe('V8: property access (inline caches, lookups, maps)');
+    expect(instructionLayerOf('Builtins_LoadIC')).toBe('V8: property access (inline caches, lookups, maps)');
+    expect(instructionLayerOf('Builtins_StringAdd_CheckNone')).toBe('V8: other builtins and runtime');
+    expect(instructionLayerOf('InferenceSessionWrap::Run(Napi::CallbackInfo const&)')).toBe('onnxruntime (its native code, the binding, N-API)');
+    expect(instructionLayerOf('napi_typeof')).toBe('onnxruntime (its native code, the binding, N-API)');
+    expect(instructionLayerOf('_int_malloc')).toBe("libc, libuv, llhttp, Node's C++");
+    expect(instructionLayerOf('llhttp__internal_execute')).toBe("libc, libuv, llhttp, Node's C++");
+  });
+
+  it("compares two processes' work per request, by function whatever tier ran it and by layer, most more first, leaving out collection and compilation", () => {
+    const gateway = [
+      { name: 'native libonnxruntime.so.1', instructions: 5_500_000 },
+      { name: 'JS:*handler /work/main/dist/apps/gateway/src/predict/predict.route.js:26:18', instructions: 300_000 },
+      { name: 'JS:^handler /work/main/dist/apps/gateway/src/predict/predict.route.js:26:18', instructions: 100_000 },
+      { name: 'Builtins_LoadIC', instructions: 900_000 },
+      { name: 'v8::internal::Scavenger::ScavengePage(v8::internal::MemoryChunk*)', instructions: 2_000_000 },
+    ];
+    const bare = [
+      { name: 'native libonnxruntime.so.1', instructions: 2_700_000 },
+      { name: 'Builtins_LoadIC', instructions: 200_000 },
+      { name: 'JS:* /work/main/dist/bench/bare-server.js:68:42', instructions: 100_000 },
+    ];
+    const { functions, layers } = workDifference(gateway, 1_000, bare, 500);
+    expect(functions).toEqual([
+      { name: 'Builtins_LoadIC', subject: 900, baseline: 400, difference: 500 },
+      { name: 'JS:handler /work/main/dist/apps/gateway/src/predict/predict.route.js:26:18', subject: 400, baseline: 0, difference: 400 },
+      { name: 'native libonnxruntime.so.1', subject: 5_500, baseline: 5_400, difference: 100 },
+      { name: 'JS: /work/main/dist/bench/bare-server.js:68:42', subject: 0, baseline: 200, difference: -200 },
+    ]);
+    // Bare's handler is a script of the bench, not of Switchyard's apps or libs.
+    expect(layers).toEqual([
+      { name: 'V8: property access (inline caches, lookups, maps)', subject: 900, baseline: 400, difference: 500 },
+      { name: 'Switchyard (JavaScript)', subject: 400, baseline: 0, difference: 400 },
+      { name: 'onnxruntime (its native code, the binding, N-API)', subject: 5_500, baseline: 5_400, difference: 100 },
+      { name: 'other JavaScript and regular expressions', subject: 0, baseline: 200, difference: -200 },
+    ]);
   });
 });

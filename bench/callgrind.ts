@@ -120,3 +120,77 @@ export function summariseWindow(costs: readonly FunctionCost[], requests: number
       .map((cost) => ({ name: cost.name, instructions: perRequest(cost.instructions) })),
   };
 }
+
+/**
+ * Where a function's instructions belong, for a difference between two processes by layer. JavaScript
+ * by its script (Switchyard's build, its libraries, Node's own); V8's runtime and builtins (property
+ * loads and stores, JSON, strings, allocation) apart, since they are what JavaScript calls into and
+ * callgrind charges them to themselves, not to their callers.
+ */
+export const INSTRUCTION_LAYERS: Array<[layer: string, pattern: RegExp]> = [
+  // N-API is the binding's way into V8; no other native addon is on a prediction's path.
+  ['onnxruntime (its native code, the binding, N-API)', /^native libonnxruntime|node_modules\/onnxruntime-(node|common)\/|Ort::|InferenceSessionWrap|TensorValue|^napi_|napi_env|Napi::/],
+  ['Switchyard (JavaScript)', /\/dist\/(apps|libs)\//],
+  ['Nest (JavaScript)', /node_modules\/(@nestjs\/|@fastify\/middie|rxjs|reflect-metadata)/],
+  ['Fastify (JavaScript)', /node_modules\/(fastify|@fastify\/|find-my-way|secure-json-parse|fast-json-stringify|fast-querystring|toad-cache)\//],
+  ['ioredis, prom-client (JavaScript)', /node_modules\/(ioredis|@ioredis\/|prom-client|denque|redis-parser|standard-as-callback|cluster-key-slot)\//],
+  ['Node core (JavaScript)', /^JS:\S+ node:/],
+  ['other JavaScript and regular expressions', /^(JS|RegExp):/],
+  ['V8: JSON', /JsonParser|JsonStringifier|Strtod|StringToDouble|Dtoa|DoubleToCString|NumberToString/],
+  ['V8: property access (inline caches, lookups, maps)', /IC_|IC$|ICTrampoline|ICBaseline|LookupIterator|Lookup|TransitionArray|FieldIndex|FastPropertyAt|DescriptorArray|Map::|HasOwnProperty|SetProperty|GetProperty|DefineKeyedOwn|DefineNamedOwn/],
+  ['V8: other builtins and runtime', /^Builtins?_|^Builtin:|v8::|Runtime_/],
+  ["libc, libuv, llhttp, Node's C++", /.*/],
+];
+
+export function instructionLayerOf(name: string): string {
+  for (const [layer, pattern] of INSTRUCTION_LAYERS) if (pattern.test(name)) return layer;
+  return INSTRUCTION_LAYERS[INSTRUCTION_LAYERS.length - 1][0];
+}
+
+export interface CostDifference {
+  name: string;
+  /** Per request (or event), in instructions: the subject's, the baseline's, and the first less the second. */
+  subject: number;
+  baseline: number;
+  difference: number;
+}
+
+/**
+ * The work of one process against another's, per function and per layer, each per request and
+ * largest difference first. A JavaScript function is one name whichever tier ran it (`*` optimized,
+ * `^` baseline, `~` interpreted, which differ between processes and windows); garbage collection and
+ * compilation are left out, as in {@link summariseWindow}.
+ */
+export function workDifference(
+  subject: readonly FunctionCost[],
+  subjectRequests: number,
+  baseline: readonly FunctionCost[],
+  baselineRequests: number,
+): { functions: CostDifference[]; layers: CostDifference[] } {
+  const tally = (costs: readonly FunctionCost[], requests: number, keyOf: (name: string) => string) => {
+    const sums = new Map<string, number>();
+    for (const cost of costs) {
+      if (kindOf(cost.name) !== 'work') continue;
+      const key = keyOf(cost.name);
+      sums.set(key, (sums.get(key) ?? 0) + cost.instructions / requests);
+    }
+    return sums;
+  };
+  const compare = (keyOf: (name: string) => string): CostDifference[] => {
+    const ours = tally(subject, subjectRequests, keyOf);
+    const theirs = tally(baseline, baselineRequests, keyOf);
+    return [...new Set([...ours.keys(), ...theirs.keys()])]
+      .map((name) => {
+        const a = Math.round(ours.get(name) ?? 0);
+        const b = Math.round(theirs.get(name) ?? 0);
+        return { name, subject: a, baseline: b, difference: a - b };
+      })
+      .sort((x, y) => y.difference - x.difference || x.name.localeCompare(y.name));
+  };
+  return { functions: compare(anyTier), layers: compare(instructionLayerOf) };
+}
+
+/** A V8 code object's name without its tier mark: `JS:*f file` and `JS:^f file` are one function. */
+function anyTier(name: string): string {
+  return name.replace(/^JS:[*^~+]/, 'JS:');
+}

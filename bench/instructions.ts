@@ -11,7 +11,7 @@ import { timeOrderedUuid } from '@switchyard/http';
 import { EVENTS_PER_STREAM_ENTRY, predictionStreamKey, STREAM_BATCH_FIELD } from '@switchyard/queues';
 import { DIST, freePort, type Spawned, waitForHttp } from '../test/support/processes';
 import { stopWhenOverdueOrSignalled } from './bounded-run';
-import { parseAnnotate, parsePerfMap, summariseWindow, type WindowSummary } from './callgrind';
+import { type CostDifference, type FunctionCost, parseAnnotate, parsePerfMap, summariseWindow, type WindowSummary, workDifference } from './callgrind';
 import { type CommandLine, optionsOrUsage, setPositiveOptions } from './cli';
 import { poll } from './http';
 import { buildModels, LIGHT, LIGHT_PREDICT_BODY, ROUTING_KEYS } from './models';
@@ -205,7 +205,13 @@ function ingestionLoad(system: SystemUnderTest, workerPort: number): CountedLoad
   };
 }
 
-async function countTarget(system: SystemUnderTest, target: Target, options: InstructionOptions, agent: http.Agent): Promise<WindowSummary[]> {
+/** A counted window: its summary, and every function's cost in it (for the difference against bare). */
+interface CountedWindow {
+  summary: WindowSummary;
+  costs: FunctionCost[];
+}
+
+async function countTarget(system: SystemUnderTest, target: Target, options: InstructionOptions, agent: http.Agent): Promise<CountedWindow[]> {
   const port = await freePort();
   const outDir = path.join(system.work, `callgrind-${target}`);
   await mkdir(outDir, { recursive: true });
@@ -251,7 +257,7 @@ async function countTarget(system: SystemUnderTest, target: Target, options: Ins
     await load.ready(server);
     await load.give(options.warm);
     await control('-i', 'on');
-    const windows: WindowSummary[] = [];
+    const windows: CountedWindow[] = [];
     for (let window = 1; window <= options.windows; window++) {
       await control('-z');
       await load.give(options.window);
@@ -260,8 +266,9 @@ async function countTarget(system: SystemUnderTest, target: Target, options: Ins
       const annotated = await run('callgrind_annotate', ['--threshold=100', '--inclusive=no', dump], { maxBuffer: 64 * 1024 * 1024 });
       const perfMap = parsePerfMap(await readFile(`/tmp/perf-${pid}.map`, 'utf8'));
       const counted = load.unit === 'event' ? Math.ceil(options.window / EVENTS_PER_STREAM_ENTRY) * EVENTS_PER_STREAM_ENTRY : options.window;
-      const summary = summariseWindow(parseAnnotate(annotated.stdout, perfMap), counted, options.top);
-      windows.push(summary);
+      const costs = parseAnnotate(annotated.stdout, perfMap);
+      const summary = summariseWindow(costs, counted, options.top);
+      windows.push({ summary, costs });
       console.log(`${target} window ${window}: ${summary.total} instructions per ${load.unit} (gc ${summary.gc}, compiler ${summary.compiler}, work ${summary.work})`);
       if (options.keep) await copyFile(dump, path.join(options.keep, `${target}.callgrind.out.${window}`));
     }
@@ -272,6 +279,36 @@ async function countTarget(system: SystemUnderTest, target: Target, options: Ins
     if (options.keep) await copyFile(`/tmp/perf-${pid}.map`, path.join(options.keep, `${target}.perf.map`)).catch(() => undefined);
     await rm(`/tmp/perf-${pid}.map`, { force: true });
   }
+}
+
+/**
+ * Each server counted beside bare, against bare: its quietest window's work less bare's, per request, by
+ * layer and by function (printed, and returned for the JSON). What bare does not do is the gap.
+ */
+function againstBare(quietest: Partial<Record<Target, CountedWindow>>, top: number): Record<string, ReturnType<typeof workDifference>> {
+  const bare = quietest.bare;
+  const differences: Record<string, ReturnType<typeof workDifference>> = {};
+  if (!bare) return differences;
+  for (const target of ['gateway', 'gateway-log-off'] as const) {
+    const counted = quietest[target];
+    if (!counted) continue;
+    const { layers, functions } = workDifference(counted.costs, counted.summary.requests, bare.costs, bare.summary.requests);
+    const width = Math.max(9, target.length + 1);
+    const row = (more: string, it: string, base: string, name: string) => `${more.padStart(9)}${it.padStart(width)}${base.padStart(9)}  ${name.slice(0, 120)}`;
+    const line = (d: CostDifference) => row(signed(d.difference), String(d.subject), String(d.baseline), d.name);
+    console.log(`${target} against bare, the work per request in their quietest windows: ${counted.summary.work} against ${bare.summary.work} (${signed(counted.summary.work - bare.summary.work)})`);
+    console.log(row('more by', target, 'bare', 'layer'));
+    for (const layer of layers) console.log(line(layer));
+    console.log(row('more by', target, 'bare', `the ${top} functions it spends most more on than bare`));
+    for (const fn of functions.slice(0, top)) console.log(line(fn));
+    console.log('');
+    differences[target] = { layers, functions: functions.slice(0, 100) };
+  }
+  return differences;
+}
+
+function signed(value: number): string {
+  return value > 0 ? `+${value}` : String(value);
 }
 
 async function main(): Promise<void> {
@@ -290,16 +327,20 @@ async function main(): Promise<void> {
     await system.stopProcess(system.gateways[0].process);
     await writeFile(path.join(system.work, 'light.onnx'), system.models.light[0]);
     const results: Record<string, WindowSummary[]> = {};
+    const quietest: Partial<Record<Target, CountedWindow>> = {};
     for (const target of options.targets) {
-      results[target] = await countTarget(system, target, options, agent);
-      const quietest = results[target].reduce((best, window) => (window.work < best.work ? window : best));
+      const windows = await countTarget(system, target, options, agent);
+      results[target] = windows.map((window) => window.summary);
+      const least = windows.reduce((best, window) => (window.summary.work < best.summary.work ? window : best));
+      quietest[target] = least;
       console.log(`\n${target}: the work's functions in its quietest window (instructions per ${target === 'worker' ? 'event' : 'request'})`);
-      for (const cost of quietest.top) console.log(`${String(cost.instructions).padStart(9)}  ${cost.name.slice(0, 140)}`);
+      for (const cost of least.summary.top) console.log(`${String(cost.instructions).padStart(9)}  ${cost.name.slice(0, 140)}`);
       console.log('');
     }
+    const differences = againstBare(quietest, options.top);
     const file = path.join(__dirname, '..', '..', 'bench', 'results', `instructions-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
     await mkdir(path.dirname(file), { recursive: true });
-    await writeFile(file, JSON.stringify({ options, results }, null, 2));
+    await writeFile(file, JSON.stringify({ options, results, differences }, null, 2));
     console.log(`wrote ${path.relative(process.cwd(), file)}`);
   } finally {
     agent.destroy();
