@@ -1,4 +1,4 @@
-import { openApiPathOf, ruleForOpenApiPath } from './route-rules';
+import { type AppName, openApiPathOf, ROUTE_RULES, ruleFor, ruleForOpenApiPath } from './route-rules';
 
 describe('openApiPathOf', () => {
   it.each([
@@ -19,5 +19,28 @@ describe('ruleForOpenApiPath', () => {
     expect(ruleForOpenApiPath('registry', 'GET', '/v1/models/{name}')).toBe('viewer');
     expect(ruleForOpenApiPath('gateway', 'DELETE', '/v1/models/{name}:predict')).toBeUndefined();
     expect(ruleForOpenApiPath('gateway', 'GET', '/v1/models/{model}')).toBeUndefined();
+  });
+});
+
+describe('ruleFor', () => {
+  it("finds every rule of the table by its method and route pattern, and a HEAD by its GET's", () => {
+    for (const app of Object.keys(ROUTE_RULES) as AppName[]) {
+      for (const [route, rule] of Object.entries(ROUTE_RULES[app])) {
+        const [method, pattern] = route.split(' ');
+        expect({ app, route, rule: ruleFor(app, method, pattern) }).toEqual({ app, route, rule });
+      }
+    }
+    expect(ruleFor('gateway', 'HEAD', '/v2/health/ready')).toBe('public');
+    expect(ruleFor('registry', 'HEAD', '/v1/models/:name')).toBe('viewer');
+  });
+
+  it('has no rule for a route, a method or an app the table does not pair, nor for names every object has', () => {
+    expect(ruleFor('gateway', 'GET', '/v1/models/:name/predict')).toBeUndefined();
+    expect(ruleFor('gateway', 'POST', '/v1/keys')).toBeUndefined();
+    expect(ruleFor('worker', 'POST', '/v1/models/:name/predict')).toBeUndefined();
+    expect(ruleFor('gateway', 'post', '/v1/models/:name/predict')).toBeUndefined();
+    expect(ruleFor('gateway', 'constructor', '/')).toBeUndefined();
+    expect(ruleFor('gateway', 'GET', '__proto__')).toBeUndefined();
+    expect(ruleFor('gateway', 'POST', 'constructor')).toBeUndefined();
   });
 });
