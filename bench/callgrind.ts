@@ -155,6 +155,11 @@ export interface CostDifference {
   difference: number;
 }
 
+export interface WorkDifference {
+  functions: CostDifference[];
+  layers: CostDifference[];
+}
+
 /**
  * The work of one process against another's, per function and per layer, each per request and
  * largest difference first. A JavaScript function is one name whichever tier ran it (`*` optimized,
@@ -166,7 +171,7 @@ export function workDifference(
   subjectRequests: number,
   baseline: readonly FunctionCost[],
   baselineRequests: number,
-): { functions: CostDifference[]; layers: CostDifference[] } {
+): WorkDifference {
   const tally = (costs: readonly FunctionCost[], requests: number, keyOf: (name: string) => string) => {
     const sums = new Map<string, number>();
     for (const cost of costs) {

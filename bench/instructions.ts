@@ -11,7 +11,7 @@ import { timeOrderedUuid } from '@switchyard/http';
 import { EVENTS_PER_STREAM_ENTRY, predictionStreamKey, STREAM_BATCH_FIELD } from '@switchyard/queues';
 import { DIST, freePort, type Spawned, waitForHttp } from '../test/support/processes';
 import { stopWhenOverdueOrSignalled } from './bounded-run';
-import { type CostDifference, type FunctionCost, parseAnnotate, parsePerfMap, summariseWindow, type WindowSummary, workDifference } from './callgrind';
+import { type CostDifference, type FunctionCost, parseAnnotate, parsePerfMap, summariseWindow, type WindowSummary, workDifference, type WorkDifference } from './callgrind';
 import { type CommandLine, optionsOrUsage, setPositiveOptions } from './cli';
 import { poll } from './http';
 import { buildModels, LIGHT, LIGHT_PREDICT_BODY, ROUTING_KEYS } from './models';
@@ -285,9 +285,9 @@ async function countTarget(system: SystemUnderTest, target: Target, options: Ins
  * Each server counted beside bare, against bare: its quietest window's work less bare's, per request, by
  * layer and by function (printed, and returned for the JSON). What bare does not do is the gap.
  */
-function againstBare(quietest: Partial<Record<Target, CountedWindow>>, top: number): Record<string, ReturnType<typeof workDifference>> {
+function againstBare(quietest: Partial<Record<Target, CountedWindow>>, top: number): Record<string, WorkDifference> {
   const bare = quietest.bare;
-  const differences: Record<string, ReturnType<typeof workDifference>> = {};
+  const differences: Record<string, WorkDifference> = {};
   if (!bare) return differences;
   for (const target of ['gateway', 'gateway-log-off'] as const) {
     const counted = quietest[target];
