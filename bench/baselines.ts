@@ -3,7 +3,7 @@ import { SERVING_SESSION_OPTIONS } from '@switchyard/onnx';
 import { ms, ratio, round, round1, times } from './figures';
 import { combine, type LoadOutcome } from './load';
 import { BATCHING, HEAVY, HEAVY_LAYERS, HEAVY_ROW, LIGHT, LIGHT_LAYERS, LIGHT_ROW } from './models';
-import { loadsOnOneServer, loadWithCpu } from './process-cpu';
+import { loadCpuUsPerResponse, loadsOnOneServer, loadWithCpu } from './process-cpu';
 import { cpuCell, loadRow, type Row, withoutHistogram } from './record';
 import type { Bench } from './runner';
 
@@ -14,6 +14,42 @@ interface InProcess {
   runs: number;
   inferences_per_s: number;
   run_ms: number;
+}
+
+/** One run of the bare server: the load's outcome (the loads' together), its CPU per response, each load's. */
+interface BareRun {
+  outcome: LoadOutcome;
+  cpuUsPerRequest: number;
+  loads: LoadOutcome[];
+}
+
+/** The bare server around a gateway's run (Baselines.bracket): the mean of the run before it and the run after. */
+export interface BareAround {
+  rps: number;
+  p99Ms: number;
+  cpuUsPerRequest: number;
+  /** The load generator's own CPU per response. */
+  loadCpuUsPerResponse: number;
+  /** Before, after. */
+  runs: [LoadOutcome, LoadOutcome];
+}
+
+/** The bare runs around a gateway's, for the results file. */
+export function bareAroundJson(around: BareAround): Record<string, unknown> {
+  const [before, after] = around.runs;
+  return {
+    rps: round1(around.rps),
+    p99_ms: around.p99Ms,
+    cpu_us_per_request: round1(around.cpuUsPerRequest),
+    before: withoutHistogram(before),
+    after: withoutHistogram(after),
+  };
+}
+
+/** How far the host moved between the bare runs around a gateway's, for a row's ratio. */
+export function describeAround(around: BareAround, name = 'bare'): string {
+  const [before, after] = around.runs;
+  return `${name} around it ${round(before.rps)} → ${round(after.rps)} req/s`;
 }
 
 /** The limit: a tight loop of session.run on one session in this process, nothing else running. */
@@ -96,53 +132,94 @@ export class Baselines {
   }
 
   async measureBare(bench: Bench): Promise<void> {
-    const { system, connections } = bench;
-    // `workers` bare servers on one port (a node:cluster of them beyond 1), driven by as many load
-    // generators at once with the connections split between them, as scenario 2 drives the gateway.
-    const runBare = async (workers: number): Promise<LoadOutcome[]> => {
-      const { url, process: server } = await system.bareServer(workers);
-      try {
-        if (workers === 1) {
-          const { outcome, cpuUsPerRequest } = await loadWithCpu(bench.spec('bare 1/1', url, { connections }), server.child.pid!);
-          this.bareCpuUsPerRequest = cpuUsPerRequest;
-          return [outcome];
-        }
-        const perLoad = Math.max(1, Math.round(connections / workers));
-        const specs = Array.from({ length: workers }, (_, i) => bench.spec(`bare ${i + 1}/${workers}`, url, { connections: perLoad }));
-        const { outcomes, cpuUsPerRequest } = await loadsOnOneServer(`bare x${workers}`, specs, server.child.pid!);
-        this.bareTwoCpuUsPerRequest = cpuUsPerRequest;
-        return outcomes;
-      } finally {
-        await system.stopProcess(server);
-      }
-    };
-    const [bare] = await runBare(1);
-    this.bare = bare;
-    this.json.bare = { ...withoutHistogram(bare), cpu_us_per_request: round1(this.bareCpuUsPerRequest) };
+    const { connections } = bench;
+    const [bare] = await this.withBareServer(bench, 1, (load) => load());
+    this.bare = bare.outcome;
+    this.bareCpuUsPerRequest = bare.cpuUsPerRequest;
+    this.json.bare = { ...withoutHistogram(bare.outcome), cpu_us_per_request: round1(this.bareCpuUsPerRequest) };
     this.rows.push(
-      loadRow('base', `bare Fastify + onnxruntime, light, ${connections} conn`, bare, {
+      loadRow('base', `bare Fastify + onnxruntime, light, ${connections} conn`, bare.outcome, {
         cpu: cpuCell(this.bareCpuUsPerRequest),
-        ratio: `${times(ratio(bare.rps, this.inProcessLight?.inferences_per_s))} in-proc`,
+        ratio: `${times(ratio(bare.outcome.rps, this.inProcessLight?.inferences_per_s))} in-proc`,
       }),
     );
     if (bench.selected(2)) {
-      const outcomes = await runBare(2);
-      this.bareTwo = combine('bare x2', outcomes);
-      this.json.bare_two_workers = { combined: withoutHistogram(this.bareTwo), loads: outcomes.map(withoutHistogram), cpu_us_per_request: round1(this.bareTwoCpuUsPerRequest) };
+      const [two] = await this.withBareServer(bench, 2, (load) => load());
+      this.bareTwo = two.outcome;
+      this.bareTwoCpuUsPerRequest = two.cpuUsPerRequest;
+      this.json.bare_two_workers = { combined: withoutHistogram(two.outcome), loads: two.loads.map(withoutHistogram), cpu_us_per_request: round1(this.bareTwoCpuUsPerRequest) };
       this.rows.push(
-        loadRow('base', `bare x2 workers on one port, ${connections} conn total`, this.bareTwo, {
+        loadRow('base', `bare x2 workers on one port, ${connections} conn total`, two.outcome, {
           cpu: cpuCell(this.bareTwoCpuUsPerRequest),
-          ratio: `${times(ratio(this.bareTwo.rps, bare.rps))} bare`,
+          ratio: `${times(ratio(two.outcome.rps, bare.outcome.rps))} bare`,
         }),
       );
     }
   }
 
-  /** A gateway run's req/s and p99 against the bare server's, and its req/s against the limit. */
-  ratios(outcome: LoadOutcome): { rps: number | null; p99: number | null; inProcess: number | null } {
+  /**
+   * The bare server measured right before and right after `measure` (a gateway's run), `workers` of
+   * it on one port, driven as scenario 1 (one load) or scenario 2 (a load per worker) drive theirs.
+   * This host's speed moves by a fifth or more within minutes, so a gateway's ratio to a bare run
+   * measured minutes earlier says as much about the host's minute as about the gateway; against the
+   * mean of two runs on either side of it, the drift mostly cancels (scenario 11 brackets its shadow
+   * run the same way).
+   */
+  async bracket<T>(bench: Bench, workers: number, measure: () => Promise<T>): Promise<{ result: T; bare: BareAround }> {
+    let result!: T;
+    const [before, after] = await this.withBareServer(bench, workers, async (load) => {
+      await load();
+      result = await measure();
+      await load();
+    });
+    const mean = (pick: (run: BareRun) => number) => (pick(before) + pick(after)) / 2;
     return {
-      rps: ratio(outcome.rps, this.bare?.rps),
-      p99: ratio(outcome.latency.p99_ms, this.bare?.latency.p99_ms),
+      result,
+      bare: {
+        rps: mean((run) => run.outcome.rps),
+        p99Ms: mean((run) => run.outcome.latency.p99_ms),
+        cpuUsPerRequest: mean((run) => run.cpuUsPerRequest),
+        loadCpuUsPerResponse: mean((run) => loadCpuUsPerResponse(run.outcome)),
+        runs: [before.outcome, after.outcome],
+      },
+    };
+  }
+
+  /**
+   * Starts the bare server (`workers` on one port), lets `use` drive it through `load` as often as it
+   * likes, stops it, and returns each load's run in order.
+   */
+  private async withBareServer(bench: Bench, workers: number, use: (load: () => Promise<void>) => Promise<void>): Promise<BareRun[]> {
+    const { system, connections } = bench;
+    const { url, process: server } = await system.bareServer(workers);
+    const outcomes: BareRun[] = [];
+    try {
+      await use(async () => {
+        const label = workers === 1 ? 'bare' : `bare x${workers}`;
+        if (workers === 1) {
+          const { outcome, cpuUsPerRequest } = await loadWithCpu(bench.spec(`${label} 1/1`, url, { connections }), server.child.pid!);
+          outcomes.push({ outcome, cpuUsPerRequest, loads: [outcome] });
+          return;
+        }
+        const perLoad = Math.max(1, Math.round(connections / workers));
+        const specs = Array.from({ length: workers }, (_, i) => bench.spec(`${label} ${i + 1}/${workers}`, url, { connections: perLoad }));
+        const { outcomes: loads, cpuUsPerRequest } = await loadsOnOneServer(label, specs, server.child.pid!);
+        outcomes.push({ outcome: combine(label, loads), cpuUsPerRequest, loads });
+      });
+    } finally {
+      await system.stopProcess(server);
+    }
+    return outcomes;
+  }
+
+  /**
+   * A gateway run's req/s and p99 against the bare server's (the runs around it when given, else the
+   * baseline measured before the system started), and its req/s against the limit.
+   */
+  ratios(outcome: LoadOutcome, around?: BareAround): { rps: number | null; p99: number | null; inProcess: number | null } {
+    return {
+      rps: ratio(outcome.rps, around ? around.rps : this.bare?.rps),
+      p99: ratio(outcome.latency.p99_ms, around ? around.p99Ms : this.bare?.latency.p99_ms),
       inProcess: ratio(outcome.rps, this.inProcessLight?.inferences_per_s),
     };
   }

@@ -94,6 +94,18 @@ describe('npm run bench (dist/bench/run.js)', () => {
       expect(oip.runs.grpc).toMatchObject({ non2xx: 0, errors: 0, status_codes: { OK: expect.any(Number) } });
       expect(oip.runs.grpc.rps).toBeGreaterThan(0);
       expect(gateway.extra.challenger_share_percent).toBeGreaterThan(0);
+      // Rows 1 and 3 are compared with bare measured right before and after them, as their rows say.
+      for (const [scenario, row] of [
+        [gateway, '1'],
+        [oip, '3'],
+      ]) {
+        const { before, after, rps, p99_ms: p99, cpu_us_per_request: cpu } = scenario.extra.bare_around;
+        for (const bare of [before, after]) expect(bare).toMatchObject({ non2xx: 0, errors: 0, rps: expect.any(Number) });
+        expect(rps).toBeCloseTo((before.rps + after.rps) / 2, 0);
+        expect(p99).toBeCloseTo((before.latency.p99_ms + after.latency.p99_ms) / 2, 2);
+        expect(cpu).toBeGreaterThan(0);
+        expect(output).toMatch(new RegExp(`^${row}\\s.*\\(bare around it \\d+ → \\d+ req/s\\)`, 'm'));
+      }
       // The whole machine's CPU per response: the load generator's own share is measured in every run.
       expect(report.baselines.bare.load_cpu_s).toBeGreaterThan(0);
       expect(gateway.runs.gateway.load_cpu_s).toBeGreaterThan(0);

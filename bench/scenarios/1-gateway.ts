@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { type CpuProfile, summariseProfile } from '../cpu-profile';
+import { type BareAround, bareAroundJson, describeAround } from '../baselines';
 import { cpuBudget, describeBudgets } from '../cpu-budget';
 import { percentile, ratio, round1, times } from '../figures';
 import { predictionsByVariant } from '../gateway-metrics';
@@ -19,39 +20,40 @@ async function run(bench: Bench, record: ScenarioRecord): Promise<void> {
   const { system } = bench;
   const gateway = system.gateways[0];
   const before = predictionsByVariant(await system.metrics(), LIGHT);
-  // "Metrics on": a scraper reads /metrics once a second during the run, as a (busy) Prometheus would.
   const scrapes: number[] = [];
   let scrapeFailures = 0;
-  let scraping = true;
-  const scraper = (async () => {
-    while (scraping) {
-      const t0 = performance.now();
-      try {
-        await system.metrics();
-        scrapes.push(performance.now() - t0);
-      } catch {
-        scrapeFailures++;
-      }
-      await sleep(1000);
-    }
-  })();
   const profiling = system.profileFile !== null;
-  let outcome: LoadOutcome;
-  let cpuUsPerRequest: number;
-  let beside: Record<string, number>;
-  try {
-    ({ outcome, cpuUsPerRequest, besideCpuUsPerRequest: beside } = await loadWithCpu(
-      bench.spec('gateway /v1 predict', gateway.url),
-      gateway.process.child.pid!,
-      () => {
-        if (profiling) gateway.process.child.kill('SIGUSR1');
-      },
-      ingestionProcesses(bench.system.workerPid),
-    ));
-  } finally {
-    scraping = false;
-    await scraper;
-  }
+  // Bare is measured right before and after the gateway's run, and the ratios are to their mean.
+  const { result, bare } = await bench.baselines.bracket(bench, 1, async () => {
+    // "Metrics on": a scraper reads /metrics once a second during the run, as a (busy) Prometheus would.
+    let scraping = true;
+    const scraper = (async () => {
+      while (scraping) {
+        const t0 = performance.now();
+        try {
+          await system.metrics();
+          scrapes.push(performance.now() - t0);
+        } catch {
+          scrapeFailures++;
+        }
+        await sleep(1000);
+      }
+    })();
+    try {
+      return await loadWithCpu(
+        bench.spec('gateway /v1 predict', gateway.url),
+        gateway.process.child.pid!,
+        () => {
+          if (profiling) gateway.process.child.kill('SIGUSR1');
+        },
+        ingestionProcesses(bench.system.workerPid),
+      );
+    } finally {
+      scraping = false;
+      await scraper;
+    }
+  });
+  const { outcome, cpuUsPerRequest, besideCpuUsPerRequest: beside } = result;
   if (profiling) {
     gateway.process.child.kill('SIGUSR1');
     const profile = await poll('CPU profile written', 20_000, async () => {
@@ -65,8 +67,8 @@ async function run(bench: Bench, record: ScenarioRecord): Promise<void> {
   const champion = (after.champion ?? 0) - (before.champion ?? 0);
   const challenger = (after.challenger ?? 0) - (before.challenger ?? 0);
   const share = champion + challenger > 0 ? (100 * challenger) / (champion + challenger) : null;
-  const r = bench.baselines.ratios(outcome);
-  const cpuVsBare = ratio(cpuUsPerRequest, bench.baselines.bareCpuUsPerRequest);
+  const r = bench.baselines.ratios(outcome, bare);
+  const cpuVsBare = ratio(cpuUsPerRequest, bare.cpuUsPerRequest);
   record.checks.push(check('req/s ÷ bare req/s', r.rps, '>=', 0.85), check('p99 ÷ bare p99', r.p99, '<=', 1.5), check('CPU µs/resp ÷ bare CPU µs/resp', cpuVsBare, '<=', 1.25));
   record.failures.push(...servedEverything(outcome, 'scenario 1'));
   if (scrapeFailures) record.failures.push(`scenario 1: ${scrapeFailures} /metrics scrapes failed`);
@@ -80,6 +82,7 @@ async function run(bench: Bench, record: ScenarioRecord): Promise<void> {
     ratio_to_in_process: r.inProcess,
     gateway_cpu_us_per_request: round1(cpuUsPerRequest),
     beside_cpu_us_per_request: roundEach(beside),
+    bare_around: bareAroundJson(bare),
     profile_file: system.profileFile,
     profile_top: bench.profileSummary,
   };
@@ -87,7 +90,7 @@ async function run(bench: Bench, record: ScenarioRecord): Promise<void> {
   record.rows.push(
     loadRow('1', `gateway /v1 predict, light, A/B 90/10, ${bench.connections} conn`, outcome, {
       cpu: cpuCell(cpuUsPerRequest),
-      ratio: `${times(r.rps)} bare, p99 ${times(r.p99)}, CPU ${times(cpuVsBare)}, ${times(r.inProcess)} in-proc`,
+      ratio: `${times(r.rps)} bare, p99 ${times(r.p99)}, CPU ${times(cpuVsBare)}, ${times(r.inProcess)} in-proc (${describeAround(bare)})`,
       target: '≥0.85× bare, p99 ≤1.5×, CPU ≤1.25×',
       verdict: verdictOf(record.checks),
     }),
@@ -117,7 +120,7 @@ async function run(bench: Bench, record: ScenarioRecord): Promise<void> {
         .map((name) => `${name} ${round1(beside[name])} (${round1(offBeside[name])}) µs`)
         .join(', ')}; the log's ingestion takes this from the cores the gateway and the load share`,
     );
-    budgetNote(bench, record, [
+    budgetNote(record, bare, [
       { name: 'gateway, log on', outcome, serverUs: cpuUsPerRequest, beside },
       { name: 'log off', outcome: off, serverUs: offCpu, beside: offBeside },
     ]);
@@ -166,12 +169,11 @@ async function withAuth(bench: Bench, record: ScenarioRecord, open: LoadOutcome,
  * The whole machine's CPU per response, bare against the gateway's runs: the server, the load
  * generator, and (for the gateway) the processes the prediction log keeps busy. On cores they all
  * share, req/s at best is the cores ÷ that sum; the note says how much 0.85× bare leaves the gateway.
+ * Bare is the mean of its runs around scenario 1's, as the ratios are.
  */
-function budgetNote(bench: Bench, record: ScenarioRecord, runs: Array<{ name: string; outcome: LoadOutcome; serverUs: number; beside: Record<string, number> }>): void {
-  const bare = bench.baselines.bare;
-  if (!bare) return;
+function budgetNote(record: ScenarioRecord, bare: BareAround, runs: Array<{ name: string; outcome: LoadOutcome; serverUs: number; beside: Record<string, number> }>): void {
   const cores = cpus().length;
-  const baseline = { name: 'bare', budget: cpuBudget({ server: bench.baselines.bareCpuUsPerRequest, 'load generator': loadCpuUsPerResponse(bare) }, cores), rps: bare.rps };
+  const baseline = { name: 'bare', budget: cpuBudget({ server: bare.cpuUsPerRequest, 'load generator': bare.loadCpuUsPerResponse }, cores), rps: bare.rps };
   const budgeted = runs.map((run) => ({
     name: run.name,
     budget: cpuBudget({ server: run.serverUs, 'load generator': loadCpuUsPerResponse(run.outcome), ...run.beside }, cores),

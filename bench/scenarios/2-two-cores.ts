@@ -1,4 +1,5 @@
 import { cpus } from 'node:os';
+import { bareAroundJson, describeAround } from '../baselines';
 import { cpuBudget, describeBudgets } from '../cpu-budget';
 import { ratio, round, round1, times } from '../figures';
 import { series } from '../gateway-metrics';
@@ -21,35 +22,33 @@ async function run(bench: Bench, record: ScenarioRecord): Promise<void> {
   try {
     const perLoad = Math.max(1, Math.round(bench.connections / WORKERS));
     const specs = Array.from({ length: WORKERS }, (_, i) => bench.spec(`gateway x${WORKERS} workers ${i + 1}/${WORKERS}`, gateway.url, { connections: perLoad }));
-    const { outcomes, combined, cpuUsPerRequest, besideCpuUsPerRequest } = await loadsOnOneServer(
-      `gateway x${WORKERS} workers`,
-      specs,
-      gateway.process.child.pid!,
-      ingestionProcesses(system.workerPid),
+    // Bare x2 is measured right before and after the gateway's run, and the ratio is to their mean.
+    const { result, bare: bareTwo } = await baselines.bracket(bench, WORKERS, () =>
+      loadsOnOneServer(`gateway x${WORKERS} workers`, specs, gateway.process.child.pid!, ingestionProcesses(system.workerPid)),
     );
+    const { outcomes, combined, cpuUsPerRequest, besideCpuUsPerRequest } = result;
     outcomes.forEach((o, i) => record.failures.push(...servedEverything(o, `scenario 2 (load ${i + 1})`)));
     record.runs = { combined: withoutHistogram(combined), loads: outcomes.map(withoutHistogram) };
-    const vsBareTwo = ratio(combined.rps, baselines.bareTwo?.rps);
+    const vsBareTwo = ratio(combined.rps, bareTwo.rps);
     record.checks.push(check(`req/s ÷ bare x${WORKERS} workers req/s`, vsBareTwo, '>=', 0.85));
     record.extra = { per_load_rps: outcomes.map((o) => o.rps), ratio_to_bare: baselines.ratios(combined).rps, ratio_to_single_gateway: ratio(combined.rps, steadyRun(bench)?.rps) };
     record.extra.gateway_cpu_us_per_request = round1(cpuUsPerRequest);
+    record.extra.bare_two_around = bareAroundJson(bareTwo);
     record.notes.push(`gateway x${WORKERS} workers: ${outcomes.map((o) => round(o.rps)).join(' + ')} req/s over the loads; ${times(vsBareTwo)} bare x${WORKERS}`);
-    if (baselines.bareTwo) {
-      // The same arithmetic as scenario 1's note, against the bare cluster: every process of each server, its loads, the log's ingestion.
-      const cores = cpus().length;
-      const bareTwo = {
-        name: `bare x${WORKERS}`,
-        budget: cpuBudget({ server: baselines.bareTwoCpuUsPerRequest, 'load generator': loadCpuUsPerResponse(baselines.bareTwo) }, cores),
-        rps: baselines.bareTwo.rps,
-      };
-      const workers = {
-        name: `gateway x${WORKERS}`,
-        budget: cpuBudget({ server: cpuUsPerRequest, 'load generator': loadCpuUsPerResponse(combined), ...besideCpuUsPerRequest }, cores),
-        rps: combined.rps,
-      };
-      record.extra.cpu_budget = { cores, [bareTwo.name]: bareTwo.budget, [workers.name]: workers.budget };
-      record.notes.push(describeBudgets(cores, bareTwo, [workers], 0.85));
-    }
+    // The same arithmetic as scenario 1's note, against the bare cluster: every process of each server, its loads, the log's ingestion.
+    const cores = cpus().length;
+    const bare = {
+      name: `bare x${WORKERS}`,
+      budget: cpuBudget({ server: bareTwo.cpuUsPerRequest, 'load generator': bareTwo.loadCpuUsPerResponse }, cores),
+      rps: bareTwo.rps,
+    };
+    const workers = {
+      name: `gateway x${WORKERS}`,
+      budget: cpuBudget({ server: cpuUsPerRequest, 'load generator': loadCpuUsPerResponse(combined), ...besideCpuUsPerRequest }, cores),
+      rps: combined.rps,
+    };
+    record.extra.cpu_budget = { cores, [bare.name]: bare.budget, [workers.name]: workers.budget };
+    record.notes.push(describeBudgets(cores, bare, [workers], 0.85));
     // As the runner notes for the other gateways: a light version a worker moved to inference threads
     // (its warm-up read slow on a busy machine) changes the figure. /metrics answers for both workers.
     const metrics = await fetch(`${gateway.url}/metrics`, { signal: AbortSignal.timeout(10_000) }).then((r) => r.text());
@@ -59,7 +58,7 @@ async function run(bench: Bench, record: ScenarioRecord): Promise<void> {
     record.rows.push(
       loadRow('2', `gateway, GATEWAY_WORKERS=${WORKERS} on one port, ${perLoad}+${perLoad} conn`, combined, {
         cpu: cpuCell(cpuUsPerRequest),
-        ratio: `${times(vsBareTwo)} bare x${WORKERS}, ${times(baselines.ratios(combined).rps)} bare`,
+        ratio: `${times(vsBareTwo)} bare x${WORKERS}, ${times(baselines.ratios(combined).rps)} bare (${describeAround(bareTwo, `bare x${WORKERS}`)})`,
         target: `≥0.85× bare x${WORKERS}`,
         verdict: verdictOf(record.checks),
       }),

@@ -1,4 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import { type BareAround, bareAroundJson, describeAround } from '../baselines';
 import { mib, ratio, round1, times } from '../figures';
 import { poll } from '../http';
 import { LIGHT, LIGHT_OIP_BINARY, LIGHT_OIP_BODY, oipBinaryRequest, WIDE, WIDE_FEATURES } from '../models';
@@ -19,7 +20,10 @@ const LARGE_REQUESTS = 3;
 async function run(bench: Bench, record: ScenarioRecord): Promise<void> {
   const gateway = bench.system.gateways[0];
   const pid = gateway.process.child.pid!;
-  const json = await loadWithCpu(bench.spec('gateway /v2 infer', gateway.url, { path: `/v2/models/${LIGHT}/infer`, body: LIGHT_OIP_BODY }), pid);
+  // Bare is measured right before and after the JSON run, and the ratios to bare are to their mean.
+  const { result: json, bare } = await bench.baselines.bracket(bench, 1, () =>
+    loadWithCpu(bench.spec('gateway /v2 infer', gateway.url, { path: `/v2/models/${LIGHT}/infer`, body: LIGHT_OIP_BODY }), pid),
+  );
   const binary = await loadWithCpu(
     bench.spec('gateway /v2 infer (binary)', gateway.url, {
       path: `/v2/models/${LIGHT}/infer`,
@@ -29,8 +33,8 @@ async function run(bench: Bench, record: ScenarioRecord): Promise<void> {
     }),
     pid,
   );
-  const r = bench.baselines.ratios(json.outcome);
-  const rb = bench.baselines.ratios(binary.outcome);
+  const r = bench.baselines.ratios(json.outcome, bare);
+  const rb = bench.baselines.ratios(binary.outcome, bare);
   record.checks.push(check('req/s ÷ bare req/s', r.rps, '>=', 0.8));
   record.failures.push(...servedEverything(json.outcome, 'scenario 3'), ...servedEverything(binary.outcome, 'scenario 3b'));
   record.runs.oip = withoutHistogram(json.outcome);
@@ -41,11 +45,12 @@ async function run(bench: Bench, record: ScenarioRecord): Promise<void> {
     cpu_us_per_request_json: json.cpuUsPerRequest,
     cpu_us_per_request_binary: binary.cpuUsPerRequest,
     binary_ratio_to_bare: rb.rps,
+    bare_around: bareAroundJson(bare),
   };
   record.rows.push(
     loadRow('3', `gateway /v2 infer (OIP), light, ${bench.connections} conn`, json.outcome, {
       cpu: cpuCell(json.cpuUsPerRequest),
-      ratio: `${times(r.rps)} bare, p99 ${times(r.p99)}, CPU ${times(ratio(json.cpuUsPerRequest, bench.baselines.bareCpuUsPerRequest))}, ${times(r.inProcess)} in-proc`,
+      ratio: `${times(r.rps)} bare, p99 ${times(r.p99)}, CPU ${times(ratio(json.cpuUsPerRequest, bare.cpuUsPerRequest))}, ${times(r.inProcess)} in-proc (${describeAround(bare)})`,
       target: '≥0.8× bare',
       verdict: verdictOf(record.checks),
     }),
@@ -56,11 +61,11 @@ async function run(bench: Bench, record: ScenarioRecord): Promise<void> {
       verdict: 'n/a',
     }),
   );
-  await grpcRow(bench, record, json.outcome.rps, json.cpuUsPerRequest);
+  await grpcRow(bench, record, json.outcome.rps, json.cpuUsPerRequest, bare);
   await largeBinaryInput(bench, record);
 }
 
-async function grpcRow(bench: Bench, record: ScenarioRecord, jsonRps: number, jsonCpuUs: number): Promise<void> {
+async function grpcRow(bench: Bench, record: ScenarioRecord, jsonRps: number, jsonCpuUs: number, bare: BareAround): Promise<void> {
   const gateway = bench.system.gateways[0];
   const { outcome, cpuUsPerRequest } = await loadWithCpu(
     bench.spec('gateway gRPC ModelInfer', gateway.grpcAddress!, { grpcModel: LIGHT, path: '', body: undefined }),
@@ -76,7 +81,7 @@ async function grpcRow(bench: Bench, record: ScenarioRecord, jsonRps: number, js
   record.rows.push(
     loadRow('3d', `gateway gRPC ModelInfer (raw FP32 [1, 64] → [1, 10]), light, ${bench.connections} channels`, outcome, {
       cpu: cpuCell(cpuUsPerRequest),
-      ratio: `${times(ratio(outcome.rps, jsonRps))} JSON OIP, ${times(bench.baselines.ratios(outcome).rps)} bare; gateway CPU ${round1(cpuUsPerRequest)} vs ${round1(jsonCpuUs)} µs/req`,
+      ratio: `${times(ratio(outcome.rps, jsonRps))} JSON OIP, ${times(bench.baselines.ratios(outcome, bare).rps)} bare; gateway CPU ${round1(cpuUsPerRequest)} vs ${round1(jsonCpuUs)} µs/req`,
       target: 'reported against 3',
       verdict: 'n/a',
     }),
