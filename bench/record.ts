@@ -76,10 +76,17 @@ export function withoutHistogram(outcome: LoadOutcome): Omit<LoadOutcome, 'histo
   return rest;
 }
 
-export function servedEverything(outcome: LoadOutcome, where: string): string[] {
+/** The requests a run saw fail: non-2xx answers and errors (connection errors, timeouts). */
+export function failedRequests(outcome: LoadOutcome, where: string): string[] {
   const problems: string[] = [];
   if (outcome.non2xx > 0) problems.push(`${where}: ${outcome.non2xx} non-2xx (${JSON.stringify(outcome.status_codes)})`);
   if (outcome.errors > 0) problems.push(`${where}: ${outcome.errors} errors (${outcome.timeouts} timeouts)`);
+  return problems;
+}
+
+/** {@link failedRequests}, and a run that got no answer at all (a load that never reached the server). */
+export function servedEverything(outcome: LoadOutcome, where: string): string[] {
+  const problems = failedRequests(outcome, where);
   if (outcome.ok === 0) problems.push(`${where}: no request was served`);
   return problems;
 }
