@@ -9,7 +9,7 @@ import { LoadedVersion } from './loaded-version';
 import { InlineRunner, type VersionRunner } from './version-runner';
 import { warmUp } from './warm-up';
 
-/** How many runs a version's cost is the fastest of, for the offload decision (see measureCost). */
+/** How many runs a version's cost is the fastest of, for the offload decision (see timeRuns). */
 const COST_RUNS = 20;
 
 /**
@@ -20,7 +20,8 @@ const COST_RUNS = 20;
  */
 @Injectable()
 export class VersionLoader {
-  private costMeasurements: Promise<void> = Promise.resolve();
+  /** The tail of the loads' CPU-bound steps, which run one load at a time (see load). */
+  private compiling: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly cache: ArtifactCache,
@@ -33,6 +34,14 @@ export class VersionLoader {
     const started = performance.now();
     // The graph validation ran: a ZipMap classifier serves its probability tensor (see servable-graph).
     const { bytes } = servableGraph(await this.cache.bytes(view.sha256, view.artifact_url));
+    // Fetches overlap; the CPU work after them runs one load at a time, so no version's cost is timed
+    // while another version's session is created, or an inference thread starts and loads, beside it.
+    const loaded = this.compiling.then(() => this.compile(model, view, bytes, started));
+    this.compiling = loaded.catch(() => undefined);
+    return loaded;
+  }
+
+  private async compile(model: string, view: LoadableVersionView, bytes: Buffer, started: number): Promise<LoadedVersion> {
     // From bytes, never a path: a model cannot reach external-data files next to it.
     const session = await ort.InferenceSession.create(bytes, SERVING_SESSION_OPTIONS);
     let runner: VersionRunner = new InlineRunner(session);
@@ -40,7 +49,7 @@ export class VersionLoader {
       const signature = signatureOfSession(session);
       const feeds = await warmUp(session, signature, view.version, view.input_example);
       // A version no input was found for cannot be timed: it stays inline, where it was validated to load.
-      const inferenceMs = feeds ? await this.measureCost(session, feeds) : 0;
+      const inferenceMs = feeds ? await timeRuns(session, feeds) : 0;
       if (this.threads.enabled && inferenceMs > this.threads.offloadAboveMs) {
         runner = await this.threads.load(view.sha256, bytes);
         await session.release();
@@ -53,36 +62,34 @@ export class VersionLoader {
       throw error;
     }
   }
-
-  /**
-   * The fastest of twenty batch-1 runs, timed natively (see nativeRunMs), is the version's cost.
-   * Measurements run one at a time across all models, so a load's timing never shares the cores with
-   * another load's warm-up runs.
-   */
-  private measureCost(session: ort.InferenceSession, feeds: Record<string, ort.Tensor>): Promise<number> {
-    const measured = this.costMeasurements.then(async () => {
-      let fastest = Infinity;
-      for (let i = 0; i < COST_RUNS; i++) fastest = Math.min(fastest, await nativeRunMs(session, feeds));
-      return fastest;
-    });
-    this.costMeasurements = measured.then(
-      () => undefined,
-      () => undefined,
-    );
-    return measured;
-  }
 }
 
 /**
- * How long onnxruntime itself took for one run, without the wait before it. onnxruntime-node starts
- * every run from a setImmediate, so a plain timing also holds whatever the event loop had queued: on a
- * busy gateway a microsecond model reads as milliseconds. A setImmediate queued just before `run` fires
- * just before onnxruntime's own (the queue is FIFO, and `run` queues its callback synchronously), so
- * the clock starts when the native run does; microtasks after it resolve before any other callback.
+ * The version's cost: the fastest of twenty batch-1 runs, each timed from a mark just before it to one
+ * just after it. onnxruntime-node starts every run from a setImmediate, so a plain timing also
+ * holds whatever the event loop had queued before it: on a busy gateway a microsecond model reads as
+ * milliseconds. Here a mark's setImmediate is queued before each run's (the queue is FIFO, and `run`
+ * queues its callback synchronously) and one after the last, all before the event loop's check phase,
+ * which then runs every one of them in order with nothing between them but microtasks (an immediate
+ * queued before the phase runs in it): mark, run, mark, run… The runs follow each other with the
+ * caches warm, and no I/O callback, of a request or of another load, falls between them.
  */
-async function nativeRunMs(session: ort.InferenceSession, feeds: Record<string, ort.Tensor>): Promise<number> {
-  let started = 0;
-  setImmediate(() => (started = performance.now()));
-  await session.run(feeds);
-  return performance.now() - started;
+function timeRuns(session: ort.InferenceSession, feeds: Record<string, ort.Tensor>): Promise<number> {
+  const marks: number[] = [];
+  const runs: Promise<unknown>[] = [];
+  for (let i = 0; i < COST_RUNS; i++) {
+    setImmediate(() => marks.push(performance.now()));
+    runs.push(session.run(feeds));
+  }
+  const end = new Promise<void>((resolve) =>
+    setImmediate(() => {
+      marks.push(performance.now());
+      resolve();
+    }),
+  );
+  return Promise.all([end, ...runs]).then(() => {
+    let fastest = Infinity;
+    for (let i = 1; i < marks.length; i++) fastest = Math.min(fastest, marks[i] - marks[i - 1]);
+    return fastest;
+  });
 }
