@@ -146,6 +146,20 @@ export function combine(label: string, outcomes: LoadOutcome[]): LoadOutcome {
 }
 
 /**
+ * Runs of one load one after another as one: their requests and latencies pooled, req/s their mean
+ * (what `combine` sums, for loads that ran at the same time).
+ */
+export function pooled(label: string, outcomes: LoadOutcome[]): LoadOutcome {
+  const together = combine(label, outcomes);
+  return {
+    ...together,
+    connections: Math.max(...outcomes.map((o) => o.connections)),
+    duration_s: outcomes.reduce((total, o) => total + o.duration_s, 0),
+    rps: Number((together.rps / outcomes.length).toFixed(1)),
+  };
+}
+
+/**
  * Runs every spec at once, each in its own child process; they all start together once every child has
  * loaded autocannon. Rejects if a child fails or outlives its run by 60 s.
  */

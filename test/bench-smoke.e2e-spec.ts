@@ -89,6 +89,13 @@ describe('npm run bench (dist/bench/run.js)', () => {
       }
       expect(gateway.checks.map((c: { what: string }) => c.what)).toEqual(['req/s ÷ bare req/s', 'p99 ÷ bare p99', 'CPU µs/resp ÷ bare CPU µs/resp', 'req/s log on ÷ log off']);
       expect(gateway.runs.gateway_log_off).toMatchObject({ non2xx: 0, errors: 0 });
+      // 1b is the log-off gateway run right before and right after row 1, pooled.
+      const offRuns = gateway.runs.gateway_log_off_around;
+      expect(offRuns).toHaveLength(2);
+      for (const run of offRuns) expect(run).toMatchObject({ non2xx: 0, errors: 0, rps: expect.any(Number) });
+      expect(gateway.runs.gateway_log_off.rps).toBeCloseTo((offRuns[0].rps + offRuns[1].rps) / 2, 0);
+      expect(gateway.runs.gateway_log_off.ok).toBe(offRuns[0].ok + offRuns[1].ok);
+      expect(output).toMatch(/^1b\s.*\(log off around it \d+ → \d+ req\/s\)/m);
       expect(oip.runs.oip_binary).toMatchObject({ non2xx: 0, errors: 0 });
       expect(oip.extra.large_input.extra_peak_rss_bytes).toHaveLength(3);
       expect(oip.runs.grpc).toMatchObject({ non2xx: 0, errors: 0, status_codes: { OK: expect.any(Number) } });

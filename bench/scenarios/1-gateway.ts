@@ -3,10 +3,10 @@ import { cpus } from 'node:os';
 import { type CpuProfile, summariseProfile } from '../cpu-profile';
 import { type BareAround, bareAroundJson, describeAround } from '../baselines';
 import { cpuBudget, describeBudgets } from '../cpu-budget';
-import { percentile, ratio, round1, times } from '../figures';
+import { percentile, ratio, round, round1, times } from '../figures';
 import { predictionsByVariant } from '../gateway-metrics';
 import { call, expectStatus, poll, sleep } from '../http';
-import type { LoadOutcome } from '../load';
+import { type LoadOutcome, pooled } from '../load';
 import { LIGHT } from '../models';
 import { ingestionProcesses, loadCpuUsPerResponse, loadWithCpu } from '../process-cpu';
 import { check, cpuCell, loadRow, type ScenarioRecord, servedEverything, verdictOf, withoutHistogram } from '../record';
@@ -14,9 +14,38 @@ import type { Bench, Scenario } from '../runner';
 
 /**
  * 1, 1b, 1c: `POST /v1/models/light/predict` on one gateway (sticky A/B 90/10, /metrics scraped, the
- * prediction log on), then the same load on a gateway with the log off, and on one with auth on.
+ * prediction log on), the same load on a gateway with the log off, and on one with auth on.
  */
 async function run(bench: Bench, record: ScenarioRecord): Promise<void> {
+  const { system } = bench;
+  const profiling = system.profileFile !== null;
+  if (profiling) {
+    await logOn(bench, record);
+    return;
+  }
+  // The price of logging: the same load on a gateway with the log off, run right before and right after
+  // the logged one (and its bare runs), compared with their mean as row 1 is with bare's.
+  const unlogged = await system.extraGateway('gateway-unlogged', { PREDICTION_LOG_ENABLED: 'false' });
+  let logged: LoggedRun;
+  const off: UnloggedRun[] = [];
+  try {
+    const measureOff = async () =>
+      off.push(await loadWithCpu(bench.spec('gateway /v1 predict, log off', unlogged.url), unlogged.process.child.pid!, undefined, ingestionProcesses(bench.system.workerPid)));
+    await measureOff();
+    logged = await logOn(bench, record);
+    await measureOff();
+  } finally {
+    await system.stopProcess(unlogged.process);
+  }
+  logOff(record, logged, off);
+  await withAuth(bench, record, logged.outcome, logged.cpuUsPerRequest);
+}
+
+type UnloggedRun = Awaited<ReturnType<typeof loadWithCpu>>;
+type LoggedRun = UnloggedRun & { bare: BareAround };
+
+/** Row 1: the gateway as deployed, the log on, between two runs of bare. */
+async function logOn(bench: Bench, record: ScenarioRecord): Promise<LoggedRun> {
   const { system } = bench;
   const gateway = system.gateways[0];
   const before = predictionsByVariant(await system.metrics(), LIGHT);
@@ -95,48 +124,44 @@ async function run(bench: Bench, record: ScenarioRecord): Promise<void> {
       verdict: verdictOf(record.checks),
     }),
   );
-  if (profiling) return;
-  // The same load on a gateway with the prediction log off: the price of logging, measured in this run.
-  const unlogged = await system.extraGateway('gateway-unlogged', { PREDICTION_LOG_ENABLED: 'false' });
-  try {
-    const { outcome: off, cpuUsPerRequest: offCpu, besideCpuUsPerRequest: offBeside } = await loadWithCpu(
-      bench.spec('gateway /v1 predict, log off', unlogged.url),
-      unlogged.process.child.pid!,
-      undefined,
-      ingestionProcesses(bench.system.workerPid),
-    );
-    record.failures.push(...servedEverything(off, 'scenario 1 (log off)'));
-    const logging = check('req/s log on ÷ log off', ratio(outcome.rps, off.rps), '>=', 0.9);
-    record.checks.push(logging);
-    record.runs.gateway_log_off = withoutHistogram(off);
-    // The gateway's own price of logging, apart from the worker and PostgreSQL sharing the cores.
-    const byCpu = ratio(offCpu, cpuUsPerRequest);
-    record.extra.gateway_log_off_cpu_us_per_request = round1(offCpu);
-    record.extra.log_on_vs_off_by_gateway_cpu = byCpu;
-    record.extra.log_off_beside_cpu_us_per_request = roundEach(offBeside);
-    record.notes.push(
-      `gateway CPU per request: ${round1(cpuUsPerRequest)} µs with the prediction log, ${round1(offCpu)} µs without (the throughput its own CPU allows: log on = ${times(byCpu)} log off)`,
-      `on the same cores, CPU per gateway response with the log (without): ${Object.keys(beside)
-        .map((name) => `${name} ${round1(beside[name])} (${round1(offBeside[name])}) µs`)
-        .join(', ')}; the log's ingestion takes this from the cores the gateway and the load share`,
-    );
-    budgetNote(record, bare, [
-      { name: 'gateway, log on', outcome, serverUs: cpuUsPerRequest, beside },
-      { name: 'log off', outcome: off, serverUs: offCpu, beside: offBeside },
-    ]);
-    record.rows.push(
-      loadRow('1b', 'same, prediction log off (for the ratio)', off, {
-        cpu: cpuCell(offCpu),
-        ratio: `log on = ${times(ratio(outcome.rps, off.rps))} log off (by gateway CPU: ${times(byCpu)})`,
-        target: 'log on ≥0.9× off',
-        verdict: verdictOf([logging]),
-      }),
-    );
-    record.verdict = verdictOf(record.checks);
-  } finally {
-    await system.stopProcess(unlogged.process);
-  }
-  await withAuth(bench, record, outcome, cpuUsPerRequest);
+  return { ...result, bare };
+}
+
+/** Row 1b: the log's price, the logged run against the mean of the unlogged ones around it. */
+function logOff(record: ScenarioRecord, logged: LoggedRun, runs: UnloggedRun[]): void {
+  const { outcome, cpuUsPerRequest, besideCpuUsPerRequest: beside } = logged;
+  const off = pooled('gateway /v1 predict, log off', runs.map((run) => run.outcome));
+  const offCpu = mean(runs.map((run) => run.cpuUsPerRequest));
+  const offBeside = Object.fromEntries(Object.keys(runs[0].besideCpuUsPerRequest).map((name) => [name, mean(runs.map((run) => run.besideCpuUsPerRequest[name]))]));
+  for (const [i, run] of runs.entries()) record.failures.push(...servedEverything(run.outcome, `scenario 1 (log off, ${i === 0 ? 'before' : 'after'})`));
+  const logging = check('req/s log on ÷ log off', ratio(outcome.rps, off.rps), '>=', 0.9);
+  record.checks.push(logging);
+  record.runs.gateway_log_off = withoutHistogram(off);
+  record.runs.gateway_log_off_around = runs.map((run) => withoutHistogram(run.outcome));
+  // The gateway's own price of logging, apart from the worker and PostgreSQL sharing the cores.
+  const byCpu = ratio(offCpu, cpuUsPerRequest);
+  record.extra.gateway_log_off_cpu_us_per_request = round1(offCpu);
+  record.extra.gateway_log_off_cpu_us_per_request_around = runs.map((run) => round1(run.cpuUsPerRequest));
+  record.extra.log_on_vs_off_by_gateway_cpu = byCpu;
+  record.extra.log_off_beside_cpu_us_per_request = roundEach(offBeside);
+  record.notes.push(
+    `gateway CPU per request: ${round1(cpuUsPerRequest)} µs with the prediction log, ${round1(offCpu)} µs without (the throughput its own CPU allows: log on = ${times(byCpu)} log off)`,
+    `on the same cores, CPU per gateway response with the log (without): ${Object.keys(beside)
+      .map((name) => `${name} ${round1(beside[name])} (${round1(offBeside[name])}) µs`)
+      .join(', ')}; the log's ingestion takes this from the cores the gateway and the load share`,
+  );
+  budgetNote(record, logged.bare, [
+    { name: 'gateway, log on', outcome, serverUs: cpuUsPerRequest, beside },
+    { name: 'log off', outcome: off, serverUs: offCpu, beside: offBeside },
+  ]);
+  record.rows.push(
+    loadRow('1b', 'same, prediction log off (for the ratio)', off, {
+      cpu: cpuCell(offCpu),
+      ratio: `log on = ${times(ratio(outcome.rps, off.rps))} log off (by gateway CPU: ${times(byCpu)}) (log off around it ${round(runs[0].outcome.rps)} → ${round(runs[1].outcome.rps)} req/s)`,
+      target: 'log on ≥0.9× off',
+      verdict: verdictOf([logging]),
+    }),
+  );
 }
 
 /**
@@ -182,6 +207,8 @@ function budgetNote(record: ScenarioRecord, bare: BareAround, runs: Array<{ name
   record.extra.cpu_budget = { cores, bare: baseline.budget, ...Object.fromEntries(budgeted.map(({ name, budget }) => [name, budget])) };
   record.notes.push(describeBudgets(cores, baseline, budgeted, 0.85));
 }
+
+const mean = (values: number[]): number => values.reduce((total, value) => total + value, 0) / values.length;
 
 function roundEach(figures: Record<string, number>): Record<string, number | null> {
   return Object.fromEntries(Object.entries(figures).map(([name, value]) => [name, round1(value)]));
