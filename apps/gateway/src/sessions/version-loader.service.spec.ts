@@ -126,6 +126,31 @@ describe('VersionLoader', () => {
     expect(inline.runner.offloaded).toBe(false);
   });
 
+  it("runs loads' CPU work one at a time: the next version's session is created once the one before has moved to its threads", async () => {
+    const steps: string[] = [];
+    const create = ort.InferenceSession.create.bind(ort.InferenceSession);
+    jest.spyOn(ort.InferenceSession, 'create').mockImplementation(((...args: Parameters<typeof create>) => {
+      steps.push('session created');
+      return create(...args);
+    }) as typeof ort.InferenceSession.create);
+    const offload = InferenceThreads.prototype.load;
+    jest.spyOn(InferenceThreads.prototype, 'load').mockImplementation(async function (this: InferenceThreads, ...args) {
+      const runner = await offload.apply(this, args);
+      steps.push('offloaded');
+      return runner;
+    });
+    try {
+      const { load } = loaderOf({ GATEWAY_INFERENCE_THREADS: 1, GATEWAY_OFFLOAD_ABOVE_MS: 0 });
+      const loaded = await Promise.all([load(published(1, affine(2))), load(published(2, affine(3)))]);
+
+      expect(loaded.map((version) => version.runner.offloaded)).toEqual([true, true]);
+      // Fetched together; without the queue both sessions were created before either was timed.
+      expect(steps).toEqual(['session created', 'offloaded', 'session created', 'offloaded']);
+    } finally {
+      jest.restoreAllMocks();
+    }
+  });
+
   it('tells bytes it could not fetch (worth a retry) from bytes that do not match their sha256', async () => {
     const { load } = loaderOf();
     const view = published(1, affine(2));
