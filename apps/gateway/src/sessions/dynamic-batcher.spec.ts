@@ -53,6 +53,21 @@ describe('DynamicBatcher', () => {
     expect(Array.from((await pending).y.data as Float32Array)).toEqual([2]);
   });
 
+  it('with max_delay_ms 0 joins only what arrived in one turn of the event loop, and waits for no timer', async () => {
+    const runner = doublingRunner();
+    const batcher = new DynamicBatcher(runner, { max_batch_size: 8, max_delay_ms: 0 });
+    // From a timer's callback, a timer set now fires in the event loop's next turn, after this turn's
+    // immediates: a batch run from setTimeout(0) (Node's 1 ms) would come after it, set first.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    const timer = new Promise<string>((resolve) => setTimeout(() => resolve('timer'), 0));
+    const together = Promise.all([batcher.run(row(1)), batcher.run(row(2))]).then(() => 'batch');
+    expect(await Promise.race([together, timer])).toBe('batch');
+    const later = await batcher.run(row(3));
+
+    expect(runner.batches).toEqual([2, 1]);
+    expect(Array.from(later.y.data as Float32Array)).toEqual([6]);
+  });
+
   it('keeps requests of different trailing shapes apart, and lets a full batch run alone', async () => {
     const runner = doublingRunner();
     const batcher = new DynamicBatcher(runner, { max_batch_size: 4, max_delay_ms: 2 });

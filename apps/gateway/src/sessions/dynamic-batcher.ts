@@ -15,7 +15,8 @@ interface Waiting {
 interface Group {
   waiting: Waiting[];
   rows: number;
-  timer: NodeJS.Timeout | null;
+  /** Clears the group's deadline (see deadline). */
+  cancel: () => void;
 }
 
 /** Batching needs a free first dimension on every input and output: it is the axis requests are joined on. */
@@ -28,6 +29,8 @@ export function isBatchable(signature: ModelSignature): boolean {
  * Triton-style dynamic batching: concurrent requests for one version are gathered — until max_batch_size
  * rows or max_delay_ms after the first arrived — run as one session.run, and the outputs cut back per
  * request. Requests are only joined with others of the same trailing shapes and requested outputs.
+ * max_delay_ms 0 is Triton's `max_queue_delay_microseconds: 0`: no wait, only the requests that arrived
+ * together are joined.
  */
 export class DynamicBatcher {
   private readonly groups = new Map<string, Group>();
@@ -52,9 +55,8 @@ export class DynamicBatcher {
         group = undefined;
       }
       if (!group) {
-        group = { waiting: [], rows: 0, timer: null };
+        group = { waiting: [], rows: 0, cancel: this.deadline(() => this.flush(key, outputNames)) };
         this.groups.set(key, group);
-        group.timer = setTimeout(() => this.flush(key, outputNames), this.config.max_delay_ms);
       }
       group.waiting.push({ feeds, rows, resolve, reject });
       group.rows += rows;
@@ -62,11 +64,25 @@ export class DynamicBatcher {
     });
   }
 
+  /**
+   * Runs `flush` max_delay_ms from now; returns what cancels it. A delay of 0 runs it once this turn of
+   * the event loop has read what is ready (every socket's request that arrived together), where
+   * `setTimeout(0)` would wait a millisecond, Node's shortest timer.
+   */
+  private deadline(flush: () => void): () => void {
+    if (this.config.max_delay_ms === 0) {
+      const immediate = setImmediate(flush);
+      return () => clearImmediate(immediate);
+    }
+    const timer = setTimeout(flush, this.config.max_delay_ms);
+    return () => clearTimeout(timer);
+  }
+
   private flush(key: string, outputNames?: string[]): void {
     const group = this.groups.get(key);
     if (!group) return;
     this.groups.delete(key);
-    if (group.timer) clearTimeout(group.timer);
+    group.cancel();
     const { waiting } = group;
     const names = Object.keys(waiting[0].feeds);
     const joined = Object.fromEntries(names.map((name) => [name, concatAlongBatch(waiting.map((w) => w.feeds[name]))]));

@@ -10,7 +10,7 @@ export class BatchingDto {
   @Max(4096, { message: 'max_batch_size must be an integer from 1 to 4096' })
   max_batch_size: number;
 
-  @ApiProperty({ minimum: 0, maximum: 1000, example: 2, description: 'longest a request waits for others to join its batch' })
+  @ApiProperty({ minimum: 0, maximum: 1000, example: 2, description: 'longest a request waits for others to join its batch; 0 waits for nothing: only requests that arrived together are joined' })
   @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'max_delay_ms must be a number from 0 to 1000' })
   @Min(0, { message: 'max_delay_ms must be a number from 0 to 1000' })
   @Max(1000, { message: 'max_delay_ms must be a number from 0 to 1000' })
