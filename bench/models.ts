@@ -28,6 +28,8 @@ function lightFeatures(setting: string | undefined): number {
 export const HEAVY_LAYERS = [512, 2048, 2048, 10];
 /** The heavy model's batching in scenario 4; the in-process baseline times one run of its batch size. */
 export const BATCHING = { max_batch_size: 32, max_delay_ms: 2 };
+/** The light model's batching in scenario 1d: Triton's dynamic batcher as `dynamic_batching { }` sets it, no delay. */
+export const LIGHT_BATCHING = { max_batch_size: 16, max_delay_ms: 0 };
 
 function features(count: number, seed: number): number[] {
   let state = seed;

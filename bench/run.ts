@@ -21,10 +21,10 @@ async function main(): Promise<void> {
   }
   const { options } = parsed;
   const bench = new Bench(options);
-  // About 21 load runs of warm-up + duration (scenario 6 counts three; bare runs around 1, 2 and 3, log-off runs around 1), set-up,
+  // About 24 load runs of warm-up + duration (scenario 6 counts three; bare runs around 1, 1d, 2 and 3, log-off runs around 1), set-up,
   // and the upload at ≥ 20 MB/s: a default run takes 5–7 minutes; the watchdog ends it at 9.5 unless long
   // durations were asked for.
-  const estimateS = 120 + 21 * (options.durationS + 2) + options.uploadMib / 20;
+  const estimateS = 120 + 24 * (options.durationS + 2) + options.uploadMib / 20;
   const budgetS = Math.max(570, Math.ceil(estimateS * 1.5));
   const watchdog = stopWhenOverdueOrSignalled('the bench', budgetS, () => bench.cleanup());
   let exitCode = 1;

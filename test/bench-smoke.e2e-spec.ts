@@ -96,6 +96,10 @@ describe('npm run bench (dist/bench/run.js)', () => {
       expect(gateway.runs.gateway_log_off.rps).toBeCloseTo((offRuns[0].rps + offRuns[1].rps) / 2, 0);
       expect(gateway.runs.gateway_log_off.ok).toBe(offRuns[0].ok + offRuns[1].ok);
       expect(output).toMatch(/^1b\s.*\(log off around it \d+ → \d+ req\/s\)/m);
+      // 1d: the same gateway with the light model's batching on, no delay, bare around it.
+      expect(gateway.runs.gateway_batching_on).toMatchObject({ non2xx: 0, errors: 0, rps: expect.any(Number) });
+      expect(gateway.extra.batching_on_bare_around).toMatchObject({ before: { non2xx: 0, errors: 0 }, after: { non2xx: 0, errors: 0 } });
+      expect(output).toMatch(/^1d\s+same, batching on \(16 rows, no delay\).*row 1 \(bare around it \d+ → \d+ req\/s\)/m);
       expect(oip.runs.oip_binary).toMatchObject({ non2xx: 0, errors: 0 });
       expect(oip.extra.large_input.extra_peak_rss_bytes).toHaveLength(3);
       expect(oip.runs.grpc).toMatchObject({ non2xx: 0, errors: 0, status_codes: { OK: expect.any(Number) } });

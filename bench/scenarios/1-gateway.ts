@@ -7,14 +7,15 @@ import { percentile, ratio, round, round1, times } from '../figures';
 import { predictionsByVariant } from '../gateway-metrics';
 import { call, expectStatus, poll, sleep } from '../http';
 import { type LoadOutcome, pooled } from '../load';
-import { LIGHT } from '../models';
+import { LIGHT, LIGHT_BATCHING } from '../models';
 import { ingestionProcesses, loadCpuUsPerResponse, loadWithCpu } from '../process-cpu';
 import { check, cpuCell, loadRow, type ScenarioRecord, servedEverything, verdictOf, withoutHistogram } from '../record';
 import type { Bench, Scenario } from '../runner';
 
 /**
- * 1, 1b, 1c: `POST /v1/models/light/predict` on one gateway (sticky A/B 90/10, /metrics scraped, the
- * prediction log on), the same load on a gateway with the log off, and on one with auth on.
+ * 1, 1b, 1c, 1d: `POST /v1/models/light/predict` on one gateway (sticky A/B 90/10, /metrics scraped,
+ * the prediction log on), the same load on a gateway with the log off, on one with auth on, and on the
+ * first with the light model's dynamic batching on.
  */
 async function run(bench: Bench, record: ScenarioRecord): Promise<void> {
   const { system } = bench;
@@ -39,6 +40,7 @@ async function run(bench: Bench, record: ScenarioRecord): Promise<void> {
   }
   logOff(record, logged, off);
   await withAuth(bench, record, logged.outcome, logged.cpuUsPerRequest);
+  await withBatching(bench, record, logged);
 }
 
 type UnloggedRun = Awaited<ReturnType<typeof loadWithCpu>>;
@@ -187,6 +189,43 @@ async function withAuth(bench: Bench, record: ScenarioRecord, open: LoadOutcome,
     );
   } finally {
     await system.stopProcess(gateway.process);
+  }
+}
+
+/**
+ * Row 1d: row 1's gateway and load with the light model's dynamic batching on, as an operator sets it
+ * (`PATCH /v1/models/light {batching}`), with no delay: requests that arrive together run as one
+ * session.run. Bare, which runs each request alone, is measured around it as around row 1. Reported,
+ * not a target: scenario 1 is the gateway as deployed, batching off. The model's batching is off again
+ * after it, for the scenarios that follow.
+ */
+async function withBatching(bench: Bench, record: ScenarioRecord, logged: LoggedRun): Promise<void> {
+  const { system } = bench;
+  const gateway = system.gateways[0];
+  const setBatching = async (batching: typeof LIGHT_BATCHING | null) => {
+    expectStatus(await call(`${system.registryUrl}/v1/models/${LIGHT}`, 'PATCH', { batching }), 200, `light batching ${JSON.stringify(batching)}`);
+    await system.waitForRollout(LIGHT);
+  };
+  await setBatching(LIGHT_BATCHING);
+  try {
+    const { result, bare } = await bench.baselines.bracket(bench, 1, () =>
+      loadWithCpu(bench.spec('gateway /v1 predict, batching on', gateway.url), gateway.process.child.pid!, undefined, ingestionProcesses(bench.system.workerPid)),
+    );
+    const { outcome: batched, cpuUsPerRequest } = result;
+    record.failures.push(...servedEverything(batched, 'scenario 1 (batching on)'));
+    record.runs.gateway_batching_on = withoutHistogram(batched);
+    record.extra.gateway_batching_on_cpu_us_per_request = round1(cpuUsPerRequest);
+    record.extra.batching_on_bare_around = bareAroundJson(bare);
+    const r = bench.baselines.ratios(batched, bare);
+    record.rows.push(
+      loadRow('1d', `same, batching on (${LIGHT_BATCHING.max_batch_size} rows, no delay)`, batched, {
+        cpu: cpuCell(cpuUsPerRequest),
+        ratio: `${times(r.rps)} bare, p99 ${times(r.p99)}, CPU ${times(ratio(cpuUsPerRequest, bare.cpuUsPerRequest))}; ${times(ratio(batched.rps, logged.outcome.rps))} row 1 (${describeAround(bare)})`,
+        target: 'reported',
+      }),
+    );
+  } finally {
+    await setBatching(null);
   }
 }
 
