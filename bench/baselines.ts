@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { SERVING_SESSION_OPTIONS } from '@switchyard/onnx';
-import { ms, ratio, round, round1, times } from './figures';
+import { mean, ms, ratio, round, round1, times } from './figures';
 import { combine, type LoadOutcome } from './load';
 import { BATCHING, HEAVY, HEAVY_LAYERS, HEAVY_ROW, LIGHT, LIGHT_LAYERS, LIGHT_ROW } from './models';
 import { loadCpuUsPerResponse, loadsOnOneServer, loadWithCpu } from './process-cpu';
@@ -172,14 +172,14 @@ export class Baselines {
       result = await measure();
       await load();
     });
-    const mean = (pick: (run: BareRun) => number) => (pick(before) + pick(after)) / 2;
+    const around = (pick: (run: BareRun) => number) => mean([pick(before), pick(after)]);
     return {
       result,
       bare: {
-        rps: mean((run) => run.outcome.rps),
-        p99Ms: mean((run) => run.outcome.latency.p99_ms),
-        cpuUsPerRequest: mean((run) => run.cpuUsPerRequest),
-        loadCpuUsPerResponse: mean((run) => loadCpuUsPerResponse(run.outcome)),
+        rps: around((run) => run.outcome.rps),
+        p99Ms: around((run) => run.outcome.latency.p99_ms),
+        cpuUsPerRequest: around((run) => run.cpuUsPerRequest),
+        loadCpuUsPerResponse: around((run) => loadCpuUsPerResponse(run.outcome)),
         runs: [before.outcome, after.outcome],
       },
     };

@@ -13,4 +13,5 @@ export function percentile(values: number[], p: number): number | null {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 /** Bytes as MiB with one decimal. */
+export const mean = (values: number[]): number => values.reduce((total, value) => total + value, 0) / values.length;
 export const mib = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;

@@ -3,7 +3,7 @@ import { cpus } from 'node:os';
 import { type CpuProfile, summariseProfile } from '../cpu-profile';
 import { type BareAround, bareAroundJson, describeAround } from '../baselines';
 import { cpuBudget, describeBudgets } from '../cpu-budget';
-import { percentile, ratio, round, round1, times } from '../figures';
+import { mean, percentile, ratio, round, round1, times } from '../figures';
 import { predictionsByVariant } from '../gateway-metrics';
 import { call, expectStatus, poll, sleep } from '../http';
 import { type LoadOutcome, pooled } from '../load';
@@ -28,7 +28,7 @@ async function run(bench: Bench, record: ScenarioRecord): Promise<void> {
   // the logged one (and its bare runs), compared with their mean as row 1 is with bare's.
   const unlogged = await system.extraGateway('gateway-unlogged', { PREDICTION_LOG_ENABLED: 'false' });
   let logged: LoggedRun;
-  const off: UnloggedRun[] = [];
+  const off: GatewayRun[] = [];
   try {
     const measureOff = async () =>
       off.push(await loadWithCpu(bench.spec('gateway /v1 predict, log off', unlogged.url), unlogged.process.child.pid!, undefined, ingestionProcesses(bench.system.workerPid)));
@@ -43,8 +43,8 @@ async function run(bench: Bench, record: ScenarioRecord): Promise<void> {
   await withBatching(bench, record, logged);
 }
 
-type UnloggedRun = Awaited<ReturnType<typeof loadWithCpu>>;
-type LoggedRun = UnloggedRun & { bare: BareAround };
+type GatewayRun = Awaited<ReturnType<typeof loadWithCpu>>;
+type LoggedRun = GatewayRun & { bare: BareAround };
 
 /** Row 1: the gateway as deployed, the log on, between two runs of bare. */
 async function logOn(bench: Bench, record: ScenarioRecord): Promise<LoggedRun> {
@@ -130,7 +130,7 @@ async function logOn(bench: Bench, record: ScenarioRecord): Promise<LoggedRun> {
 }
 
 /** Row 1b: the log's price, the logged run against the mean of the unlogged ones around it. */
-function logOff(record: ScenarioRecord, logged: LoggedRun, runs: UnloggedRun[]): void {
+function logOff(record: ScenarioRecord, logged: LoggedRun, runs: GatewayRun[]): void {
   const { outcome, cpuUsPerRequest, besideCpuUsPerRequest: beside } = logged;
   const off = pooled('gateway /v1 predict, log off', runs.map((run) => run.outcome));
   const offCpu = mean(runs.map((run) => run.cpuUsPerRequest));
@@ -246,8 +246,6 @@ function budgetNote(record: ScenarioRecord, bare: BareAround, runs: Array<{ name
   record.extra.cpu_budget = { cores, bare: baseline.budget, ...Object.fromEntries(budgeted.map(({ name, budget }) => [name, budget])) };
   record.notes.push(describeBudgets(cores, baseline, budgeted, 0.85));
 }
-
-const mean = (values: number[]): number => values.reduce((total, value) => total + value, 0) / values.length;
 
 function roundEach(figures: Record<string, number>): Record<string, number | null> {
   return Object.fromEntries(Object.entries(figures).map(([name, value]) => [name, round1(value)]));
